@@ -1,0 +1,5 @@
+"""``python -m sensequant`` runs the CLI."""
+
+from sensequant.cli import app
+
+app()

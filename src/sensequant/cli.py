@@ -1,0 +1,288 @@
+"""``sensequant`` command line: thin wrappers over the pipeline, data and registry layers.
+
+Exit codes: 0 ok, 1 failed, 2 bad usage. Progress and logs go to stderr, results to files
+(and ``--json`` to stdout for scripting). SenseQuant is read-only towards brokers: no command
+places orders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sensequant.errors import SenseQuantError, UsageError
+
+app = typer.Typer(
+    help="SenseQuant: NSE bars -> leakage-free models -> reviewed release candidates.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+data_app = typer.Typer(
+    help="Bring bars into the local store and inspect coverage.", no_args_is_help=True
+)
+app.add_typer(data_app, name="data")
+
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    """Run ``fn``; turn SenseQuant errors into a clear message and exit code, no traceback."""
+    try:
+        return fn()
+    except SenseQuantError as exc:
+        err.print(f"[red]error:[/] {exc.message}", highlight=False)
+        if exc.hint:
+            err.print(f"  [cyan]hint:[/] {exc.hint}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        raise typer.Exit(130) from None
+
+
+def _date(value: str | None, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{name} '{value}' is not a date", hint="use YYYY-MM-DD") from None
+
+
+def _settings() -> Any:
+    from sensequant.settings import Settings
+
+    return Settings()
+
+
+# --------------------------------------------------------------------------- data
+@data_app.command("import")
+def data_import(
+    paths: Annotated[list[Path], typer.Argument(help="CSV/Parquet files or folders (recursive).")],
+    symbol: Annotated[
+        str | None, typer.Option(help="Symbol for every file (default: file name).")
+    ] = None,
+    interval: Annotated[
+        str | None, typer.Option(help="1day, 5minute, 1minute, 30minute (default: detected).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the import report as JSON.")
+    ] = False,
+) -> None:
+    """Import bar files into the store; every correction is recorded in the catalog."""
+
+    def body() -> None:
+        from sensequant.data.catalog import Catalog
+        from sensequant.data.ingest import import_paths
+        from sensequant.data.store import BarStore
+        from sensequant.data.symbols import validate_symbol
+
+        for p in paths:
+            if not p.exists():
+                raise UsageError(f"{p} does not exist", hint="pass existing files or folders")
+        st = _settings()
+        sym = validate_symbol(symbol) if symbol else None
+        store, catalog = BarStore(st.store_dir), Catalog(st.catalog_path)
+
+        def on_file(fo: Any) -> None:
+            if fo.status == "failed":
+                err.print(f"[red]✗[/] {fo.error}", highlight=False)
+
+        report = import_paths(paths, store, catalog, symbol=sym, interval=interval, on_file=on_file)
+        for w in report.warnings:
+            err.print(f"[yellow]warning:[/] {w}", highlight=False)
+        if as_json:
+            print(json.dumps(report.to_dict(), default=str, indent=2))
+        else:
+            err.print(
+                f"imported {report.n_ok} files ({report.rows_written:,} new or changed bars), "
+                f"{report.n_failed} failed; store {st.store_dir}"
+            )
+        if report.n_failed:
+            raise typer.Exit(1)
+
+    _guard(body)
+
+
+@data_app.command("list")
+def data_list(
+    interval: Annotated[str | None, typer.Option(help="Only this interval.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show symbol, interval, first, last, bars and missing NSE sessions per stored series."""
+
+    def body() -> None:
+        from sensequant.data.ingest import coverage
+        from sensequant.data.store import BarStore
+        from sensequant.types import INTERVALS
+
+        st = _settings()
+        store = BarStore(st.store_dir)
+        frames = [coverage(store, iv) for iv in ([interval] if interval else INTERVALS)]
+        rows = [r for f in frames for r in f.to_dict("records")]
+        if as_json:
+            print(json.dumps(rows, default=str, indent=2))
+            return
+        if not rows:
+            err.print("the store is empty", highlight=False)
+            err.print("  hint: `sensequant data import ../shared/data` or `make run DATA=...`")
+            return
+        table = Table("symbol", "interval", "first", "last", "bars", "missing sessions")
+        for r in rows:
+            table.add_row(
+                r["symbol"],
+                r["interval"],
+                f"{r['first']:%Y-%m-%d}",
+                f"{r['last']:%Y-%m-%d}",
+                f"{r['bars']:,}",
+                str(r["missing_sessions"]),
+            )
+        out.print(table)
+
+    _guard(body)
+
+
+# --------------------------------------------------------------------------- run
+@app.command()
+def run(
+    config: Annotated[Path | None, typer.Option(help="Run configuration YAML.")] = None,
+    universe: Annotated[
+        str | None, typer.Option(help="nifty50, nifty100, all, or SYM1,SYM2.")
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="First session, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last session, YYYY-MM-DD.")] = None,
+) -> None:
+    """Run the whole pipeline and leave a release candidate for review."""
+
+    def body() -> None:
+        from sensequant.pipeline import run_pipeline
+        from sensequant.progress import RichReporter
+        from sensequant.settings import load_run_config
+
+        cfg = load_run_config(config).with_overrides(
+            universe=universe, start=_date(start, "--start"), end=_date(end, "--end")
+        )
+        result = run_pipeline(cfg, _settings(), RichReporter(err))
+        err.print(f"\nrun [bold]{result.run_id}[/]: [bold]{result.decision}[/]")
+        err.print(f"  briefing: {result.run_dir / 'promotion_briefing.md'}")
+        err.print(f"  review:   sensequant show {result.run_id}")
+
+    _guard(body)
+
+
+# --------------------------------------------------------------------------- registry
+def _registry() -> Any:
+    from sensequant.release.registry import Registry
+
+    return Registry(_settings().registry_path)
+
+
+@app.command()
+def candidates(
+    all_runs: Annotated[
+        bool, typer.Option("--all", help="Every run, not only candidates.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List runs awaiting review (or every run with --all)."""
+
+    def body() -> None:
+        runs = _registry().list_runs(None if all_runs else ["candidate"])
+        if as_json:
+            print(json.dumps([asdict(r) for r in runs], default=str, indent=2))
+            return
+        table = Table("run", "state", "gates", "universe", "OOS Sharpe", "DSR", "created")
+        for r in runs:
+            h = r.headline or {}
+            table.add_row(
+                r.run_id,
+                r.state,
+                r.gate_decision or "",
+                r.universe or "",
+                _fmt(h.get("sharpe")),
+                _fmt(h.get("dsr")),
+                str(r.created_at)[:19],
+            )
+        out.print(table)
+
+    _guard(body)
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.2f}" if isinstance(v, int | float) else "n/a"
+
+
+@app.command()
+def show(run_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show a run: state, gates, headline numbers and its review history."""
+
+    def body() -> None:
+        reg = _registry()
+        rec = reg.get(run_id)
+        events = reg.events(run_id)
+        if as_json:
+            payload = {"run": asdict(rec), "events": [asdict(e) for e in events]}
+            print(json.dumps(payload, default=str, indent=2))
+            return
+        out.print(f"[bold]{rec.run_id}[/]  state [bold]{rec.state}[/]  gates {rec.gate_decision}")
+        out.print(f"run dir: {rec.run_dir}")
+        for k, v in (rec.headline or {}).items():
+            out.print(f"  {k}: {_fmt(v) if isinstance(v, float) else v}")
+        briefing = Path(rec.run_dir) / "promotion_briefing.md"
+        if briefing.exists():
+            out.print(f"briefing: {briefing}")
+        table = Table("at", "actor", "from", "to", "note")
+        for e in events:
+            table.add_row(str(e.at)[:19], e.actor, e.from_state or "", e.to_state, e.note or "")
+        out.print(table)
+
+    _guard(body)
+
+
+@app.command()
+def approve(
+    run_id: str,
+    by: Annotated[str, typer.Option("--by", help="Who approves (recorded).")],
+    note: Annotated[str | None, typer.Option(help="Why.")] = None,
+    override: Annotated[
+        bool, typer.Option(help="Approve although gates failed (needs --note).")
+    ] = False,
+) -> None:
+    """Approve a candidate (a run whose gates failed needs --override and --note)."""
+
+    def body() -> None:
+        rec = _registry().transition(run_id, "approved", actor=by, note=note, override=override)
+        err.print(f"{rec.run_id}: approved by {by}")
+
+    _guard(body)
+
+
+@app.command()
+def reject(
+    run_id: str,
+    by: Annotated[str, typer.Option("--by", help="Who rejects (recorded).")],
+    note: Annotated[str, typer.Option(help="Why (required).")],
+) -> None:
+    """Reject a candidate, with a reason."""
+
+    def body() -> None:
+        rec = _registry().transition(run_id, "rejected", actor=by, note=note)
+        err.print(f"{rec.run_id}: rejected by {by}")
+
+    _guard(body)
+
+
+def main() -> None:  # pragma: no cover - console entry point helper
+    """Entry point for ``python -m sensequant``."""
+    sys.exit(app())

@@ -1,0 +1,1 @@
+"""Data layer: parsing, validation, calendar, bar store, catalog, universe and ingest."""

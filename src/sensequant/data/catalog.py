@@ -1,0 +1,591 @@
+"""SQLite catalog: symbol master, universes, import history, quality findings, ingest log.
+
+One database file (``Settings().catalog_path``), stdlib :mod:`sqlite3` in WAL mode with
+foreign keys on; the schema is created on first use and versioned in ``schema_version``.
+Every write runs in one ``BEGIN IMMEDIATE`` transaction that is rolled back on any error, so
+a failure mid-way leaves the database as it was. All times are stored as ISO-8601 strings in
+IST (``2024-09-06T15:30:00+05:30``); dates as ``YYYY-MM-DD``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import pandas as pd
+
+from sensequant.data.store import TimeLike, to_ist
+from sensequant.data.symbols import validate_symbol
+from sensequant.errors import StoreError
+from sensequant.types import IST
+
+__all__ = ["SCHEMA_VERSION", "Catalog", "FindingLike", "SymbolInfo"]
+
+SCHEMA_VERSION = 1
+"""Version of the schema this code writes; a newer database is refused."""
+
+_SCHEMA = """
+CREATE TABLE schema_version (
+    version INTEGER NOT NULL,
+    applied_at TEXT NOT NULL
+);
+CREATE TABLE symbols (
+    symbol TEXT PRIMARY KEY,
+    name TEXT,
+    industry TEXT,
+    isin TEXT,
+    series TEXT,
+    isec_code TEXT,
+    listing_date TEXT,
+    status TEXT,
+    data_unavailable_reason TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE universe_members (
+    universe TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    source TEXT,
+    as_of TEXT,
+    PRIMARY KEY (universe, symbol)
+);
+CREATE TABLE imports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    source TEXT NOT NULL,
+    symbol TEXT,
+    interval TEXT,
+    layout TEXT,
+    rows_in INTEGER,
+    rows_out INTEGER,
+    added INTEGER,
+    replaced INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+    error TEXT,
+    content_sha256 TEXT
+);
+CREATE TABLE quality_findings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+    symbol TEXT NOT NULL,
+    interval TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    first_timestamp TEXT,
+    detail TEXT,
+    lines TEXT
+);
+CREATE INDEX quality_findings_series ON quality_findings (symbol, interval);
+CREATE TABLE ingest_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    interval TEXT NOT NULL,
+    start TEXT NOT NULL,
+    "end" TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT,
+    content_sha256 TEXT,
+    fetched_at TEXT NOT NULL
+);
+CREATE INDEX ingest_log_series ON ingest_log (provider, symbol, interval);
+"""
+
+
+@dataclass(frozen=True)
+class SymbolInfo:
+    """One row of the symbol master.
+
+    ``None`` means "unknown": :meth:`Catalog.upsert_symbols` keeps the stored value then, so
+    a source that knows only some fields (the NSE list has no ISEC code) never erases others.
+
+    Attributes
+    ----------
+    symbol : str
+        NSE trading symbol (``M&M``, ``NIFTY 50``).
+    name, industry, isin, series : str, optional
+        Company name, NSE industry, 12-character ISIN, NSE series (``EQ``).
+    isec_code : str, optional
+        ICICI Breeze stock code.
+    listing_date : datetime.date, optional
+    status : str, optional
+        e.g. ``active``, ``delisted``, ``suspended``.
+    data_unavailable_reason : str, optional
+        Why a provider has no data for it (shown at pre-flight).
+    """
+
+    symbol: str
+    name: str | None = None
+    industry: str | None = None
+    isin: str | None = None
+    series: str | None = None
+    isec_code: str | None = None
+    listing_date: dt.date | None = None
+    status: str | None = None
+    data_unavailable_reason: str | None = None
+
+
+_SYMBOL_FIELDS = tuple(f.name for f in fields(SymbolInfo))
+
+
+class FindingLike(Protocol):
+    """What :meth:`Catalog.record_findings` needs of a quality finding."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def first_timestamp(self) -> Any: ...
+    @property
+    def lines(self) -> Any: ...
+
+
+def _now() -> str:
+    return pd.Timestamp.now(tz=IST).isoformat()
+
+
+def _iso(value: TimeLike | None) -> str | None:
+    """ISO text of a date (kept as a date) or a time (converted to IST)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return to_ist(value).isoformat()
+
+
+class Catalog:
+    """The SQLite catalog at ``path`` (created with its schema on first use).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Database file; its folder is created if needed.
+
+    Raises
+    ------
+    StoreError
+        If the file is not a SenseQuant catalog or was written by a newer version.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.execute("PRAGMA journal_mode=WAL")
+        with self._transaction() as con:
+            found = con.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'"
+            ).fetchone()
+            if found is None:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        con.execute(statement)
+                con.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                    (SCHEMA_VERSION, _now()),
+                )
+                return
+            version = con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+        if version is None or version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has catalog schema version {version}; this SenseQuant knows "
+                f"version {SCHEMA_VERSION}",
+                hint="upgrade SenseQuant or use another SENSEQUANT_HOME",
+            )
+
+    def __repr__(self) -> str:
+        return f"Catalog({str(self.path)!r})"
+
+    # ------------------------------------------------------------ connection
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            con = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the catalog {self.path}: {exc}") from None
+        try:
+            try:
+                con.execute("PRAGMA foreign_keys = ON")
+                con.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; fsync at checkpoints
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(
+                    f"{self.path} is not a usable SQLite database ({exc})",
+                    hint="point SENSEQUANT_HOME elsewhere or move the file away",
+                ) from None
+            yield con
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed on success, rolled back on any error."""
+        with self._connect() as con:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(
+                    f"cannot write the catalog {self.path}: {exc}",
+                    hint="another process may hold it; try again",
+                ) from None
+            try:
+                yield con
+            except BaseException as exc:
+                con.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(
+                        f"catalog write to {self.path} failed and was rolled back: {exc}"
+                    ) from exc
+                raise
+            con.execute("COMMIT")
+
+    def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        with self._connect() as con:
+            cur = con.execute(sql, params)
+            cols = [d[0] for d in cur.description]
+            return pd.DataFrame(cur.fetchall(), columns=cols)
+
+    # --------------------------------------------------------- symbol master
+    def upsert_symbols(self, rows: Iterable[SymbolInfo]) -> int:
+        """Insert or update symbol-master rows (``None`` fields keep the stored value).
+
+        Parameters
+        ----------
+        rows : iterable of SymbolInfo
+
+        Returns
+        -------
+        int
+            Rows written.
+
+        Raises
+        ------
+        InvalidSymbolError
+            If a symbol is malformed (nothing is written).
+        StoreError
+            If the database write fails (nothing is written).
+        """
+        cols = _SYMBOL_FIELDS[1:]
+        updates = ", ".join(f"{c} = COALESCE(excluded.{c}, symbols.{c})" for c in cols)
+        sql = (
+            f"INSERT INTO symbols ({', '.join(_SYMBOL_FIELDS)}, updated_at) "
+            f"VALUES ({', '.join('?' * (len(_SYMBOL_FIELDS) + 1))}) "
+            f"ON CONFLICT(symbol) DO UPDATE SET {updates}, updated_at = excluded.updated_at"
+        )
+        n = 0
+        with self._transaction() as con:
+            for row in rows:
+                values = [getattr(row, f) for f in _SYMBOL_FIELDS]
+                values[0] = validate_symbol(row.symbol)
+                values[_SYMBOL_FIELDS.index("listing_date")] = _iso(row.listing_date)
+                con.execute(sql, [*values, _now()])
+                n += 1
+        return n
+
+    def get_symbol(self, symbol: str) -> SymbolInfo | None:
+        """The symbol-master row of ``symbol``, or None if unknown."""
+        with self._connect() as con:
+            row = con.execute(
+                f"SELECT {', '.join(_SYMBOL_FIELDS)} FROM symbols WHERE symbol = ?", (symbol,)
+            ).fetchone()
+        if row is None:
+            return None
+        data = dict(zip(_SYMBOL_FIELDS, row, strict=True))
+        if data["listing_date"]:
+            data["listing_date"] = dt.date.fromisoformat(data["listing_date"])
+        return SymbolInfo(**data)
+
+    # ------------------------------------------------------------- universes
+    def set_universe(
+        self, name: str, symbols: Iterable[str], source: str, as_of: TimeLike | None
+    ) -> int:
+        """Replace the membership of universe ``name``.
+
+        Parameters
+        ----------
+        name : str
+            Universe name (``nifty100``), stored lower-case.
+        symbols : iterable of str
+            Members (validated, de-duplicated).
+        source : str
+            Where the list came from (a file path, a URL).
+        as_of : str, date or Timestamp, optional
+            Date the list describes.
+
+        Returns
+        -------
+        int
+            Number of members.
+
+        Raises
+        ------
+        InvalidSymbolError, StoreError
+            Nothing is written then.
+        """
+        members = sorted({validate_symbol(s) for s in symbols})
+        key = name.strip().lower()
+        as_of_text = _iso(as_of)
+        with self._transaction() as con:
+            con.execute("DELETE FROM universe_members WHERE universe = ?", (key,))
+            con.executemany(
+                "INSERT INTO universe_members (universe, symbol, source, as_of) VALUES (?,?,?,?)",
+                [(key, s, source, as_of_text) for s in members],
+            )
+        return len(members)
+
+    def universe(self, name: str) -> list[str]:
+        """Members of a catalog universe, sorted (empty if unknown)."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT symbol FROM universe_members WHERE universe = ? ORDER BY symbol",
+                (name.strip().lower(),),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def universes(self) -> dict[str, int]:
+        """Catalog universes and their member counts."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT universe, COUNT(*) FROM universe_members GROUP BY universe ORDER BY 1"
+            ).fetchall()
+        return {name: int(count) for name, count in rows}
+
+    # --------------------------------------------------------------- imports
+    def record_import(
+        self,
+        *,
+        source: str,
+        status: Literal["ok", "failed"],
+        symbol: str | None = None,
+        interval: str | None = None,
+        layout: str | None = None,
+        rows_in: int | None = None,
+        rows_out: int | None = None,
+        added: int | None = None,
+        replaced: int | None = None,
+        error: str | None = None,
+        content_sha256: str | None = None,
+        started_at: TimeLike | None = None,
+        finished_at: TimeLike | None = None,
+        findings: Sequence[FindingLike] = (),
+    ) -> int:
+        """Record one import (and, in the same transaction, its quality findings).
+
+        Parameters
+        ----------
+        source : str
+            Imported file(s), ``; ``-separated when several files made one series.
+        status : {'ok', 'failed'}
+        symbol, interval, layout : str, optional
+        rows_in, rows_out : int, optional
+            Rows parsed and rows kept after cleaning.
+        added, replaced : int, optional
+            Bars added to / replaced in the store.
+        error : str, optional
+            Error message of a failed import.
+        content_sha256 : str, optional
+            SHA-256 of the source content.
+        started_at, finished_at : time-like, optional
+            Default now.
+        findings : sequence of Finding, optional
+            Stored with :meth:`record_findings` semantics (needs ``symbol`` and ``interval``).
+
+        Returns
+        -------
+        int
+            The import id.
+        """
+        now = _now()
+        with self._transaction() as con:
+            cur = con.execute(
+                "INSERT INTO imports (started_at, finished_at, source, symbol, interval, layout, "
+                "rows_in, rows_out, added, replaced, status, error, content_sha256) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    _iso(started_at) or now,
+                    _iso(finished_at) or now,
+                    source,
+                    symbol,
+                    interval,
+                    layout,
+                    rows_in,
+                    rows_out,
+                    added,
+                    replaced,
+                    status,
+                    error,
+                    content_sha256,
+                ),
+            )
+            import_id = int(cur.lastrowid or 0)
+            if findings:
+                if symbol is None or interval is None:
+                    raise StoreError("findings need the import's symbol and interval")
+                _insert_findings(con, import_id, symbol, interval, findings)
+        return import_id
+
+    def record_findings(
+        self, import_id: int, symbol: str, interval: str, findings: Iterable[FindingLike]
+    ) -> int:
+        """Store quality findings of an import.
+
+        Parameters
+        ----------
+        import_id : int
+            From :meth:`record_import`.
+        symbol, interval : str
+        findings : iterable of Finding
+            Objects with ``kind, count, detail, first_timestamp, lines`` (``lines``: source
+            line numbers, stored as a JSON list).
+
+        Returns
+        -------
+        int
+            Findings written.
+
+        Raises
+        ------
+        StoreError
+            If ``import_id`` is unknown (nothing is written).
+        """
+        with self._transaction() as con:
+            return _insert_findings(con, import_id, symbol, interval, findings)
+
+    def findings(self, symbol: str | None = None, interval: str | None = None) -> pd.DataFrame:
+        """Quality findings, newest import first.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``id, import_id, symbol, interval, kind, count, first_timestamp, detail,
+            lines`` (a list of ints) and the import's ``source`` and ``imported_at``.
+        """
+        where, params = _filters(("f.symbol", symbol), ("f.interval", interval))
+        frame = self._frame(
+            "SELECT f.id, f.import_id, f.symbol, f.interval, f.kind, f.count, "
+            "f.first_timestamp, f.detail, f.lines, i.source, i.started_at AS imported_at "
+            f"FROM quality_findings f JOIN imports i ON i.id = f.import_id {where} "
+            "ORDER BY f.import_id DESC, f.id",
+            params,
+        )
+        frame["lines"] = [json.loads(x) if x else [] for x in frame["lines"]]
+        return frame
+
+    def imports(self, limit: int | None = 100) -> pd.DataFrame:
+        """Import history, newest first (at most ``limit`` rows; None = all)."""
+        sql = "SELECT * FROM imports ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self._frame(sql)
+
+    # ------------------------------------------------------------ ingest log
+    def record_ingest(
+        self,
+        *,
+        provider: str,
+        symbol: str,
+        interval: str,
+        start: TimeLike,
+        end: TimeLike,
+        rows: int,
+        status: str,
+        error: str | None = None,
+        content_sha256: str | None = None,
+        fetched_at: TimeLike | None = None,
+    ) -> int:
+        """Record one fetched chunk in the ingest log (used by the broker fetcher to resume).
+
+        Parameters
+        ----------
+        provider : str
+            ``breeze``, ``yfinance``, ...
+        symbol, interval : str
+        start, end : time-like
+            Requested chunk bounds (IST).
+        rows : int
+            Bars received.
+        status : str
+            ``ok``, ``empty`` or ``failed``.
+        error : str, optional
+        content_sha256 : str, optional
+            Hash of the chunk's content.
+        fetched_at : time-like, optional
+            Default now.
+
+        Returns
+        -------
+        int
+            The log row id.
+        """
+        with self._transaction() as con:
+            cur = con.execute(
+                'INSERT INTO ingest_log (provider, symbol, interval, start, "end", rows, status, '
+                "error, content_sha256, fetched_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    provider,
+                    symbol,
+                    interval,
+                    _iso(start),
+                    _iso(end),
+                    int(rows),
+                    status,
+                    error,
+                    content_sha256,
+                    _iso(fetched_at) or _now(),
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def ingest_log(
+        self,
+        provider: str | None = None,
+        symbol: str | None = None,
+        interval: str | None = None,
+    ) -> pd.DataFrame:
+        """Ingest-log rows (all columns), oldest first, optionally filtered."""
+        where, params = _filters(("provider", provider), ("symbol", symbol), ("interval", interval))
+        return self._frame(f"SELECT * FROM ingest_log {where} ORDER BY id", params)
+
+
+def _filters(*pairs: tuple[str, str | None]) -> tuple[str, list[str]]:
+    used = [(col, val) for col, val in pairs if val is not None]
+    if not used:
+        return "", []
+    return "WHERE " + " AND ".join(f"{c} = ?" for c, _ in used), [v for _, v in used]
+
+
+def _insert_findings(
+    con: sqlite3.Connection,
+    import_id: int,
+    symbol: str,
+    interval: str,
+    findings: Iterable[FindingLike],
+) -> int:
+    n = 0
+    for f in findings:
+        lines = [int(x) for x in (f.lines or ())]
+        con.execute(
+            "INSERT INTO quality_findings (import_id, symbol, interval, kind, count, "
+            "first_timestamp, detail, lines) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                import_id,
+                symbol,
+                interval,
+                f.kind,
+                int(f.count),
+                _iso(f.first_timestamp),
+                f.detail,
+                json.dumps(lines),
+            ),
+        )
+        n += 1
+    return n

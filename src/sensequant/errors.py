@@ -1,0 +1,92 @@
+"""Exception hierarchy for SenseQuant.
+
+Every error a user can trigger carries a ``hint``: what to do about it. The CLI prints
+``str(error)`` and the hint, never a traceback, and exits with :attr:`SenseQuantError.exit_code`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SenseQuantError(Exception):
+    """Base class of every error SenseQuant raises on purpose.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong, naming the file, row, symbol or value concerned.
+    hint : str, optional
+        How to fix it.
+    """
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class UsageError(SenseQuantError):
+    """Bad command-line usage or configuration (exit code 2)."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """A run configuration or setting is invalid."""
+
+
+class InvalidSymbolError(UsageError):
+    """A symbol name is malformed (path separators, empty, illegal characters)."""
+
+
+class UnknownUniverseError(UsageError):
+    """A universe name or member is not known to the symbol master."""
+
+
+class DataError(SenseQuantError):
+    """Market data is missing, malformed or unusable."""
+
+
+class InputFileError(DataError):
+    """An input file cannot be imported.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The offending file.
+    problem : str
+        What is wrong with it (columns, dates, prices ...), with row numbers when known.
+    hint : str, optional
+        How to fix it.
+    """
+
+    def __init__(self, path: Path | str, problem: str, *, hint: str | None = None) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}", hint=hint)
+
+
+class NoDataError(DataError):
+    """The store holds no bars for what was asked."""
+
+
+class StoreError(DataError):
+    """The bar store or catalog cannot be read or written."""
+
+
+class InsufficientSamplesError(SenseQuantError):
+    """A model cannot be trained on the samples given (a *skip*, not a failure)."""
+
+
+class PipelineError(SenseQuantError):
+    """A pipeline phase failed (e.g. the window failure threshold was exceeded)."""
+
+
+class RegistryError(SenseQuantError):
+    """A registry transition is not allowed or a run is unknown."""

@@ -1,0 +1,162 @@
+"""Signal quality: daily cross-sectional IC, Rank IC and ICIR (as in Qlib's reports).
+
+* IC_t = Pearson corr(score_{i,t}, forward return_{i,t}) across the symbols i of date t.
+* Rank IC_t = Spearman corr (Pearson of average ranks, ties averaged) across symbols.
+* ICIR = mean(IC_t) / std(IC_t, ddof=1) over dates -- NOT annualised (Qlib's convention;
+  Qlib's LightGBM on Alpha158 / CSI300: IC 0.0448, ICIR 0.366, Rank IC 0.0469).
+* t-stat = mean / (std / sqrt(n_days)) = ICIR * sqrt(n_days). It assumes independent days;
+  with h-session forward returns the daily ICs overlap and are autocorrelated, so the true
+  t-statistic is smaller (roughly by sqrt(h)).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sensequant.errors import DataError
+
+
+@dataclass(frozen=True)
+class ICSummary:
+    """Aggregate of daily IC over the dates with a defined IC (see module docstring).
+
+    Attributes
+    ----------
+    mean_ic, mean_rank_ic : float
+    icir, rank_icir : float
+        mean / std (ddof=1) of the daily series, not annualised.
+    t_stat : float
+        ``icir * sqrt(n_days)`` (ignores autocorrelation of overlapping labels).
+    n_days : int
+        Dates with a defined IC.
+    positive_share : float
+        Share of those dates with IC > 0.
+    """
+
+    mean_ic: float
+    mean_rank_ic: float
+    icir: float
+    rank_icir: float
+    t_stat: float
+    n_days: int
+    positive_share: float
+
+
+def _corr_by_date(frame: pd.DataFrame, x: str, y: str) -> pd.Series:
+    """Pearson correlation of columns x and y within each timestamp group (vectorised)."""
+    g = frame.groupby("timestamp", sort=True)
+    xd = frame[x] - g[x].transform("mean")
+    yd = frame[y] - g[y].transform("mean")
+    parts = (
+        pd.DataFrame({"timestamp": frame["timestamp"], "xy": xd * yd, "xx": xd * xd, "yy": yd * yd})
+        .groupby("timestamp", sort=True)[["xy", "xx", "yy"]]
+        .sum()
+    )
+    denom = np.sqrt(parts["xx"] * parts["yy"])
+    scale = np.maximum(np.maximum(parts["xx"], parts["yy"]), 1e-300)
+    ok = denom > 1e-12 * scale
+    return (parts["xy"] / denom).where(ok)
+
+
+def daily_ic(
+    predictions: pd.DataFrame,
+    score_col: str,
+    forward: pd.DataFrame,
+    return_col: str = "fwd_return",
+    min_symbols: int = 5,
+) -> pd.DataFrame:
+    """Daily cross-sectional IC and Rank IC of a score against forward returns.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        Long frame with ``symbol``, ``timestamp`` and ``score_col`` (e.g. ``p_up``).
+    score_col : str
+    forward : pandas.DataFrame
+        Long frame with ``symbol``, ``timestamp`` (same decision bar) and ``return_col``: the
+        forward return realised AFTER that bar (e.g. next open to close h sessions later).
+    return_col : str
+    min_symbols : int
+        Dates with fewer symbols having both values are dropped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``timestamp``; columns ``ic`` (Pearson), ``rank_ic`` (Spearman), ``n``. IC is
+        NaN on a date where the score or the return is constant across symbols.
+
+    Raises
+    ------
+    DataError
+        Missing columns or duplicate (symbol, timestamp) rows.
+    """
+    for name, frame, col in (
+        ("predictions", predictions, score_col),
+        ("forward", forward, return_col),
+    ):
+        need = [c for c in ("symbol", "timestamp", col) if c not in frame.columns]
+        if need:
+            raise DataError(f"{name} lack column(s) {need}", hint="pass long frames")
+        if frame.duplicated(["symbol", "timestamp"]).any():
+            raise DataError(
+                f"{name} hold duplicate (symbol, timestamp) rows",
+                hint="one row per symbol and decision bar",
+            )
+    merged = predictions[["symbol", "timestamp", score_col]].merge(
+        forward[["symbol", "timestamp", return_col]], on=["symbol", "timestamp"], how="inner"
+    )
+    merged = merged.rename(columns={score_col: "s", return_col: "f"})
+    merged = merged[np.isfinite(merged["s"]) & np.isfinite(merged["f"])]
+    counts = merged.groupby("timestamp")["s"].transform("size")
+    merged = merged.loc[counts >= min_symbols].reset_index(drop=True)
+    if merged.empty:
+        return pd.DataFrame(
+            {"ic": pd.Series(dtype=float), "rank_ic": pd.Series(dtype=float),
+             "n": pd.Series(dtype=int)}
+        ).rename_axis("timestamp")  # fmt: skip
+    grouped = merged.groupby("timestamp")
+    merged["rs"] = grouped["s"].rank(method="average")
+    merged["rf"] = grouped["f"].rank(method="average")
+    out = pd.DataFrame(
+        {
+            "ic": _corr_by_date(merged, "s", "f"),
+            "rank_ic": _corr_by_date(merged, "rs", "rf"),
+            "n": merged.groupby("timestamp", sort=True).size(),
+        }
+    )
+    out.index.name = "timestamp"
+    return out
+
+
+def ic_summary(ic: pd.DataFrame) -> ICSummary:
+    """Summarise a :func:`daily_ic` frame (dates with NaN IC are left out).
+
+    Returns
+    -------
+    ICSummary
+        NaN fields when fewer than 2 dates have a defined IC.
+    """
+    daily = ic["ic"].dropna()
+    ranks = ic["rank_ic"].dropna()
+    n = int(daily.size)
+
+    def ratio(s: pd.Series) -> float:
+        if s.size < 2:
+            return float("nan")
+        sd = float(s.std(ddof=1))
+        return float(s.mean() / sd) if sd > 0 else float("nan")
+
+    icir = ratio(daily)
+    return ICSummary(
+        mean_ic=float(daily.mean()) if n else float("nan"),
+        mean_rank_ic=float(ranks.mean()) if ranks.size else float("nan"),
+        icir=icir,
+        rank_icir=ratio(ranks),
+        t_stat=icir * math.sqrt(n) if n >= 2 else float("nan"),
+        n_days=n,
+        positive_share=float((daily > 0).mean()) if n else float("nan"),
+    )

@@ -1,0 +1,111 @@
+"""Forward-return classification labels with a volatility-scaled threshold.
+
+Timing (daily bars; ``t`` is a session, ``h = LabelConfig.horizon``)::
+
+    decision at t's close  ->  filled at open_{t+1}  ->  held to close_{t+h}
+    fwd_return_t = close_{t+h} / open_{t+1} - 1        (simple return, fraction)
+    t1_t         = timestamp of session t+h            (label known after that close)
+
+So a label at ``t`` uses prices of sessions ``t+1 .. t+h`` only, and ``t1`` records exactly
+when it becomes known; downstream purging removes any training sample whose ``t1`` reaches
+into a test period. With ``h = 1`` the label is the next session's open-to-close return.
+
+Threshold (known at ``t``)::
+
+    sigma_t     = std(r_{t-L+1} .. r_t, ddof=1),  r_i = close_i / close_{i-1} - 1,  L = vol_lookback
+    threshold_t = k * sigma_t * sqrt(h)
+    label_t     = 0 (down) if fwd_return_t < -threshold_t
+                  2 (up)   if fwd_return_t >  threshold_t
+                  1 (flat) otherwise
+
+Classes follow :data:`sensequant.types.CLASSES` (``down, flat, up``). The sqrt(h) scaling
+assumes roughly independent daily returns (square-root-of-time rule). Sessions are rows of the
+bar frame: stale holiday rows must be removed before labelling (the data quality step does it),
+otherwise they count as sessions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sensequant.errors import DataError
+from sensequant.settings import LabelConfig
+
+LABEL_COLUMNS: tuple[str, ...] = ("fwd_return", "threshold", "label", "t1")
+"""Columns of :func:`make_labels`, in order."""
+
+
+def make_labels(bars: pd.DataFrame, cfg: LabelConfig) -> pd.DataFrame:
+    """Label every session of one symbol as down / flat / up.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Daily bars of ONE symbol: ``timestamp`` (tz-aware IST, sorted, unique), ``open``,
+        ``close`` (rupees); other columns are ignored.
+    cfg : LabelConfig
+        ``horizon`` h (sessions), ``vol_lookback`` L (sessions), ``threshold_k`` k.
+
+    Returns
+    -------
+    pandas.DataFrame of shape (n_bars, 4)
+        Index ``timestamp`` (the bars' timestamps). Columns:
+
+        * ``fwd_return`` (float64): ``close_{t+h} / open_{t+1} - 1``; NaN for the last h rows.
+        * ``threshold`` (float64): ``k * sigma_t * sqrt(h)`` (fraction); NaN for the first L
+          rows (L returns need L + 1 closes).
+        * ``label`` (float64): 0.0 down, 1.0 flat, 2.0 up; NaN where ``fwd_return`` or
+          ``threshold`` is NaN.
+        * ``t1`` (datetime64[ns, tz]): timestamp of session ``t+h``; NaT for the last h rows.
+
+    Raises
+    ------
+    DataError
+        If ``timestamp``, ``open`` or ``close`` is missing or timestamps are not sorted/unique.
+
+    Notes
+    -----
+    The method is the fixed-horizon, volatility-scaled labelling of Lopez de Prado, *Advances
+    in Financial Machine Learning* (2018), sec. 3.2, with the entry at the next open.
+    """
+    missing = [c for c in ("timestamp", "open", "close") if c not in bars.columns]
+    if missing:
+        raise DataError(
+            f"bar frame lacks column(s) {missing} needed for labels",
+            hint="pass bars with timestamp, open, high, low, close, volume",
+        )
+    ts = pd.DatetimeIndex(bars["timestamp"], name="timestamp")
+    if len(ts) > 1 and not (ts.is_monotonic_increasing and ts.is_unique):
+        raise DataError(
+            f"bar timestamps are not sorted and unique (first {ts[0]}, last {ts[-1]})",
+            hint="sort by timestamp and drop duplicates (the data quality step does this)",
+        )
+    h, L, k = cfg.horizon, cfg.vol_lookback, cfg.threshold_k
+    n = len(ts)
+    open_ = bars["open"].to_numpy(dtype=np.float64)
+    close = bars["close"].to_numpy(dtype=np.float64)
+
+    fwd = np.full(n, np.nan)
+    if n > h:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fwd[: n - h] = close[h:] / open_[1 : n - h + 1] - 1.0
+    ret = pd.Series(close).pct_change(fill_method=None)
+    sigma = ret.rolling(L, min_periods=L).std(ddof=1).to_numpy()
+    threshold = k * sigma * np.sqrt(h)
+
+    label = np.full(n, np.nan)
+    known = np.isfinite(fwd) & np.isfinite(threshold)
+    label[known] = np.where(
+        fwd[known] < -threshold[known], 0.0, np.where(fwd[known] > threshold[known], 2.0, 1.0)
+    )
+    t1 = pd.Series(ts).shift(-h)
+    return pd.DataFrame(
+        {
+            "fwd_return": fwd,
+            "threshold": threshold,
+            "label": label,
+            "t1": t1.array,
+        },
+        index=ts,
+    )

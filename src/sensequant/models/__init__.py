@@ -1,0 +1,39 @@
+"""Models layer: per-window LightGBM teachers, the walk-forward student, reward weights and
+model files (LightGBM text + JSON metadata; never pickle)."""
+
+from __future__ import annotations
+
+from sensequant.models.reward import reward_weights
+from sensequant.models.serialize import load_model, save_model
+from sensequant.models.student import (
+    SkippedPeriod,
+    StudentPeriod,
+    WalkForwardResult,
+    teacher_direct_predictions,
+    walk_forward_student,
+)
+from sensequant.models.teacher import (
+    TeacherResult,
+    load_booster,
+    predict_proba,
+    purged_fold_indices,
+    purged_split_indices,
+    train_teacher,
+)
+
+__all__ = [
+    "SkippedPeriod",
+    "StudentPeriod",
+    "TeacherResult",
+    "WalkForwardResult",
+    "load_booster",
+    "load_model",
+    "predict_proba",
+    "purged_fold_indices",
+    "purged_split_indices",
+    "reward_weights",
+    "save_model",
+    "teacher_direct_predictions",
+    "train_teacher",
+    "walk_forward_student",
+]

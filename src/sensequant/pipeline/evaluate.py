@@ -1,0 +1,238 @@
+"""Evaluation phase: backtests of every configuration tried, benchmarks and statistics.
+
+All statistics are computed on out-of-sample NET returns over the dates every series shares.
+Every configuration evaluated here is a *trial* for the deflated Sharpe ratio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sensequant.data.store import BarStore
+from sensequant.evaluation.backtest import (
+    BacktestResult,
+    equal_weight_returns,
+    index_returns,
+    run_backtest,
+)
+from sensequant.evaluation.costs import FeeSchedule
+from sensequant.evaluation.metrics import PerformanceSummary, alpha_beta, sharpe, summarize
+from sensequant.evaluation.portfolio import target_weights
+from sensequant.evaluation.signal import ICSummary, daily_ic, ic_summary
+from sensequant.evaluation.stats import (
+    BootstrapCI,
+    DSRResult,
+    bootstrap_sharpe_ci,
+    deflated_sharpe_ratio,
+    probabilistic_sharpe_ratio,
+)
+from sensequant.settings import PortfolioConfig, RunConfig
+
+STUDENT = "student"
+TEACHER = "teacher-direct"
+NIFTY = "NIFTY 50 (price index)"
+EQUAL = "equal-weight universe"
+
+
+def price_matrices(
+    store: BarStore, symbols: Sequence[str], start: pd.Timestamp, end: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Wide open and close prices (session x symbol) from the store, NaN where no bar."""
+    opens, closes = {}, {}
+    for s in symbols:
+        bars = store.read(s, "1day", start=start, end=end, columns=["timestamp", "open", "close"])
+        ix = pd.DatetimeIndex(bars["timestamp"])
+        opens[s] = pd.Series(bars["open"].to_numpy(), index=ix)
+        closes[s] = pd.Series(bars["close"].to_numpy(), index=ix)
+    return pd.DataFrame(opens).sort_index(), pd.DataFrame(closes).sort_index()
+
+
+def trial_name(cfg: PortfolioConfig) -> str:
+    """Readable name of a portfolio configuration, e.g. ``top10 p_up>=0.40 (p_up-p_down)``."""
+    return f"top{cfg.top_k} p_up>={cfg.min_probability:.2f} ({cfg.score})"
+
+
+def portfolio_trials(config: RunConfig) -> list[PortfolioConfig]:
+    """The primary portfolio configuration first, then the distinct extra trials."""
+    out = [config.portfolio]
+    for c in config.backtest.trials:
+        if c not in out:
+            out.append(c)
+    return out
+
+
+@dataclass
+class Evaluation:
+    """Everything the release phase reports; every number computed from this run's OOS data."""
+
+    returns: pd.DataFrame
+    """Daily OOS returns on common dates: student_net, student_gross, student_costs,
+    student_turnover, student_exposure, teacher_direct_net, nifty50, equal_weight."""
+    trial_returns: pd.DataFrame
+    """Daily net returns of every trial (column = trial name) on the same dates."""
+    student_bt: BacktestResult
+    teacher_bt: BacktestResult
+    summaries: dict[str, PerformanceSummary]
+    ic: dict[str, ICSummary | None]
+    ic_daily: pd.DataFrame
+    alpha: float
+    beta: float
+    bootstrap: BootstrapCI
+    psr: float
+    dsr: DSRResult
+    trials: list[dict[str, float | str]]
+    notes: list[str] = field(default_factory=list)
+
+
+def _align(series: dict[str, pd.Series]) -> pd.DataFrame:
+    frame = pd.DataFrame(series)
+    return frame.dropna(how="any")
+
+
+def evaluate(
+    config: RunConfig,
+    store: BarStore,
+    symbols: Sequence[str],
+    student_pred: pd.DataFrame,
+    teacher_pred: pd.DataFrame,
+    panel: pd.DataFrame,
+    range_end: pd.Timestamp,
+) -> Evaluation:
+    """Backtest student, teacher-direct and every trial; compute metrics and statistics.
+
+    Parameters
+    ----------
+    config : RunConfig
+    store : BarStore
+    symbols : sequence of str
+        The run's usable universe.
+    student_pred, teacher_pred : pandas.DataFrame
+        OOS predictions (symbol, timestamp, p_down, p_flat, p_up, period_id).
+    panel : pandas.DataFrame
+        (symbol, timestamp, ..., fwd_return) — realised forward returns for IC.
+    range_end : pandas.Timestamp
+        Last session of the run.
+
+    Returns
+    -------
+    Evaluation
+    """
+    notes: list[str] = []
+    start = pd.Timestamp(student_pred["timestamp"].min())
+    open_px, close_px = price_matrices(store, symbols, start, range_end)
+    bench = store.read(config.data.benchmark, "1day", end=range_end, columns=["timestamp", "close"])
+    bench_close = pd.Series(bench["close"].to_numpy(), index=pd.DatetimeIndex(bench["timestamp"]))
+    fees = FeeSchedule.load()
+    bt_cfg = config.backtest
+
+    def backtest(pred: pd.DataFrame, pcfg: PortfolioConfig) -> BacktestResult:
+        weights = target_weights(pred, pcfg)
+        return run_backtest(
+            weights, open_px, close_px, fees=fees, cfg=bt_cfg, tolerance=bt_cfg.rebalance_tolerance
+        )
+
+    trials_cfg = portfolio_trials(config)
+    student_bts = {trial_name(c): backtest(student_pred, c) for c in trials_cfg}
+    primary = trial_name(config.portfolio)
+    s_bt = student_bts[primary]
+    t_bt = backtest(teacher_pred, config.portfolio)
+
+    nifty = index_returns(bench_close)
+    ew = equal_weight_returns(close_px)
+    returns = _align(
+        {
+            "student_net": s_bt.returns_net,
+            "student_gross": s_bt.returns_gross,
+            "student_costs": s_bt.costs,
+            "student_turnover": s_bt.turnover,
+            "student_exposure": s_bt.exposure,
+            "teacher_direct_net": t_bt.returns_net,
+            "nifty50": nifty,
+            "equal_weight": ew,
+        }
+    )
+    dropped = len(s_bt.returns_net) - len(returns)
+    if dropped:
+        notes.append(
+            f"{dropped} OOS sessions lacked a benchmark or equal-weight return and were "
+            "left out of every statistic"
+        )
+    trial_returns = pd.DataFrame(
+        {f"student {name}": bt.returns_net for name, bt in student_bts.items()}
+        | {f"teacher-direct {primary}": t_bt.returns_net}
+    ).reindex(returns.index)
+
+    st = config.stats
+    rf, periods = st.risk_free_rate, st.periods_per_year
+    r = returns["student_net"]
+    summaries = {
+        STUDENT: summarize(
+            r,
+            benchmark=returns["nifty50"],
+            turnover=returns["student_turnover"],
+            exposure=returns["student_exposure"],
+            rf=rf,
+            periods=periods,
+        ),
+        TEACHER: summarize(
+            returns["teacher_direct_net"],
+            benchmark=returns["nifty50"],
+            turnover=t_bt.turnover.reindex(returns.index),
+            exposure=t_bt.exposure.reindex(returns.index),
+            rf=rf,
+            periods=periods,
+        ),
+        NIFTY: summarize(returns["nifty50"], rf=rf, periods=periods),
+        EQUAL: summarize(
+            returns["equal_weight"], benchmark=returns["nifty50"], rf=rf, periods=periods
+        ),
+    }
+    alpha, beta = alpha_beta(r, returns["nifty50"], rf=rf, periods=periods)
+
+    forward = panel[["symbol", "timestamp", "fwd_return"]]
+    ic: dict[str, ICSummary | None] = {}
+    ic_frames = []
+    for name, pred in ((STUDENT, student_pred), (TEACHER, teacher_pred)):
+        scored = pred.assign(score=pred["p_up"] - pred["p_down"])
+        daily = daily_ic(scored, "score", forward)
+        ic[name] = ic_summary(daily) if len(daily) else None
+        ic_frames.append(daily.add_prefix(f"{name}_"))
+    ic_daily = pd.concat(ic_frames, axis=1)
+
+    boot = bootstrap_sharpe_ci(
+        r,
+        reps=st.bootstrap_reps,
+        confidence=st.confidence,
+        seed=config.seed,
+        periods=st.periods_per_year,
+        rf=st.risk_free_rate,
+    )
+    trial_sr = []
+    trials: list[dict[str, float | str]] = []
+    for name in trial_returns.columns:
+        sr = sharpe(trial_returns[name], rf=rf, periods=periods)
+        sr_pp = sr / np.sqrt(st.periods_per_year)
+        trial_sr.append(sr_pp)
+        trials.append({"name": name, "sharpe": sr, "sr_per_period": sr_pp})
+    dsr = deflated_sharpe_ratio(r, trial_sr)
+    psr = probabilistic_sharpe_ratio(r, 0.0)
+    return Evaluation(
+        returns=returns,
+        trial_returns=trial_returns,
+        student_bt=s_bt,
+        teacher_bt=t_bt,
+        summaries=summaries,
+        ic=ic,
+        ic_daily=ic_daily,
+        alpha=alpha,
+        beta=beta,
+        bootstrap=boot,
+        psr=psr,
+        dsr=dsr,
+        trials=trials,
+        notes=notes,
+    )

@@ -1,0 +1,250 @@
+"""Modelling phases: features + labels per symbol, teacher windows in parallel, the student.
+
+Everything here is in-process and typed: per-symbol frames go to worker processes through
+joblib, results come back as :class:`WindowOutcome` objects (no stdout parsing, no files).
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sensequant.errors import InsufficientSamplesError
+from sensequant.features import build_features
+from sensequant.labels import make_labels
+from sensequant.models.teacher import train_teacher
+from sensequant.parallel import parallel_map
+from sensequant.settings import RunConfig
+from sensequant.types import PROBA_COLUMNS
+from sensequant.windows import (
+    SKIP_TOO_FEW_SAMPLES,
+    Window,
+    WindowSkip,
+    WindowStatus,
+    window_samples,
+)
+
+LABEL_COLUMNS = ("label", "fwd_return", "t1")
+
+
+@dataclass
+class SymbolFrame:
+    """Features and labels of one symbol over its whole stored history up to the run end.
+
+    Attributes
+    ----------
+    symbol : str
+    features : pandas.DataFrame
+        (n_bars, n_features), index = bar timestamps (IST).
+    labels : pandas.DataFrame
+        (n_bars, 4): fwd_return, threshold, label, t1.
+    first_bar, last_bar : pandas.Timestamp
+    """
+
+    symbol: str
+    features: pd.DataFrame
+    labels: pd.DataFrame
+    first_bar: pd.Timestamp
+    last_bar: pd.Timestamp
+
+
+def symbol_frame(symbol: str, bars: pd.DataFrame, config: RunConfig) -> SymbolFrame:
+    """Compute features and labels of one symbol (bars must already end at the run end)."""
+    feats = build_features(bars)
+    labels = make_labels(bars, config.labels)
+    ts = pd.DatetimeIndex(bars["timestamp"])
+    return SymbolFrame(symbol, feats, labels, ts[0], ts[-1])
+
+
+@dataclass
+class WindowOutcome:
+    """What happened to one (symbol, window): trained, skipped (with reason) or failed.
+
+    ``oof`` holds the teacher's out-of-fold class probabilities (soft labels) with columns
+    timestamp, t1, p_down, p_flat, p_up; ``model_text`` the LightGBM model.
+    """
+
+    window: Window
+    status: WindowStatus
+    reason: str | None = None
+    n_train: int = 0
+    n_val: int = 0
+    metrics: dict[str, float] = field(default_factory=dict)
+    model_text: str | None = None
+    oof: pd.DataFrame | None = None
+
+    def record(self) -> dict[str, object]:
+        """Flat row for ``windows.parquet`` and telemetry (no model text, no OOF)."""
+        return {
+            "symbol": self.window.symbol,
+            "window_id": self.window.window_id,
+            "start": self.window.start,
+            "end": self.window.end,
+            "status": self.status.value,
+            "reason": self.reason,
+            "n_train": self.n_train,
+            "n_val": self.n_val,
+            **{f"val_{k}": v for k, v in self.metrics.items()},
+        }
+
+
+@dataclass
+class TeacherTask:
+    """All windows of one symbol: one task per symbol keeps inter-process traffic small."""
+
+    frame: SymbolFrame
+    windows: list[Window]
+    unservable: dict[str, str]
+
+
+def run_teacher_task(task: TeacherTask, config: RunConfig) -> list[WindowOutcome]:
+    """Train every window of one symbol (runs in a worker process).
+
+    Each window is ``trained``, ``skipped`` (a :class:`WindowSkip` or
+    :class:`InsufficientSamplesError`, with the reason) or ``failed`` (any other exception,
+    with its traceback as the reason). Failures never stop the other windows.
+    """
+    out: list[WindowOutcome] = []
+    fr = task.frame
+    for w in task.windows:
+        if w.window_id in task.unservable:
+            out.append(WindowOutcome(w, WindowStatus.SKIPPED, task.unservable[w.window_id]))
+            continue
+        try:
+            samples = window_samples(
+                w,
+                fr.features,
+                fr.labels,
+                min_samples=config.windows.min_samples,
+                first_bar=fr.first_bar,
+                last_bar=fr.last_bar,
+            )
+            res = train_teacher(
+                samples.X,
+                samples.y,
+                samples.t1,
+                cfg=config.teacher,
+                horizon=config.labels.horizon,
+                seed=config.seed,
+            )
+        except WindowSkip as skip:
+            out.append(WindowOutcome(w, WindowStatus.SKIPPED, f"{skip.reason}: {skip.detail}"))
+            continue
+        except InsufficientSamplesError as exc:
+            out.append(
+                WindowOutcome(w, WindowStatus.SKIPPED, f"{SKIP_TOO_FEW_SAMPLES}: {exc.message}")
+            )
+            continue
+        except Exception as exc:  # a failed window is recorded, never fatal by itself
+            tb = traceback.format_exc(limit=4)
+            out.append(WindowOutcome(w, WindowStatus.FAILED, f"{exc!r}\n{tb}"))
+            continue
+        oof = res.oof_proba.copy()
+        oof.index.name = "timestamp"
+        oof = oof.reset_index()
+        oof["t1"] = samples.t1.to_numpy()
+        out.append(
+            WindowOutcome(
+                w,
+                WindowStatus.TRAINED,
+                None,
+                n_train=res.n_train,
+                n_val=res.n_val,
+                metrics=dict(res.val_metrics),
+                model_text=res.model_text,
+                oof=oof,
+            )
+        )
+    return out
+
+
+def train_teachers(
+    tasks: list[TeacherTask],
+    config: RunConfig,
+    on_symbol: Callable[[list[WindowOutcome]], None] | None = None,
+) -> list[WindowOutcome]:
+    """Train all teacher windows, symbols in parallel (joblib), outcomes in plan order."""
+    results = parallel_map(
+        run_teacher_task, tasks, n_jobs=config.n_jobs, on_result=on_symbol, extra_args=(config,)
+    )
+    return [o for per_symbol in results for o in per_symbol]
+
+
+def soft_label_frame(outcomes: list[WindowOutcome]) -> pd.DataFrame:
+    """Long frame of teacher soft labels for the student.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns symbol, timestamp, window_id, window_end, t1, p_down, p_flat, p_up; one row
+        per (window, sample) — samples in overlapping windows appear once per window.
+    """
+    parts = []
+    for o in outcomes:
+        if o.status is WindowStatus.TRAINED and o.oof is not None:
+            part = o.oof.copy()
+            part.insert(0, "symbol", o.window.symbol)
+            part["window_id"] = o.window.window_id
+            part["window_end"] = o.window.end
+            parts.append(part)
+    cols = ["symbol", "timestamp", "window_id", "window_end", "t1", *PROBA_COLUMNS]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True)[cols]
+
+
+def teacher_frame(outcomes: list[WindowOutcome]) -> pd.DataFrame:
+    """Trained teachers: symbol, window_id, window_start, window_end, model_text."""
+    rows = [
+        {
+            "symbol": o.window.symbol,
+            "window_id": o.window.window_id,
+            "window_start": o.window.start,
+            "window_end": o.window.end,
+            "model_text": o.model_text,
+        }
+        for o in outcomes
+        if o.status is WindowStatus.TRAINED
+    ]
+    return pd.DataFrame(
+        rows, columns=["symbol", "window_id", "window_start", "window_end", "model_text"]
+    )
+
+
+def panel_frame(
+    frames: dict[str, SymbolFrame], start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """Long (symbol, timestamp) panel of features and labels inside ``[start, end]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns symbol, timestamp, the feature columns, label, fwd_return, t1; sorted by
+        timestamp then symbol.
+    """
+    parts = []
+    for sym, fr in frames.items():
+        joined = fr.features.join(fr.labels[list(LABEL_COLUMNS)])
+        joined = joined[(joined.index >= start) & (joined.index <= end)]
+        joined = joined.reset_index().rename(columns={joined.index.name or "index": "timestamp"})
+        joined.insert(0, "symbol", sym)
+        parts.append(joined)
+    panel = pd.concat(parts, ignore_index=True)
+    return panel.sort_values(["timestamp", "symbol"], kind="stable").reset_index(drop=True)
+
+
+def validation_summary(outcomes: list[WindowOutcome]) -> dict[str, float]:
+    """Mean and median of teacher validation metrics over trained windows."""
+    trained = [o.metrics for o in outcomes if o.status is WindowStatus.TRAINED and o.metrics]
+    out: dict[str, float] = {}
+    for key in ("accuracy", "precision", "recall", "f1"):
+        vals = np.array([m[key] for m in trained if key in m], dtype=float)
+        if len(vals):
+            out[f"mean_{key}"] = float(np.nanmean(vals))
+            out[f"median_{key}"] = float(np.nanmedian(vals))
+    out["windows"] = float(len(trained))
+    return out

@@ -1,0 +1,211 @@
+"""Pre-flight: check every symbol's coverage of the run range BEFORE any training.
+
+The earlier system found missing data after hours of training. Here the first phase resolves
+the universe, reads only timestamps from the store, and lists up front every symbol and every
+window that cannot be served, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from sensequant.data.calendar import missing_sessions
+from sensequant.data.catalog import Catalog
+from sensequant.data.store import BarStore
+from sensequant.data.universe import resolve_universe
+from sensequant.errors import NoDataError, UsageError
+from sensequant.settings import RunConfig
+from sensequant.types import IST
+from sensequant.windows import Window, coverage_skip, plan_windows
+
+
+@dataclass(frozen=True)
+class SymbolCoverage:
+    """Coverage of one symbol within the run range.
+
+    Attributes
+    ----------
+    symbol : str
+    first, last : pandas.Timestamp or None
+        First and last stored bar (whole history, IST).
+    sessions_in_range : int
+        Bars inside ``[range_start, range_end]``.
+    missing_sessions : int
+        NSE sessions in ``[max(first, range_start), min(last, range_end)]`` with no bar.
+    excluded : str or None
+        Why the symbol is left out of the run (None = usable).
+    """
+
+    symbol: str
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+    sessions_in_range: int
+    missing_sessions: int
+    excluded: str | None = None
+
+
+@dataclass
+class PreflightReport:
+    """Result of :func:`preflight`: usable symbols, exclusions, and the window plan."""
+
+    universe: str
+    range_start: pd.Timestamp
+    range_end: pd.Timestamp
+    coverage: list[SymbolCoverage]
+    windows: dict[str, list[Window]]
+    unservable: dict[str, str] = field(default_factory=dict)
+    """window_id -> reason, for windows known up front to be unservable."""
+    benchmark_first: pd.Timestamp | None = None
+    benchmark_last: pd.Timestamp | None = None
+
+    @property
+    def symbols(self) -> list[str]:
+        """Symbols that pass pre-flight, sorted."""
+        return sorted(c.symbol for c in self.coverage if c.excluded is None)
+
+    @property
+    def excluded(self) -> dict[str, str]:
+        """symbol -> reason for symbols left out."""
+        return {c.symbol: c.excluded for c in self.coverage if c.excluded is not None}
+
+    def unservable_counts(self) -> dict[str, int]:
+        """Reason -> number of windows known unservable before training."""
+        return dict(Counter(r.split(":")[0] for r in self.unservable.values()))
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-friendly summary (``preflight.json`` in the run directory)."""
+        return {
+            "universe": self.universe,
+            "range_start": self.range_start.isoformat(),
+            "range_end": self.range_end.isoformat(),
+            "benchmark": {
+                "first": self.benchmark_first.isoformat() if self.benchmark_first else None,
+                "last": self.benchmark_last.isoformat() if self.benchmark_last else None,
+            },
+            "symbols": [
+                {
+                    "symbol": c.symbol,
+                    "first": c.first.isoformat() if c.first is not None else None,
+                    "last": c.last.isoformat() if c.last is not None else None,
+                    "sessions_in_range": c.sessions_in_range,
+                    "missing_sessions": c.missing_sessions,
+                    "excluded": c.excluded,
+                }
+                for c in self.coverage
+            ],
+            "windows_planned": sum(len(w) for w in self.windows.values()),
+            "windows_unservable": self.unservable_counts(),
+        }
+
+
+def _ts(value: object) -> pd.Timestamp:
+    ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    return ts.tz_localize(IST) if ts.tzinfo is None else ts.tz_convert(IST)
+
+
+def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> PreflightReport:
+    """Resolve the universe and check coverage of every symbol and window before training.
+
+    Parameters
+    ----------
+    config : RunConfig
+        Uses ``data`` (universe, interval, start, end, benchmark, min_history_sessions),
+        ``windows`` and ``labels.horizon``.
+    store : BarStore
+        Bar store (only the timestamp column is read).
+    catalog : Catalog
+        Symbol master and universes.
+
+    Returns
+    -------
+    PreflightReport
+
+    Raises
+    ------
+    UnknownUniverseError
+        Unknown universe name or malformed symbol.
+    NoDataError
+        The store holds none of the universe, or the benchmark is missing / does not overlap.
+    UsageError
+        The requested range contains no stored bars.
+    """
+    dc = config.data
+    symbols = resolve_universe(dc.universe, catalog, store, dc.interval)
+    stored = [s for s in symbols if store.exists(s, dc.interval)]
+    if not stored:
+        raise NoDataError(
+            f"none of the {len(symbols)} symbols of universe '{dc.universe}' has "
+            f"{dc.interval} bars in the store",
+            hint="bring data first: `make run DATA=../shared/data` or "
+            "`sensequant data import PATH` (CSV/Parquet files or folders)",
+        )
+    stamps: dict[str, pd.DatetimeIndex] = {}
+    for s in stored:
+        ts = store.read(s, dc.interval, columns=["timestamp"])["timestamp"]
+        stamps[s] = pd.DatetimeIndex(ts)
+    data_first = min(ix[0] for ix in stamps.values())
+    data_last = max(ix[-1] for ix in stamps.values())
+    range_start = _ts(dc.start) if dc.start else data_first
+    range_end = _ts(dc.end) if dc.end else data_last
+    if range_start > data_last or range_end < data_first:
+        raise UsageError(
+            f"the range {range_start.date()}..{range_end.date()} holds no stored bars "
+            f"(store covers {data_first.date()}..{data_last.date()})",
+            hint="choose --start/--end inside the stored range (see `sensequant data list`)",
+        )
+    if not store.exists(dc.benchmark, dc.interval):
+        raise NoDataError(
+            f"benchmark '{dc.benchmark}' has no {dc.interval} bars in the store",
+            hint="import the NIFTY 50 index files, e.g. "
+            "`sensequant data import ../shared/data/nifty50_index`",
+        )
+    bench = pd.DatetimeIndex(
+        store.read(dc.benchmark, dc.interval, columns=["timestamp"])["timestamp"]
+    )
+    if bench[-1] < range_start or bench[0] > range_end:
+        raise NoDataError(
+            f"benchmark '{dc.benchmark}' ({bench[0].date()}..{bench[-1].date()}) does not "
+            f"overlap the run range {range_start.date()}..{range_end.date()}",
+            hint="import benchmark bars covering the range",
+        )
+
+    coverage: list[SymbolCoverage] = []
+    windows: dict[str, list[Window]] = {}
+    unservable: dict[str, str] = {}
+    for s in symbols:
+        if s not in stamps:
+            coverage.append(SymbolCoverage(s, None, None, 0, 0, "no bars stored"))
+            continue
+        ix = stamps[s]
+        in_range = ix[(ix >= range_start) & (ix <= range_end)]
+        miss = 0
+        if len(in_range):
+            miss = len(missing_sessions(in_range, in_range[0], in_range[-1]))
+        reason = None
+        if len(in_range) < dc.min_history_sessions:
+            reason = (
+                f"only {len(in_range)} sessions in {range_start.date()}..{range_end.date()} "
+                f"(need {dc.min_history_sessions})"
+            )
+        coverage.append(SymbolCoverage(s, ix[0], ix[-1], len(in_range), miss, reason))
+        if reason is not None:
+            continue
+        planned = plan_windows(s, range_start, range_end, config.windows)
+        windows[s] = planned
+        for w in planned:
+            skip = coverage_skip(w, ix[0], ix[-1])
+            if skip is not None:
+                unservable[w.window_id] = f"{skip[0]}: {skip[1]}"
+    return PreflightReport(
+        universe=dc.universe,
+        range_start=range_start,
+        range_end=range_end,
+        coverage=coverage,
+        windows=windows,
+        unservable=unservable,
+        benchmark_first=bench[0],
+        benchmark_last=bench[-1],
+    )

@@ -1,0 +1,306 @@
+"""The orchestrator: ``sensequant run`` as one process, phases in order.
+
+pre-flight -> features -> teachers -> student -> backtest -> statistics -> release.
+Each phase is a plain function call whose typed result is handed to the next; each writes its
+artifact into ONE run directory and emits telemetry; each shows a progress bar and ends with a
+line of results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sensequant.data.catalog import Catalog
+from sensequant.data.store import BarStore
+from sensequant.errors import PipelineError
+from sensequant.models.student import (
+    WalkForwardResult,
+    teacher_direct_predictions,
+    walk_forward_student,
+)
+from sensequant.pipeline.bundle import ReleaseOutcome, write_release
+from sensequant.pipeline.evaluate import STUDENT, evaluate
+from sensequant.pipeline.modelling import (
+    SymbolFrame,
+    TeacherTask,
+    WindowOutcome,
+    panel_frame,
+    soft_label_frame,
+    symbol_frame,
+    teacher_frame,
+    train_teachers,
+)
+from sensequant.pipeline.preflight import PreflightReport, preflight
+from sensequant.pipeline.rundir import create_run_dir, new_run_id, write_parquet
+from sensequant.progress import NullReporter, Reporter
+from sensequant.release.manifest import write_json_atomic
+from sensequant.release.registry import Registry
+from sensequant.settings import RunConfig, Settings
+from sensequant.telemetry import Telemetry, now_ist
+from sensequant.windows import WindowStatus
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What ``run_pipeline`` returns: where the run is and its verdict."""
+
+    run_id: str
+    run_dir: Path
+    decision: str
+    headline: dict[str, float | str | None]
+    phase_seconds: dict[str, float]
+
+
+def _report_preflight(pf: PreflightReport, reporter: Reporter) -> None:
+    for sym, why in pf.excluded.items():
+        reporter.warn(f"{sym}: excluded — {why}")
+    gaps = [c for c in pf.coverage if c.excluded is None and c.missing_sessions]
+    for c in gaps[:10]:
+        reporter.info(f"{c.symbol}: {c.missing_sessions} NSE sessions missing inside its range")
+    for reason, n in sorted(pf.unservable_counts().items()):
+        reporter.info(f"{n} windows cannot be served: {reason}")
+
+
+def run_pipeline(
+    config: RunConfig, settings: Settings, reporter: Reporter | None = None
+) -> RunResult:
+    """Run every phase and leave a reviewed-ready release candidate in a run directory.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The validated run configuration (saved as ``config.yaml`` in the run directory).
+    settings : Settings
+        Where the store, catalog, runs and registry live.
+    reporter : Reporter, optional
+        Progress display; default shows nothing.
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    NoDataError, UnknownUniverseError, UsageError
+        From pre-flight, before anything is trained or written.
+    PipelineError
+        Too many windows failed, or no out-of-sample predictions could be made.
+    """
+    rep = reporter or NullReporter()
+    store = BarStore(settings.store_dir)
+    catalog = Catalog(settings.catalog_path)
+
+    rep.start("pre-flight")
+    pf = preflight(config, store, catalog)
+    n_planned = sum(len(w) for w in pf.windows.values())
+    rep.done(
+        f"{len(pf.symbols)} symbols usable, {len(pf.excluded)} excluded; "
+        f"{pf.range_start.date()}..{pf.range_end.date()}; {n_planned} windows planned, "
+        f"{len(pf.unservable)} unservable up front"
+    )
+    _report_preflight(pf, rep)
+    if not pf.symbols:
+        raise PipelineError(
+            "no symbol passed pre-flight: "
+            + "; ".join(f"{s}: {r}" for s, r in pf.excluded.items()),
+            hint="widen --start/--end or lower data.min_history_sessions",
+        )
+
+    run_id = new_run_id(now_ist(), config.fingerprint())
+    run_dir = create_run_dir(settings.runs_dir, run_id)
+    (run_dir / "config.yaml").write_text(config.to_yaml(), encoding="utf-8")
+    tel = Telemetry(run_dir / "telemetry.jsonl", run_id)
+    tel.emit("run_start", config=config.model_dump(mode="json"), run_dir=str(run_dir))
+    rep.info(f"run {run_id} -> {run_dir}")
+    try:
+        with tel.phase("preflight") as res:
+            res.update(pf.to_dict())
+            write_json_atomic(run_dir / "preflight.json", pf.to_dict())
+
+        frames = _features_phase(config, store, pf, rep, tel)
+        outcomes = _teacher_phase(config, frames, pf, rep, tel, run_dir)
+        student, teacher_pred, panel, soft = _student_phase(
+            config, frames, outcomes, pf, rep, tel, run_dir
+        )
+
+        rep.start("backtest")
+        with tel.phase("backtest") as res:
+            ev = evaluate(
+                config, store, pf.symbols, student.predictions, teacher_pred, panel, pf.range_end
+            )
+            summ = ev.summaries[STUDENT]
+            res.update(sharpe=summ.sharpe, cagr=summ.cagr, oos_days=summ.n_days)
+        for note in ev.notes:
+            rep.warn(note)
+        ic = ev.ic[STUDENT]
+        rep.done(
+            f"{summ.n_days} OOS sessions {summ.start:%Y-%m-%d}..{summ.end:%Y-%m-%d}: "
+            f"Sharpe {summ.sharpe:.2f}, CAGR {summ.cagr:.1%}, max DD {summ.max_drawdown.depth:.1%}"
+            + (f", IC {ic.mean_ic:.3f}" if ic else "")
+            + f", DSR {ev.dsr.dsr:.2f} ({ev.dsr.n_trials} trials)"
+        )
+
+        rep.start("release")
+        with tel.phase("release") as res:
+            outcome: ReleaseOutcome = write_release(
+                run_id=run_id,
+                run_dir=run_dir,
+                config=config,
+                store=store,
+                preflight=pf,
+                outcomes=outcomes,
+                student=student,
+                teacher_pred=teacher_pred,
+                soft_labels=soft,
+                panel=panel,
+                frames=frames,
+                evaluation=ev,
+                registry=Registry(settings.registry_path),
+                telemetry=tel,
+            )
+            res.update(decision=outcome.decision)
+        failed = [g for g in outcome.gates if not g.passed]
+        rep.done(
+            f"{outcome.decision}"
+            + (
+                f" ({len(failed)} gate(s) failed: {', '.join(g.name for g in failed)})"
+                if failed
+                else ""
+            )
+            + f"; briefing {run_dir / 'promotion_briefing.md'}"
+        )
+        tel.emit("run_end", decision=outcome.decision, phase_seconds=tel.phase_seconds)
+        return RunResult(run_id, run_dir, outcome.decision, outcome.headline, tel.phase_seconds)
+    except BaseException as exc:
+        tel.emit("run_failed", error=repr(exc))
+        with contextlib.suppress(Exception):  # the registry must not mask the real error
+            Registry(settings.registry_path).record_failed_run(
+                run_id=run_id,
+                created_at=now_ist().isoformat(),
+                run_dir=str(run_dir),
+                config_name=config.name,
+                universe=config.data.universe,
+                error=repr(exc),
+            )
+        raise
+    finally:
+        tel.close()
+
+
+def _features_phase(
+    config: RunConfig, store: BarStore, pf: PreflightReport, rep: Reporter, tel: Telemetry
+) -> dict[str, SymbolFrame]:
+    rep.start("features", total=len(pf.symbols))
+    frames: dict[str, SymbolFrame] = {}
+    with tel.phase("features") as res:
+        for sym in pf.symbols:
+            bars = store.read(sym, config.data.interval, end=pf.range_end)
+            frames[sym] = symbol_frame(sym, bars, config)
+            rep.advance()
+        n_rows = sum(len(f.features) for f in frames.values())
+        n_feat = next(iter(frames.values())).features.shape[1]
+        res.update(symbols=len(frames), rows=n_rows, features=n_feat)
+    labelled = sum(int(f.labels["label"].notna().sum()) for f in frames.values())
+    rep.done(f"{n_feat} features x {n_rows:,} bars over {len(frames)} symbols; {labelled:,} labels")
+    return frames
+
+
+def _teacher_phase(
+    config: RunConfig,
+    frames: dict[str, SymbolFrame],
+    pf: PreflightReport,
+    rep: Reporter,
+    tel: Telemetry,
+    run_dir: Path,
+) -> list[WindowOutcome]:
+    tasks = [TeacherTask(frames[s], pf.windows[s], pf.unservable) for s in pf.symbols]
+    n_planned = sum(len(t.windows) for t in tasks)
+    rep.start("teachers", total=n_planned)
+
+    def on_symbol(done: list[WindowOutcome]) -> None:
+        for o in done:
+            tel.emit("window", **o.record())
+        rep.advance(len(done))
+
+    with tel.phase("teachers", windows=n_planned) as res:
+        outcomes = train_teachers(tasks, config, on_symbol=on_symbol)
+        counts = Counter(o.status.value for o in outcomes)
+        res.update(counts)
+        write_parquet(pd.DataFrame([o.record() for o in outcomes]), run_dir / "windows.parquet")
+    failed = [o for o in outcomes if o.status is WindowStatus.FAILED]
+    seconds = tel.phase_seconds.get("teachers", 0.0)
+    trained = counts.get("trained", 0)
+    rep.done(
+        f"{trained} trained, {counts.get('skipped', 0)} skipped, {len(failed)} failed "
+        f"({trained / max(seconds, 1e-9):.1f} windows/s)"
+    )
+    reasons = Counter(
+        (o.reason or "").split(":")[0] for o in outcomes if o.status is WindowStatus.SKIPPED
+    )
+    for reason, n in reasons.most_common():
+        rep.info(f"skipped {n}: {reason}")
+    if n_planned and len(failed) / n_planned > config.windows.max_failure_rate:
+        first = "; ".join(
+            f"{o.window.window_id}: {(o.reason or '').splitlines()[0]}" for o in failed[:3]
+        )
+        raise PipelineError(
+            f"{len(failed)} of {n_planned} windows failed "
+            f"(> windows.max_failure_rate {config.windows.max_failure_rate:.0%}): {first}",
+            hint=f"see {run_dir / 'windows.parquet'} and telemetry.jsonl for every traceback",
+        )
+    if not trained:
+        raise PipelineError("no teacher window could be trained", hint="see the skip reasons above")
+    return outcomes
+
+
+def _student_phase(
+    config: RunConfig,
+    frames: dict[str, SymbolFrame],
+    outcomes: list[WindowOutcome],
+    pf: PreflightReport,
+    rep: Reporter,
+    tel: Telemetry,
+    run_dir: Path,
+) -> tuple[WalkForwardResult, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    soft = soft_label_frame(outcomes)
+    panel = panel_frame(frames, pf.range_start, pf.range_end)
+    feature_names = list(next(iter(frames.values())).features.columns)
+    rep.start("student")
+    state = {"started": False}
+
+    def progress(done: int, total: int) -> None:
+        if not state["started"]:
+            rep.start("student", total=total)
+            state["started"] = True
+        rep.advance()
+
+    with tel.phase("student") as res:
+        student = walk_forward_student(
+            panel,
+            soft,
+            cfg=config.student,
+            horizon=config.labels.horizon,
+            seed=config.seed,
+            feature_names=feature_names,
+            progress=progress,
+        )
+        if student.predictions.empty:
+            raise PipelineError(
+                "the student made no out-of-sample predictions (no test period had enough "
+                "teacher soft labels behind it)",
+                hint="use a longer range (--start earlier) or lower student.min_train_days",
+            )
+        teacher_pred = teacher_direct_predictions(panel, teacher_frame(outcomes), student.periods)
+        res.update(periods=len(student.periods), predictions=len(student.predictions))
+    p = student.predictions
+    rep.done(
+        f"{len(student.periods)} walk-forward fits; {len(p):,} OOS predictions "
+        f"{p['timestamp'].min():%Y-%m-%d}..{p['timestamp'].max():%Y-%m-%d}; "
+        f"teacher-direct {len(teacher_pred):,} on the same dates"
+    )
+    return student, teacher_pred, panel, soft

@@ -1,0 +1,64 @@
+"""Release layer: run manifest, release gates, promotion briefing, plots and the run registry.
+
+Modules
+-------
+manifest
+    ``manifest.yaml`` contents (config, data fingerprints, versions, git, seeds, artifacts),
+    secret scrubbing and atomic writes.
+gates
+    Release gates from :class:`~sensequant.settings.GateConfig` and the gate decision.
+briefing
+    ``promotion_briefing.json`` / ``.md`` generated only from computed results.
+plots
+    Equity and drawdown PNG (matplotlib, no pyplot state); imported on demand.
+registry
+    SQLite registry of runs with an append-only event log and the review state machine.
+
+This package imports only the foundations (settings, types, errors); the pipeline passes it
+plain data.
+"""
+
+from __future__ import annotations
+
+from sensequant.release.briefing import BriefingData, briefing_to_dict, headline, write_briefing
+from sensequant.release.gates import (
+    GateInputs,
+    GateResult,
+    decide,
+    decision_reason,
+    evaluate_gates,
+)
+from sensequant.release.manifest import (
+    build_manifest,
+    git_revision,
+    package_versions,
+    scrub_secrets,
+    sha256_file,
+    write_json_atomic,
+    write_text_atomic,
+    write_yaml_atomic,
+)
+from sensequant.release.registry import Event, Registry, RunRecord
+
+__all__ = [
+    "BriefingData",
+    "Event",
+    "GateInputs",
+    "GateResult",
+    "Registry",
+    "RunRecord",
+    "briefing_to_dict",
+    "build_manifest",
+    "decide",
+    "decision_reason",
+    "evaluate_gates",
+    "git_revision",
+    "headline",
+    "package_versions",
+    "scrub_secrets",
+    "sha256_file",
+    "write_briefing",
+    "write_json_atomic",
+    "write_text_atomic",
+    "write_yaml_atomic",
+]

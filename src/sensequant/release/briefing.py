@@ -1,0 +1,241 @@
+"""Promotion briefing: the reviewer's summary of a run, generated only from computed results.
+
+:func:`write_briefing` writes ``promotion_briefing.json`` (machine-readable, the source of
+truth) and ``promotion_briefing.md`` (for people) into the run directory. Every number in
+either file comes from :class:`BriefingData`; a value the pipeline could not compute is None
+(or NaN) and is rendered ``n/a (reason)`` in Markdown and ``null`` in JSON, with the reason
+taken from ``BriefingData.na_reasons``. There are no template numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from sensequant.errors import PipelineError
+from sensequant.release.gates import Decision, GateResult, decide, decision_reason
+from sensequant.release.manifest import to_plain, write_json_atomic, write_text_atomic
+
+SCHEMA_VERSION: Final = 1
+JSON_NAME: Final = "promotion_briefing.json"
+MD_NAME: Final = "promotion_briefing.md"
+STUDENT: Final = "student"
+TEACHER: Final = "teacher-direct"
+BENCHMARK: Final = "NIFTY 50 (price index)"
+EQUAL_WEIGHT: Final = "equal-weight universe"
+DEFAULT_BENCHMARK_NOTE: Final = (
+    "Benchmark: NIFTY 50 price index, no total-return index available, so the benchmark "
+    "excludes dividends (which flatters a strategy measured against it)."
+)
+DEFAULT_SURVIVORSHIP_NOTE: Final = (
+    "Survivorship bias: the universe is today's index members, so its history favours "
+    "survivors; the equal-weight buy-and-hold of the same symbols is the no-skill baseline a "
+    "strategy must beat, not only the index."
+)
+
+
+@dataclass
+class BriefingData:
+    """Computed results of one run, as the briefing shows them.
+
+    Fractions throughout (0.123 == 12.3 %); Sharpe/Sortino annualised; dates ISO strings (IST).
+    Any value may be None (or NaN) when it could not be computed; give the reason in
+    ``na_reasons`` under a dotted key, most specific first: ``"bootstrap"``,
+    ``"performance.teacher-direct.sortino"``, ``"signal.student"``, ``"dsr.sr0"`` ...
+
+    Attributes
+    ----------
+    run_id, created_at, config_name : str
+    universe : str
+        Universe name (e.g. ``nifty50``).
+    symbols : list of str
+        Symbols traded (the count is shown).
+    start, end : str or None
+        OOS date range.
+    data_range : str or None
+        Range of bars used, e.g. ``"2002-07-01 to 2024-09-06"``.
+    window_counts : dict of str to int
+        ``trained, skipped, failed, planned``.
+    skip_reasons : dict of str to int
+        Skip reason -> number of windows.
+    failures : list of str
+        One line per failed window (symbol, window, error).
+    teacher_validation : dict or None
+        Metric (``accuracy, precision, recall, f1``) -> ``{"mean": x, "median": y}`` over
+        trained windows.
+    performance : list of dict
+        Rows ``name, cagr, sharpe, sortino, max_drawdown (positive fraction), max_dd_peak,
+        max_dd_trough, volatility (annualised), turnover (annualised one-way, multiple of
+        capital), hit_rate, total_return`` for ``STUDENT``, ``TEACHER``, ``BENCHMARK``,
+        ``EQUAL_WEIGHT`` over the same OOS dates, net of costs.
+    signal : dict
+        Model name -> ``mean_ic, mean_rank_ic, icir, rank_icir, n_days``.
+    alpha_beta : dict or None
+        ``alpha`` (annualised fraction), ``beta`` vs NIFTY 50, ``convention`` (text).
+    bootstrap : dict or None
+        Sharpe CI: ``lower, upper, estimate, confidence, reps, block_length, seed``.
+    psr : float or None
+        Probabilistic Sharpe ratio vs a zero Sharpe.
+    dsr : dict or None
+        ``dsr, n_trials, trial_sr_variance, sr0`` (per-period SR units).
+    trials : list of dict
+        Every configuration tried: ``name, sharpe``.
+    gates : list of GateResult
+    decision : {"ready-for-review", "gates-failed"}
+        Must equal ``decide(gates)``.
+    costs_note : str
+        Cost model used (schedule, slippage).
+    artifacts : dict of str to str
+        Run-relative path -> SHA-256.
+    plot, manifest : str or None
+        Run-relative paths of the equity/drawdown PNG and the manifest.
+    benchmark_note, survivorship_note : str
+    na_reasons : dict of str to str
+    """
+
+    run_id: str
+    created_at: str
+    config_name: str
+    universe: str
+    symbols: list[str]
+    start: str | None
+    end: str | None
+    data_range: str | None
+    window_counts: dict[str, int]
+    skip_reasons: dict[str, int]
+    failures: list[str]
+    teacher_validation: dict[str, dict[str, float | None]] | None
+    performance: list[dict[str, Any]]
+    signal: dict[str, dict[str, float | None]]
+    alpha_beta: dict[str, Any] | None
+    bootstrap: dict[str, Any] | None
+    psr: float | None
+    dsr: dict[str, Any] | None
+    trials: list[dict[str, Any]]
+    gates: list[GateResult]
+    decision: Decision
+    costs_note: str
+    artifacts: dict[str, str] = field(default_factory=dict)
+    plot: str | None = "equity_drawdown.png"
+    manifest: str | None = "manifest.yaml"
+    benchmark_note: str = DEFAULT_BENCHMARK_NOTE
+    survivorship_note: str = DEFAULT_SURVIVORSHIP_NOTE
+    na_reasons: dict[str, str] = field(default_factory=dict)
+
+    def row(self, name: str) -> dict[str, Any] | None:
+        """The performance row called ``name``, or None."""
+        return next((r for r in self.performance if r.get("name") == name), None)
+
+    def reason(self, key: str) -> str:
+        """Why ``key`` (dotted) is missing: the most specific entry of ``na_reasons``."""
+        parts = key.split(".")
+        for n in range(len(parts), 0, -1):
+            found = self.na_reasons.get(".".join(parts[:n]))
+            if found:
+                return found
+        return "not computed"
+
+
+def _get(mapping: dict[str, Any] | None, key: str) -> Any:
+    return None if mapping is None else mapping.get(key)
+
+
+def headline(data: BriefingData) -> dict[str, Any]:
+    """Key numbers for the registry and the briefing's first lines (None when missing)."""
+    student = data.row(STUDENT) or (data.performance[0] if data.performance else None)
+    return to_plain(
+        {
+            "decision": data.decision,
+            "oos_start": data.start,
+            "oos_end": data.end,
+            "sharpe": _get(student, "sharpe"),
+            "benchmark_sharpe": _get(data.row(BENCHMARK), "sharpe"),
+            "equal_weight_sharpe": _get(data.row(EQUAL_WEIGHT), "sharpe"),
+            "cagr": _get(student, "cagr"),
+            "max_drawdown": _get(student, "max_drawdown"),
+            "mean_ic": _get(data.signal.get(STUDENT), "mean_ic"),
+            "dsr": _get(data.dsr, "dsr"),
+            "n_trials": _get(data.dsr, "n_trials"),
+        }
+    )
+
+
+def briefing_to_dict(data: BriefingData) -> dict[str, Any]:
+    """The JSON document (plain data; NaN -> None) that ``promotion_briefing.json`` holds."""
+    return to_plain(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "run_id": data.run_id,
+            "created_at": data.created_at,
+            "config_name": data.config_name,
+            "universe": {
+                "name": data.universe,
+                "n_symbols": len(data.symbols),
+                "symbols": list(data.symbols),
+            },
+            "oos": {"start": data.start, "end": data.end},
+            "data_range": data.data_range,
+            "decision": data.decision,
+            "decision_reason": decision_reason(data.gates),
+            "gates": [asdict(g) for g in data.gates],
+            "headline": headline(data),
+            "performance": data.performance,
+            "signal": data.signal,
+            "alpha_beta": data.alpha_beta,
+            "bootstrap": data.bootstrap,
+            "psr": data.psr,
+            "dsr": data.dsr,
+            "trials": data.trials,
+            "windows": {
+                "counts": data.window_counts,
+                "skip_reasons": data.skip_reasons,
+                "failures": data.failures,
+            },
+            "teacher_validation": data.teacher_validation,
+            "notes": {
+                "benchmark": data.benchmark_note,
+                "survivorship": data.survivorship_note,
+                "costs": data.costs_note,
+            },
+            "plot": data.plot,
+            "manifest": data.manifest,
+            "artifacts": data.artifacts,
+            "na_reasons": data.na_reasons,
+        }
+    )
+
+
+def write_briefing(run_dir: Path, data: BriefingData) -> dict[str, Path]:
+    """Write ``promotion_briefing.json`` and ``promotion_briefing.md`` atomically.
+
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        The run directory (created if missing).
+    data : BriefingData
+        Computed results.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        ``{"json": ..., "md": ...}``.
+
+    Raises
+    ------
+    PipelineError
+        If ``data.decision`` disagrees with the gates (``decide(data.gates)``).
+    """
+    expected = decide(data.gates)
+    if data.decision != expected:
+        raise PipelineError(
+            f"briefing for run {data.run_id} says decision {data.decision!r} but its gates "
+            f"give {expected!r}",
+            hint="set BriefingData.decision = decide(gates)",
+        )
+    json_path, md_path = run_dir / JSON_NAME, run_dir / MD_NAME
+    from sensequant.release.briefing_md import render_markdown  # renderer imports this module
+
+    write_json_atomic(json_path, briefing_to_dict(data))
+    write_text_atomic(md_path, render_markdown(data, run_dir))
+    return {"json": json_path, "md": md_path}

@@ -1,0 +1,269 @@
+"""Release gates: the checks a run must pass to be ``ready-for-review``.
+
+Each non-None threshold in :class:`~sensequant.settings.GateConfig` is one gate. A gate whose
+input could not be computed (NaN or infinite) FAILS with the explanation "not computable: ...":
+a missing number is never read as a pass. Passing the gates does not approve a run; a named
+reviewer still has to (see :mod:`sensequant.release.registry`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from sensequant.errors import PipelineError
+from sensequant.settings import GateConfig
+
+Decision = Literal["ready-for-review", "gates-failed"]
+READY: Final = "ready-for-review"
+FAILED: Final = "gates-failed"
+Comparison = Literal[">=", ">", "<="]
+
+
+@dataclass(frozen=True)
+class GateInputs:
+    """Computed out-of-sample results the gates look at.
+
+    Attributes
+    ----------
+    sharpe : float
+        Annualised OOS Sharpe ratio of the strategy, net of costs.
+    benchmark_sharpe : float
+        Annualised Sharpe of the NIFTY 50 price index over the same dates.
+    equal_weight_sharpe : float
+        Annualised Sharpe of the equal-weight buy-and-hold universe over the same dates.
+    dsr : float
+        Deflated Sharpe ratio, a probability in [0, 1] (Bailey & Lopez de Prado, 2014).
+    max_drawdown : float
+        OOS maximum drawdown as a POSITIVE fraction (0.23 == 23 % below the peak).
+    sharpe_ci_lower : float
+        Lower bound of the bootstrap confidence interval of the annualised Sharpe.
+    oos_days : int
+        Number of OOS sessions.
+    """
+
+    sharpe: float
+    benchmark_sharpe: float
+    equal_weight_sharpe: float
+    dsr: float
+    max_drawdown: float
+    sharpe_ci_lower: float
+    oos_days: int
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """Outcome of one gate.
+
+    Attributes
+    ----------
+    name : str
+        Gate name, e.g. ``sharpe_excess_vs_benchmark``.
+    passed : bool
+    value : float or None
+        The number compared with the threshold; None when it could not be computed.
+    threshold : float
+    comparison : {">=", ">", "<="}
+        ``value <comparison> threshold`` must hold to pass.
+    explanation : str
+        Plain words with the numbers, e.g.
+        ``"OOS Sharpe 0.84 minus NIFTY 50 Sharpe 0.61 = 0.23 > 0.00"``.
+    """
+
+    name: str
+    passed: bool
+    value: float | None
+    threshold: float
+    comparison: Comparison
+    explanation: str
+
+
+_COMPARE: Final[dict[str, Callable[[float, float], bool]]] = {
+    ">=": lambda v, t: v >= t,
+    ">": lambda v, t: v > t,
+    "<=": lambda v, t: v <= t,
+}
+
+
+def _num(value: float, reference: float, *, pct: bool = False) -> str:
+    """Format ``value``; extra decimals when the short form would equal ``reference``'s."""
+    scale, base, unit = (100.0, 1, " %") if pct else (1.0, 2, "")
+    v, r = value * scale, reference * scale
+    decimals = base if round(v, base) != round(r, base) else base + 2
+    return f"{v:.{decimals}f}{unit}"
+
+
+def _finite(x: float) -> bool:
+    return isinstance(x, int | float) and math.isfinite(x)
+
+
+def _gate(
+    name: str,
+    what: str,
+    value: float,
+    threshold: float,
+    comparison: Comparison,
+    *,
+    missing: list[str],
+    pct: bool = False,
+    integer: bool = False,
+    prefix: str = "",
+) -> GateResult:
+    if missing:
+        return GateResult(
+            name=name,
+            passed=False,
+            value=None,
+            threshold=float(threshold),
+            comparison=comparison,
+            explanation=f"not computable: {', '.join(missing)} is not a finite number",
+        )
+    passed = _COMPARE[comparison](value, threshold)
+    op = comparison if passed else f"is not {comparison}"
+    if integer:
+        shown_v, shown_t = f"{value:.0f}", f"{threshold:.0f}"
+    else:
+        shown_v, shown_t = _num(value, threshold, pct=pct), _num(threshold, value, pct=pct)
+    return GateResult(
+        name=name,
+        passed=passed,
+        value=float(value),
+        threshold=float(threshold),
+        comparison=comparison,
+        explanation=f"{prefix}{what} {shown_v} {op} {shown_t}".strip(),
+    )
+
+
+def _missing(**values: float) -> list[str]:
+    return [name for name, value in values.items() if not _finite(value)]
+
+
+def evaluate_gates(cfg: GateConfig, inputs: GateInputs) -> list[GateResult]:
+    """Evaluate every configured gate.
+
+    Parameters
+    ----------
+    cfg : GateConfig
+        Thresholds; a None threshold switches its gate off.
+    inputs : GateInputs
+        Computed OOS results.
+
+    Returns
+    -------
+    list of GateResult
+        In the order: Sharpe excess vs NIFTY 50 (``>``), Sharpe excess vs equal weight
+        (``>``), DSR (``>=``), max drawdown (``<=``), Sharpe CI lower bound (``>=``), OOS
+        sessions (``>=``). Only gates with a threshold appear.
+
+    Raises
+    ------
+    PipelineError
+        If ``inputs.max_drawdown`` is negative (drawdowns are passed as positive fractions;
+        a negative one would silently pass the gate).
+    """
+    if _finite(inputs.max_drawdown) and inputs.max_drawdown < 0:
+        raise PipelineError(
+            f"max_drawdown {inputs.max_drawdown} passed to the release gates is negative",
+            hint="pass the drawdown as a positive fraction, e.g. 0.23 for a 23 % drawdown",
+        )
+    s, b, ew = inputs.sharpe, inputs.benchmark_sharpe, inputs.equal_weight_sharpe
+    results: list[GateResult] = []
+    if cfg.min_sharpe_excess_vs_benchmark is not None:
+        miss = _missing(**{"OOS Sharpe": s, "NIFTY 50 Sharpe": b})
+        results.append(
+            _gate(
+                "sharpe_excess_vs_benchmark",
+                "" if miss else f"OOS Sharpe {s:.2f} minus NIFTY 50 Sharpe {b:.2f} =",
+                s - b if not miss else math.nan,
+                cfg.min_sharpe_excess_vs_benchmark,
+                ">",
+                missing=miss,
+            )
+        )
+    if cfg.min_sharpe_excess_vs_equal_weight is not None:
+        miss = _missing(**{"OOS Sharpe": s, "equal-weight universe Sharpe": ew})
+        results.append(
+            _gate(
+                "sharpe_excess_vs_equal_weight",
+                "" if miss else f"OOS Sharpe {s:.2f} minus equal-weight universe Sharpe {ew:.2f} =",
+                s - ew if not miss else math.nan,
+                cfg.min_sharpe_excess_vs_equal_weight,
+                ">",
+                missing=miss,
+            )
+        )
+    if cfg.min_dsr is not None:
+        results.append(
+            _gate(
+                "dsr",
+                "Deflated Sharpe ratio",
+                inputs.dsr,
+                cfg.min_dsr,
+                ">=",
+                missing=_missing(**{"deflated Sharpe ratio": inputs.dsr}),
+            )
+        )
+    if cfg.max_drawdown is not None:
+        results.append(
+            _gate(
+                "max_drawdown",
+                "OOS max drawdown",
+                inputs.max_drawdown,
+                cfg.max_drawdown,
+                "<=",
+                missing=_missing(**{"OOS max drawdown": inputs.max_drawdown}),
+                pct=True,
+            )
+        )
+    if cfg.min_sharpe_ci_lower is not None:
+        results.append(
+            _gate(
+                "sharpe_ci_lower",
+                "Lower bound of the OOS Sharpe confidence interval",
+                inputs.sharpe_ci_lower,
+                cfg.min_sharpe_ci_lower,
+                ">=",
+                missing=_missing(**{"Sharpe CI lower bound": inputs.sharpe_ci_lower}),
+            )
+        )
+    if cfg.min_oos_days is not None:
+        results.append(
+            _gate(
+                "oos_days",
+                "OOS sessions",
+                float(inputs.oos_days),
+                float(cfg.min_oos_days),
+                ">=",
+                missing=_missing(**{"number of OOS sessions": float(inputs.oos_days)}),
+                integer=True,
+            )
+        )
+    return results
+
+
+def decide(results: Sequence[GateResult]) -> Decision:
+    """Gate decision: ``ready-for-review`` when every gate passed, else ``gates-failed``.
+
+    With no gates configured the decision is ``ready-for-review``;
+    :func:`decision_reason` says so in words for the briefing.
+    """
+    return READY if all(result.passed for result in results) else FAILED
+
+
+def decision_reason(results: Sequence[GateResult]) -> str:
+    """One sentence explaining :func:`decide`'s outcome, naming failed gates.
+
+    Returns
+    -------
+    str
+        e.g. ``"no gates configured: ready-for-review by default (a reviewer still decides)"``,
+        ``"all 4 gates passed"`` or ``"2 of 4 gates failed: dsr, max_drawdown"``.
+    """
+    if not results:
+        return "no gates configured: ready-for-review by default (a reviewer still decides)"
+    failed = [r.name for r in results if not r.passed]
+    if not failed:
+        return f"all {len(results)} gates passed"
+    return f"{len(failed)} of {len(results)} gates failed: {', '.join(failed)}"

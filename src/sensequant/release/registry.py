@@ -1,0 +1,459 @@
+"""Registry of runs (SQLite, WAL) with an append-only review event log.
+
+States and allowed moves::
+
+    candidate -> approved | rejected
+    approved  -> deployed | rejected
+    deployed  -> retired
+    failed    (terminal; a run that crashed, recorded by the pipeline)
+
+A finished run enters as ``candidate``; its gate decision (``ready-for-review`` or
+``gates-failed``) is stored separately. Approving a ``gates-failed`` run needs an override and a
+note. Every change appends one row to ``events`` in the same transaction as the state update;
+SQLite triggers make ``events`` append-only (UPDATE and DELETE raise).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from sensequant.errors import RegistryError
+from sensequant.release.manifest import scrub_secrets, to_plain
+from sensequant.types import IST
+
+STATES: Final[tuple[str, ...]] = (
+    "candidate",
+    "approved",
+    "rejected",
+    "deployed",
+    "retired",
+    "failed",
+)
+GATE_DECISIONS: Final[tuple[str, ...]] = ("ready-for-review", "gates-failed")
+ALLOWED: Final[dict[str, tuple[str, ...]]] = {
+    "candidate": ("approved", "rejected"),
+    "approved": ("deployed", "rejected"),
+    "deployed": ("retired",),
+    "rejected": (),
+    "retired": (),
+    "failed": (),
+}
+SYSTEM_ACTOR: Final = "sensequant"
+_SCHEMA_VERSION: Final = 1
+
+_SCHEMA: Final = f"""
+CREATE TABLE IF NOT EXISTS runs (
+    run_id        TEXT PRIMARY KEY,
+    created_at    TEXT NOT NULL,
+    run_dir       TEXT NOT NULL,
+    config_name   TEXT NOT NULL,
+    universe      TEXT NOT NULL,
+    start         TEXT,
+    "end"         TEXT,
+    gate_decision TEXT CHECK (gate_decision IS NULL OR gate_decision IN
+                              ('ready-for-review', 'gates-failed')),
+    state         TEXT NOT NULL CHECK (state IN ({", ".join(f"'{s}'" for s in STATES)})),
+    headline      TEXT NOT NULL DEFAULT '{{}}',
+    updated_at    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    event_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id     TEXT NOT NULL REFERENCES runs(run_id),
+    at         TEXT NOT NULL,
+    actor      TEXT NOT NULL CHECK (length(trim(actor)) > 0),
+    from_state TEXT,
+    to_state   TEXT NOT NULL,
+    note       TEXT,
+    override   INTEGER NOT NULL DEFAULT 0 CHECK (override IN (0, 1))
+);
+CREATE INDEX IF NOT EXISTS events_run ON events(run_id, event_id);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'registry events are append-only: UPDATE is not allowed'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'registry events are append-only: DELETE is not allowed'); END;
+"""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A run's registry row (current state; history is in :meth:`Registry.events`)."""
+
+    run_id: str
+    created_at: str
+    run_dir: str
+    config_name: str
+    universe: str
+    start: str | None
+    end: str | None
+    gate_decision: str | None
+    """``ready-for-review`` / ``gates-failed``; None for a failed run."""
+    state: str
+    headline: dict[str, Any] = field(hash=False)
+    """Key results (Sharpe, IC, DSR, decision ...), stored as JSON."""
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """One append-only registry event. ``at`` is ISO 8601 in IST."""
+
+    event_id: int
+    run_id: str
+    at: str
+    actor: str
+    from_state: str | None
+    to_state: str
+    note: str | None
+    override: bool
+    """True only when the move approved a ``gates-failed`` run by override."""
+
+
+def _now_ist() -> dt.datetime:
+    return dt.datetime.now(ZoneInfo(IST))
+
+
+class Registry:
+    """SQLite registry of runs and review events.
+
+    Each call opens its own short-lived connection (WAL mode, busy timeout), so one Registry
+    may be used from several threads and many processes may read while one writes.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Database file (parent folders are created), e.g. ``Settings().registry_path``.
+    clock : callable, optional
+        Returns the current tz-aware time; defaults to now in IST (tests inject a fixed one).
+    timeout_s : float, default 30
+        How long to wait for a lock held by another writer.
+
+    Raises
+    ------
+    RegistryError
+        If the database cannot be opened or created.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+        timeout_s: float = 30.0,
+    ) -> None:
+        self.path = Path(path)
+        self._clock = clock or _now_ist
+        self._timeout_s = timeout_s
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA)
+                conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+        except (OSError, sqlite3.Error) as exc:
+            raise RegistryError(
+                f"cannot open the registry {self.path}: {exc}",
+                hint="check the path and its permissions (SENSEQUANT_HOME)",
+            ) from exc
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=self._timeout_s, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys=ON")
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: read-check-write without a race with other writers."""
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _stamp(self) -> str:
+        now = self._clock()
+        if now.tzinfo is None:
+            raise RegistryError("registry clock returned a naive datetime", hint="use tz-aware")
+        return now.astimezone(ZoneInfo(IST)).isoformat(timespec="seconds")
+
+    def _insert_run(self, row: dict[str, Any], *, state: str, note: str | None) -> None:
+        """Insert (or re-register a failed) run and append its entry event, in one transaction."""
+        with self._write() as conn:
+            self._upsert(conn, row, state=state, note=note)
+
+    def _upsert(
+        self, conn: sqlite3.Connection, row: dict[str, Any], *, state: str, note: str | None
+    ) -> None:
+        query = conn.execute("SELECT state FROM runs WHERE run_id = ?", (row["run_id"],))
+        previous = query.fetchone()
+        if previous is not None and previous["state"] != "failed":
+            raise RegistryError(
+                f"run {row['run_id']} is already registered (state {previous['state']})",
+                hint="each run needs a new run id; only a failed run may be registered again",
+            )
+        at = self._stamp()
+        headline = json.dumps(to_plain(row["headline"]), allow_nan=False)
+        values = {**row, "run_dir": str(row["run_dir"]), "headline": headline}
+        values |= {"state": state, "updated_at": at}
+        cols = ", ".join(f'"{c}"' for c in values)
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in values if c != "run_id")
+        conn.execute(
+            f"INSERT INTO runs ({cols}) VALUES ({', '.join('?' * len(values))}) "
+            f"ON CONFLICT(run_id) DO UPDATE SET {updates}",
+            tuple(values.values()),
+        )
+        from_state = None if previous is None else previous["state"]
+        self._append(conn, (row["run_id"], at, SYSTEM_ACTOR, from_state, state, note, False))
+
+    @staticmethod
+    def _append(conn: sqlite3.Connection, event: tuple[Any, ...]) -> None:
+        """Append ``(run_id, at, actor, from_state, to_state, note, override)``."""
+        conn.execute(
+            "INSERT INTO events (run_id, at, actor, from_state, to_state, note, override) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (*event[:-1], int(event[-1])),
+        )
+
+    def register_run(
+        self,
+        *,
+        run_id: str,
+        created_at: str,
+        run_dir: str | Path,
+        config_name: str,
+        universe: str,
+        start: str | None,
+        end: str | None,
+        gate_decision: str,
+        headline: dict[str, Any],
+    ) -> None:
+        """Add a finished run as ``candidate`` and log its first event (actor ``sensequant``).
+
+        Parameters
+        ----------
+        run_id, created_at, config_name, universe : str
+        run_dir : str or pathlib.Path
+        start, end : str or None
+            OOS date range (ISO).
+        gate_decision : {"ready-for-review", "gates-failed"}
+        headline : dict
+            Key results, JSON-serialisable (plain floats; NaN is stored as null).
+
+        Raises
+        ------
+        RegistryError
+            If the gate decision is unknown or the run id is taken (a ``failed`` run may be
+            registered again after a successful resume).
+        """
+        if gate_decision not in GATE_DECISIONS:
+            raise RegistryError(
+                f"unknown gate decision {gate_decision!r} for run {run_id}",
+                hint=f"use one of {', '.join(GATE_DECISIONS)}",
+            )
+        row = dict(locals())
+        del row["self"]
+        self._insert_run(row, state="candidate", note=None)
+
+    def record_failed_run(
+        self,
+        *,
+        run_id: str,
+        created_at: str,
+        run_dir: str | Path,
+        config_name: str,
+        universe: str,
+        error: str,
+        start: str | None = None,
+        end: str | None = None,
+        headline: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a run that crashed, in the terminal state ``failed`` (note = the error).
+
+        Raises
+        ------
+        RegistryError
+            If the run id belongs to a run that did not fail.
+        """
+        row = {k: v for k, v in locals().items() if k not in ("self", "error")}
+        row |= {"gate_decision": None, "headline": headline or {}}
+        self._insert_run(row, state="failed", note=scrub_secrets(error))
+
+    def transition(
+        self,
+        run_id: str,
+        to_state: str,
+        *,
+        actor: str,
+        note: str | None,
+        override: bool = False,
+    ) -> RunRecord:
+        """Move a run to ``to_state`` and log the event, in one transaction.
+
+        Parameters
+        ----------
+        run_id : str
+        to_state : str
+            One of ``approved, rejected, deployed, retired``.
+        actor : str
+            Who decides (non-empty; e.g. the reviewer's name).
+        note : str or None
+            Reason; required to reject and to override failed gates.
+        override : bool, default False
+            Approve a run whose gates failed (needs a note too).
+
+        Returns
+        -------
+        RunRecord
+            The updated record.
+
+        Raises
+        ------
+        RegistryError
+            Unknown run or state, empty actor, missing note, illegal move (the message names
+            from/to and the allowed moves), or approving a ``gates-failed`` run without
+            ``override=True`` and a note.
+        """
+        actor = (actor or "").strip()
+        note = note.strip() if note and note.strip() else None
+        if not actor:
+            raise RegistryError(
+                f"no actor given for moving run {run_id} to {to_state}",
+                hint="name who decides, e.g. --by 'A. Reviewer'",
+            )
+        if to_state not in STATES:
+            raise RegistryError(
+                f"unknown state {to_state!r}", hint=f"use one of {', '.join(STATES)}"
+            )
+        if to_state == "rejected" and note is None:
+            raise RegistryError(
+                f"rejecting run {run_id} needs a note saying why", hint="add --note 'reason'"
+            )
+        with self._write() as conn:
+            record = self._fetch(conn, run_id)
+            allowed = ALLOWED[record.state]
+            if to_state not in allowed:
+                raise RegistryError(
+                    f"run {run_id} cannot move from {record.state} to {to_state}; allowed "
+                    f"from {record.state}: {', '.join(allowed) or 'none (terminal state)'}",
+                    hint="check the run's state with `sensequant runs`",
+                )
+            used_override = False
+            if (
+                to_state == "approved"
+                and record.state == "candidate"
+                and record.gate_decision != "ready-for-review"
+            ):
+                if not override or note is None:
+                    raise RegistryError(
+                        f"run {run_id} failed its release gates "
+                        f"({record.gate_decision}); approving it needs an override with a "
+                        "recorded reason",
+                        hint="pass --override --note 'why it is acceptable'",
+                    )
+                used_override = True
+            at = self._stamp()
+            cur = conn.execute(
+                "UPDATE runs SET state = ?, updated_at = ? WHERE run_id = ? AND state = ?",
+                (to_state, at, run_id, record.state),
+            )
+            if cur.rowcount != 1:  # pragma: no cover - guarded by BEGIN IMMEDIATE
+                raise RegistryError(f"run {run_id} changed state concurrently; try again")
+            self._append(conn, (run_id, at, actor, record.state, to_state, note, used_override))
+            return self._fetch(conn, run_id)
+
+    @staticmethod
+    def _fetch(conn: sqlite3.Connection, run_id: str) -> RunRecord:
+        row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise RegistryError(f"unknown run {run_id!r}", hint="list runs with `sensequant runs`")
+        return _record(row)
+
+    def get(self, run_id: str) -> RunRecord:
+        """The run's current record.
+
+        Raises
+        ------
+        RegistryError
+            If the run is unknown.
+        """
+        with self._connect() as conn:
+            return self._fetch(conn, run_id)
+
+    def list_runs(self, states: Sequence[str] | None = None) -> list[RunRecord]:
+        """Runs, newest first, optionally only those in ``states``.
+
+        Raises
+        ------
+        RegistryError
+            If a state name is unknown.
+        """
+        sql, params = "SELECT * FROM runs", tuple(states or ())
+        if states is not None:
+            unknown = [s for s in states if s not in STATES]
+            if unknown:
+                raise RegistryError(
+                    f"unknown state(s) {', '.join(unknown)}",
+                    hint=f"use {', '.join(STATES)}",
+                )
+            sql += f" WHERE state IN ({', '.join('?' * len(params)) or 'NULL'})"
+        with self._connect() as conn:
+            rows = conn.execute(sql + " ORDER BY created_at DESC, run_id DESC", params)
+            return [_record(r) for r in rows.fetchall()]
+
+    def events(self, run_id: str) -> list[Event]:
+        """The run's events, oldest first.
+
+        Raises
+        ------
+        RegistryError
+            If the run is unknown.
+        """
+        with self._connect() as conn:
+            self._fetch(conn, run_id)
+            rows = conn.execute(
+                "SELECT * FROM events WHERE run_id = ? ORDER BY event_id", (run_id,)
+            ).fetchall()
+        return [
+            Event(
+                event_id=r["event_id"],
+                run_id=r["run_id"],
+                at=r["at"],
+                actor=r["actor"],
+                from_state=r["from_state"],
+                to_state=r["to_state"],
+                note=r["note"],
+                override=bool(r["override"]),
+            )
+            for r in rows
+        ]
+
+
+def _record(row: sqlite3.Row) -> RunRecord:
+    return RunRecord(
+        run_id=row["run_id"],
+        created_at=row["created_at"],
+        run_dir=row["run_dir"],
+        config_name=row["config_name"],
+        universe=row["universe"],
+        start=row["start"],
+        end=row["end"],
+        gate_decision=row["gate_decision"],
+        state=row["state"],
+        headline=json.loads(row["headline"]),
+        updated_at=row["updated_at"],
+    )

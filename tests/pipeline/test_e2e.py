@@ -1,0 +1,157 @@
+"""End to end on a real subset: 6 NIFTY 50 stocks, 2016-2021, from ../shared/data.
+
+Checks the artifacts AND their consistency: the briefing's Sharpe equals one recomputed from
+the saved OOS returns, and no OOS prediction precedes the end of any window (or label) used to
+train the model that made it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from sensequant.data.catalog import Catalog
+from sensequant.data.ingest import import_paths
+from sensequant.data.store import BarStore
+from sensequant.evaluation.metrics import max_drawdown, sharpe
+from sensequant.pipeline import run_pipeline
+from sensequant.progress import NullReporter
+from sensequant.release.registry import Registry
+from sensequant.settings import RunConfig, Settings
+
+SYMBOLS = ["HDFCBANK", "INFY", "ITC", "RELIANCE", "SBIN", "TCS"]
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def e2e_run(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    home = tmp_path_factory.mktemp("home")
+    settings = Settings(home=home)
+    store, catalog = BarStore(settings.store_dir), Catalog(settings.catalog_path)
+    files = [shared_data / "nse_daily_yf" / f"{s}.csv" for s in SYMBOLS]
+    report = import_paths([*files, shared_data / "nifty50_index"], store, catalog)
+    assert report.n_failed == 0
+    cfg = RunConfig().with_overrides(
+        universe=",".join(SYMBOLS),
+        start=pd.Timestamp("2016-01-01").date(),
+        end=pd.Timestamp("2021-12-31").date(),
+    )
+    cfg = RunConfig.model_validate(
+        cfg.model_dump()
+        | {"n_jobs": 2, "student": {**cfg.student.model_dump(), "min_train_days": 540}}
+    )
+    reporter = NullReporter()
+    result = run_pipeline(cfg, settings, reporter)
+    return settings, cfg, result, reporter
+
+
+def test_run_directory_has_every_artifact(e2e_run: tuple) -> None:
+    _, _, result, _ = e2e_run
+    d = result.run_dir
+    for rel in [
+        "config.yaml",
+        "telemetry.jsonl",
+        "preflight.json",
+        "windows.parquet",
+        "soft_labels.parquet",
+        "models/teachers.parquet",
+        "models/teachers.json",
+        "models/student_walkforward.parquet",
+        "models/student.txt",
+        "models/student.json",
+        "predictions/student_oos.parquet",
+        "predictions/teacher_direct_oos.parquet",
+        "returns/daily.parquet",
+        "returns/trials.parquet",
+        "returns/ledger.parquet",
+        "report/equity_drawdown.png",
+        "promotion_briefing.md",
+        "promotion_briefing.json",
+        "manifest.yaml",
+    ]:
+        assert (d / rel).is_file(), rel
+        assert (d / rel).stat().st_size > 0, rel
+
+
+def test_briefing_numbers_recompute_from_saved_returns(e2e_run: tuple) -> None:
+    _, cfg, result, _ = e2e_run
+    brief = json.loads((result.run_dir / "promotion_briefing.json").read_text())
+    daily = pd.read_parquet(result.run_dir / "returns" / "daily.parquet")
+    r = pd.Series(daily["student_net"].to_numpy(), index=pd.DatetimeIndex(daily["timestamp"]))
+    rows = {row["name"]: row for row in brief["performance"]}
+    assert rows["student"]["sharpe"] == pytest.approx(
+        sharpe(r, rf=cfg.stats.risk_free_rate, periods=cfg.stats.periods_per_year), rel=1e-9
+    )
+    assert rows["student"]["max_drawdown"] == pytest.approx(-max_drawdown(r).depth, rel=1e-9)
+    nifty = pd.Series(daily["nifty50"].to_numpy(), index=r.index)
+    assert rows["NIFTY 50 (price index)"]["sharpe"] == pytest.approx(sharpe(nifty), rel=1e-9)
+    # the decision is derived from the gates, never fixed
+    gates = brief["gates"]
+    assert gates, "gates must be evaluated"
+    expected = "ready-for-review" if all(g["passed"] for g in gates) else "gates-failed"
+    assert brief["decision"] == expected == result.decision
+
+
+def test_no_oos_prediction_precedes_its_training_windows(e2e_run: tuple) -> None:
+    _, _, result, _ = e2e_run
+    d = result.run_dir
+    pred = pd.read_parquet(d / "predictions" / "student_oos.parquet")
+    periods = pd.read_parquet(d / "models" / "student_walkforward.parquet")
+    merged = pred.merge(periods, on="period_id", how="left", validate="many_to_one")
+    assert merged["test_start"].notna().all()
+    assert (merged["max_window_end"] < merged["test_start"]).all()
+    assert (merged["train_end"] < merged["test_start"]).all()
+    assert (merged["timestamp"] >= merged["test_start"]).all()
+    assert (merged["timestamp"] <= merged["test_end"]).all()
+    # teacher-direct: the teacher that predicted a date ended before that date's period
+    td = pd.read_parquet(d / "predictions" / "teacher_direct_oos.parquet")
+    assert set(td["timestamp"]) <= set(pred["timestamp"])
+
+
+def test_registry_manifest_and_review_flow(e2e_run: tuple) -> None:
+    settings, _, result, _ = e2e_run
+    reg = Registry(settings.registry_path)
+    rec = reg.get(result.run_id)
+    assert rec.state == "candidate"
+    assert rec.gate_decision == result.decision
+    manifest = yaml.safe_load((result.run_dir / "manifest.yaml").read_text())
+    fps = {f["symbol"]: f for f in manifest["data"]}
+    assert set(SYMBOLS) <= set(fps)
+    assert all(len(f["sha256"]) == 64 for f in fps.values())
+    assert manifest["feature_set_hash"]
+    if result.decision == "gates-failed":
+        with pytest.raises(Exception, match="override"):
+            reg.transition(result.run_id, "approved", actor="qa", note=None)
+        reg.transition(result.run_id, "approved", actor="qa", note="test override", override=True)
+    else:
+        reg.transition(result.run_id, "approved", actor="qa", note="looks fine")
+    assert reg.get(result.run_id).state == "approved"
+    assert [e.to_state for e in reg.events(result.run_id)][-1] == "approved"
+
+
+def test_telemetry_records_every_phase_and_window(e2e_run: tuple) -> None:
+    _, _, result, _ = e2e_run
+    events = [json.loads(line) for line in (result.run_dir / "telemetry.jsonl").open()]
+    ends = {e["phase"] for e in events if e["event"] == "phase_end"}
+    assert {"preflight", "features", "teachers", "student", "backtest", "release"} <= ends
+    windows = pd.read_parquet(result.run_dir / "windows.parquet")
+    assert sum(e["event"] == "window" for e in events) == len(windows)
+    assert set(windows["status"]) <= {"trained", "skipped", "failed"}
+    assert (windows["status"] == "trained").sum() > 0
+    skipped = windows[windows["status"] == "skipped"]
+    assert skipped["reason"].notna().all()
+
+
+def test_oos_statistics_are_plausible_not_leaky(e2e_run: tuple) -> None:
+    """A daily IC far above published large-cap levels would point at leakage."""
+    _, _, result, _ = e2e_run
+    brief = json.loads((result.run_dir / "promotion_briefing.json").read_text())
+    ic = brief["signal"]["student"]["mean_ic"]
+    assert ic is not None and np.isfinite(ic)
+    assert abs(ic) < 0.15

@@ -1,0 +1,37 @@
+"""Run configuration: defaults file in sync, validation errors name the key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sensequant.errors import ConfigError
+from sensequant.settings import RunConfig, load_run_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_default_yaml_equals_builtin_defaults() -> None:
+    assert load_run_config(ROOT / "configs" / "default.yaml") == RunConfig()
+
+
+def test_start_after_end_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="after"):
+        RunConfig().with_overrides(start=dt.date(2021, 1, 1), end=dt.date(2020, 1, 1))
+
+
+def test_unknown_key_is_named(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml.safe_dump({"labels": {"horizn": 5}}))
+    with pytest.raises(ConfigError, match=r"labels\.horizn"):
+        load_run_config(p)
+
+
+def test_fingerprint_changes_with_config() -> None:
+    a = RunConfig()
+    b = RunConfig().with_overrides(universe="RELIANCE,TCS")
+    assert a.fingerprint() != b.fingerprint()
+    assert a.fingerprint() == RunConfig().fingerprint()
