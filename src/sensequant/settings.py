@@ -147,6 +147,14 @@ class PortfolioConfig(_Section):
     min_probability: float = Field(0.40, ge=0, le=1)
     """Only symbols with p_up at least this enter the portfolio (else cash)."""
     score: Literal["p_up", "p_up_minus_p_down"] = "p_up_minus_p_down"
+    rebalance_every: int = Field(5, ge=1)
+    """Decide only on every n-th prediction session (counted from the first OOS session);
+    between decisions the book drifts. 5 = the label horizon, so each decision is held for
+    the span the model predicts; 1 = rebalance daily."""
+    hold_buffer: int = Field(10, ge=0)
+    """Hysteresis: a held symbol stays while it still qualifies and ranks within
+    ``top_k + hold_buffer``; only the free slots go to the best new names. 0 = pure top-k,
+    which trades on every small change of rank."""
 
 
 class BacktestConfig(_Section):
@@ -168,6 +176,7 @@ class BacktestConfig(_Section):
             PortfolioConfig(top_k=10, min_probability=0.40),
             PortfolioConfig(top_k=10, min_probability=0.34, score="p_up"),
             PortfolioConfig(top_k=20, min_probability=0.34),
+            PortfolioConfig(top_k=10, min_probability=0.40, rebalance_every=1, hold_buffer=0),
         ]
     )
     """Other portfolio configurations evaluated on the same OOS predictions: every one counts

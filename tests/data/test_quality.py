@@ -139,8 +139,8 @@ def test_override_sessions_are_sessions() -> None:
 def test_outside_calendar_range_flagged_once_and_kept() -> None:
     frame = _bars(
         [
-            ("1996-01-26", 10, 10, 10, 10, 0),
-            ("1996-01-27", 10, 10, 10, 10, 0),
+            ("1996-01-26", 10, 11, 9, 10, 0),
+            ("1996-01-27", 10, 11, 9, 10, 0),
             ("1997-01-02", 10, 11, 9, 10, 5),
         ]
     )
@@ -148,6 +148,21 @@ def test_outside_calendar_range_flagged_once_and_kept() -> None:
     assert [f.kind for f in result.findings] == ["outside_calendar_range"]
     assert result.findings[0].count == 2
     assert result.rows_out == 3
+
+
+def test_stale_one_price_zero_volume_session_row_dropped() -> None:
+    frame = _bars(
+        [
+            ("2010-07-27", 99.0, 100.7, 98.5, 99.8, 5e7),
+            ("2010-07-28", 218.3, 218.3, 218.3, 218.3, 0),
+            ("2010-07-29", 99.7, 101.7, 99.0, 100.4, 5e7),
+        ]
+    )
+    result = _clean(frame)
+    assert _by_kind(result)["stale_row_dropped"].lines == (3,)
+    assert result.rows_out == 2
+    # an index has no volume to judge by, and intraday flat zero-volume bars are normal
+    assert _clean(frame, is_index=True).rows_out == 3
 
 
 def test_zero_and_missing_volume_flagged() -> None:
@@ -251,14 +266,23 @@ def test_reliance_daily_cleaning(shared_data: Path) -> None:
     result = clean_bars(parsed.bars, symbol="RELIANCE", interval="1day")
     found = _by_kind(result)
     # Measured (exchange_calendars 4.13): of RELIANCE's 115 zero-volume rows, 83 fall on
-    # non-session days from 1997 on and are dropped; 19 fall on days XBOM counts as sessions
-    # (its pre-2000 holiday list is incomplete) and are flagged; 13 predate the calendar (1996).
+    # non-session days from 1997 on (holiday rows, 2005-07-28 among them); the other 32 are
+    # stale one-price quotes in 1996 or on days XBOM's incomplete pre-2000 list counts as
+    # sessions.
     assert 70 <= found["holiday_row_dropped"].count <= 100
     dropped = parsed.bars["timestamp"][~parsed.bars["timestamp"].isin(result.bars["timestamp"])]
     assert pd.Timestamp("2008-11-27", tz=IST) in set(dropped)
     assert found["outside_calendar_range"].count == 262  # 1996
     assert "weekend_row_dropped" not in found
-    assert result.rows_in - result.rows_out == found["holiday_row_dropped"].count
+    # every zero-volume row goes: holiday rows by the calendar, the rest (1996 and the days
+    # XBOM wrongly counts as sessions) as stale quotes (one price, no trade)
+    stale = found["stale_row_dropped"]
+    # 218.31 between closes of 99.80 and 100.45: an unadjusted quote on a closure (floods)
+    assert pd.Timestamp("2005-07-28", tz=IST) in set(dropped)
+    removed = result.rows_in - result.rows_out
+    assert removed == found["holiday_row_dropped"].count + stale.count
+    assert removed == int((parsed.bars["volume"] == 0).sum())
+    assert not (result.bars["volume"] == 0).any()
     # the file's weekend rows are Muhurat sessions (2019-10-27, 2020-11-14): kept, no flag
     weekend = result.bars.loc[result.bars["timestamp"].dt.dayofweek >= 5, "timestamp"]
     assert {t.date() for t in weekend} <= set(SESSION_OVERRIDES)

@@ -11,10 +11,9 @@ import pandas as pd
 import pytest
 
 from sensequant.models import student
+from sensequant.models.distill import distillation_target, fit_distilled
 from sensequant.models.student import (
     StudentPeriod,
-    distillation_target,
-    fit_distilled,
     student_params,
     teacher_direct_predictions,
     walk_forward_student,

@@ -16,7 +16,9 @@ Finding kinds (in the order they are checked)
                              Yahoo leaves on holidays (volume 0, e.g. 2008-11-27).
 ``off_calendar_row_kept``    non-session rows WITH trading (volume > 0): perhaps a special
                              session the calendar lacks; kept and flagged.
-``zero_volume_session``      session rows with volume 0: flagged only (not for indices).
+``stale_row_dropped``        daily session rows with volume 0 and open == high == low == close
+                             (stale quotes, sometimes at an unadjusted price): dropped.
+``zero_volume_session``      other session rows with volume 0: flagged only (not for indices).
 ``missing_volume``           NaN volume: kept as NaN, flagged (not for indices).
 ``ohlc_inconsistent``        high < max(open, close), low > min(open, close) or high < low
                              (relative tolerance 1e-9 for float noise): flagged only.
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from sensequant.data.calendar import calendar_bounds, is_session
@@ -47,6 +50,7 @@ FINDING_KINDS: Final[tuple[str, ...]] = (
     "weekend_row_dropped",
     "holiday_row_dropped",
     "off_calendar_row_kept",
+    "stale_row_dropped",
     "zero_volume_session",
     "missing_volume",
     "ohlc_inconsistent",
@@ -211,6 +215,18 @@ def _calendar_checks(
     return np.asarray(off & ~traded, dtype=bool)
 
 
+def _stale_quotes(frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Daily rows that carry no trade: volume 0 and a single price for open/high/low/close.
+
+    Yahoo fills some closures with such rows, sometimes at an unadjusted price (RELIANCE
+    2005-07-28 stands at 218.31 between closes of 99.80 and 100.45); kept, they would be read
+    as a -55 % and +120 % day.
+    """
+    o, h, lo, c = (frame[k].to_numpy() for k in ("open", "high", "low", "close"))
+    flat = (o == h) & (h == lo) & (lo == c)
+    return np.asarray((frame["volume"].to_numpy() == 0) & flat, dtype=bool)
+
+
 def clean_bars(
     bars: pd.DataFrame, *, symbol: str, interval: str, is_index: bool = False
 ) -> CleanResult:
@@ -258,6 +274,15 @@ def clean_bars(
             found.append(_finding("negative_volume_clipped", frame, negative, detail))
             frame.loc[negative, "volume"] = 0.0
     drop = _calendar_checks(frame, is_index, unit, found)
+    if not is_index and not intraday:
+        stale = ~drop & _stale_quotes(frame)
+        if stale.any():
+            detail = (
+                f"{int(stale.sum())} session rows with volume 0 and open == high == low == close "
+                f"dropped (stale quotes, not trading): {_examples(frame.loc[stale, 'timestamp'])}"
+            )
+            found.append(_finding("stale_row_dropped", frame, stale, detail))
+            drop = drop | stale
     keep = frame.loc[~drop].reset_index(drop=True)
     if not is_index:
         first, last = calendar_bounds()

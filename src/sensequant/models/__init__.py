@@ -3,12 +3,14 @@ model files (LightGBM text + JSON metadata; never pickle)."""
 
 from __future__ import annotations
 
+from sensequant.models.distill import distillation_target, fit_distilled
 from sensequant.models.reward import reward_weights
 from sensequant.models.serialize import load_model, save_model
 from sensequant.models.student import (
     SkippedPeriod,
     StudentPeriod,
     WalkForwardResult,
+    fit_release_student,
     teacher_direct_predictions,
     walk_forward_student,
 )
@@ -26,6 +28,9 @@ __all__ = [
     "StudentPeriod",
     "TeacherResult",
     "WalkForwardResult",
+    "distillation_target",
+    "fit_distilled",
+    "fit_release_student",
     "load_booster",
     "load_model",
     "predict_proba",

@@ -52,8 +52,9 @@ def price_matrices(
 
 
 def trial_name(cfg: PortfolioConfig) -> str:
-    """Readable name of a portfolio configuration, e.g. ``top10 p_up>=0.40 (p_up-p_down)``."""
-    return f"top{cfg.top_k} p_up>={cfg.min_probability:.2f} ({cfg.score})"
+    """Readable name of a portfolio configuration (every field that makes it a trial)."""
+    name = f"top{cfg.top_k} p_up>={cfg.min_probability:.2f} ({cfg.score})"
+    return name + f" every {cfg.rebalance_every}d buffer {cfg.hold_buffer}"
 
 
 def portfolio_trials(config: RunConfig) -> list[PortfolioConfig]:

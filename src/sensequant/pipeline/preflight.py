@@ -15,8 +15,8 @@ import pandas as pd
 from sensequant.data.calendar import missing_sessions
 from sensequant.data.catalog import Catalog
 from sensequant.data.store import BarStore
-from sensequant.data.universe import resolve_universe
-from sensequant.errors import NoDataError, UsageError
+from sensequant.data.universe import packaged_universes, resolve_universe
+from sensequant.errors import NoDataError, UnknownUniverseError, UsageError
 from sensequant.settings import RunConfig
 from sensequant.types import IST
 from sensequant.windows import Window, coverage_skip, plan_windows
@@ -37,6 +37,8 @@ class SymbolCoverage:
         NSE sessions in ``[max(first, range_start), min(last, range_end)]`` with no bar.
     excluded : str or None
         Why the symbol is left out of the run (None = usable).
+    missing_dates : tuple of pandas.Timestamp
+        The missing sessions themselves.
     """
 
     symbol: str
@@ -45,6 +47,7 @@ class SymbolCoverage:
     sessions_in_range: int
     missing_sessions: int
     excluded: str | None = None
+    missing_dates: tuple[pd.Timestamp, ...] = ()
 
 
 @dataclass
@@ -71,6 +74,17 @@ class PreflightReport:
         """symbol -> reason for symbols left out."""
         return {c.symbol: c.excluded for c in self.coverage if c.excluded is not None}
 
+    def common_gaps(self, share: float = 0.5) -> list[pd.Timestamp]:
+        """Sessions missing for at least ``share`` of the usable symbols (sorted).
+
+        Such dates are usually special sessions (Muhurat trading, special Saturdays) that the
+        data source does not carry, not gaps of one symbol.
+        """
+        usable = [c for c in self.coverage if c.excluded is None]
+        counts = Counter(d for c in usable for d in c.missing_dates)
+        need = max(2, int(share * len(usable) + 0.5))
+        return sorted(d for d, n in counts.items() if n >= need)
+
     def unservable_counts(self) -> dict[str, int]:
         """Reason -> number of windows known unservable before training."""
         return dict(Counter(r.split(":")[0] for r in self.unservable.values()))
@@ -92,10 +106,12 @@ class PreflightReport:
                     "last": c.last.isoformat() if c.last is not None else None,
                     "sessions_in_range": c.sessions_in_range,
                     "missing_sessions": c.missing_sessions,
+                    "missing_dates": [d.date().isoformat() for d in c.missing_dates],
                     "excluded": c.excluded,
                 }
                 for c in self.coverage
             ],
+            "common_gaps": [d.date().isoformat() for d in self.common_gaps()],
             "windows_planned": sum(len(w) for w in self.windows.values()),
             "windows_unservable": self.unservable_counts(),
         }
@@ -104,6 +120,20 @@ class PreflightReport:
 def _ts(value: object) -> pd.Timestamp:
     ts = pd.Timestamp(value)  # type: ignore[arg-type]
     return ts.tz_localize(IST) if ts.tzinfo is None else ts.tz_convert(IST)
+
+
+def _check_known(symbols: list[str], stored: list[str], catalog: Catalog) -> None:
+    """Raise for symbols known nowhere: not stored, not in the symbol master or a universe."""
+    known = set(stored)
+    for entry in packaged_universes().values():
+        known.update(str(s) for s in entry.get("symbols", []))
+    unknown = [s for s in symbols if s not in known and catalog.get_symbol(s) is None]
+    if unknown:
+        raise UnknownUniverseError(
+            f"unknown symbol(s) {', '.join(unknown)}: no bars stored and not in the symbol master",
+            hint="check the spelling (NSE symbols, e.g. M&M, BAJAJ-AUTO), see "
+            "`sensequant data list`, or import the symbol's bars first",
+        )
 
 
 def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> PreflightReport:
@@ -135,6 +165,7 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
     dc = config.data
     symbols = resolve_universe(dc.universe, catalog, store, dc.interval)
     stored = [s for s in symbols if store.exists(s, dc.interval)]
+    _check_known(symbols, stored, catalog)
     if not stored:
         raise NoDataError(
             f"none of the {len(symbols)} symbols of universe '{dc.universe}' has "
@@ -181,16 +212,18 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
             continue
         ix = stamps[s]
         in_range = ix[(ix >= range_start) & (ix <= range_end)]
-        miss = 0
+        missing: tuple[pd.Timestamp, ...] = ()
         if len(in_range):
-            miss = len(missing_sessions(in_range, in_range[0], in_range[-1]))
+            missing = tuple(missing_sessions(in_range, in_range[0], in_range[-1]))
         reason = None
         if len(in_range) < dc.min_history_sessions:
             reason = (
                 f"only {len(in_range)} sessions in {range_start.date()}..{range_end.date()} "
                 f"(need {dc.min_history_sessions})"
             )
-        coverage.append(SymbolCoverage(s, ix[0], ix[-1], len(in_range), miss, reason))
+        coverage.append(
+            SymbolCoverage(s, ix[0], ix[-1], len(in_range), len(missing), reason, missing)
+        )
         if reason is not None:
             continue
         planned = plan_windows(s, range_start, range_end, config.windows)

@@ -56,14 +56,37 @@ class RunResult:
     phase_seconds: dict[str, float]
 
 
-def _report_preflight(pf: PreflightReport, reporter: Reporter) -> None:
+def _report_preflight(pf: PreflightReport, rep: Reporter) -> None:
     for sym, why in pf.excluded.items():
-        reporter.warn(f"{sym}: excluded — {why}")
-    gaps = [c for c in pf.coverage if c.excluded is None and c.missing_sessions]
-    for c in gaps[:10]:
-        reporter.info(f"{c.symbol}: {c.missing_sessions} NSE sessions missing inside its range")
+        rep.warn(f"{sym}: excluded — {why}")
+    common = pf.common_gaps()
+    if common:
+        shown = ", ".join(f"{d:%Y-%m-%d}" for d in common[:8])
+        more = f" and {len(common) - 8} more" if len(common) > 8 else ""
+        rep.info(
+            f"{len(common)} NSE sessions are missing for most symbols (special sessions such "
+            f"as Muhurat trading that the source does not carry?): {shown}{more}"
+        )
+    common_set = set(common)
+    own = {
+        c.symbol: [d for d in c.missing_dates if d not in common_set]
+        for c in pf.coverage
+        if c.excluded is None
+    }
+    gappy = sorted(((s, g) for s, g in own.items() if g), key=lambda x: -len(x[1]))
+    for sym, gaps in gappy[:10]:
+        rep.warn(
+            f"{sym}: {len(gaps)} more NSE sessions missing, e.g. "
+            + ", ".join(f"{d:%Y-%m-%d}" for d in gaps[:3])
+        )
+    if len(gappy) > 10:
+        rep.warn(f"{len(gappy) - 10} more symbols with gaps (see preflight.json)")
     for reason, n in sorted(pf.unservable_counts().items()):
-        reporter.info(f"{n} windows cannot be served: {reason}")
+        per_symbol = Counter(
+            w.split("@")[0] for w, r in pf.unservable.items() if r.startswith(reason)
+        )
+        detail = ", ".join(f"{s} {k}" for s, k in per_symbol.most_common(6))
+        rep.info(f"{n} windows cannot be served ({reason}): {detail}")
 
 
 def run_pipeline(

@@ -1,0 +1,76 @@
+"""Teacher tasks: each window ends trained, skipped with a reason, or failed with the error."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import sensequant.pipeline.modelling as modelling
+from sensequant.pipeline.modelling import (
+    TeacherTask,
+    panel_frame,
+    run_teacher_task,
+    soft_label_frame,
+    symbol_frame,
+)
+from sensequant.settings import RunConfig
+from sensequant.types import IST, PROBA_COLUMNS
+from sensequant.windows import WindowStatus, plan_windows
+from tests.conftest import make_daily_bars
+
+CFG = RunConfig()
+
+
+@pytest.fixture()
+def task() -> TeacherTask:
+    bars = make_daily_bars(n=900, seed=11, start="2018-01-01")
+    frame = symbol_frame("AAA", bars, CFG)
+    windows = plan_windows("AAA", pd.Timestamp("2017-07-01", tz=IST), frame.last_bar, CFG.windows)
+    return TeacherTask(frame, windows, {})
+
+
+def test_windows_trained_or_skipped_with_reasons(task: TeacherTask) -> None:
+    out = run_teacher_task(task, CFG)
+    assert [o.window for o in out] == task.windows
+    statuses = {o.status for o in out}
+    assert WindowStatus.TRAINED in statuses and WindowStatus.SKIPPED in statuses
+    for o in out:
+        if o.status is WindowStatus.SKIPPED:
+            assert o.reason and o.reason.split(":")[0] in {
+                "before listing",
+                "not enough future data for labels",
+                "too few samples",
+            }
+        if o.status is WindowStatus.TRAINED:
+            assert o.oof is not None and o.model_text
+            assert (o.oof["t1"] <= o.window.end + pd.Timedelta(days=1)).all()
+    soft = soft_label_frame(out)
+    assert list(soft.columns[-3:]) == list(PROBA_COLUMNS)
+    assert (soft["window_end"] >= soft["timestamp"]).all()
+
+
+def test_a_failing_window_is_recorded_not_fatal(
+    task: TeacherTask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = modelling.train_teacher
+    victim = next(w for w in task.windows if w.start >= pd.Timestamp("2019-01-01", tz=IST))
+
+    def flaky(X: pd.DataFrame, *args: object, **kwargs: object) -> object:
+        if X.index[0] >= victim.start and X.index[-1] <= victim.end:
+            raise RuntimeError("disk on fire")
+        return real(X, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(modelling, "train_teacher", flaky)
+    out = run_teacher_task(task, CFG)
+    failed = [o for o in out if o.status is WindowStatus.FAILED]
+    assert [o.window for o in failed] == [victim]
+    assert "disk on fire" in (failed[0].reason or "") and "Traceback" in (failed[0].reason or "")
+    assert any(o.status is WindowStatus.TRAINED for o in out)
+
+
+def test_panel_is_restricted_to_range_and_sorted(task: TeacherTask) -> None:
+    start, end = pd.Timestamp("2019-01-01", tz=IST), pd.Timestamp("2019-12-31", tz=IST)
+    panel = panel_frame({"AAA": task.frame}, start, end)
+    assert panel["timestamp"].between(start, end).all()
+    assert panel["timestamp"].is_monotonic_increasing
+    assert {"label", "fwd_return", "t1"} <= set(panel.columns)
