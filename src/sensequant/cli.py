@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from sensequant.errors import SenseQuantError, UsageError
 
@@ -35,6 +35,12 @@ app.add_typer(data_app, name="data")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
+
+
+def _print_table(table: Table) -> None:
+    """Print a table; off a terminal (pipes, CI logs) use 120 columns rather than rich's 80."""
+    console = out if out.is_terminal else Console(width=max(out.width, 120))
+    console.print(table)
 
 
 def _guard(fn: Callable[[], T]) -> T:
@@ -148,7 +154,7 @@ def data_list(
                 f"{r['bars']:,}",
                 str(r["missing_sessions"]),
             )
-        out.print(table)
+        _print_table(table)
 
     _guard(body)
 
@@ -202,7 +208,15 @@ def candidates(
         if as_json:
             print(json.dumps([asdict(r) for r in runs], default=str, indent=2))
             return
-        table = Table("run", "state", "gates", "universe", "OOS Sharpe", "DSR", "created")
+        table = Table(
+            Column("run", no_wrap=True),
+            Column("state", no_wrap=True),
+            Column("gates", no_wrap=True),
+            "universe",
+            Column("OOS Sharpe", justify="right", no_wrap=True),
+            Column("DSR", justify="right", no_wrap=True),
+            Column("created (IST)", no_wrap=True),
+        )
         for r in runs:
             h = r.headline or {}
             table.add_row(
@@ -210,17 +224,28 @@ def candidates(
                 r.state,
                 r.gate_decision or "",
                 r.universe or "",
-                _fmt(h.get("sharpe")),
-                _fmt(h.get("dsr")),
-                str(r.created_at)[:19],
+                _fmt_key("sharpe", h.get("sharpe")),
+                _fmt_key("dsr", h.get("dsr")),
+                str(r.created_at)[:16].replace("T", " "),
             )
-        out.print(table)
+        _print_table(table)
 
     _guard(body)
 
 
-def _fmt(v: Any) -> str:
-    return f"{v:.2f}" if isinstance(v, int | float) else "n/a"
+_PERCENT_KEYS = {"cagr", "max_drawdown"}
+_DIGITS = {"mean_ic": 4, "dsr": 3, "psr": 3}
+
+
+def _fmt_key(key: str, v: Any) -> str:
+    """Format a headline value by its meaning (fractions as percent, IC with 4 digits)."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return "n/a" if v is None else str(v)
+    if isinstance(v, int):
+        return str(v)
+    if key in _PERCENT_KEYS:
+        return f"{v:.1%}"
+    return f"{v:.{_DIGITS.get(key, 2)}f}"
 
 
 @app.command()
@@ -238,14 +263,14 @@ def show(run_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) 
         out.print(f"[bold]{rec.run_id}[/]  state [bold]{rec.state}[/]  gates {rec.gate_decision}")
         out.print(f"run dir: {rec.run_dir}")
         for k, v in (rec.headline or {}).items():
-            out.print(f"  {k}: {_fmt(v) if isinstance(v, float) else v}")
+            out.print(f"  {k}: {_fmt_key(k, v)}")
         briefing = Path(rec.run_dir) / "promotion_briefing.md"
         if briefing.exists():
             out.print(f"briefing: {briefing}")
         table = Table("at", "actor", "from", "to", "note")
         for e in events:
             table.add_row(str(e.at)[:19], e.actor, e.from_state or "", e.to_state, e.note or "")
-        out.print(table)
+        _print_table(table)
 
     _guard(body)
 

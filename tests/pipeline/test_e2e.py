@@ -155,3 +155,20 @@ def test_oos_statistics_are_plausible_not_leaky(e2e_run: tuple) -> None:
     ic = brief["signal"]["student"]["mean_ic"]
     assert ic is not None and np.isfinite(ic)
     assert abs(ic) < 0.15
+
+
+def test_review_through_the_cli(e2e_run: tuple) -> None:
+    from typer.testing import CliRunner
+
+    from sensequant.cli import app
+
+    settings, _, result, _ = e2e_run
+    env = {"SENSEQUANT_HOME": str(settings.home)}
+    runner = CliRunner()
+    listed = runner.invoke(app, ["candidates", "--all", "--json"], env=env)
+    assert listed.exit_code == 0 and result.run_id in listed.output
+    shown = runner.invoke(app, ["show", result.run_id, "--json"], env=env)
+    assert shown.exit_code == 0
+    payload = json.loads(shown.output)
+    assert payload["run"]["gate_decision"] == result.decision
+    assert runner.invoke(app, ["reject", result.run_id, "--by", "qa"], env=env).exit_code == 2
