@@ -187,6 +187,43 @@ def run(
     _guard(body)
 
 
+@app.command()
+def stress(
+    run_id: str,
+    periods: Annotated[
+        Path | None, typer.Option(help="Stress periods YAML (default: the packaged list).")
+    ] = None,
+) -> None:
+    """Replay a finished run's models over named crisis periods and a synthetic shock."""
+
+    def body() -> None:
+        from sensequant.data.store import BarStore
+        from sensequant.pipeline.stress import run_stress
+
+        st = _settings()
+        run_dir = st.runs_dir / run_id
+        if not (run_dir / "config.yaml").is_file():
+            raise UsageError(
+                f"no run directory {run_dir}", hint="see `sensequant candidates --all`"
+            )
+        report = run_stress(run_dir, BarStore(st.store_dir), periods_path=periods)
+        table = Table("period", "start", "end", "student", "NIFTY 50", "failure mode")
+        for p in report.to_dict()["periods"]:
+            rows = {r["name"]: r for r in p["rows"]}
+            table.add_row(
+                p["name"],
+                str(p["start"]),
+                str(p["end"]),
+                _fmt_key("cagr", rows.get("student", {}).get("total_return")),
+                _fmt_key("cagr", rows.get("NIFTY 50 (price index)", {}).get("total_return")),
+                str(p.get("failure_mode")),
+            )
+        _print_table(table)
+        err.print(f"written: {run_dir / 'stress' / 'stress.json'}")
+
+    _guard(body)
+
+
 # --------------------------------------------------------------------------- registry
 def _registry() -> Any:
     from sensequant.release.registry import Registry

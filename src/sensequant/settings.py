@@ -142,8 +142,13 @@ class StudentConfig(_Section):
 class PortfolioConfig(_Section):
     """How probabilities become target weights."""
 
+    sizing: Literal["top_k", "threshold", "scaled"] = "top_k"
+    """``top_k``: the k best-scoring qualifying symbols at 1/k each (buffered, see
+    ``hold_buffer``); ``threshold``: equal weight among every qualifying symbol (at most
+    ``top_k``), fully invested; ``scaled``: weights proportional to the score above the floor."""
     top_k: int = Field(10, ge=1)
-    """Hold the k symbols with the highest score, equal weight."""
+    """Hold the k symbols with the highest score, equal weight (the cap on positions for the
+    other sizing rules)."""
     min_probability: float = Field(0.40, ge=0, le=1)
     """Only symbols with p_up at least this enter the portfolio (else cash)."""
     score: Literal["p_up", "p_up_minus_p_down"] = "p_up_minus_p_down"
@@ -151,6 +156,8 @@ class PortfolioConfig(_Section):
     """Decide only on every n-th prediction session (counted from the first OOS session);
     between decisions the book drifts. 5 = the label horizon, so each decision is held for
     the span the model predicts; 1 = rebalance daily."""
+    max_weight_per_symbol: float | None = Field(None, gt=0, le=1)
+    """Per-symbol cap on the target weight (the excess stays in cash); None = no cap."""
     hold_buffer: int = Field(10, ge=0)
     """Hysteresis: a held symbol stays while it still qualifies and ranks within
     ``top_k + hold_buffer``; only the free slots go to the best new names. 0 = pure top-k,
@@ -177,6 +184,9 @@ class BacktestConfig(_Section):
             PortfolioConfig(top_k=10, min_probability=0.34, score="p_up"),
             PortfolioConfig(top_k=20, min_probability=0.34),
             PortfolioConfig(top_k=10, min_probability=0.40, rebalance_every=1, hold_buffer=0),
+            PortfolioConfig(
+                sizing="scaled", top_k=50, min_probability=0.34, max_weight_per_symbol=0.10
+            ),
         ]
     )
     """Other portfolio configurations evaluated on the same OOS predictions: every one counts
@@ -191,6 +201,25 @@ class StatsConfig(_Section):
     """Annual risk-free rate (fraction) for Sharpe/Sortino/alpha; 0 = excess over zero."""
     bootstrap_reps: int = Field(2000, ge=100)
     confidence: float = Field(0.95, gt=0.5, lt=1)
+    spa_reps: int = Field(1000, ge=100)
+    """Bootstrap repetitions of Hansen's SPA test and StepM."""
+    stepm_size: float = Field(0.05, gt=0, lt=0.5)
+    """Family-wise error rate of StepM."""
+    pbo_splits: int = Field(16, ge=4)
+    """S, the number of contiguous blocks of the CSCV probability of backtest overfitting
+    (even)."""
+
+
+class StressConfig(_Section):
+    """Stress tests over named crisis periods (see ``configs/stress_periods.yaml``)."""
+
+    enabled: bool = True
+    periods_file: Path | None = None
+    """YAML of named periods; None = the packaged list (``configs/stress_periods.yaml``)."""
+    cash_rate: float = Field(0.065, ge=0)
+    """Annual return of cash in the 60/40 and cash baselines (fraction)."""
+    synthetic_shock: float = Field(-0.10, gt=-1, lt=0)
+    """Gap-down injected into every symbol for the synthetic shock scenario."""
 
 
 class GateConfig(_Section):
@@ -205,6 +234,11 @@ class GateConfig(_Section):
     max_drawdown: float | None = 0.35
     """Largest tolerated OOS max drawdown, as a positive fraction."""
     min_sharpe_ci_lower: float | None = None
+    min_excess_sharpe_ci_lower: float | None = 0.0
+    """Lower bound of the paired stationary-bootstrap CI of (OOS Sharpe - NIFTY 50 Sharpe)
+    must exceed this: the edge over the benchmark must survive sampling error."""
+    max_stress_loss: float | None = 0.40
+    """Worst strategy loss over the covered stress periods, as a positive fraction."""
     min_oos_days: int | None = 250
 
 
@@ -222,6 +256,7 @@ class RunConfig(_Section):
     portfolio: PortfolioConfig = PortfolioConfig()
     backtest: BacktestConfig = BacktestConfig()
     stats: StatsConfig = StatsConfig()
+    stress: StressConfig = StressConfig()
     gates: GateConfig = GateConfig()
 
     @model_validator(mode="after")

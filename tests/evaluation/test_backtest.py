@@ -12,6 +12,7 @@ import pytest
 from sensequant.errors import DataError
 from sensequant.evaluation.backtest import equal_weight_returns, index_returns, run_backtest
 from sensequant.evaluation.costs import FeeSchedule
+from sensequant.evaluation.slippage import FixedBps, SpreadSlippage
 from sensequant.settings import BacktestConfig
 from sensequant.types import IST
 
@@ -275,3 +276,144 @@ def test_index_and_equal_weight_returns() -> None:
     px = pd.DataFrame({"A": [10.0, 11.0, 12.1, 12.1], "B": [np.nan, 20.0, 18.0, 19.8]}, index=idx)
     ew = equal_weight_returns(px)
     np.testing.assert_allclose(ew, [0.1, (0.1 - 0.1) / 2, (0.0 + 0.1) / 2], atol=1e-15)
+
+
+# ------------------------------------------------- shorts and slippage models (issue 4)
+
+# intraday toy schedule: buys 10 bp, sells 20 bp, no DP charge
+TOY_INTRADAY = FeeSchedule.from_mapping(
+    {
+        "version": 1,
+        "currency": "INR",
+        "charges": [
+            {"charge": c, "segment": "intraday", "side": side, "rate": rate, "valid_from": START,
+             "valid_to": None, "source": "test", "gst_applies": False}
+            for c, side, rate in (("stamp_duty", "buy", 0.001), ("stt", "sell", 0.002))
+        ],
+        "gst": [{"rate": 0.0, "valid_from": START, "valid_to": None, "source": "test"}],
+    }
+)  # fmt: skip
+INTRADAY = BacktestConfig(fill="next_open", cost_segment="intraday", slippage_bps=0.0,
+                          capital_inr=100_000)  # fmt: skip
+
+
+def test_short_is_opened_by_a_sell_and_covered_by_a_buy_hand_computed() -> None:
+    idx = _days(3)
+    open_ = pd.DataFrame({"A": [100.0, 100.0, 110.0]}, index=idx)
+    close = pd.DataFrame({"A": [100.0, 105.0, 100.0]}, index=idx)
+    weights = pd.DataFrame({"A": [-0.5, 0.0]}, index=idx[:2])
+    res = run_backtest(weights, open_, close, fees=TOY_INTRADAY, cfg=INTRADAY, allow_short=True)
+    # day 1: sell short half the equity at 100 (20 bp), A rises 5 % against us
+    cost1 = 0.5 * 0.002
+    e1 = (1 - cost1) * (1 - 0.5 * 0.05)
+    short = -0.5 * (1 - cost1) * 1.05  # position value at the close (negative)
+    cash = (1 - cost1) * 1.5  # proceeds of the short sale stay in cash
+    assert e1 == pytest.approx(cash + short, rel=1e-12)
+    # day 2: A opens at 110; cover the whole short with a buy (10 bp)
+    short_open = short * 110 / 105
+    e_open = cash + short_open
+    cost2 = -short_open * 0.001
+    e2 = e_open - cost2
+    np.testing.assert_allclose(res.returns_net, [e1 - 1, e2 / e1 - 1], rtol=1e-12)
+    np.testing.assert_allclose(res.returns_gross, [-0.025, e_open / e1 - 1], rtol=1e-12)
+    np.testing.assert_allclose(res.costs, [cost1, cost2 / e_open], rtol=1e-12)
+    assert res.ledger["side"].tolist() == ["sell", "buy"]
+    np.testing.assert_allclose(
+        res.ledger["cost_inr"], np.array([cost1, cost2]) * 100_000, rtol=1e-12
+    )
+    np.testing.assert_allclose(res.ledger["price"], [100.0, 110.0])
+    assert res.holdings["A"].iloc[0] < -0.5  # the short grew as A rose
+    assert res.exposure.iloc[0] == pytest.approx(-res.holdings["A"].iloc[0])
+
+
+def test_dollar_neutral_book_earns_the_long_minus_short_return() -> None:
+    open_, close = _random_prices(30, ["A", "B"], seed=21)
+    weights = pd.DataFrame({"A": 0.5, "B": -0.5}, index=close.index)
+    cfg = BacktestConfig(fill="next_close", cost_segment="intraday", slippage_bps=0.0)
+    res = run_backtest(weights, open_, close, fees=ZERO_FEES, cfg=cfg, allow_short=True)
+    r = close.pct_change()
+    expected = 0.5 * r["A"] - 0.5 * r["B"]
+    np.testing.assert_allclose(res.returns_net.iloc[1:], expected.iloc[2:], rtol=1e-12)
+    assert res.returns_net.iloc[0] == 0.0  # filled at day 1's close
+    np.testing.assert_allclose(res.exposure, 1.0)
+    np.testing.assert_allclose(res.holdings.sum(axis=1), 0.0, atol=1e-15)
+
+
+def test_shorts_are_refused_on_delivery_and_without_the_flag() -> None:
+    open_, close = _random_prices(5, ["A", "B"], seed=1)
+    weights = pd.DataFrame({"A": 0.5, "B": -0.5}, index=close.index)
+    with pytest.raises(DataError, match="cannot be sold short"):
+        run_backtest(weights, open_, close, fees=ZERO_FEES, cfg=NO_SLIP, allow_short=True)
+    with pytest.raises(DataError, match="negative weight"):
+        run_backtest(weights, open_, close, fees=TOY_INTRADAY, cfg=INTRADAY)
+    with pytest.raises(DataError, match=r"sum to 1\.2"):
+        run_backtest(weights * 1.2, open_, close, fees=TOY_INTRADAY, cfg=INTRADAY,
+                     allow_short=True)  # fmt: skip
+
+
+def test_allow_short_leaves_a_long_only_book_unchanged() -> None:
+    open_, close = _random_prices(40, ["A", "B", "C"], seed=17)
+    rng = np.random.default_rng(17)
+    weights = pd.DataFrame(rng.dirichlet([1, 1, 1], 40) * 0.9, index=close.index,
+                           columns=["A", "B", "C"]).iloc[::2]  # fmt: skip
+    cfg = BacktestConfig(cost_segment="intraday")
+    fees = FeeSchedule.load()
+    base = run_backtest(weights, open_, close, fees=fees, cfg=cfg, tolerance=0.02)
+    flag = run_backtest(weights, open_, close, fees=fees, cfg=cfg, tolerance=0.02,
+                        allow_short=True)  # fmt: skip
+    pd.testing.assert_series_equal(base.returns_net, flag.returns_net, check_exact=True)
+    pd.testing.assert_frame_equal(base.ledger, flag.ledger, check_exact=True)
+
+
+def test_a_short_that_loses_more_than_the_equity_ruins_the_account() -> None:
+    idx = _days(4)
+    open_ = pd.DataFrame({"A": [100.0, 100.0, 300.0, 300.0]}, index=idx)
+    close = pd.DataFrame({"A": [100.0, 300.0, 300.0, 320.0]}, index=idx)
+    weights = pd.DataFrame({"A": -1.0}, index=idx[:3])
+    cfg = BacktestConfig(fill="next_open", cost_segment="intraday", slippage_bps=0.0)
+    res = run_backtest(weights, open_, close, fees=ZERO_FEES, cfg=cfg, allow_short=True)
+    assert res.returns_net.tolist() == [-1.0, 0.0, 0.0]
+    assert res.equity.iloc[-1] == 0.0 and (res.holdings.to_numpy() == 0).all()
+
+
+def test_default_slippage_is_fixed_bps_from_the_config() -> None:
+    open_, close = _random_prices(30, ["A", "B"], seed=19)
+    weights = pd.DataFrame({"A": 0.6, "B": 0.3}, index=close.index[::3])
+    cfg = BacktestConfig(slippage_bps=7.5)
+    fees = FeeSchedule.load()
+    default = run_backtest(weights, open_, close, fees=fees, cfg=cfg)
+    explicit = run_backtest(weights, open_, close, fees=fees, cfg=cfg, slippage=FixedBps(7.5))
+    pd.testing.assert_series_equal(default.returns_net, explicit.returns_net, check_exact=True)
+    pd.testing.assert_frame_equal(default.ledger, explicit.ledger, check_exact=True)
+    other = run_backtest(weights, open_, close, fees=fees, cfg=cfg, slippage=FixedBps(20.0))
+    assert other.costs.sum() > default.costs.sum()
+
+
+def test_per_symbol_spread_slippage_is_charged_per_trade() -> None:
+    open_, close = _random_prices(6, ["A", "B"], seed=23)
+    weights = pd.DataFrame({"A": [0.5, 0.0], "B": [0.5, 0.0]}, index=close.index[[0, 2]])
+    model = SpreadSlippage({"A": 10.0, "B": 40.0})
+    res = run_backtest(weights, open_, close, fees=ZERO_FEES, cfg=NO_SLIP, slippage=model)
+    assert res.costs.iloc[0] == pytest.approx(0.5 * 10e-4 + 0.5 * 40e-4, rel=1e-12)
+    ledger = res.ledger.set_index(["date", "symbol"])
+    per_bps = ledger["cost_inr"] / ledger["notional_inr"] * 1e4
+    np.testing.assert_allclose(per_bps.xs("A", level="symbol"), 10.0, rtol=1e-12)
+    np.testing.assert_allclose(per_bps.xs("B", level="symbol"), 40.0, rtol=1e-12)
+
+
+class _BadModel:
+    def __init__(self, value: float, shape: tuple[int, int] | None = None) -> None:
+        self.value, self.shape = value, shape
+
+    def per_side_bps(self, dates: pd.DatetimeIndex, symbols: Any) -> np.ndarray:
+        return np.full(self.shape or (len(dates), len(symbols)), self.value)
+
+
+@pytest.mark.parametrize(
+    ("model", "match"), [(_BadModel(1.0, (1, 1)), "shape"), (_BadModel(-1.0), "gave -1.0")]
+)
+def test_a_bad_slippage_model_is_reported(model: _BadModel, match: str) -> None:
+    open_, close = _random_prices(5, ["A", "B"], seed=1)
+    weights = pd.DataFrame(0.5, index=close.index, columns=["A", "B"])
+    with pytest.raises(DataError, match=match):
+        run_backtest(weights, open_, close, fees=ZERO_FEES, cfg=NO_SLIP, slippage=model)

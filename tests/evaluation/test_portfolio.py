@@ -6,8 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sensequant.errors import DataError
-from sensequant.evaluation.portfolio import target_weights
+from sensequant.errors import ConfigError, DataError
+from sensequant.evaluation.portfolio import (
+    apply_caps,
+    long_short_weights,
+    probability_scaled_weights,
+    probability_threshold_weights,
+    target_weights,
+)
 from sensequant.settings import PortfolioConfig
 
 D1, D2 = (
@@ -124,3 +130,123 @@ def test_duplicates_and_missing_columns_are_errors() -> None:
         target_weights(preds, PortfolioConfig())
     with pytest.raises(DataError, match="p_up"):
         target_weights(preds.drop(columns="p_up"), PortfolioConfig())
+
+
+# ------------------------------------------------------------------ sizing rules (issue 4)
+
+# D1 scores (p_up - p_down): A 0.50, B 0.30, C 0.35, D 0.25, E -0.30; p_up: .6 .5 .45 .3 .2
+# D2 scores: A -0.30, B 0.05
+SIZING = _preds(
+    [
+        ("A", D1, 0.10, 0.60),
+        ("B", D1, 0.20, 0.50),
+        ("C", D1, 0.10, 0.45),
+        ("D", D1, 0.05, 0.30),
+        ("E", D1, 0.50, 0.20),
+        ("A", D2, 0.50, 0.20),
+        ("B", D2, 0.30, 0.35),
+    ]
+)
+
+
+def test_threshold_weights_equal_among_qualifiers_capped_in_count() -> None:
+    # p_up >= 0.4: A, B, C qualify on D1; ranked by score A (0.5), C (0.35), B (0.3)
+    capped = probability_threshold_weights(SIZING, min_probability=0.4, max_positions=2)
+    assert capped.loc[D1].to_dict() == {"A": 0.5, "B": 0.0, "C": 0.5, "D": 0.0, "E": 0.0}
+    assert capped.loc[D2].sum() == 0.0  # nothing has p_up >= 0.4 on D2
+    roomy = probability_threshold_weights(SIZING, min_probability=0.4, max_positions=10)
+    np.testing.assert_allclose(roomy.loc[D1], [1 / 3, 1 / 3, 1 / 3, 0, 0])
+    # ranking by p_up instead: A (0.6), B (0.5)
+    by_up = probability_threshold_weights(
+        SIZING, min_probability=0.4, max_positions=2, score="p_up"
+    )
+    assert by_up.loc[D1].to_dict() == {"A": 0.5, "B": 0.5, "C": 0.0, "D": 0.0, "E": 0.0}
+    tradable = pd.DataFrame({"A": [False], "B": [True], "C": [True]}, index=[D1])
+    masked = probability_threshold_weights(
+        SIZING, min_probability=0.4, max_positions=2, tradable=tradable
+    )
+    assert masked.loc[D1].to_dict() == {"A": 0.0, "B": 0.5, "C": 0.5, "D": 0.0, "E": 0.0}
+
+
+def test_threshold_weights_break_ties_by_symbol() -> None:
+    rows = [("ZED", D1, 0.1, 0.5), ("ABC", D1, 0.1, 0.5), ("MID", D1, 0.1, 0.5)]
+    for perm in ([0, 1, 2], [2, 1, 0]):
+        w = probability_threshold_weights(
+            _preds([rows[i] for i in perm]), min_probability=0.4, max_positions=2
+        )
+        assert w.loc[D1].to_dict() == {"ABC": 0.5, "MID": 0.5, "ZED": 0.0}
+
+
+def test_scaled_weights_proportional_to_conviction() -> None:
+    # score p_up, floor 0.4: convictions A 0.20, B 0.10, C 0.05 -> 4/7, 2/7, 1/7 of gross 0.8
+    w = probability_scaled_weights(SIZING, min_probability=0.4, score="p_up", gross=0.8)
+    np.testing.assert_allclose(w.loc[D1], np.array([4, 2, 1, 0, 0]) / 7 * 0.8)
+    assert w.loc[D2].sum() == 0.0
+    # score p_up - p_down, floor 0: A 0.50, B 0.30, C 0.35 (sum 1.15)
+    w = probability_scaled_weights(SIZING, min_probability=0.4)
+    np.testing.assert_allclose(w.loc[D1], np.array([0.5, 0.3, 0.35, 0, 0]) / 1.15)
+    assert w.loc[D1].sum() == pytest.approx(1.0)
+
+
+def test_scaled_weights_skip_names_without_conviction() -> None:
+    # B clears p_up >= 0.4 but is more likely down than up: no weight; C sits on the floor
+    preds = _preds([("A", D1, 0.1, 0.5), ("B", D1, 0.45, 0.42), ("C", D1, 0.3, 0.4)])
+    w = probability_scaled_weights(preds, min_probability=0.4)
+    assert w.loc[D1].to_dict() == pytest.approx({"A": 0.4 / 0.5, "B": 0.0, "C": 0.1 / 0.5})
+    w_up = probability_scaled_weights(preds, min_probability=0.4, score="p_up")
+    assert w_up.loc[D1].to_dict() == pytest.approx({"A": 0.1 / 0.12, "B": 0.02 / 0.12, "C": 0.0})
+
+
+def test_long_short_is_dollar_neutral_and_picks_both_tails() -> None:
+    w = long_short_weights(SIZING, top_k=2, bottom_k=2, gross=1.0)
+    # D1 ranking: A, C, B, D, E -> long A, C; short D, E
+    assert w.loc[D1].to_dict() == {"A": 0.25, "B": 0.0, "C": 0.25, "D": -0.25, "E": -0.25}
+    # D2 has two names and both go long first: no short side left, so no book
+    assert w.loc[D2].abs().sum() == 0.0
+    one_each = long_short_weights(SIZING, top_k=1, bottom_k=2)
+    assert one_each.loc[D2].to_dict() == {"A": -0.5, "B": 0.5, "C": 0.0, "D": 0.0, "E": 0.0}
+    for book in (w.loc[[D1]], one_each):
+        np.testing.assert_allclose(book.sum(axis=1), 0.0, atol=1e-15)
+        np.testing.assert_allclose(book.abs().sum(axis=1), 1.0)
+    half = long_short_weights(SIZING, top_k=1, bottom_k=3, gross=0.5)
+    np.testing.assert_allclose(half.loc[D1], [0.25, -0.25 / 3, 0.0, -0.25 / 3, -0.25 / 3])
+
+
+def test_long_short_needs_a_name_on_each_side() -> None:
+    preds = _preds([("A", D1, 0.1, 0.6), ("A", D2, 0.1, 0.6), ("B", D2, 0.3, 0.3)])
+    w = long_short_weights(preds, top_k=3, bottom_k=3)
+    assert w.loc[D1].abs().sum() == 0.0  # one name: no dollar-neutral book
+    assert w.loc[D2].abs().sum() == 0.0  # both names go long first: no short side left
+    w = long_short_weights(preds, top_k=1, bottom_k=3)
+    assert w.loc[D2].to_dict() == {"A": 0.5, "B": -0.5}
+
+
+def test_apply_caps_cuts_to_cash_without_redistributing() -> None:
+    w = pd.DataFrame(
+        {"A": [0.7, 0.5, 0.0], "B": [0.2, -0.5, 0.0], "C": [0.1, 0.0, 0.0]},
+        index=pd.bdate_range("2024-01-01", periods=3, tz="Asia/Kolkata"),
+    )
+    capped = apply_caps(w, max_weight_per_symbol=0.4)
+    np.testing.assert_allclose(capped, [[0.4, 0.2, 0.1], [0.4, -0.4, 0.0], [0.0, 0.0, 0.0]])
+    both = apply_caps(w, max_weight_per_symbol=0.4, max_gross=0.5)
+    # row 1: 0.4 + 0.2 + 0.1 = 0.7 -> x 5/7; row 2: 0.8 -> x 5/8 (signs kept)
+    np.testing.assert_allclose(
+        both, [[0.4 * 5 / 7, 0.2 * 5 / 7, 0.1 * 5 / 7], [0.25, -0.25, 0.0], [0.0, 0.0, 0.0]]
+    )
+    assert (both.abs() <= 0.4 + 1e-15).all().all()
+    assert (both.abs().sum(axis=1) <= 0.5 + 1e-15).all()
+
+
+def test_sizing_parameters_are_checked() -> None:
+    with pytest.raises(ConfigError, match="max_positions"):
+        probability_threshold_weights(SIZING, min_probability=0.4, max_positions=0)
+    with pytest.raises(ConfigError, match="min_probability"):
+        probability_scaled_weights(SIZING, min_probability=1.5)
+    with pytest.raises(ConfigError, match="gross"):
+        long_short_weights(SIZING, top_k=1, bottom_k=1, gross=2.0)
+    with pytest.raises(ConfigError, match="max_weight_per_symbol"):
+        apply_caps(pd.DataFrame({"A": [0.5]}), max_weight_per_symbol=-0.1)
+    with pytest.raises(DataError, match="NaN"):
+        apply_caps(pd.DataFrame({"A": [np.nan]}), max_weight_per_symbol=0.5)
+    with pytest.raises(DataError, match="more than one row"):
+        long_short_weights(pd.concat([SIZING, SIZING.iloc[:1]]), top_k=1, bottom_k=1)

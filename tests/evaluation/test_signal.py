@@ -10,7 +10,13 @@ import pytest
 from scipy import stats as sps
 
 from sensequant.errors import DataError
-from sensequant.evaluation.signal import daily_ic, ic_summary
+from sensequant.evaluation.signal import (
+    daily_ic,
+    decile_returns,
+    decile_spread,
+    ic_by_year,
+    ic_summary,
+)
 from sensequant.types import IST
 
 
@@ -73,3 +79,52 @@ def test_bad_frames() -> None:
         daily_ic(preds, "score", fwd)
     with pytest.raises(DataError, match="duplicate"):
         daily_ic(pd.concat([preds, preds.iloc[:1]]), "p_up", fwd)
+
+
+def test_ic_by_year_hand_values() -> None:
+    idx = pd.DatetimeIndex(
+        ["2023-12-28", "2023-12-29", "2024-01-01", "2024-01-02", "2024-01-03"]
+    ).tz_localize(IST)
+    ic = pd.DataFrame(
+        {"ic": [0.1, 0.3, np.nan, -0.1, 0.05], "rank_ic": [0.2, 0.0, 0.1, 0.1, 0.1], "n": 10},
+        index=idx,
+    )
+    out = ic_by_year(ic)
+    assert out["year"].tolist() == [2023, 2024]
+    assert out["mean_ic"].tolist() == pytest.approx([0.2, -0.025])
+    assert out["mean_rank_ic"].tolist() == pytest.approx([0.1, 0.1])
+    assert out["n_days"].tolist() == [2, 2]
+    stored = ic.rename(columns={"ic": "student_ic", "rank_ic": "student_rank_ic"})
+    stored = stored.rename_axis("timestamp").reset_index()  # as in returns/ic_daily.parquet
+    again = ic_by_year(stored, ic_col="student_ic", rank_col="student_rank_ic")
+    pd.testing.assert_frame_equal(again, out)
+    with pytest.raises(DataError, match="rank_ic"):
+        ic_by_year(ic[["ic"]])
+
+
+def test_decile_returns_match_qcut_per_date_and_skip_thin_dates() -> None:
+    preds, fwd = _panel(n_dates=30, n_sym=50, seed=3)
+    thin = preds["timestamp"].unique()[0]
+    keep = ~((preds["timestamp"] == thin) & (preds["symbol"] >= "S09"))  # 9 symbols left
+    preds = preds[keep]
+    dec = decile_returns(preds, "p_up", fwd)
+    assert dec["decile"].tolist() == list(range(1, 11))
+    assert (dec["n_dates"] == 29).all()  # the 9-symbol date is skipped
+    merged = preds.merge(fwd, on=["symbol", "timestamp"])
+    merged = merged[merged["timestamp"] != thin].sort_values(["timestamp", "symbol"])
+    per_date = []
+    for _, day in merged.groupby("timestamp"):
+        bins = pd.qcut(day["p_up"].rank(method="first"), 10, labels=False) + 1
+        per_date.append(day.groupby(bins.to_numpy())["fwd_return"].mean())
+    expected = pd.concat(per_date, axis=1).mean(axis=1)
+    np.testing.assert_allclose(dec["mean_fwd_return"], expected.to_numpy(), rtol=1e-12)
+    assert dec["mean_fwd_return"].iloc[-1] > dec["mean_fwd_return"].iloc[0]  # signal planted
+    assert decile_spread(dec) == pytest.approx(
+        dec["mean_fwd_return"].iloc[-1] - dec["mean_fwd_return"].iloc[0]
+    )
+    quint = decile_returns(preds, "p_up", fwd, n_bins=5, min_symbols=5)
+    assert quint["n_dates"].tolist() == [30] * 5  # 9 symbols >= 5 bins: that date counts
+    assert decile_returns(preds, "p_up", fwd, min_symbols=60).empty
+    assert math.isnan(decile_spread(decile_returns(preds, "p_up", fwd, min_symbols=60)))
+    with pytest.raises(DataError, match="n_bins"):
+        decile_returns(preds, "p_up", fwd, n_bins=1)

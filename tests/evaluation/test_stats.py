@@ -128,3 +128,50 @@ def test_bootstrap_block_length_grows_with_autocorrelation() -> None:
     dep = bootstrap_sharpe_ci(_series(ar + 0.0003), reps=100, confidence=0.9, seed=0,
                               method="percentile")  # fmt: skip
     assert dep.block_length > iid.block_length
+
+
+def _scenario() -> tuple[np.ndarray, pd.Series, np.ndarray]:
+    """evaluation.md cross-check: T = 1000 t(5) returns, N = 50 trials, sd of trial SR 0.03."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_t(5, 1000) * 0.01 + 0.001
+    raw = rng.normal(size=50)
+    return x, _series(x), 0.03 * (raw - raw.mean()) / raw.std(ddof=1)
+
+
+def test_psr_matches_quantstats(monkeypatch: pytest.MonkeyPatch) -> None:
+    """quantstats' PSR uses pandas' bias-corrected skew/kurtosis (excess, + 3 -> raw); ours
+    uses population moments (scipy bias=True). At T = 1000 they agree to 1e-6; with
+    quantstats switched to population moments they agree to rounding."""
+    qss = pytest.importorskip("quantstats.stats")
+    _, r, _ = _scenario()
+    ours = probabilistic_sharpe_ratio(r, 0.0)
+    assert qss.probabilistic_sharpe_ratio(r) == pytest.approx(ours, abs=1e-6)
+    monkeypatch.setattr(qss, "skew", lambda s, prepare_returns=True: sps.skew(s))
+    monkeypatch.setattr(qss, "kurtosis", lambda s, prepare_returns=True: sps.kurtosis(s))
+    assert qss.probabilistic_sharpe_ratio(r) == pytest.approx(ours, abs=1e-12)
+
+
+def test_dsr_matches_vectorbt() -> None:
+    """vectorbt's DSR kernel (``vectorbt.returns.metrics.deflated_sharpe_ratio``) takes the
+    per-period SR, V[SR_n] and RAW kurtosis -> same value. Its accessor passes scipy's default
+    EXCESS kurtosis into the raw-kurtosis formula (and annualised SRs divided by ann_factor),
+    so it equals the formula with g4 - 3 instead."""
+    pytest.importorskip("vectorbt")
+    from vectorbt.returns import metrics as vbt_metrics
+
+    x, r, trials = _scenario()
+    ours = deflated_sharpe_ratio(r, trials.tolist())
+    sr = x.mean() / x.std(ddof=1)
+    ref = vbt_metrics.deflated_sharpe_ratio(
+        est_sharpe=np.array([sr]), var_sharpe=float(np.var(trials, ddof=1)), nb_trials=50,
+        backtest_horizon=len(x), skew=np.array([sps.skew(x)]),
+        kurtosis=np.array([sps.kurtosis(x, fisher=False)]),
+    )  # fmt: skip
+    assert float(ref[0]) == pytest.approx(ours.dsr, abs=1e-6)
+    acc = pd.DataFrame({"s": r}).vbt.returns(freq="D", year_freq="252D")
+    got = float(acc.deflated_sharpe_ratio(var_sharpe=0.03**2 * 252, nb_trials=50).iloc[0])
+    g3, g4_excess = sps.skew(x), sps.kurtosis(x)
+    z = (sr - ours.sr0_per_period) * math.sqrt(len(x) - 1)
+    z /= math.sqrt(1 - g3 * sr + (g4_excess - 1) / 4 * sr**2)
+    assert got == pytest.approx(float(sps.norm.cdf(z)), abs=1e-9)
+    assert abs(got - ours.dsr) > 1e-6  # the convention difference is real, not rounding

@@ -70,6 +70,8 @@ def make_data(*, gates: GateConfig | None = None, sharpe_ci_lower: float = 0.21)
         max_drawdown=performance[0]["max_drawdown"],
         sharpe_ci_lower=sharpe_ci_lower,
         oos_days=731,
+        excess_sharpe_ci_lower=0.04,
+        worst_stress_loss=0.12,
     )
     results = evaluate_gates(gates or GateConfig(), inputs)
     return BriefingData(

@@ -24,6 +24,8 @@ ALL_GATES = GateConfig(
     min_dsr=0.95,
     max_drawdown=0.35,
     min_sharpe_ci_lower=0.0,
+    min_excess_sharpe_ci_lower=0.0,
+    max_stress_loss=0.40,
     min_oos_days=250,
 )
 PASSING = GateInputs(
@@ -34,6 +36,8 @@ PASSING = GateInputs(
     max_drawdown=0.23,
     sharpe_ci_lower=0.15,
     oos_days=480,
+    excess_sharpe_ci_lower=0.05,
+    worst_stress_loss=0.18,
 )
 # gate name -> (input field, a value that makes exactly this gate fail)
 FAILING = {
@@ -42,6 +46,8 @@ FAILING = {
     "dsr": ("dsr", 0.80),
     "max_drawdown": ("max_drawdown", 0.41),
     "sharpe_ci_lower": ("sharpe_ci_lower", -0.05),
+    "excess_sharpe_ci_lower": ("excess_sharpe_ci_lower", -0.20),
+    "worst_stress_loss": ("worst_stress_loss", 0.45),
     "oos_days": ("oos_days", 120),
 }
 
@@ -61,7 +67,7 @@ def test_all_gates_pass_with_passing_inputs() -> None:
     assert [r.name for r in results] == list(FAILING)
     assert all(r.passed for r in results), [r.explanation for r in results if not r.passed]
     assert decide(results) == "ready-for-review"
-    assert decision_reason(results) == "all 6 gates passed"
+    assert decision_reason(results) == "all 8 gates passed"
 
 
 @pytest.mark.parametrize("gate", list(FAILING))

@@ -19,7 +19,9 @@ understatement for a portfolio that is often partly in cash).
 
 Costs on a rebalance: buys x (buy_bps + slippage_bps) + sells x (sell_bps + slippage_bps) as
 fractions of equity (buy/sell bps from :meth:`FeeSchedule.daily_rates`, GST included,
-brokerage at its uncapped rate), plus the DP charge (rupees, GST included) for every symbol
+brokerage at its uncapped rate; slippage bps from a
+:class:`~sensequant.evaluation.slippage.SlippageModel`, by default
+``FixedBps(cfg.slippage_bps)``), plus the DP charge (rupees, GST included) for every symbol
 sold that day, divided by the equity in rupees (``capital_inr`` compounded). Traded notional
 is measured at the pre-trade equity; the costs are then taken from the book pro rata (so the
 target weights hold for the post-cost equity) -- the usual vectorised approximation.
@@ -32,17 +34,32 @@ Missing prices
   book above 100 %, the tradable targets are scaled down to fit.
 * A held symbol whose price is missing is carried at its last known price (zero return until
   it trades again; the gap's move is then earned in one step).
+
+Short positions (``allow_short=True``, intraday segment only)
+--------------------------------------------------------------
+NSE cash-equity delivery cannot be sold short (a delivery sell needs the shares in the demat
+account; overnight shorts go through SLB or futures, which this backtest does not model), so a
+short book is accepted only with ``cost_segment="intraday"`` and raises :class:`DataError` on
+delivery. A negative weight is a short position worth ``|w|`` of equity; its proceeds stay in
+cash and it earns ``w * r``. Gross exposure ``sum |w|`` must stay <= 1 (no leverage). Costs
+follow the side of each order from the fee schedule: opening (or adding to) a short is a SELL
+(intraday STT on sells), covering it is a BUY (stamp duty on buys). NOTE: the daily backtest
+does not force the intraday square-off at the close: a short held over several sessions is
+charged intraday rates but carried overnight (a real MIS position is squared off the same
+day), an approximation any report of such a book must state.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from sensequant.errors import DataError
 from sensequant.evaluation.costs import FeeSchedule
+from sensequant.evaluation.slippage import FixedBps, SlippageModel
 from sensequant.settings import BacktestConfig
 
 _EPS = 1e-12
@@ -93,7 +110,20 @@ class BacktestResult:
     capital_inr: float
 
 
-def _check_inputs(weights: pd.DataFrame, open_px: pd.DataFrame, close_px: pd.DataFrame) -> None:
+def _check_inputs(
+    weights: pd.DataFrame,
+    open_px: pd.DataFrame,
+    close_px: pd.DataFrame,
+    *,
+    allow_short: bool = False,
+    segment: str = "delivery",
+) -> None:
+    if allow_short and segment != "intraday":
+        raise DataError(
+            f"allow_short=True with cost_segment={segment!r}: NSE cash-equity delivery "
+            "positions cannot be sold short",
+            hint="set backtest.cost_segment='intraday' for a long-short book, or keep weights >= 0",
+        )
     hint = "pass wide frames (session timestamp x symbol) sharing one sorted calendar"
     idx = close_px.index
     if not (idx.is_monotonic_increasing and idx.is_unique):
@@ -117,18 +147,20 @@ def _check_inputs(weights: pd.DataFrame, open_px: pd.DataFrame, close_px: pd.Dat
             f"weights hold NaN for {weights.columns[c]} on {weights.index[r]}",
             hint="use 0.0 for symbols not held",
         )
-    if (values < 0).any():
+    if not allow_short and (values < 0).any():
         r, c = np.argwhere(values < 0)[0]
         raise DataError(
             f"negative weight {values[r, c]} for {weights.columns[c]} on {weights.index[r]}",
-            hint="the backtest is long-only (NSE cash equities); shorts are not modelled",
+            hint="the backtest is long-only by default (NSE delivery cannot be shorted); "
+            "pass allow_short=True with the intraday cost segment for a long-short book",
         )
-    gross = values.sum(axis=1)
+    gross = np.abs(values).sum(axis=1)
     if (gross > 1 + 1e-9).any():
         r = int(np.argmax(gross > 1 + 1e-9))
         raise DataError(
-            f"weights sum to {gross[r]:.6f} > 1 on {weights.index[r]}",
-            hint="no leverage: target weights must sum to at most 1",
+            f"weights sum to {gross[r]:.6f} > 1 on {weights.index[r]}"
+            + (" (gross, sum of |w|)" if allow_short else ""),
+            hint="no leverage: target weights (|w| for shorts) must sum to at most 1",
         )
 
 
@@ -156,39 +188,53 @@ def run_backtest(
     fees: FeeSchedule,
     cfg: BacktestConfig,
     tolerance: float = 0.0,
+    allow_short: bool = False,
+    slippage: SlippageModel | None = None,
 ) -> BacktestResult:
     """Simulate target weights with next-bar fills, NSE costs and compounding.
 
     Parameters
     ----------
     weights : pandas.DataFrame
-        Target weights (decision timestamp x symbol, fractions >= 0, rows summing to <= 1),
-        e.g. from :func:`~sensequant.evaluation.portfolio.target_weights`. The book is
-        rebalanced only after dates present here; an all-zero row sells everything.
+        Target weights (decision timestamp x symbol, fractions of equity, rows with
+        ``sum |w| <= 1``), e.g. from :func:`~sensequant.evaluation.portfolio.target_weights`.
+        Long-only (>= 0) unless ``allow_short``. The book is rebalanced only after dates
+        present here; an all-zero row closes everything.
     open_px, close_px : pandas.DataFrame
         Session x symbol prices (same index, a superset of ``weights``' dates and columns);
         NaN = no price that session.
     fees : FeeSchedule
     cfg : BacktestConfig
-        ``fill``, ``capital_inr``, ``slippage_bps`` (per side), ``cost_segment``.
+        ``fill``, ``capital_inr``, ``slippage_bps`` (per side; used when ``slippage`` is None),
+        ``cost_segment``.
     tolerance : float, default 0.0
-        No-trade band (fraction of equity): a symbol held before and after a rebalance whose
-        drifted weight is within ``tolerance`` of its target is not traded. 0 = always trade
-        back to the exact targets (every small trim then pays a DP charge).
+        No-trade band (fraction of equity): a symbol held before and after a rebalance on the
+        same side whose drifted weight is within ``tolerance`` of its target is not traded.
+        0 = always trade back to the exact targets (every small trim then pays a DP charge).
+    allow_short : bool, default False
+        Accept negative weights (short positions). Only with ``cfg.cost_segment ==
+        "intraday"``: NSE delivery cannot be shorted (see the module notes). Opening a short is
+        charged as a sell, covering it as a buy.
+    slippage : SlippageModel, optional
+        Slippage per side in basis points, per fill session and symbol (see
+        :mod:`sensequant.evaluation.slippage`). None = ``FixedBps(cfg.slippage_bps)``, the
+        same for every trade.
 
     Returns
     -------
     BacktestResult
         Daily series from the first session after the first decision date up to the
-        session after the last decision date (or the last price session).
+        session after the last decision date (or the last price session). ``exposure`` is the
+        gross exposure ``sum |h|``.
 
     Raises
     ------
     DataError
-        Unsorted/misaligned calendars, decision dates that are not sessions, NaN, negative or
-        levered weights, or no session after the first decision date.
+        Unsorted/misaligned calendars, decision dates that are not sessions, NaN, negative
+        (without ``allow_short``) or levered weights, ``allow_short`` on the delivery segment,
+        a slippage model returning a bad array, or no session after the first decision date.
     """
-    _check_inputs(weights, open_px, close_px)
+    _check_inputs(weights, open_px, close_px, allow_short=allow_short, segment=cfg.cost_segment)
     weights = weights.sort_index()
     idx = close_px.index
     symbols = list(weights.columns)
@@ -215,9 +261,14 @@ def run_backtest(
     targets[pos[ok] + 1] = weights.to_numpy(dtype=float)[ok]
     rebalance = np.zeros(len(idx), dtype=bool)
     rebalance[pos[ok] + 1] = True
-    rates = fees.daily_rates(idx[j0 : j_end + 1], cfg.cost_segment)
-    buy_cost = (rates["buy_bps"].to_numpy() + cfg.slippage_bps) / 1e4
-    sell_cost = (rates["sell_bps"].to_numpy() + cfg.slippage_bps) / 1e4
+    dates = idx[j0 : j_end + 1]
+    rates = fees.daily_rates(dates, cfg.cost_segment)
+    model = slippage if slippage is not None else FixedBps(cfg.slippage_bps)
+    slip, uniform = _slippage_bps(model, cast(pd.DatetimeIndex, dates), symbols)
+    # (n_days, n_sym) cost fractions per side; with uniform slippage only column 0 is used in
+    # the loop, which keeps the arithmetic of the fixed-bps backtest exactly as before
+    buy_cost = (rates["buy_bps"].to_numpy()[:, None] + slip) / 1e4
+    sell_cost = (rates["sell_bps"].to_numpy()[:, None] + slip) / 1e4
     dp_inr = rates["dp_sell_inr"].to_numpy()
 
     r_net, r_gross = np.zeros(n_days), np.zeros(n_days)
@@ -231,6 +282,9 @@ def run_backtest(
         j = j0 + k
         ret_pre = r_on[j] if cfg.fill == "next_open" else r_cc[j]
         g1 = 1.0 + float(h @ ret_pre)
+        if g1 <= 0.0:  # the carried book lost all the equity (shorts, or prices at zero)
+            r_net[k] = r_gross[k] = -1.0
+            break
         h = h * (1.0 + ret_pre) / g1
         equity *= g1
         c = 0.0
@@ -238,16 +292,20 @@ def run_backtest(
             tgt = targets[j].copy()
             frozen = np.isnan(fill_px[j])
             if tolerance > 0:
-                frozen |= (h > _EPS) & (tgt > _EPS) & (np.abs(tgt - h) <= tolerance)
+                same_side = ((h > _EPS) & (tgt > _EPS)) | ((h < -_EPS) & (tgt < -_EPS))
+                frozen |= same_side & (np.abs(tgt - h) <= tolerance)
             tgt[frozen] = h[frozen]
-            free_sum, frozen_sum = tgt[~frozen].sum(), tgt[frozen].sum()
+            free_sum, frozen_sum = np.abs(tgt[~frozen]).sum(), np.abs(tgt[frozen]).sum()
             if free_sum + frozen_sum > 1.0 + _EPS and free_sum > 0:
                 tgt[~frozen] *= max(0.0, 1.0 - frozen_sum) / free_sum
             delta = tgt - h
             delta[np.abs(delta) < _EPS] = 0.0
             buys, sells = np.clip(delta, 0, None), np.clip(-delta, 0, None)
             n_sold = int((sells > 0).sum())
-            c = buys.sum() * buy_cost[k] + sells.sum() * sell_cost[k]
+            if uniform:
+                c = buys.sum() * buy_cost[k, 0] + sells.sum() * sell_cost[k, 0]
+            else:
+                c = float(buys @ buy_cost[k] + sells @ sell_cost[k])
             c += n_sold * dp_inr[k] / (equity * cfg.capital_inr)
             if c >= 1.0:  # costs beyond the equity: the account is ruined
                 c, ruined = 1.0, True
@@ -259,6 +317,8 @@ def run_backtest(
         costs[k] = c
         if cfg.fill == "next_open":
             g2 = 1.0 + float(h @ r_id[j])
+            if g2 <= 0.0:  # lost everything during the session (only possible with shorts)
+                g2, ruined = 0.0, True
             h = h * (1.0 + r_id[j]) / g2 if g2 > 0 else h
         else:
             g2 = 1.0
@@ -269,7 +329,6 @@ def run_backtest(
         equity *= (1.0 - c) * g2
         held[k] = h
 
-    dates = idx[j0 : j_end + 1]
     ledger = _ledger(trades, idx, symbols, fill_px, buy_cost, sell_cost, dp_inr, j0, cfg)
     equity_series = pd.Series(
         np.concatenate([[1.0], np.cumprod(1.0 + r_net)]), index=idx[j0 - 1 : j_end + 1]
@@ -281,13 +340,35 @@ def run_backtest(
         costs=pd.Series(costs, index=dates, name="costs"),
         turnover=pd.Series(turnover, index=dates, name="turnover"),
         equity=equity_series.rename("equity"),
-        exposure=holdings.sum(axis=1).rename("exposure"),
+        exposure=holdings.abs().sum(axis=1).rename("exposure"),
         holdings=holdings,
         ledger=ledger,
         fill=cfg.fill,
         segment=cfg.cost_segment,
         capital_inr=cfg.capital_inr,
     )
+
+
+def _slippage_bps(
+    model: SlippageModel, dates: pd.DatetimeIndex, symbols: list[str]
+) -> tuple[np.ndarray, bool]:
+    """The model's (n_days, n_sym) bps, checked, and whether each row is one number."""
+    slip = np.asarray(model.per_side_bps(dates, symbols), dtype=float)
+    if slip.shape != (len(dates), len(symbols)):
+        raise DataError(
+            f"slippage model {model!r} returned shape {slip.shape}, expected "
+            f"{(len(dates), len(symbols))}",
+            hint="per_side_bps must return one number per (fill session, symbol)",
+        )
+    bad = ~np.isfinite(slip) | (slip < 0)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise DataError(
+            f"slippage model {model!r} gave {slip[r, c]} bps for {symbols[c]} on {dates[r]}",
+            hint="slippage must be a finite number of basis points >= 0",
+        )
+    uniform = slip.shape[1] > 0 and bool((slip == slip[:, :1]).all())
+    return slip, uniform
 
 
 def _ledger(
@@ -310,7 +391,8 @@ def _ledger(
     notional = np.abs(delta) * eq_inr
     is_buy = delta > 0
     k = day - j0
-    cost = notional * np.where(is_buy, buy_cost[k], sell_cost[k]) + np.where(is_buy, 0, dp_inr[k])
+    rate = np.where(is_buy, buy_cost[k, col], sell_cost[k, col])
+    cost = notional * rate + np.where(is_buy, 0, dp_inr[k])
     return pd.DataFrame(
         {
             "date": idx[day],

@@ -1,20 +1,64 @@
-"""Turn class probabilities into long-only target weights (buffered top-k, equal weight)."""
+"""Turn class probabilities into target weights.
+
+Rules (all deterministic: ties in the score are broken by symbol name, ascending):
+
+* :func:`target_weights` -- buffered top-k, equal weight, long-only (the pipeline's rule);
+* :func:`probability_threshold_weights` -- equal weight among all names whose ``p_up`` clears
+  a threshold, at most ``max_positions``;
+* :func:`probability_scaled_weights` -- weights proportional to the score above its floor;
+* :func:`long_short_weights` -- dollar-neutral top/bottom book (intraday segment only, see
+  :mod:`sensequant.evaluation.backtest`);
+* :func:`apply_caps` -- per-symbol and gross caps on any of the above; the excess stays in cash.
+
+Every rule returns a wide frame (decision timestamp x sorted symbols, fractions of equity,
+0.0 where not held) that :func:`~sensequant.evaluation.backtest.run_backtest` fills at the
+next bar.
+"""
 
 from __future__ import annotations
+
+import math
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from sensequant.errors import DataError
+from sensequant.errors import ConfigError, DataError
 from sensequant.settings import PortfolioConfig
 
 _REQUIRED = ("symbol", "timestamp", "p_down", "p_up")
+Score = Literal["p_up", "p_up_minus_p_down"]
 
 
 def _score(predictions: pd.DataFrame, cfg: PortfolioConfig) -> pd.Series:
-    if cfg.score == "p_up":
+    return _score_of(predictions, cfg.score)
+
+
+def _score_of(predictions: pd.DataFrame, score: str) -> pd.Series:
+    if score == "p_up":
         return predictions["p_up"].astype(float)
-    return predictions["p_up"].astype(float) - predictions["p_down"].astype(float)
+    if score == "p_up_minus_p_down":
+        return predictions["p_up"].astype(float) - predictions["p_down"].astype(float)
+    raise ConfigError(
+        f"unknown score {score!r}", hint="use score='p_up' or score='p_up_minus_p_down'"
+    )
+
+
+def _validate(predictions: pd.DataFrame) -> None:
+    missing = [c for c in _REQUIRED if c not in predictions.columns]
+    if missing:
+        raise DataError(
+            f"predictions lack column(s) {missing}; have {list(predictions.columns)}",
+            hint="pass the long OOS prediction frame (symbol, timestamp, p_down, p_flat, p_up)",
+        )
+    dup = predictions.duplicated(["symbol", "timestamp"])
+    if dup.any():
+        first = predictions.loc[dup, ["symbol", "timestamp"]].iloc[0]
+        raise DataError(
+            f"predictions hold more than one row for symbol {first['symbol']} on "
+            f"{first['timestamp']}",
+            hint="deduplicate the predictions (one row per symbol and decision bar)",
+        )
 
 
 def target_weights(
@@ -59,20 +103,7 @@ def target_weights(
     DataError
         Missing columns or duplicate (symbol, timestamp) rows (the message names the first).
     """
-    missing = [c for c in _REQUIRED if c not in predictions.columns]
-    if missing:
-        raise DataError(
-            f"predictions lack column(s) {missing}; have {list(predictions.columns)}",
-            hint="pass the long OOS prediction frame (symbol, timestamp, p_down, p_flat, p_up)",
-        )
-    dup = predictions.duplicated(["symbol", "timestamp"])
-    if dup.any():
-        first = predictions.loc[dup, ["symbol", "timestamp"]].iloc[0]
-        raise DataError(
-            f"predictions hold more than one row for symbol {first['symbol']} on "
-            f"{first['timestamp']}",
-            hint="deduplicate the predictions (one row per symbol and decision bar)",
-        )
+    _validate(predictions)
     frame = pd.DataFrame(
         {
             "symbol": predictions["symbol"].to_numpy(),
@@ -128,3 +159,275 @@ def _select(ranked: list[str], held: list[str], top_k: int, buffer: int) -> list
     kept = set(keep)
     new = [s for s in ranked if s not in kept][: top_k - len(keep)]
     return keep + new
+
+
+# ---------------------------------------------------------------------------- sizing rules
+
+
+def _check_param(name: str, value: float, *, low: float, high: float = math.inf) -> float:
+    value = float(value)
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ConfigError(
+            f"{name} must lie in [{low:g}, {high:g}], got {value}",
+            hint=f"pass a finite {name} in range",
+        )
+    return value
+
+
+def _ranked(
+    predictions: pd.DataFrame, score: str, tradable: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.Index, list[str]]:
+    """Validated long frame (symbol, timestamp, score, p_up) ranked best first per date.
+
+    Rows with a NaN score or not tradable are dropped; ``rank`` counts from 0 within each
+    date, ``n`` is the date's number of ranked rows.
+    """
+    _validate(predictions)
+    frame = pd.DataFrame(
+        {
+            "symbol": predictions["symbol"].to_numpy(),
+            "timestamp": predictions["timestamp"].to_numpy(),
+            "score": _score_of(predictions, score).to_numpy(),
+            "p_up": predictions["p_up"].astype(float).to_numpy(),
+        }
+    )
+    dates = pd.Index(sorted(frame["timestamp"].unique()), name="timestamp")
+    symbols = sorted(frame["symbol"].unique())
+    keep = frame["score"].notna().to_numpy()
+    if tradable is not None:
+        lookup = tradable.reindex(index=dates, columns=symbols).eq(True).to_numpy(dtype=bool)
+        rows = dates.get_indexer(pd.Index(frame["timestamp"]))
+        cols = pd.Index(symbols).get_indexer(pd.Index(frame["symbol"]))
+        keep &= lookup[rows, cols]
+    ranked = frame.loc[keep].sort_values(
+        ["timestamp", "score", "symbol"], ascending=[True, False, True], kind="mergesort"
+    )
+    ranked["rank"] = ranked.groupby("timestamp", sort=False).cumcount()
+    ranked["n"] = ranked.groupby("timestamp", sort=False)["symbol"].transform("size")
+    return ranked, dates, symbols
+
+
+def _wide(
+    rows: pd.DataFrame, weight: pd.Series, dates: pd.Index, symbols: list[str]
+) -> pd.DataFrame:
+    """Pivot (timestamp, symbol, weight) rows to the dates x symbols frame, 0.0 elsewhere."""
+    out = pd.DataFrame(0.0, index=dates, columns=pd.Index(symbols, name="symbol"))
+    if len(rows):
+        r = dates.get_indexer(pd.Index(rows["timestamp"]))
+        c = pd.Index(symbols).get_indexer(pd.Index(rows["symbol"]))
+        values = out.to_numpy(copy=True)
+        values[r, c] = weight.to_numpy(dtype=float)
+        out = pd.DataFrame(values, index=dates, columns=out.columns)
+    return out
+
+
+def probability_threshold_weights(
+    predictions: pd.DataFrame,
+    *,
+    min_probability: float,
+    max_positions: int,
+    score: Score = "p_up_minus_p_down",
+    tradable: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Equal weight among every name whose ``p_up`` clears a threshold, capped in count.
+
+    On each date, the names with ``p_up >= min_probability`` (non-NaN score, tradable if
+    ``tradable`` is given) are ranked by the score; the best ``max_positions`` are held at
+    ``1 / n`` each, n = the number held (so the book is fully invested whenever anything
+    qualifies, unlike :func:`target_weights`, which keeps unfilled slots in cash). A date where
+    nothing qualifies is an all-zero row. Every date is a decision date (no buffer).
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        Long frame as for :func:`target_weights` (``symbol``, ``timestamp``, ``p_down``,
+        ``p_up``; probabilities decided at that bar's close).
+    min_probability : float
+        Threshold on ``p_up`` in [0, 1].
+    max_positions : int
+        Most names held, >= 1.
+    score : {"p_up", "p_up_minus_p_down"}
+        Ranking score when more than ``max_positions`` qualify.
+    tradable : pandas.DataFrame, optional
+        Wide boolean frame (timestamp x symbol); absent/NaN = not tradable.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Dates x sorted symbols, fractions of equity; rows sum to 1 or 0.
+
+    Raises
+    ------
+    DataError
+        Missing columns or duplicate (symbol, timestamp) rows.
+    ConfigError
+        Parameters out of range or an unknown score.
+    """
+    _check_param("min_probability", min_probability, low=0.0, high=1.0)
+    _check_param("max_positions", max_positions, low=1.0)
+    ranked, dates, symbols = _ranked(predictions, score, tradable)
+    ranked = ranked.loc[ranked["p_up"] >= min_probability]
+    ranked = ranked.assign(rank=ranked.groupby("timestamp", sort=False).cumcount())
+    held = ranked.loc[ranked["rank"] < int(max_positions)]
+    count = held.groupby("timestamp", sort=False)["symbol"].transform("size")
+    return _wide(held, 1.0 / count, dates, symbols)
+
+
+def probability_scaled_weights(
+    predictions: pd.DataFrame,
+    *,
+    min_probability: float,
+    score: Score = "p_up_minus_p_down",
+    gross: float = 1.0,
+    tradable: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Weights proportional to the score above its floor, normalised to ``gross``.
+
+    Among the names with ``p_up >= min_probability`` (non-NaN score, tradable), the conviction
+    of a name is ``max(score - floor, 0)`` with floor = ``min_probability`` for
+    ``score="p_up"`` (the excess over the threshold) and 0 for ``"p_up_minus_p_down"`` (a name
+    more likely down than up gets nothing). Weights are ``gross * c_i / sum_j c_j``; a date with
+    zero total conviction is an all-zero row. Pass the result through :func:`apply_caps` to
+    bound single names (one qualifying name otherwise takes the whole ``gross``).
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        Long frame as for :func:`target_weights`.
+    min_probability : float
+        Threshold on ``p_up`` in [0, 1].
+    score : {"p_up", "p_up_minus_p_down"}
+    gross : float, default 1.0
+        Sum of the weights on dates with any conviction, in (0, 1] (no leverage).
+    tradable : pandas.DataFrame, optional
+        Wide boolean frame (timestamp x symbol); absent/NaN = not tradable.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Dates x sorted symbols, fractions of equity >= 0; rows sum to ``gross`` or 0.
+
+    Raises
+    ------
+    DataError
+        Missing columns or duplicate (symbol, timestamp) rows.
+    ConfigError
+        Parameters out of range or an unknown score.
+    """
+    _check_param("min_probability", min_probability, low=0.0, high=1.0)
+    _check_param("gross", gross, low=np.nextafter(0.0, 1.0), high=1.0)
+    ranked, dates, symbols = _ranked(predictions, score, tradable)
+    floor = min_probability if score == "p_up" else 0.0
+    rows = ranked.loc[ranked["p_up"] >= min_probability]
+    conviction = (rows["score"] - floor).clip(lower=0.0)
+    total = conviction.groupby(rows["timestamp"], sort=False).transform("sum")
+    held = conviction > 0
+    weight = gross * conviction[held] / total[held]
+    return _wide(rows.loc[held], weight, dates, symbols)
+
+
+def long_short_weights(
+    predictions: pd.DataFrame,
+    *,
+    top_k: int,
+    bottom_k: int,
+    gross: float = 1.0,
+    score: Score = "p_up_minus_p_down",
+    tradable: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Dollar-neutral long-short book: long the best ``top_k``, short the worst ``bottom_k``.
+
+    On each date the names with a score (tradable, if given) are ranked best first; the first
+    ``top_k`` are long at ``+gross / 2 / n_long`` each and the last ``bottom_k`` of the REST
+    are short at ``-gross / 2 / n_short`` each (so with fewer than ``top_k + bottom_k`` names
+    the short side shrinks first). Longs and shorts each sum to ``gross / 2``: net exposure 0,
+    gross ``gross``. A date without at least one name on each side is an all-zero row. No
+    probability threshold is applied: a long-short book always holds both tails.
+
+    Only the intraday segment may be short on NSE cash equities: backtest these weights with
+    ``run_backtest(..., allow_short=True)`` and ``cost_segment="intraday"``.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        Long frame as for :func:`target_weights`.
+    top_k, bottom_k : int
+        Names per side, >= 1.
+    gross : float, default 1.0
+        Sum of ``|w|`` in (0, 1] (the backtest allows no leverage).
+    score : {"p_up", "p_up_minus_p_down"}
+    tradable : pandas.DataFrame, optional
+        Wide boolean frame (timestamp x symbol); absent/NaN = not tradable.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Dates x sorted symbols, fractions of equity (negative = short).
+
+    Raises
+    ------
+    DataError
+        Missing columns or duplicate (symbol, timestamp) rows.
+    ConfigError
+        Parameters out of range or an unknown score.
+    """
+    _check_param("top_k", top_k, low=1.0)
+    _check_param("bottom_k", bottom_k, low=1.0)
+    _check_param("gross", gross, low=np.nextafter(0.0, 1.0), high=1.0)
+    ranked, dates, symbols = _ranked(predictions, score, tradable)
+    rank, n = ranked["rank"], ranked["n"]
+    is_long = rank < top_k
+    is_short = (rank >= top_k) & (rank >= n - bottom_k)
+    n_long = np.minimum(n, top_k)
+    n_short = (n - top_k).clip(lower=0).clip(upper=bottom_k)
+    both = n_short > 0
+    keep = (is_long | is_short) & both
+    weight = np.where(is_long, gross / 2 / n_long, -gross / 2 / n_short.where(both, 1))
+    return _wide(ranked.loc[keep], pd.Series(weight, index=ranked.index)[keep], dates, symbols)
+
+
+def apply_caps(
+    weights: pd.DataFrame, *, max_weight_per_symbol: float, max_gross: float = 1.0
+) -> pd.DataFrame:
+    """Cap each position and the gross exposure; what is cut goes to cash.
+
+    Each weight is clipped to ``[-max_weight_per_symbol, max_weight_per_symbol]``; then a row
+    whose gross ``sum |w|`` exceeds ``max_gross`` is scaled down pro rata. Nothing is
+    redistributed to other names (a capped book holds more cash), so the caps hold exactly.
+
+    Parameters
+    ----------
+    weights : pandas.DataFrame
+        Dates x symbols, fractions of equity (negative = short), no NaN.
+    max_weight_per_symbol : float
+        Largest ``|w|`` per name, in (0, 1].
+    max_gross : float, default 1.0
+        Largest ``sum |w|`` per row, > 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index and columns.
+
+    Raises
+    ------
+    DataError
+        NaN weights.
+    ConfigError
+        Caps out of range.
+    """
+    cap = _check_param("max_weight_per_symbol", max_weight_per_symbol, low=0.0, high=1.0)
+    gmax = _check_param("max_gross", max_gross, low=0.0)
+    if cap == 0.0 or gmax == 0.0:
+        raise ConfigError("caps must be > 0", hint="use a positive max_weight_per_symbol/max_gross")
+    values = weights.to_numpy(dtype=float)
+    if np.isnan(values).any():
+        r, c = np.argwhere(np.isnan(values))[0]
+        raise DataError(
+            f"weights hold NaN for {weights.columns[c]} on {weights.index[r]}",
+            hint="use 0.0 for symbols not held",
+        )
+    capped = np.clip(values, -cap, cap)
+    total = np.abs(capped).sum(axis=1, keepdims=True)
+    scale = np.where(total > gmax, gmax / np.where(total > 0, total, 1.0), 1.0)
+    return pd.DataFrame(capped * scale, index=weights.index, columns=weights.columns)

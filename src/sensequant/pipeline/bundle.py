@@ -1,14 +1,12 @@
-"""Release phase: save every artifact, evaluate gates, write the briefing and manifest,
-register the run.
+"""Release phase: save every artifact, evaluate the gates, write the briefing, the HTML
+report and the manifest, register the run.
 
 Nothing here computes a metric: numbers come from :class:`~sensequant.pipeline.evaluate.
-Evaluation`; this module only files them.
+Evaluation`, the stress replay and the release student; this module only files them.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -17,22 +15,18 @@ import lightgbm
 import pandas as pd
 
 from sensequant.data.store import BarStore
-from sensequant.evaluation.metrics import PerformanceSummary
+from sensequant.evaluation.stress_report import StressReport
 from sensequant.features import feature_set_hash
 from sensequant.models.serialize import save_model
 from sensequant.models.student import WalkForwardResult, fit_release_student
-from sensequant.models.teacher import teacher_params
-from sensequant.pipeline.evaluate import EQUAL, NIFTY, STUDENT, TEACHER, Evaluation
-from sensequant.pipeline.modelling import (
-    SymbolFrame,
-    WindowOutcome,
-    teacher_frame,
-    validation_summary,
-)
+from sensequant.models.teacher import load_booster, teacher_params
+from sensequant.pipeline.briefing_data import build_briefing_data, gate_inputs
+from sensequant.pipeline.evaluate import EQUAL, NIFTY, Evaluation
+from sensequant.pipeline.modelling import SymbolFrame, WindowOutcome, teacher_frame
 from sensequant.pipeline.preflight import PreflightReport
 from sensequant.pipeline.rundir import write_parquet
-from sensequant.release.briefing import BriefingData, headline, write_briefing
-from sensequant.release.gates import GateInputs, GateResult, decide, evaluate_gates
+from sensequant.release.briefing import headline, write_briefing
+from sensequant.release.gates import GateResult, decide, evaluate_gates
 from sensequant.release.manifest import (
     build_manifest,
     sha256_file,
@@ -42,9 +36,8 @@ from sensequant.release.manifest import (
 )
 from sensequant.release.plots import equity_drawdown_png
 from sensequant.release.registry import Registry
+from sensequant.release.report import write_report
 from sensequant.settings import RunConfig
-from sensequant.telemetry import Telemetry
-from sensequant.windows import WindowStatus
 
 
 @dataclass(frozen=True)
@@ -54,31 +47,6 @@ class ReleaseOutcome:
     decision: str
     gates: list[GateResult]
     headline: dict[str, Any]
-
-
-def _num(x: Any) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def _perf_row(name: str, s: PerformanceSummary) -> dict[str, Any]:
-    return {
-        "name": name,
-        "cagr": _num(s.cagr),
-        "sharpe": _num(s.sharpe),
-        "sortino": _num(s.sortino),
-        "max_drawdown": _num(abs(s.max_drawdown.depth)),
-        "max_dd_peak": s.max_drawdown.peak.date().isoformat() if s.max_drawdown.peak else None,
-        "max_dd_trough": (
-            s.max_drawdown.trough.date().isoformat() if s.max_drawdown.trough else None
-        ),
-        "volatility": _num(s.annual_volatility),
-        "turnover": _num(s.annual_turnover),
-        "hit_rate": _num(s.hit_rate),
-        "total_return": _num(s.total_return),
-    }
 
 
 def _save_models(
@@ -126,12 +94,11 @@ def _save_models(
     save_model(run_dir / "models", "student", model_text, meta | {"feature_set_hash": fhash})
 
 
-def write_release(
+def save_artifacts(
     *,
     run_id: str,
     run_dir: Path,
     config: RunConfig,
-    store: BarStore,
     preflight: PreflightReport,
     outcomes: list[WindowOutcome],
     student: WalkForwardResult,
@@ -140,14 +107,13 @@ def write_release(
     panel: pd.DataFrame,
     frames: dict[str, SymbolFrame],
     evaluation: Evaluation,
-    registry: Registry,
-    telemetry: Telemetry,
-) -> ReleaseOutcome:
-    """File the run's artifacts, decide the gates and register the candidate.
+) -> str:
+    """Write models, predictions, returns and the equity plot; fit the release student.
 
     Returns
     -------
-    ReleaseOutcome
+    str
+        The release student in LightGBM text format.
     """
     ev = evaluation
     feature_names = list(next(iter(frames.values())).features.columns)
@@ -164,18 +130,15 @@ def write_release(
     write_parquet(soft_labels, run_dir / "soft_labels.parquet")
     write_parquet(student.predictions, run_dir / "predictions" / "student_oos.parquet")
     write_parquet(teacher_pred, run_dir / "predictions" / "teacher_direct_oos.parquet")
-    write_parquet(
-        ev.returns.rename_axis("timestamp").reset_index(), run_dir / "returns" / "daily.parquet"
-    )
-    write_parquet(
-        ev.trial_returns.rename_axis("timestamp").reset_index(),
-        run_dir / "returns" / "trials.parquet",
-    )
-    write_parquet(
-        ev.ic_daily.rename_axis("timestamp").reset_index(), run_dir / "returns" / "ic_daily.parquet"
-    )
+    for name, frame in (
+        ("daily", ev.returns),
+        ("trials", ev.trial_returns),
+        ("ic_daily", ev.ic_daily),
+    ):
+        write_parquet(
+            frame.rename_axis("timestamp").reset_index(), run_dir / "returns" / f"{name}.parquet"
+        )
     write_parquet(ev.student_bt.ledger, run_dir / "returns" / "ledger.parquet")
-
     wealth = {
         "student (net)": (1 + ev.returns["student_net"]).cumprod(),
         NIFTY: (1 + ev.returns["nifty50"]).cumprod(),
@@ -188,116 +151,58 @@ def write_release(
         title=f"SenseQuant run {run_id}: out-of-sample growth of 1 (net of NSE costs)",
         log_scale=len(ev.returns) > 5 * 252,
     )
+    return release_model[0]
 
-    s, n, e = ev.summaries[STUDENT], ev.summaries[NIFTY], ev.summaries[EQUAL]
-    gates = evaluate_gates(
-        config.gates,
-        GateInputs(
-            sharpe=s.sharpe,
-            benchmark_sharpe=n.sharpe,
-            equal_weight_sharpe=e.sharpe,
-            dsr=ev.dsr.dsr,
-            max_drawdown=abs(s.max_drawdown.depth),
-            sharpe_ci_lower=ev.bootstrap.lower,
-            oos_days=s.n_days,
-        ),
-    )
+
+def feature_importance(model_text: str, top: int = 30) -> list[dict[str, Any]]:
+    """Gain importance of the release student's features, largest first."""
+    booster = load_booster(model_text)
+    gains = booster.feature_importance(importance_type="gain")
+    pairs = sorted(zip(booster.feature_name(), gains, strict=True), key=lambda x: -x[1])
+    return [{"feature": f, "gain": float(g)} for f, g in pairs[:top]]
+
+
+def finalize_release(
+    *,
+    run_id: str,
+    run_dir: Path,
+    created_at: str,
+    config: RunConfig,
+    store: BarStore,
+    preflight: PreflightReport,
+    outcomes: list[WindowOutcome],
+    evaluation: Evaluation,
+    stress: StressReport | None,
+    release_model: str,
+    registry: Registry,
+) -> ReleaseOutcome:
+    """Decide the gates, write briefing, report and manifest, register the candidate.
+
+    Returns
+    -------
+    ReleaseOutcome
+    """
+    ev = evaluation
+    gates = evaluate_gates(config.gates, gate_inputs(ev, stress))
     decision = decide(gates)
-
-    counts = Counter(o.status.value for o in outcomes)
-    skip_reasons = Counter(
-        (o.reason or "").split(":")[0] for o in outcomes if o.status is WindowStatus.SKIPPED
-    )
-    failures = [
-        f"{o.window.window_id}: {(o.reason or '').splitlines()[0]}"
-        for o in outcomes
-        if o.status is WindowStatus.FAILED
-    ]
-    val = validation_summary(outcomes)
-    teacher_validation = {
-        k: {"mean": val.get(f"mean_{k}"), "median": val.get(f"median_{k}")}
-        for k in ("accuracy", "precision", "recall", "f1")
-    }
-    na: dict[str, str] = {}
-    signal: dict[str, dict[str, float | None]] = {}
-    for name in (STUDENT, TEACHER):
-        ic = ev.ic[name]
-        if ic is None:
-            na[f"signal.{name}"] = "fewer than 5 symbols with forward returns on every date"
-            signal[name] = {}
-        else:
-            signal[name] = {
-                "mean_ic": _num(ic.mean_ic),
-                "mean_rank_ic": _num(ic.mean_rank_ic),
-                "icir": _num(ic.icir),
-                "rank_icir": _num(ic.rank_icir),
-                "n_days": ic.n_days,
-            }
-    fees_note = (
-        f"NSE {config.backtest.cost_segment} charges from the effective-dated schedule "
-        f"(STT, exchange transaction charge, IPFT, SEBI fee, stamp duty, GST, DP charge) + "
-        f"{config.backtest.slippage_bps:g} bp slippage per side; fills at the "
-        f"{config.backtest.fill.replace('_', ' ')}; capital Rs {config.backtest.capital_inr:,.0f}"
-    )
-    oos = ev.returns.index
-    data = BriefingData(
+    evidence = dict(ev.evidence)
+    evidence["stress"] = stress.to_dict() if stress is not None else None
+    evidence["feature_importance"] = feature_importance(release_model)
+    evidence["report"] = "report.html"
+    data = build_briefing_data(
         run_id=run_id,
-        created_at=telemetry.events[0]["ts"] if telemetry.events else "",
-        config_name=config.name,
-        universe=config.data.universe,
-        symbols=preflight.symbols,
-        start=oos[0].date().isoformat(),
-        end=oos[-1].date().isoformat(),
-        data_range=f"{preflight.range_start.date()} to {preflight.range_end.date()}",
-        window_counts={
-            "planned": len(outcomes),
-            "trained": counts.get("trained", 0),
-            "skipped": counts.get("skipped", 0),
-            "failed": counts.get("failed", 0),
-        },
-        skip_reasons=dict(skip_reasons),
-        failures=failures,
-        teacher_validation=teacher_validation,
-        performance=[
-            _perf_row(STUDENT, s),
-            _perf_row(TEACHER, ev.summaries[TEACHER]),
-            _perf_row(NIFTY, n),
-            _perf_row(EQUAL, e),
-        ],
-        signal=signal,
-        alpha_beta={
-            "alpha": _num(ev.alpha),
-            "beta": _num(ev.beta),
-            "convention": "OLS of daily student net returns on NIFTY 50 price-index returns "
-            f"(risk-free {config.stats.risk_free_rate:.2%}/yr); alpha = daily intercept x "
-            f"{config.stats.periods_per_year} (arithmetic)",
-        },
-        bootstrap={
-            "estimate": _num(ev.bootstrap.estimate),
-            "lower": _num(ev.bootstrap.lower),
-            "upper": _num(ev.bootstrap.upper),
-            "confidence": ev.bootstrap.confidence,
-            "reps": ev.bootstrap.reps,
-            "block_length": _num(ev.bootstrap.block_length),
-            "seed": ev.bootstrap.seed,
-            "method": ev.bootstrap.method,
-        },
-        psr=_num(ev.psr),
-        dsr={
-            "dsr": _num(ev.dsr.dsr),
-            "n_trials": ev.dsr.n_trials,
-            "trial_sr_variance": _num(ev.dsr.trial_sr_variance),
-            "sr0": _num(ev.dsr.sr0_per_period),
-        },
-        trials=ev.trials,
+        created_at=created_at,
+        config=config,
+        preflight=preflight,
+        outcomes=outcomes,
+        ev=ev,
         gates=gates,
-        decision=decision,
-        costs_note=fees_note,
-        plot="report/equity_drawdown.png",
-        manifest="manifest.yaml",
-        na_reasons=na,
+        evidence=evidence,
     )
+    if stress is None:
+        data.na_reasons["stress"] = "stress tests are switched off (stress.enabled: false)"
     write_briefing(run_dir, data)
+    write_report(run_dir)
 
     fingerprints = [
         to_plain(asdict(store.fingerprint(sym, config.data.interval)))
@@ -308,13 +213,16 @@ def write_release(
         for p in sorted(run_dir.rglob("*"))
         if p.is_file() and p.name not in {"telemetry.jsonl", "manifest.yaml"}
     }
+    seeds = {"run": config.seed, "lightgbm": config.seed}
+    if ev.bootstrap is not None:
+        seeds["bootstrap"] = ev.bootstrap.seed
     manifest = build_manifest(
         run_id=run_id,
-        created_at=data.created_at,
+        created_at=created_at,
         config=config,
         data_fingerprints=fingerprints,
         feature_set_hash=feature_set_hash(),
-        seeds={"run": config.seed, "bootstrap": ev.bootstrap.seed, "lightgbm": config.seed},
+        seeds=seeds,
         artifacts=artifacts,
         extra={"notes": ev.notes, "decision": decision},
     )
@@ -323,7 +231,7 @@ def write_release(
     head = headline(data)
     registry.register_run(
         run_id=run_id,
-        created_at=data.created_at,
+        created_at=created_at,
         run_dir=run_dir,
         config_name=config.name,
         universe=config.data.universe,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,8 +22,8 @@ from sensequant.evaluation.backtest import (
 )
 from sensequant.evaluation.costs import FeeSchedule
 from sensequant.evaluation.metrics import PerformanceSummary, alpha_beta, sharpe, summarize
-from sensequant.evaluation.portfolio import target_weights
 from sensequant.evaluation.signal import ICSummary, daily_ic, ic_summary
+from sensequant.evaluation.sizing import portfolio_weights
 from sensequant.evaluation.stats import (
     BootstrapCI,
     DSRResult,
@@ -30,12 +31,14 @@ from sensequant.evaluation.stats import (
     deflated_sharpe_ratio,
     probabilistic_sharpe_ratio,
 )
+from sensequant.pipeline.statistics import compute_evidence, guarded
 from sensequant.settings import PortfolioConfig, RunConfig
 
 STUDENT = "student"
 TEACHER = "teacher-direct"
 NIFTY = "NIFTY 50 (price index)"
 EQUAL = "equal-weight universe"
+_PLAIN = "plain student (no reward weighting)"
 
 
 def price_matrices(
@@ -53,7 +56,10 @@ def price_matrices(
 
 def trial_name(cfg: PortfolioConfig) -> str:
     """Readable name of a portfolio configuration (every field that makes it a trial)."""
-    name = f"top{cfg.top_k} p_up>={cfg.min_probability:.2f} ({cfg.score})"
+    rule = f"top{cfg.top_k}" if cfg.sizing == "top_k" else f"{cfg.sizing}<={cfg.top_k}"
+    name = f"{rule} p_up>={cfg.min_probability:.2f} ({cfg.score})"
+    if cfg.max_weight_per_symbol is not None:
+        name += f" cap {cfg.max_weight_per_symbol:.0%}"
     return name + f" every {cfg.rebalance_every}d buffer {cfg.hold_buffer}"
 
 
@@ -82,10 +88,12 @@ class Evaluation:
     ic_daily: pd.DataFrame
     alpha: float
     beta: float
-    bootstrap: BootstrapCI
-    psr: float
-    dsr: DSRResult
+    bootstrap: BootstrapCI | None
+    psr: float | None
+    dsr: DSRResult | None
     trials: list[dict[str, float | str]]
+    evidence: dict[str, Any] = field(default_factory=dict)
+    """Further evidence for the briefing (see :mod:`sensequant.pipeline.statistics`)."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -102,6 +110,8 @@ def evaluate(
     teacher_pred: pd.DataFrame,
     panel: pd.DataFrame,
     range_end: pd.Timestamp,
+    *,
+    plain_pred: pd.DataFrame | None = None,
 ) -> Evaluation:
     """Backtest student, teacher-direct and every trial; compute metrics and statistics.
 
@@ -117,6 +127,9 @@ def evaluate(
         (symbol, timestamp, ..., fwd_return) — realised forward returns for IC.
     range_end : pandas.Timestamp
         Last session of the run.
+    plain_pred : pandas.DataFrame, optional
+        OOS predictions of the plain student when the student is reward-weighted; it is
+        backtested as one more trial and compared with the reward-weighted one.
 
     Returns
     -------
@@ -131,7 +144,7 @@ def evaluate(
     bt_cfg = config.backtest
 
     def backtest(pred: pd.DataFrame, pcfg: PortfolioConfig) -> BacktestResult:
-        weights = target_weights(pred, pcfg)
+        weights = portfolio_weights(pred, pcfg)
         return run_backtest(
             weights, open_px, close_px, fees=fees, cfg=bt_cfg, tolerance=bt_cfg.rebalance_tolerance
         )
@@ -162,10 +175,11 @@ def evaluate(
             f"{dropped} OOS sessions lacked a benchmark or equal-weight return and were "
             "left out of every statistic"
         )
-    trial_returns = pd.DataFrame(
-        {f"student {name}": bt.returns_net for name, bt in student_bts.items()}
-        | {f"teacher-direct {primary}": t_bt.returns_net}
-    ).reindex(returns.index)
+    trial_series = {f"student {name}": bt.returns_net for name, bt in student_bts.items()}
+    trial_series[f"teacher-direct {primary}"] = t_bt.returns_net
+    if plain_pred is not None:
+        trial_series[_PLAIN] = backtest(plain_pred, config.portfolio).returns_net
+    trial_returns = pd.DataFrame(trial_series).reindex(returns.index)
 
     st = config.stats
     rf, periods = st.risk_free_rate, st.periods_per_year
@@ -204,13 +218,17 @@ def evaluate(
         ic_frames.append(daily.add_prefix(f"{name}_"))
     ic_daily = pd.concat(ic_frames, axis=1)
 
-    boot = bootstrap_sharpe_ci(
-        r,
-        reps=st.bootstrap_reps,
-        confidence=st.confidence,
-        seed=config.seed,
-        periods=st.periods_per_year,
-        rf=st.risk_free_rate,
+    boot = guarded(
+        notes,
+        "bootstrap CI of the Sharpe ratio",
+        lambda: bootstrap_sharpe_ci(
+            r,
+            reps=st.bootstrap_reps,
+            confidence=st.confidence,
+            seed=config.seed,
+            periods=st.periods_per_year,
+            rf=st.risk_free_rate,
+        ),
     )
     trial_sr = []
     trials: list[dict[str, float | str]] = []
@@ -219,8 +237,21 @@ def evaluate(
         sr_pp = sr / np.sqrt(st.periods_per_year)
         trial_sr.append(sr_pp)
         trials.append({"name": name, "sharpe": sr, "sr_per_period": sr_pp})
-    dsr = deflated_sharpe_ratio(r, trial_sr)
-    psr = probabilistic_sharpe_ratio(r, 0.0)
+    finite_sr = [x for x in trial_sr if np.isfinite(x)]
+    dsr = guarded(notes, "deflated Sharpe ratio", lambda: deflated_sharpe_ratio(r, finite_sr))
+    psr = guarded(notes, "PSR", lambda: probabilistic_sharpe_ratio(r, 0.0))
+    evidence, ev_notes = compute_evidence(
+        config,
+        returns,
+        trial_returns,
+        student_pred,
+        panel,
+        ic_daily,
+        plain_student_net=trial_returns.get(_PLAIN),
+    )
+    notes.extend(ev_notes)
+    if evidence.get("zero_trades"):
+        notes.append("the student portfolio never traded out of sample")
     return Evaluation(
         returns=returns,
         trial_returns=trial_returns,
@@ -235,5 +266,6 @@ def evaluate(
         psr=psr,
         dsr=dsr,
         trials=trials,
+        evidence=evidence,
         notes=notes,
     )

@@ -18,12 +18,13 @@ import pandas as pd
 from sensequant.data.catalog import Catalog
 from sensequant.data.store import BarStore
 from sensequant.errors import PipelineError
+from sensequant.evaluation.stress_report import StressReport
 from sensequant.models.student import (
     WalkForwardResult,
     teacher_direct_predictions,
     walk_forward_student,
 )
-from sensequant.pipeline.bundle import ReleaseOutcome, write_release
+from sensequant.pipeline.bundle import ReleaseOutcome, finalize_release, save_artifacts
 from sensequant.pipeline.evaluate import STUDENT, evaluate
 from sensequant.pipeline.modelling import (
     SymbolFrame,
@@ -37,12 +38,15 @@ from sensequant.pipeline.modelling import (
 )
 from sensequant.pipeline.preflight import PreflightReport, preflight
 from sensequant.pipeline.rundir import create_run_dir, new_run_id, write_parquet
+from sensequant.pipeline.stress import run_stress
 from sensequant.progress import NullReporter, Reporter
 from sensequant.release.manifest import write_json_atomic
 from sensequant.release.registry import Registry
 from sensequant.settings import RunConfig, Settings
 from sensequant.telemetry import Telemetry, now_ist
 from sensequant.windows import WindowStatus
+
+_PANEL_META = frozenset({"symbol", "timestamp", "label", "fwd_return", "t1"})
 
 
 @dataclass(frozen=True)
@@ -151,30 +155,27 @@ def run_pipeline(
             config, frames, outcomes, pf, rep, tel, run_dir
         )
 
+        plain_pred = None
+        if config.student.reward_weighting:
+            plain_pred = _plain_student(config, panel, soft, rep, tel)
         rep.start("backtest")
         with tel.phase("backtest") as res:
             ev = evaluate(
-                config, store, pf.symbols, student.predictions, teacher_pred, panel, pf.range_end
+                config,
+                store,
+                pf.symbols,
+                student.predictions,
+                teacher_pred,
+                panel,
+                pf.range_end,
+                plain_pred=plain_pred,
             )
             summ = ev.summaries[STUDENT]
             res.update(sharpe=summ.sharpe, cagr=summ.cagr, oos_days=summ.n_days)
-        for note in ev.notes:
-            rep.warn(note)
-        ic = ev.ic[STUDENT]
-        rep.done(
-            f"{summ.n_days} OOS sessions {summ.start:%Y-%m-%d}..{summ.end:%Y-%m-%d}: "
-            f"Sharpe {summ.sharpe:.2f}, CAGR {summ.cagr:.1%}, max DD {summ.max_drawdown.depth:.1%}"
-            + (f", IC {ic.mean_ic:.3f}" if ic else "")
-            + f", DSR {ev.dsr.dsr:.2f} ({ev.dsr.n_trials} trials)"
-        )
-
-        rep.start("release")
-        with tel.phase("release") as res:
-            outcome: ReleaseOutcome = write_release(
+            release_model = save_artifacts(
                 run_id=run_id,
                 run_dir=run_dir,
                 config=config,
-                store=store,
                 preflight=pf,
                 outcomes=outcomes,
                 student=student,
@@ -183,8 +184,33 @@ def run_pipeline(
                 panel=panel,
                 frames=frames,
                 evaluation=ev,
+            )
+        for note in ev.notes:
+            rep.warn(note)
+        ic = ev.ic[STUDENT]
+        rep.done(
+            f"{summ.n_days} OOS sessions {summ.start:%Y-%m-%d}..{summ.end:%Y-%m-%d}: "
+            f"Sharpe {summ.sharpe:.2f}, CAGR {summ.cagr:.1%}, max DD {summ.max_drawdown.depth:.1%}"
+            + (f", IC {ic.mean_ic:.3f}" if ic else "")
+            + (f", DSR {ev.dsr.dsr:.2f} ({ev.dsr.n_trials} trials)" if ev.dsr else ", DSR n/a")
+        )
+
+        stress = _stress_phase(config, store, run_dir, rep, tel)
+
+        rep.start("release")
+        with tel.phase("release") as res:
+            outcome: ReleaseOutcome = finalize_release(
+                run_id=run_id,
+                run_dir=run_dir,
+                created_at=str(tel.events[0]["ts"]),
+                config=config,
+                store=store,
+                preflight=pf,
+                outcomes=outcomes,
+                evaluation=ev,
+                stress=stress,
+                release_model=release_model,
                 registry=Registry(settings.registry_path),
-                telemetry=tel,
             )
             res.update(decision=outcome.decision)
         failed = [g for g in outcome.gates if not g.passed]
@@ -195,7 +221,7 @@ def run_pipeline(
                 if failed
                 else ""
             )
-            + f"; briefing {run_dir / 'promotion_briefing.md'}"
+            + f"; briefing {run_dir / 'promotion_briefing.md'}, report {run_dir / 'report.html'}"
         )
         tel.emit("run_end", decision=outcome.decision, phase_seconds=tel.phase_seconds)
         return RunResult(run_id, run_dir, outcome.decision, outcome.headline, tel.phase_seconds)
@@ -327,3 +353,40 @@ def _student_phase(
         f"teacher-direct {len(teacher_pred):,} on the same dates"
     )
     return student, teacher_pred, panel, soft
+
+
+def _stress_phase(
+    config: RunConfig, store: BarStore, run_dir: Path, rep: Reporter, tel: Telemetry
+) -> StressReport | None:
+    if not config.stress.enabled:
+        rep.info("stress tests switched off (stress.enabled: false)")
+        return None
+    rep.start("stress")
+    with tel.phase("stress") as res:
+        report = run_stress(run_dir, store, periods_path=config.stress.periods_file)
+        res.update(periods=len(report.periods), skipped=len(report.skipped))
+    worst = report.worst_period_loss
+    rep.done(
+        f"{len(report.periods)} periods replayed, {len(report.skipped)} not covered; worst "
+        + (f"historical period return {worst:.1%}" if worst is not None else "period: n/a")
+    )
+    return report
+
+
+def _plain_student(
+    config: RunConfig, panel: pd.DataFrame, soft: pd.DataFrame, rep: Reporter, tel: Telemetry
+) -> pd.DataFrame:
+    """Walk-forward predictions of the same student WITHOUT reward weights (for comparison)."""
+    plain_cfg = config.student.model_copy(update={"reward_weighting": False})
+    rep.start("plain student")
+    with tel.phase("plain_student"):
+        result = walk_forward_student(
+            panel,
+            soft,
+            cfg=plain_cfg,
+            horizon=config.labels.horizon,
+            seed=config.seed,
+            feature_names=[c for c in panel.columns if c not in _PANEL_META],
+        )
+    rep.done(f"{len(result.periods)} fits without reward weights, for the comparison")
+    return result.predictions

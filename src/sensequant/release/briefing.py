@@ -122,6 +122,11 @@ class BriefingData:
     benchmark_note: str = DEFAULT_BENCHMARK_NOTE
     survivorship_note: str = DEFAULT_SURVIVORSHIP_NOTE
     na_reasons: dict[str, str] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    """Further computed evidence, stored under its own top-level JSON keys: ``comparisons``,
+    ``bootstrap_extra``, ``snooping``, ``min_track_record_length``, ``ic_by_year``,
+    ``deciles``, ``decile_spread``, ``feature_importance``, ``stress``, ``zero_trades``,
+    ``report`` (see :mod:`sensequant.release.briefing_evidence`)."""
 
     def row(self, name: str) -> dict[str, Any] | None:
         """The performance row called ``name``, or None."""
@@ -159,6 +164,26 @@ def headline(data: BriefingData) -> dict[str, Any]:
             "n_trials": _get(data.dsr, "n_trials"),
         }
     )
+
+
+_CORE_KEYS: Final = frozenset(
+    {
+        "schema_version",
+        "run_id",
+        "created_at",
+        "config_name",
+        "universe",
+        "oos",
+        "decision",
+        "gates",
+        "headline",
+        "performance",
+        "signal",
+        "notes",
+        "artifacts",
+        "na_reasons",
+    }
+)
 
 
 def briefing_to_dict(data: BriefingData) -> dict[str, Any]:
@@ -202,6 +227,7 @@ def briefing_to_dict(data: BriefingData) -> dict[str, Any]:
             "manifest": data.manifest,
             "artifacts": data.artifacts,
             "na_reasons": data.na_reasons,
+            **{k: v for k, v in data.evidence.items() if k not in _CORE_KEYS},
         }
     )
 

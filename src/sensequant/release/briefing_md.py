@@ -19,6 +19,7 @@ from sensequant.release.briefing import (
     BriefingData,
     headline,
 )
+from sensequant.release.briefing_evidence import evidence_md
 from sensequant.release.gates import decision_reason
 
 PERFORMANCE_COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (
@@ -291,6 +292,7 @@ def render_markdown(data: BriefingData, run_dir: Path) -> str:
         "",
         *_statistics_md(d),
         "",
+        *evidence_md(d.evidence),
         "## Windows",
         "",
         *_windows_md(d),

@@ -42,6 +42,12 @@ class GateInputs:
         Lower bound of the bootstrap confidence interval of the annualised Sharpe.
     oos_days : int
         Number of OOS sessions.
+    excess_sharpe_ci_lower : float
+        Lower bound of the paired stationary-bootstrap CI of (strategy Sharpe - NIFTY 50
+        Sharpe); NaN when not computed.
+    worst_stress_loss : float
+        Worst strategy loss over the covered stress periods as a POSITIVE fraction (0.18 ==
+        lost 18 %; 0 or negative = no loss); NaN when no stress period was covered.
     """
 
     sharpe: float
@@ -51,6 +57,8 @@ class GateInputs:
     max_drawdown: float
     sharpe_ci_lower: float
     oos_days: int
+    excess_sharpe_ci_lower: float = math.nan
+    worst_stress_loss: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -154,8 +162,9 @@ def evaluate_gates(cfg: GateConfig, inputs: GateInputs) -> list[GateResult]:
     -------
     list of GateResult
         In the order: Sharpe excess vs NIFTY 50 (``>``), Sharpe excess vs equal weight
-        (``>``), DSR (``>=``), max drawdown (``<=``), Sharpe CI lower bound (``>=``), OOS
-        sessions (``>=``). Only gates with a threshold appear.
+        (``>``), DSR (``>=``), max drawdown (``<=``), Sharpe CI lower bound (``>=``), excess
+        Sharpe CI lower bound (``>``), worst stress-period loss (``<=``), OOS sessions
+        (``>=``). Only gates with a threshold appear.
 
     Raises
     ------
@@ -226,6 +235,35 @@ def evaluate_gates(cfg: GateConfig, inputs: GateInputs) -> list[GateResult]:
                 cfg.min_sharpe_ci_lower,
                 ">=",
                 missing=_missing(**{"Sharpe CI lower bound": inputs.sharpe_ci_lower}),
+            )
+        )
+    if cfg.min_excess_sharpe_ci_lower is not None:
+        results.append(
+            _gate(
+                "excess_sharpe_ci_lower",
+                "Lower bound of the bootstrap CI of (OOS Sharpe - NIFTY 50 Sharpe)",
+                inputs.excess_sharpe_ci_lower,
+                cfg.min_excess_sharpe_ci_lower,
+                ">",
+                missing=_missing(**{"excess Sharpe CI": inputs.excess_sharpe_ci_lower}),
+            )
+        )
+    if cfg.max_stress_loss is not None:
+        results.append(
+            _gate(
+                "worst_stress_loss",
+                "Worst stress-period loss",
+                inputs.worst_stress_loss,
+                cfg.max_stress_loss,
+                "<=",
+                missing=_missing(
+                    **{
+                        "worst stress-period loss (no stress period covered)": (
+                            inputs.worst_stress_loss
+                        )
+                    }
+                ),
+                pct=True,
             )
         )
     if cfg.min_oos_days is not None:

@@ -1,0 +1,484 @@
+"""Stress tests: replay named market periods with a student trained strictly before each one.
+
+Model choice
+------------
+A period starting on date S is predicted by ONE frozen model: the walk-forward student with the
+latest ``train_end`` strictly before S (ties: the highest ``period_id``), never a later one,
+even where a later walk-forward fit covered part of the period.
+
+Timing (every row measured from the same price)
+-----------------------------------------------
+The book starts flat. The first decision is taken at the close of the last session before the
+period (``first_decision``: features up to that close, a model whose labels all ended by then)
+and filled like every backtest decision (:mod:`sensequant.evaluation.backtest`): at the first
+session's OPEN with ``fill="next_open"``, so the book is in the market on day 1. Later
+decisions follow ``PortfolioConfig.rebalance_every`` counted from ``first_decision``; the last
+session's decision is not filled. Every baseline enters at the same moment: day 1 earns the
+first session's ``close / open - 1`` (0 with ``fill="next_close"``), then close to close. An
+overnight gap INTO day 1 is thus earned by nobody: period files start such periods a session
+earlier.
+
+Rows
+----
+* ``student``: NET returns of :func:`~sensequant.evaluation.backtest.run_backtest` with the
+  run's fees and ``BacktestConfig``, weights from
+  :func:`~sensequant.evaluation.sizing.portfolio_weights` with the run's ``PortfolioConfig``
+  (as in the run's evaluation; idle cash earns 0).
+* ``NIFTY 50 (price index)``: buy and hold of the price index (no dividends).
+* ``equal-weight universe``: daily-rebalanced mean return of the symbols priced at both ends of
+  the day (as in the run's evaluation; no costs).
+* ``60/40 NIFTY/cash``: ``0.6 r_nifty + 0.4 c`` each session (rebalanced daily, no costs),
+  ``c = (1 + cash_rate) ** (1 / periods_per_year) - 1``; ``cash``: ``c`` every session.
+
+Metrics: total return ``prod(1 + r) - 1``; max drawdown (positive fraction), annualised Sharpe
+and Sortino and hit rate as in :mod:`sensequant.evaluation.metrics`; Sharpe/Sortino are None
+(with the reason in ``na_reasons``) below ``StressRules.min_sessions`` sessions. For the student
+also precision and recall of its 'up' calls (argmax class is up) against the realised labels
+(``label == 2``) of its predictions dated inside the period.
+
+Resilience score and failure modes: see
+:class:`~sensequant.evaluation.stress_scoring.StressRules`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.metrics import precision_score, recall_score
+
+from sensequant.errors import DataError
+from sensequant.evaluation.backtest import run_backtest
+from sensequant.evaluation.costs import FeeSchedule
+from sensequant.evaluation.sizing import portfolio_weights
+from sensequant.evaluation.stress_report import (
+    PeriodResult,
+    Skipped,
+    StressPeriod,
+    StressReport,
+    parse_stress_periods,
+)
+from sensequant.evaluation.stress_scoring import (
+    CASH,
+    EQUAL,
+    NIFTY,
+    RESILIENCE_FORMULA,
+    ROW_NAMES,
+    SIXTY_FORTY,
+    STUDENT,
+    StressRow,
+    StressRules,
+    baseline_returns,
+    classify_failure,
+    inject_gap_down,
+    resilience_score,
+    row_metrics,
+    shock_bars,
+)
+from sensequant.models.teacher import load_booster, predict_proba
+from sensequant.settings import BacktestConfig, PortfolioConfig
+from sensequant.types import IST, PROBA_COLUMNS
+
+_MODEL_COLUMNS: Final = ("period_id", "test_start", "test_end", "train_end", "model_text")
+__all__ = [
+    "CASH",
+    "EQUAL",
+    "NIFTY",
+    "RESILIENCE_FORMULA",
+    "ROW_NAMES",
+    "SIXTY_FORTY",
+    "STUDENT",
+    "PeriodResult",
+    "Skipped",
+    "StressInputs",
+    "StressPeriod",
+    "StressReport",
+    "StressRow",
+    "StressRules",
+    "baseline_returns",
+    "classify_failure",
+    "inject_gap_down",
+    "parse_stress_periods",
+    "predict_span",
+    "replay_period",
+    "resilience_score",
+    "row_metrics",
+    "run_stress_tests",
+    "select_model",
+    "shock_bars",
+    "synthetic_period",
+    "walk_forward_predictions",
+]
+
+
+@dataclass(frozen=True)
+class StressInputs:
+    """Everything a replay needs (all in memory; see :mod:`sensequant.pipeline.stress`).
+
+    Attributes
+    ----------
+    panel : pandas.DataFrame
+        Long (symbol, timestamp) frame with every model feature and ``label`` (0/1/2 or NaN),
+        ``t1`` (label end, NaT allowed); covering at least the trailing sessions before each
+        period and the period itself.
+    models : pandas.DataFrame
+        Walk-forward students: ``period_id, test_start, test_end`` (exclusive), ``train_end``
+        (tz IST) and ``model_text`` (LightGBM text).
+    open_px, close_px : pandas.DataFrame
+        Session x symbol prices of the universe (NaN = no bar), one sorted calendar.
+    bench_open, bench_close : pandas.Series
+        NIFTY 50 opens and closes by session.
+    fees : FeeSchedule
+    portfolio : PortfolioConfig
+    backtest : BacktestConfig
+    """
+
+    panel: pd.DataFrame
+    models: pd.DataFrame
+    open_px: pd.DataFrame
+    close_px: pd.DataFrame
+    bench_open: pd.Series
+    bench_close: pd.Series
+    fees: FeeSchedule
+    portfolio: PortfolioConfig
+    backtest: BacktestConfig
+    boosters: dict[int, lgb.Booster] = field(default_factory=dict, compare=False, repr=False)
+    cache: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        missing = [c for c in _MODEL_COLUMNS if c not in self.models.columns]
+        missing += [c for c in ("symbol", "timestamp", "label", "t1") if c not in self.panel]
+        if missing:
+            raise DataError(
+                f"stress inputs lack column(s) {missing}",
+                hint="models = models/student_walkforward.parquet; panel = features + labels",
+            )
+
+    def booster(self, period_id: int) -> lgb.Booster:
+        """The walk-forward student of ``period_id`` (loaded once)."""
+        if period_id not in self.boosters:
+            text = self.models.loc[self.models["period_id"] == period_id, "model_text"].iloc[0]
+            self.boosters[period_id] = load_booster(str(text))
+        return self.boosters[period_id]
+
+
+def _day(d: dt.date) -> pd.Timestamp:
+    return pd.Timestamp(d).tz_localize(IST)
+
+
+def select_model(models: pd.DataFrame, start: pd.Timestamp) -> pd.Series | None:
+    """The walk-forward student with the latest ``train_end`` strictly before ``start``.
+
+    Parameters
+    ----------
+    models : pandas.DataFrame
+        ``period_id``, ``train_end`` (tz IST) and any other columns.
+    start : pandas.Timestamp
+        First day of the stress period (tz IST).
+
+    Returns
+    -------
+    pandas.Series or None
+        The chosen row (ties on ``train_end``: the highest ``period_id``); None if none.
+    """
+    before = models.loc[models["train_end"] < start]
+    if before.empty:
+        return None
+    return before.sort_values(["train_end", "period_id"], kind="stable").iloc[-1]
+
+
+def predict_span(
+    inputs: StressInputs, period_id: int, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """Predictions of walk-forward student ``period_id`` for the panel rows in ``[start, end)``.
+
+    Parameters
+    ----------
+    inputs : StressInputs
+    period_id : int
+        Row of ``inputs.models``.
+    start, end : pandas.Timestamp
+        Half-open span of decision timestamps (tz IST).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``symbol, timestamp, p_down, p_flat, p_up, label, t1`` (label and t1 from the panel).
+    """
+    ts = inputs.panel["timestamp"]
+    part = inputs.panel.loc[((ts >= start) & (ts < end)).to_numpy()]
+    if part.empty:
+        proba = np.empty((0, len(PROBA_COLUMNS)))
+    else:
+        model = inputs.booster(period_id)
+        proba = predict_proba(model, part[list(model.feature_name())])
+    out = pd.DataFrame({"symbol": part["symbol"].to_numpy(), "timestamp": part["timestamp"].array})
+    for j, col in enumerate(PROBA_COLUMNS):
+        out[col] = proba[:, j]
+    out["label"] = part["label"].to_numpy(dtype=float)
+    out["t1"] = part["t1"].array
+    return out
+
+
+def _up_scores(pred: pd.DataFrame) -> dict[str, float]:
+    """Precision/recall of 'up' calls (argmax) vs ``label == 2``, and the base rate."""
+    known = pred.loc[pred["label"].notna()]
+    if known.empty:
+        return {"precision": math.nan, "recall": math.nan, "base_rate": math.nan, "n": 0.0}
+    truth = (known["label"].to_numpy() == 2).astype(int)
+    call = (np.argmax(known[list(PROBA_COLUMNS)].to_numpy(), axis=1) == 2).astype(int)
+    return {
+        "precision": float(precision_score(truth, call, zero_division=np.nan)),
+        "recall": float(recall_score(truth, call, zero_division=np.nan)),
+        "base_rate": float(truth.mean()),
+        "n": float(len(known)),
+    }
+
+
+def walk_forward_predictions(inputs: StressInputs) -> pd.DataFrame:
+    """Out-of-sample predictions: every walk-forward student on its own test span (cached).
+
+    Reproduces the run's ``predictions/student_oos.parquet`` on the panel rows given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`predict_span`, plus ``period_id``.
+    """
+    if "oos" not in inputs.cache:
+        parts = [
+            predict_span(inputs, int(r["period_id"]), r["test_start"], r["test_end"]).assign(
+                period_id=int(r["period_id"])
+            )
+            for _, r in inputs.models.iterrows()
+        ]
+        parts = [p for p in parts if len(p)]
+        cols = ["symbol", "timestamp", *PROBA_COLUMNS, "label", "t1", "period_id"]
+        inputs.cache["oos"] = (
+            pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+        )
+    return inputs.cache["oos"]
+
+
+def _pre_period_scores(
+    inputs: StressInputs, trailing: pd.DatetimeIndex, start: pd.Timestamp
+) -> dict[str, float]:
+    """Walk-forward (out-of-sample) 'up' scores on ``trailing`` sessions, labels ended < start."""
+    oos = walk_forward_predictions(inputs)
+    lo = trailing[0] if len(trailing) else start
+    keep = (oos["timestamp"] >= lo) & (oos["timestamp"] < start)
+    keep &= oos["t1"].notna() & (oos["t1"] < start)
+    return _up_scores(oos.loc[keep])
+
+
+def _skip(period: StressPeriod, reason: str) -> Skipped:
+    return Skipped(period.name, reason)
+
+
+def replay_period(
+    period: StressPeriod, inputs: StressInputs, rules: StressRules | None = None
+) -> PeriodResult | Skipped:
+    """Replay one stress period with the student trained strictly before it, and baselines.
+
+    Parameters
+    ----------
+    period : StressPeriod
+    inputs : StressInputs
+    rules : StressRules, optional
+        Default :class:`StressRules`.
+
+    Returns
+    -------
+    PeriodResult or Skipped
+        Skipped (with the reason) when the prices do not cover the whole period, it starts
+        before the first out-of-sample date, it has no session, there is no session (or no
+        features) before it to decide on, or no student was trained before its start.
+    """
+    rules = rules or StressRules()
+    cal = pd.DatetimeIndex(inputs.close_px.index)
+    start, end = _day(period.start), _day(period.end)
+    if start > cal[-1]:
+        return _skip(period, f"starts after the run's last session {cal[-1].date()}")
+    if end > cal[-1]:
+        return _skip(period, f"ends after the run's last session {cal[-1].date()} (partly covered)")
+    oos_start = inputs.models["test_start"].min()
+    if start < oos_start:
+        return _skip(period, f"starts before the first out-of-sample date {oos_start.date()}")
+    if start < cal[0]:
+        return _skip(period, f"starts before the first loaded session {cal[0].date()}")
+    sessions = cal[(cal >= start) & (cal <= end)]
+    if sessions.empty:
+        return _skip(period, "no trading session in the period")
+    pos0 = int(cal.searchsorted(sessions[0]))
+    if pos0 == 0:
+        return _skip(period, "no session before the period to take the first decision")
+    decision0 = cal[pos0 - 1]
+    chosen = select_model(inputs.models, start)
+    if chosen is None:
+        return _skip(period, f"no walk-forward student was trained before {start.date()}")
+    pid, train_end = int(chosen["period_id"]), pd.Timestamp(chosen["train_end"])
+    pred = predict_span(inputs, pid, decision0, sessions[-1] + pd.Timedelta(1, "ns"))
+    if not (pred["timestamp"] == decision0).any():
+        return _skip(period, f"no features on the decision session {decision0.date()}")
+    weights = portfolio_weights(pred.loc[pred["timestamp"] < sessions[-1]], inputs.portfolio)
+    weights.loc[sessions[-1]] = 0.0  # extends the backtest to the last session; never filled
+    span = cal[pos0 - 1 : pos0 + len(sessions)]
+    open_px = inputs.open_px.reindex(index=span, columns=weights.columns)
+    close_px = inputs.close_px.reindex(index=span, columns=weights.columns)
+    bt = run_backtest(
+        weights,
+        open_px,
+        close_px,
+        fees=inputs.fees,
+        cfg=inputs.backtest,
+        tolerance=inputs.backtest.rebalance_tolerance,
+    )
+    daily = baseline_returns(
+        inputs.open_px.loc[span],
+        inputs.close_px.loc[span],
+        inputs.bench_open,
+        inputs.bench_close,
+        fill=inputs.backtest.fill,
+        rules=rules,
+    )
+    daily.insert(0, STUDENT, bt.returns_net.reindex(daily.index).fillna(0.0))
+    in_period = pred.loc[pred["timestamp"] >= sessions[0]]
+    scores = _up_scores(in_period)
+    out_rows = tuple(
+        row_metrics(n, daily[n], rules, scores=scores if n == STUDENT else None) for n in ROW_NAMES
+    )
+    diag = _diagnostics(inputs, cal, pos0, sessions, rules, scores, start)
+    diag["mean_exposure"] = float(bt.exposure.mean())
+    score = resilience_score(out_rows[0], out_rows[1])
+    mode, rule = classify_failure(score, daily[STUDENT], diag, rules)
+    diag["tail_days"] = ", ".join(str(d.date()) for d in diag["tail_days"])
+    return PeriodResult(
+        period, decision0, sessions, pid, train_end, out_rows, score, mode, rule, diag, daily
+    )
+
+
+def _diagnostics(
+    inputs: StressInputs,
+    cal: pd.DatetimeIndex,
+    pos0: int,
+    sessions: pd.DatetimeIndex,
+    rules: StressRules,
+    scores: dict[str, float],
+    start: pd.Timestamp,
+) -> dict[str, Any]:
+    nifty = inputs.bench_close.dropna()
+    r = nifty / nifty.shift(1) - 1.0
+    in_p = r.loc[(r.index >= sessions[0]) & (r.index <= sessions[-1])].dropna()
+    before = r.loc[r.index < sessions[0]].dropna().iloc[-rules.trailing_sessions :]
+    ann = math.sqrt(rules.periods_per_year)
+    pre = _pre_period_scores(inputs, cal[max(0, pos0 - rules.trailing_sessions) : pos0], start)
+    worst_day = pd.DatetimeIndex(in_p.index)[int(np.argmin(in_p.to_numpy()))] if len(in_p) else None
+    return {
+        "nifty_worst_day": str(worst_day.date()) if worst_day is not None else None,
+        "nifty_worst_return": float(in_p.min()) if len(in_p) else math.nan,
+        "tail_days": list(in_p.index[in_p <= rules.tail_day_return]),
+        "vol_period": float(in_p.std(ddof=1) * ann) if len(in_p) >= 2 else math.nan,
+        "vol_trailing": float(before.std(ddof=1) * ann) if len(before) >= 2 else math.nan,
+        "pre_precision": pre["precision"],
+        "pre_base_rate": pre["base_rate"],
+        "pre_precision_lift": pre["precision"] - pre["base_rate"],
+        "pre_labelled_rows": pre["n"],
+        "period_base_rate": scores["base_rate"],
+        "period_precision_lift": scores["precision"] - scores["base_rate"],
+    }
+
+
+def synthetic_period(
+    sessions: pd.DatetimeIndex,
+    *,
+    n_sessions: int = 60,
+    offset: int = 20,
+    shock: float = -0.10,
+) -> tuple[StressPeriod, pd.Timestamp]:
+    """The synthetic gap-down period over the last ``n_sessions`` of ``sessions``.
+
+    Parameters
+    ----------
+    sessions : pandas.DatetimeIndex
+        Sessions of the out-of-sample range, sorted.
+    n_sessions : int, default 60
+    offset : int, default 20
+        The gap hits the open of the ``offset``-th session (0-based) of the period, so the
+        student already holds its book.
+    shock : float, default -0.10
+
+    Returns
+    -------
+    (period, day) : tuple of StressPeriod and pandas.Timestamp
+
+    Raises
+    ------
+    DataError
+        Fewer than ``n_sessions`` sessions or ``offset`` outside the period.
+    """
+    cal = pd.DatetimeIndex(sessions)
+    if len(cal) < n_sessions or not 0 < offset < n_sessions:
+        raise DataError(
+            f"synthetic period needs {n_sessions} sessions and 0 < offset {offset} < {n_sessions}"
+            f"; got {len(cal)} sessions",
+            hint="use a longer out-of-sample range or a shorter synthetic period",
+        )
+    span = cal[-n_sessions:]
+    day = span[offset]
+    period = StressPeriod(
+        name=f"synthetic {shock:.0%} gap-down",
+        start=span[0].date(),
+        end=span[-1].date(),
+        kind="synthetic",
+        description=(
+            f"Every stock and the NIFTY gap {shock:.0%} at the open of {day.date()} (all later "
+            f"prices scaled by {1 + shock:g}; features and labels rebuilt from the shocked "
+            f"bars), over the last {n_sessions} sessions of the out-of-sample range."
+        ),
+        source="synthetic (sensequant.evaluation.stress.inject_gap_down)",
+    )
+    return period, day
+
+
+def run_stress_tests(
+    periods: Sequence[StressPeriod],
+    inputs: StressInputs,
+    *,
+    rules: StressRules | None = None,
+    synthetic: tuple[StressPeriod, StressInputs] | None = None,
+    notes: Sequence[str] = (),
+) -> StressReport:
+    """Replay every period (and optionally the synthetic one) into a :class:`StressReport`.
+
+    Parameters
+    ----------
+    periods : sequence of StressPeriod
+        Historical periods.
+    inputs : StressInputs
+    rules : StressRules, optional
+    synthetic : (StressPeriod, StressInputs), optional
+        The synthetic period and the shocked inputs (see :func:`inject_gap_down`).
+    notes : sequence of str
+        Extra notes for the report.
+
+    Returns
+    -------
+    StressReport
+    """
+    rules = rules or StressRules()
+    done: list[PeriodResult] = []
+    skipped: list[Skipped] = []
+    jobs = [(p, inputs) for p in periods] + ([synthetic] if synthetic else [])
+    for period, inp in jobs:
+        res = replay_period(period, inp, rules)
+        if isinstance(res, PeriodResult):
+            done.append(res)
+        else:
+            skipped.append(res)
+    return StressReport(done, skipped, rules, list(notes), fill=inputs.backtest.fill)

@@ -1,0 +1,196 @@
+"""Assemble :class:`~sensequant.release.briefing.BriefingData` and the gate inputs from a
+run's computed results. Nothing here computes a metric; it only files numbers computed by
+:mod:`sensequant.pipeline.evaluate`, :mod:`sensequant.pipeline.statistics` and the stress
+replay, with the reason wherever one is missing."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+from sensequant.evaluation.metrics import PerformanceSummary
+from sensequant.evaluation.stress_report import StressReport
+from sensequant.pipeline.evaluate import EQUAL, NIFTY, STUDENT, TEACHER, Evaluation
+from sensequant.pipeline.modelling import WindowOutcome, validation_summary
+from sensequant.pipeline.preflight import PreflightReport
+from sensequant.release.briefing import BriefingData
+from sensequant.release.gates import GateInputs, GateResult, decide
+from sensequant.settings import RunConfig
+from sensequant.windows import WindowStatus
+
+BENCHMARK_NOTE = (
+    "Strategy and benchmarks are price returns: stock prices are Yahoo closes adjusted for "
+    "splits and bonuses but not dividends, and the benchmark is the NIFTY 50 PRICE index; no "
+    "total-return index is available here."
+)
+
+
+def num(x: Any) -> float | None:
+    """A finite float, or None (NaN/inf/None are never written as numbers)."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _perf_row(name: str, s: PerformanceSummary) -> dict[str, Any]:
+    dd = s.max_drawdown
+    return {
+        "name": name,
+        "cagr": num(s.cagr),
+        "sharpe": num(s.sharpe),
+        "sortino": num(s.sortino),
+        "max_drawdown": num(abs(dd.depth)),
+        "max_dd_peak": dd.peak.date().isoformat() if dd.peak is not None else None,
+        "max_dd_trough": dd.trough.date().isoformat() if dd.trough is not None else None,
+        "volatility": num(s.annual_volatility),
+        "turnover": num(s.annual_turnover),
+        "hit_rate": num(s.hit_rate),
+        "total_return": num(s.total_return),
+    }
+
+
+def gate_inputs(ev: Evaluation, stress: StressReport | None) -> GateInputs:
+    """Gate inputs from the evaluation and the stress replay (NaN where not computed)."""
+    s, n, e = ev.summaries[STUDENT], ev.summaries[NIFTY], ev.summaries[EQUAL]
+    excess = next(
+        (c for c in ev.evidence.get("comparisons", []) if c["name"].endswith(NIFTY)), None
+    )
+    worst = stress.worst_period_loss if stress is not None else None
+    return GateInputs(
+        sharpe=s.sharpe,
+        benchmark_sharpe=n.sharpe,
+        equal_weight_sharpe=e.sharpe,
+        dsr=ev.dsr.dsr if ev.dsr else math.nan,
+        max_drawdown=abs(s.max_drawdown.depth),
+        sharpe_ci_lower=ev.bootstrap.lower if ev.bootstrap else math.nan,
+        oos_days=s.n_days,
+        excess_sharpe_ci_lower=excess["lower"] if excess else math.nan,
+        worst_stress_loss=max(0.0, -worst) if worst is not None else math.nan,
+    )
+
+
+def build_briefing_data(
+    *,
+    run_id: str,
+    created_at: str,
+    config: RunConfig,
+    preflight: PreflightReport,
+    outcomes: list[WindowOutcome],
+    ev: Evaluation,
+    gates: list[GateResult],
+    evidence: dict[str, Any],
+) -> BriefingData:
+    """Everything the briefing shows, with ``na_reasons`` for each missing value."""
+    counts = Counter(o.status.value for o in outcomes)
+    skip_reasons = Counter(
+        (o.reason or "").split(":")[0] for o in outcomes if o.status is WindowStatus.SKIPPED
+    )
+    failures = [
+        f"{o.window.window_id}: {(o.reason or '').splitlines()[0]}"
+        for o in outcomes
+        if o.status is WindowStatus.FAILED
+    ]
+    val = validation_summary(outcomes)
+    na: dict[str, str] = {
+        f"performance.{NIFTY}.turnover": "a benchmark: no trading modelled",
+        f"performance.{EQUAL}.turnover": "a benchmark: rebalanced daily without costs",
+    }
+    signal: dict[str, dict[str, float | None]] = {}
+    for name in (STUDENT, TEACHER):
+        ic = ev.ic[name]
+        signal[name] = {}
+        if ic is None:
+            na[f"signal.{name}"] = "fewer than 5 symbols with forward returns on every date"
+        else:
+            signal[name] = {
+                "mean_ic": num(ic.mean_ic),
+                "mean_rank_ic": num(ic.mean_rank_ic),
+                "icir": num(ic.icir),
+                "rank_icir": num(ic.rank_icir),
+                "n_days": ic.n_days,
+            }
+    for key, value in (("bootstrap", ev.bootstrap), ("dsr", ev.dsr), ("psr", ev.psr)):
+        if value is None:
+            na[key] = next((n for n in ev.notes if key in n.lower()), "not computable")
+    bt = config.backtest
+    costs_note = (
+        f"NSE {bt.cost_segment} charges from the effective-dated schedule (STT, exchange "
+        f"transaction charge, IPFT, SEBI fee, stamp duty, GST, DP charge) + "
+        f"{bt.slippage_bps:g} bp slippage per side; fills at the {bt.fill.replace('_', ' ')}; "
+        f"no-trade band {bt.rebalance_tolerance:.0%}; capital Rs {bt.capital_inr:,.0f}"
+    )
+    oos = ev.returns.index
+    b, d = ev.bootstrap, ev.dsr
+    st = config.stats
+    return BriefingData(
+        run_id=run_id,
+        created_at=created_at,
+        config_name=config.name,
+        universe=config.data.universe,
+        symbols=preflight.symbols,
+        start=oos[0].date().isoformat(),
+        end=oos[-1].date().isoformat(),
+        data_range=f"{preflight.range_start.date()} to {preflight.range_end.date()}",
+        window_counts={
+            "planned": len(outcomes),
+            "trained": counts.get("trained", 0),
+            "skipped": counts.get("skipped", 0),
+            "failed": counts.get("failed", 0),
+        },
+        skip_reasons=dict(skip_reasons),
+        failures=failures,
+        teacher_validation={
+            k: {"mean": val.get(f"mean_{k}"), "median": val.get(f"median_{k}")}
+            for k in ("accuracy", "precision", "recall", "f1")
+        },
+        performance=[
+            _perf_row(STUDENT, ev.summaries[STUDENT]),
+            _perf_row(TEACHER, ev.summaries[TEACHER]),
+            _perf_row(NIFTY, ev.summaries[NIFTY]),
+            _perf_row(EQUAL, ev.summaries[EQUAL]),
+        ],
+        signal=signal,
+        alpha_beta={
+            "alpha": num(ev.alpha),
+            "beta": num(ev.beta),
+            "convention": "OLS of daily student net returns on NIFTY 50 price-index returns "
+            f"(risk-free {st.risk_free_rate:.2%}/yr); alpha = daily intercept x "
+            f"{st.periods_per_year} (arithmetic)",
+        },
+        bootstrap=(
+            {
+                "estimate": num(b.estimate),
+                "lower": num(b.lower),
+                "upper": num(b.upper),
+                "confidence": b.confidence,
+                "reps": b.reps,
+                "block_length": num(b.block_length),
+                "seed": b.seed,
+                "method": b.method,
+            }
+            if b
+            else None
+        ),
+        psr=num(ev.psr),
+        dsr=(
+            {
+                "dsr": num(d.dsr),
+                "n_trials": d.n_trials,
+                "trial_sr_variance": num(d.trial_sr_variance),
+                "sr0": num(d.sr0_per_period),
+            }
+            if d
+            else None
+        ),
+        trials=ev.trials,
+        gates=gates,
+        decision=decide(gates),
+        costs_note=costs_note,
+        plot="report/equity_drawdown.png",
+        manifest="manifest.yaml",
+        benchmark_note=BENCHMARK_NOTE,
+        na_reasons=na,
+        evidence=evidence,
+    )

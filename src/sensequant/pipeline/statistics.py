@@ -1,0 +1,205 @@
+"""Further OOS evidence for the briefing and the gates: paired bootstrap comparisons, SPA and
+StepM over every configuration tried, PBO, minimum track record length, IC by year, deciles.
+
+Every statistic is guarded: when one cannot be computed (zero trades, too few sessions, no
+variance) it is left out with the reason in ``notes``, never replaced by a number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from sensequant.errors import DataError
+from sensequant.evaluation.bootstrap import (
+    bootstrap_difference_ci,
+    mean_excess_return_ci,
+    mean_ic_ci,
+)
+from sensequant.evaluation.signal import decile_returns, decile_spread, ic_by_year
+from sensequant.evaluation.snooping import pbo_cscv, spa_test, stepm
+from sensequant.evaluation.stats import BootstrapCI, min_track_record_length
+from sensequant.settings import RunConfig
+
+T = TypeVar("T")
+
+
+def guarded(notes: list[str], what: str, fn: Callable[[], T]) -> T | None:
+    """Run ``fn``; on bad or degenerate input record why in ``notes`` and return None."""
+    try:
+        return fn()
+    except (DataError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
+        notes.append(f"{what}: not computable ({exc})")
+        return None
+
+
+def _ci(ci: BootstrapCI | None) -> dict[str, Any] | None:
+    if ci is None:
+        return None
+    return {
+        "estimate": ci.estimate,
+        "lower": ci.lower,
+        "upper": ci.upper,
+        "confidence": ci.confidence,
+        "reps": ci.reps,
+        "block_length": ci.block_length,
+        "seed": ci.seed,
+        "method": ci.method,
+    }
+
+
+def _diff_ci(a: pd.Series, b: pd.Series, config: RunConfig) -> Callable[[], BootstrapCI]:
+    st = config.stats
+
+    def run() -> BootstrapCI:
+        return bootstrap_difference_ci(
+            a,
+            b,
+            statistic="sharpe",
+            periods=st.periods_per_year,
+            rf=st.risk_free_rate,
+            reps=st.bootstrap_reps,
+            confidence=st.confidence,
+            seed=config.seed,
+        )
+
+    return run
+
+
+def compute_evidence(
+    config: RunConfig,
+    returns: pd.DataFrame,
+    trial_returns: pd.DataFrame,
+    student_pred: pd.DataFrame,
+    panel: pd.DataFrame,
+    ic_daily: pd.DataFrame,
+    *,
+    plain_student_net: pd.Series | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """Compute the evidence keys of the briefing (see ``release.briefing_evidence``).
+
+    Parameters
+    ----------
+    config : RunConfig
+        ``stats`` (reps, confidence, SPA/StepM/PBO settings) and ``seed``.
+    returns : pandas.DataFrame
+        Daily OOS returns on common dates (``student_net``, ``teacher_direct_net``,
+        ``nifty50``, ``equal_weight``, ``student_turnover``).
+    trial_returns : pandas.DataFrame
+        Daily net returns of every configuration tried (same dates).
+    student_pred : pandas.DataFrame
+        Student OOS predictions (symbol, timestamp, p_down, p_flat, p_up).
+    panel : pandas.DataFrame
+        (symbol, timestamp, fwd_return) for decile returns.
+    ic_daily : pandas.DataFrame
+        Daily IC frame with ``student_ic`` and ``student_rank_ic`` columns.
+    plain_student_net : pandas.Series, optional
+        Net returns of the plain (not reward-weighted) student when the reward loop is on.
+
+    Returns
+    -------
+    evidence : dict
+        Keys ``comparisons, bootstrap_extra, snooping, min_track_record_length,
+        ic_by_year, deciles, decile_spread, zero_trades``.
+    notes : list of str
+        What could not be computed, and why.
+    """
+    st = config.stats
+    seed = config.seed
+    notes: list[str] = []
+    ev: dict[str, Any] = {}
+    r = returns["student_net"]
+    ev["zero_trades"] = bool(returns["student_turnover"].abs().sum() == 0)
+    reps, conf = st.bootstrap_reps, st.confidence
+
+    pairs = [
+        ("student - teacher-direct", returns["teacher_direct_net"]),
+        ("student - NIFTY 50 (price index)", returns["nifty50"]),
+        ("student - equal-weight universe", returns["equal_weight"]),
+    ]
+    if plain_student_net is not None:
+        pairs.append(("reward-weighted - plain student", plain_student_net.reindex(r.index)))
+    comparisons = []
+    for name, other in pairs:
+        ci = guarded(notes, f"bootstrap CI of {name}", _diff_ci(r, other, config))
+        if ci is not None:
+            comparisons.append({"name": name, "metric": "sharpe", **(_ci(ci) or {})})
+    ev["comparisons"] = comparisons
+
+    ic_col = ic_daily["student_ic"] if "student_ic" in ic_daily else pd.Series(dtype=float)
+    ev["bootstrap_extra"] = {
+        "mean_excess_return": _ci(
+            guarded(
+                notes,
+                "bootstrap CI of the mean excess return",
+                lambda: mean_excess_return_ci(
+                    r,
+                    returns["nifty50"],
+                    periods=st.periods_per_year,
+                    reps=reps,
+                    confidence=conf,
+                    seed=seed,
+                ),
+            )
+        ),
+        "mean_ic": _ci(
+            guarded(
+                notes,
+                "bootstrap CI of the mean IC",
+                lambda: mean_ic_ci(ic_col, reps=reps, confidence=conf, seed=seed),
+            )
+        ),
+    }
+
+    spa = guarded(
+        notes,
+        "SPA test",
+        lambda: spa_test(returns["nifty50"], trial_returns, reps=st.spa_reps, seed=seed),
+    )
+    superior = guarded(
+        notes,
+        "StepM",
+        lambda: stepm(
+            returns["nifty50"], trial_returns, reps=st.spa_reps, seed=seed, size=st.stepm_size
+        ),
+    )
+    pbo = None
+    if trial_returns.shape[1] >= 2:
+        pbo = guarded(notes, "PBO", lambda: pbo_cscv(trial_returns, n_splits=st.pbo_splits))
+    else:
+        notes.append("PBO: not computable (a single configuration was tried)")
+    ev["snooping"] = {
+        "spa": spa.to_dict() if spa is not None else None,
+        "stepm": {"superior": superior, "size": st.stepm_size} if superior is not None else None,
+        "pbo": pbo.to_dict() if pbo is not None else None,
+    }
+
+    mtrl = guarded(notes, "minimum track record length", lambda: min_track_record_length(r))
+    ev["min_track_record_length"] = (
+        {"sessions": mtrl, "years": mtrl / st.periods_per_year}
+        if mtrl is not None and math.isfinite(mtrl)
+        else None
+    )
+
+    by_year = guarded(
+        notes,
+        "IC by year",
+        lambda: ic_by_year(
+            ic_daily.rename_axis("timestamp"), ic_col="student_ic", rank_col="student_rank_ic"
+        ),
+    )
+    ev["ic_by_year"] = by_year.to_dict("records") if by_year is not None else []
+
+    scored = student_pred.assign(score=student_pred["p_up"] - student_pred["p_down"])
+    forward = panel[["symbol", "timestamp", "fwd_return"]]
+    deciles = guarded(notes, "decile returns", lambda: decile_returns(scored, "score", forward))
+    if deciles is not None and len(deciles):
+        ev["deciles"] = deciles[["decile", "mean_fwd_return"]].to_dict("records")
+        ev["decile_spread"] = decile_spread(deciles)
+    else:
+        ev["deciles"], ev["decile_spread"] = [], None
+    return ev, notes

@@ -1,0 +1,341 @@
+"""Stress phase: replay the stress periods for a finished run; write ``<run_dir>/stress/``.
+
+Reads the run's ``config.yaml``, ``models/student_walkforward.parquet`` and its symbol list
+(``promotion_briefing.json`` -> universe -> symbols, else ``preflight.json``), rebuilds the
+features and labels from the bar store exactly as the run did (bars up to the run's range end,
+:func:`~sensequant.pipeline.modelling.symbol_frame`), and calls
+:func:`sensequant.evaluation.stress.run_stress_tests`. Writes (atomically)::
+
+    stress/stress.json            StressReport.to_dict() (the briefing's "stress" key)
+    stress/stress_table.parquet   one row per (period, strategy/baseline)
+    stress/stress_daily.parquet   daily returns of every row of every period (long)
+
+The synthetic gap-down shocks the bars themselves (:func:`~sensequant.evaluation.stress.
+shock_bars`) and rebuilds features and labels from them, so the student sees the gap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sensequant.data.store import BarStore
+from sensequant.errors import ConfigError, DataError, NoDataError
+from sensequant.evaluation.costs import FeeSchedule
+from sensequant.evaluation.stress import (
+    StressInputs,
+    StressPeriod,
+    StressReport,
+    StressRules,
+    inject_gap_down,
+    parse_stress_periods,
+    predict_span,
+    run_stress_tests,
+    shock_bars,
+    synthetic_period,
+)
+from sensequant.pipeline.evaluate import price_matrices
+from sensequant.pipeline.modelling import SymbolFrame, panel_frame, symbol_frame
+from sensequant.pipeline.rundir import write_parquet
+from sensequant.release.manifest import write_json_atomic
+from sensequant.settings import RunConfig
+from sensequant.types import IST
+
+STRESS_DIR = "stress"
+PACKAGED_PERIODS = "resources/stress_periods.yaml"
+_PANEL_LEAD = pd.Timedelta(days=400)
+"""Calendar days of panel kept before the first out-of-sample date (>= 252 sessions)."""
+
+
+def load_stress_periods(path: Path | None = None) -> list[StressPeriod]:
+    """Load and validate a stress-period YAML file.
+
+    Parameters
+    ----------
+    path : pathlib.Path, optional
+        A file laid out like the packaged one; None = ``sensequant/resources/
+        stress_periods.yaml`` (also reachable as ``configs/stress_periods.yaml``).
+
+    Returns
+    -------
+    list of StressPeriod
+
+    Raises
+    ------
+    ConfigError
+        Missing file, invalid YAML, invalid or duplicate periods.
+    """
+    if path is None:
+        origin = f"sensequant/{PACKAGED_PERIODS}"
+        text = importlib.resources.files("sensequant").joinpath(PACKAGED_PERIODS).read_text("utf-8")
+    else:
+        origin = str(path)
+        if not path.is_file():
+            raise ConfigError(
+                f"stress period file {path} does not exist",
+                hint="pass an existing YAML file, e.g. configs/stress_periods.yaml",
+            )
+        text = path.read_text(encoding="utf-8")
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{origin}: not valid YAML ({exc})") from None
+    return parse_stress_periods(raw, origin=origin)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else None
+
+
+def run_symbols(run_dir: Path) -> list[str]:
+    """The run's usable universe: briefing ``universe.symbols``, else pre-flight's symbols.
+
+    Raises
+    ------
+    DataError
+        If neither file names the symbols.
+    """
+    brief = _read_json(run_dir / "promotion_briefing.json") or {}
+    symbols = (brief.get("universe") or {}).get("symbols")
+    if symbols:
+        return [str(s) for s in symbols]
+    pre = _read_json(run_dir / "preflight.json") or {}
+    rows = pre.get("symbols") or []
+    symbols = [r["symbol"] for r in rows if isinstance(r, dict) and r.get("excluded") is None]
+    if not symbols:
+        raise DataError(
+            f"{run_dir}: no symbol list in promotion_briefing.json or preflight.json",
+            hint="run the stress tests on a finished run directory",
+        )
+    return symbols
+
+
+def _range_end(run_dir: Path, config: RunConfig, close_last: pd.Timestamp | None) -> pd.Timestamp:
+    pre = _read_json(run_dir / "preflight.json") or {}
+    if pre.get("range_end"):
+        return pd.Timestamp(pre["range_end"]).tz_convert(IST)
+    if config.data.end is not None:
+        return pd.Timestamp(config.data.end).tz_localize(IST)
+    if close_last is None:
+        raise DataError(f"{run_dir}: cannot tell the run's last session", hint="re-run")
+    return close_last
+
+
+def _read_bars(
+    store: BarStore, symbols: Sequence[str], config: RunConfig, end: pd.Timestamp
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    bars: dict[str, pd.DataFrame] = {}
+    missing: list[str] = []
+    for sym in symbols:
+        try:
+            bars[sym] = store.read(sym, config.data.interval, end=end)
+        except NoDataError:
+            missing.append(sym)
+    return bars, missing
+
+
+def _frames(
+    bars: dict[str, pd.DataFrame],
+    config: RunConfig,
+    shock: tuple[pd.Timestamp, float] | None = None,
+) -> dict[str, SymbolFrame]:
+    """Features and labels per symbol, as the run built them (optionally from shocked bars)."""
+    return {
+        sym: symbol_frame(sym, b if shock is None else shock_bars(b, *shock), config)
+        for sym, b in bars.items()
+    }
+
+
+def _bench(store: BarStore, config: RunConfig, end: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+    bars = store.read(
+        config.data.benchmark, "1day", end=end, columns=["timestamp", "open", "close"]
+    )
+    ix = pd.DatetimeIndex(bars["timestamp"])
+    return (
+        pd.Series(bars["open"].to_numpy(dtype=float), index=ix),
+        pd.Series(bars["close"].to_numpy(dtype=float), index=ix),
+    )
+
+
+def _saved_oos(run_dir: Path, inputs: StressInputs) -> tuple[pd.DataFrame | None, str | None]:
+    """The run's OOS predictions with panel labels, and whether rebuilt features reproduce them.
+
+    The last fitted walk-forward student is re-applied to its own test span on the rebuilt
+    panel and compared with ``predictions/student_oos.parquet``; when they agree the saved
+    predictions serve as the pre-period evidence of every period (no need to predict again).
+    """
+    path = run_dir / "predictions" / "student_oos.parquet"
+    if not path.is_file() or inputs.models.empty:
+        return None, None
+    saved = pd.read_parquet(path)
+    last = inputs.models.sort_values("period_id").iloc[-1]
+    pid = int(last["period_id"])
+    mine = predict_span(inputs, pid, last["test_start"], last["test_end"])
+    both = saved.loc[saved["period_id"] == pid].merge(
+        mine, on=["symbol", "timestamp"], suffixes=("_run", "")
+    )
+    if both.empty:
+        return None, f"could not compare rebuilt predictions with the run's (period {pid})"
+    diff = float(np.max(np.abs(both["p_up_run"].to_numpy() - both["p_up"].to_numpy())))
+    ok = diff < 1e-6
+    note = (
+        f"features rebuilt from the store {'reproduce' if ok else 'DO NOT reproduce'} the "
+        f"run's out-of-sample predictions of period {pid} (max |p_up difference| {diff:.2e} "
+        f"over {len(both)} rows)"
+        + ("" if ok else "; the store changed since the run, so the replay is approximate")
+    )
+    if not ok:
+        return None, note
+    labels = inputs.panel[["symbol", "timestamp", "label", "t1"]]
+    return saved.merge(labels, on=["symbol", "timestamp"], how="inner"), note
+
+
+def run_stress(
+    run_dir: Path,
+    store: BarStore,
+    *,
+    periods_path: Path | None = None,
+    rules: StressRules | None = None,
+    synthetic: bool = True,
+) -> StressReport:
+    """Replay the stress periods for a finished run and write ``<run_dir>/stress/``.
+
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        A finished run directory (``config.yaml``, ``models/student_walkforward.parquet``,
+        ``promotion_briefing.json`` or ``preflight.json``).
+    store : BarStore
+        The bar store the run read (bars after the run's range end are ignored).
+    periods_path : pathlib.Path, optional
+        Stress-period YAML; None = the run's ``stress.periods_file``, else the packaged list.
+    rules : StressRules, optional
+        Default: :class:`StressRules` with the run's ``stress.cash_rate``,
+        ``stats.periods_per_year`` and ``stats.risk_free_rate``.
+    synthetic : bool, default True
+        Also replay the synthetic gap-down (``stress.synthetic_shock``, default -10 %) over the
+        last 60 OOS sessions.
+
+    Returns
+    -------
+    StressReport
+
+    Raises
+    ------
+    ConfigError
+        Invalid ``config.yaml`` or stress-period file.
+    DataError
+        Missing run artifacts or benchmark bars.
+    """
+    cfg_path = run_dir / "config.yaml"
+    wf_path = run_dir / "models" / "student_walkforward.parquet"
+    for need in (cfg_path, wf_path):
+        if not need.is_file():
+            raise DataError(f"{need} is missing", hint="pass a finished run directory")
+    try:
+        config = RunConfig.model_validate(yaml.safe_load(cfg_path.read_text(encoding="utf-8")))
+    except ValueError as exc:
+        raise ConfigError(f"{cfg_path}: invalid run configuration ({exc})") from None
+    rules = rules or StressRules(
+        cash_rate=config.stress.cash_rate,
+        periods_per_year=config.stats.periods_per_year,
+        risk_free_rate=config.stats.risk_free_rate,
+    )
+    shock = config.stress.synthetic_shock
+    models = pd.read_parquet(wf_path)
+    symbols = run_symbols(run_dir)
+    periods = load_stress_periods(periods_path or config.stress.periods_file)
+    bench_open, bench_close = _bench(store, config, pd.Timestamp.now(tz=IST))
+    end = _range_end(run_dir, config, bench_close.index[-1] if len(bench_close) else None)
+    bench_open, bench_close = bench_open.loc[:end], bench_close.loc[:end]
+    oos_start = pd.Timestamp(models["test_start"].min())
+    notes: list[str] = []
+    bars, missing = _read_bars(store, symbols, config, end)
+    frames = _frames(bars, config)
+    if missing:
+        notes.append(f"no stored bars for {missing}: left out of the replay")
+    lead_start = oos_start - _PANEL_LEAD
+    open_px, close_px = price_matrices(store, list(frames), lead_start, end)
+    inputs = StressInputs(
+        panel=panel_frame(frames, lead_start, end),
+        models=models,
+        open_px=open_px,
+        close_px=close_px,
+        bench_open=bench_open,
+        bench_close=bench_close,
+        fees=FeeSchedule.load(),
+        portfolio=config.portfolio,
+        backtest=config.backtest,
+    )
+    oos, note = _saved_oos(run_dir, inputs)
+    if oos is not None:
+        inputs.cache["oos"] = oos
+    if note:
+        notes.append(note)
+    shocked = None
+    if synthetic:
+        oos_sessions = close_px.index[close_px.index >= oos_start]
+        s_period, day = synthetic_period(pd.DatetimeIndex(oos_sessions), shock=shock)
+        shocked = (s_period, _shocked_inputs(inputs, bars, config, end, day, shock))
+    report = run_stress_tests(periods, inputs, rules=rules, synthetic=shocked, notes=notes)
+    write_stress(run_dir, report)
+    return report
+
+
+def _shocked_inputs(
+    inputs: StressInputs,
+    bars: dict[str, pd.DataFrame],
+    config: RunConfig,
+    end: pd.Timestamp,
+    day: pd.Timestamp,
+    shock: float = -0.10,
+) -> StressInputs:
+    """Inputs with every bar from ``day`` on scaled by ``1 + shock`` (features rebuilt)."""
+    frames = _frames(bars, config, shock=(day, shock))
+    o, c = inject_gap_down(inputs.open_px, inputs.close_px, day, shock)
+    bo, bc = inject_gap_down(
+        inputs.bench_open.to_frame("b"), inputs.bench_close.to_frame("b"), day, shock
+    )
+    return dataclasses.replace(
+        inputs,
+        panel=panel_frame(frames, day - _PANEL_LEAD, end),
+        open_px=o,
+        close_px=c,
+        bench_open=bo["b"],
+        bench_close=bc["b"],
+        cache={},  # predictions of the unshocked panel must not leak into the shocked one
+    )
+
+
+def write_stress(run_dir: Path, report: StressReport) -> Path:
+    """Write ``stress.json``, ``stress_table.parquet`` and ``stress_daily.parquet`` atomically.
+
+    Returns
+    -------
+    pathlib.Path
+        The ``<run_dir>/stress`` folder.
+    """
+    folder = run_dir / STRESS_DIR
+    write_json_atomic(folder / "stress.json", report.to_dict())
+    write_parquet(report.table(), folder / "stress_table.parquet")
+    daily = [
+        p.daily.rename_axis("timestamp").reset_index().assign(period=p.period.name)
+        for p in report.periods
+    ]
+    cols = ["period", "timestamp"]
+    frame = pd.concat(daily, ignore_index=True) if daily else pd.DataFrame(columns=cols)
+    write_parquet(
+        frame[cols + [c for c in frame.columns if c not in cols]], folder / "stress_daily.parquet"
+    )
+    return folder
