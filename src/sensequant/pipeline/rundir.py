@@ -16,7 +16,11 @@ Layout (relative to ``<home>/runs/<run_id>/``)::
     returns/trials.parquet         daily net returns of every configuration tried
     returns/ic_daily.parquet       daily IC / Rank IC
     returns/ledger.parquet         per-trade ledger of the student portfolio
+    stress/stress.json             stress replay (periods, rows, scores, failure modes)
+    stress/stress_table.parquet    one row per (period, strategy or baseline)
+    stress/stress_daily.parquet    daily returns of every stress row
     report/equity_drawdown.png
+    report.html                    self-contained HTML report
     promotion_briefing.md|json
     manifest.yaml                  data fingerprints, feature hash, versions, git, seeds, hashes
 """

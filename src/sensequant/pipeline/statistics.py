@@ -167,6 +167,18 @@ def compute_evidence(
             returns["nifty50"], trial_returns, reps=st.spa_reps, seed=seed, size=st.stepm_size
         ),
     )
+    spa_ew = guarded(
+        notes,
+        "SPA test vs the equal-weight universe",
+        lambda: spa_test(returns["equal_weight"], trial_returns, reps=st.spa_reps, seed=seed),
+    )
+    superior_ew = guarded(
+        notes,
+        "StepM vs the equal-weight universe",
+        lambda: stepm(
+            returns["equal_weight"], trial_returns, reps=st.spa_reps, seed=seed, size=st.stepm_size
+        ),
+    )
     pbo = None
     if trial_returns.shape[1] >= 2:
         pbo = guarded(notes, "PBO", lambda: pbo_cscv(trial_returns, n_splits=st.pbo_splits))
@@ -176,6 +188,14 @@ def compute_evidence(
         "spa": spa.to_dict() if spa is not None else None,
         "stepm": {"superior": superior, "size": st.stepm_size} if superior is not None else None,
         "pbo": pbo.to_dict() if pbo is not None else None,
+        "spa_equal_weight": (
+            spa_ew.to_dict() | {"benchmark": "equal-weight universe"}
+            if spa_ew is not None
+            else None
+        ),
+        "stepm_equal_weight": (
+            {"superior": superior_ew, "size": st.stepm_size} if superior_ew is not None else None
+        ),
     }
 
     mtrl = guarded(notes, "minimum track record length", lambda: min_track_record_length(r))

@@ -14,7 +14,8 @@ plots
 registry
     SQLite registry of runs with an append-only event log and the review state machine.
 
-This package imports only the foundations (settings, types, errors); the pipeline passes it
+This package imports the foundations (settings, types, errors) and, for the report's series,
+the metric definitions of its sibling layer :mod:`sensequant.evaluation`; the pipeline passes it
 plain data.
 """
 

@@ -53,22 +53,24 @@ def _comparisons(ev: Mapping[str, Any]) -> list[str]:
 def _snooping(ev: Mapping[str, Any]) -> list[str]:
     sn = ev.get("snooping") or {}
     out: list[str] = []
-    spa = sn.get("spa")
-    if spa:
-        out.append(
-            f"- Hansen SPA over {spa.get('n_models')} configurations vs {spa.get('benchmark')}: "
-            f"p-value (consistent) {_num(spa.get('pvalue_consistent'), 'p')}, lower "
-            f"{_num(spa.get('pvalue_lower'), 'p')}, upper {_num(spa.get('pvalue_upper'), 'p')} "
-            f"({spa.get('reps')} reps, block {_num(spa.get('block_length'))}, seed "
-            f"{spa.get('seed')})"
-        )
-    stepm = sn.get("stepm")
-    if stepm is not None:
-        sup = stepm.get("superior") or []
-        out.append(
-            "- StepM (FWER-controlled) configurations beating the benchmark: "
-            + (", ".join(sup) if sup else "none")
-        )
+    for spa_key, stepm_key in (("spa", "stepm"), ("spa_equal_weight", "stepm_equal_weight")):
+        spa = sn.get(spa_key)
+        if spa:
+            out.append(
+                f"- Hansen SPA over {spa.get('n_models')} configurations vs "
+                f"{spa.get('benchmark')}: p-value (consistent) "
+                f"{_num(spa.get('pvalue_consistent'), 'p')}, lower "
+                f"{_num(spa.get('pvalue_lower'), 'p')}, upper "
+                f"{_num(spa.get('pvalue_upper'), 'p')} ({spa.get('reps')} reps, block "
+                f"{_num(spa.get('block_length'))}, seed {spa.get('seed')})"
+            )
+        stepm = sn.get(stepm_key)
+        if stepm is not None:
+            sup = stepm.get("superior") or []
+            out.append(
+                "- StepM (FWER-controlled) configurations beating it: "
+                + (", ".join(sup) if sup else "none")
+            )
     pbo = sn.get("pbo")
     if pbo:
         out.append(

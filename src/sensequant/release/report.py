@@ -723,6 +723,23 @@ def _trials(run: _Run) -> str:
             + "."
         )
     )
+    spa_ew, stepm_ew = snoop.get("spa_equal_weight"), snoop.get("stepm_equal_weight")
+    if isinstance(spa_ew, dict):
+        beat = (stepm_ew or {}).get("superior") if isinstance(stepm_ew, dict) else None
+        out.append(
+            _p(
+                "Hansen SPA vs the equal-weight universe: "
+                + run.fill(
+                    spa_ew,
+                    "snooping.spa_equal_weight",
+                    "p-value (consistent) {pvalue_consistent:prob}, lower {pvalue_lower:prob},"
+                    " upper {pvalue_upper:prob}.",
+                )
+                + " StepM configurations beating it: "
+                + (_esc(", ".join(beat)) if beat else "none" if beat is not None else "n/a")
+                + "."
+            )
+        )
     if isinstance(pbo, dict):
         text = run.fill(
             pbo,
