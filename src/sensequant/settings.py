@@ -131,8 +131,8 @@ class StudentConfig(_Section):
     """alpha in target = alpha * teacher_soft + (1 - alpha) * one_hot(hard label)."""
     reward_weighting: bool = False
     """Weight training samples by realised reward (inside the training period only)."""
-    num_boost_round: int = Field(120, ge=1)
-    learning_rate: float = Field(0.08, gt=0)
+    num_boost_round: int = Field(100, ge=1)
+    learning_rate: float = Field(0.1, gt=0)
     num_leaves: int = Field(15, ge=2)
     min_data_in_leaf: int = Field(100, ge=1)
     feature_fraction: float = Field(0.8, gt=0, le=1)
