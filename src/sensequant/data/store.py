@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 
 from sensequant.data.symbols import symbol_from_store_filename, symbol_to_filename, validate_symbol
 from sensequant.errors import NoDataError, StoreError
+from sensequant.fsutil import make_default_mode
 from sensequant.types import BAR_COLUMNS, INTERVALS, IST, OPTIONAL_BAR_COLUMNS
 
 __all__ = ["BarStore", "DataFingerprint", "MergeStats", "TimeLike", "to_ist"]
@@ -406,6 +407,7 @@ class BarStore:
     def _write_table(self, path: Path, table: pa.Table) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+        make_default_mode(fd)
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as handle:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sensequant.errors import InputFileError
+from sensequant.fsutil import make_default_mode
 
 _NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -48,6 +49,7 @@ def _json_default(obj: Any) -> Any:
 
 def _atomic_write(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    make_default_mode(fd)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

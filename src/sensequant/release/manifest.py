@@ -30,6 +30,7 @@ import yaml
 from pydantic import BaseModel, SecretBytes, SecretStr
 
 from sensequant.errors import StoreError
+from sensequant.fsutil import make_default_mode
 from sensequant.settings import RunConfig
 
 MANIFEST_SCHEMA_VERSION: Final = 1
@@ -307,6 +308,7 @@ def write_bytes_atomic(path: Path, payload: bytes) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    make_default_mode(fd)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
