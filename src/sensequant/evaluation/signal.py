@@ -94,23 +94,7 @@ def daily_ic(
     DataError
         Missing columns or duplicate (symbol, timestamp) rows.
     """
-    for name, frame, col in (
-        ("predictions", predictions, score_col),
-        ("forward", forward, return_col),
-    ):
-        need = [c for c in ("symbol", "timestamp", col) if c not in frame.columns]
-        if need:
-            raise DataError(f"{name} lack column(s) {need}", hint="pass long frames")
-        if frame.duplicated(["symbol", "timestamp"]).any():
-            raise DataError(
-                f"{name} hold duplicate (symbol, timestamp) rows",
-                hint="one row per symbol and decision bar",
-            )
-    merged = predictions[["symbol", "timestamp", score_col]].merge(
-        forward[["symbol", "timestamp", return_col]], on=["symbol", "timestamp"], how="inner"
-    )
-    merged = merged.rename(columns={score_col: "s", return_col: "f"})
-    merged = merged[np.isfinite(merged["s"]) & np.isfinite(merged["f"])]
+    merged = _merge_scores(predictions, score_col, forward, return_col)
     counts = merged.groupby("timestamp")["s"].transform("size")
     merged = merged.loc[counts >= min_symbols].reset_index(drop=True)
     if merged.empty:

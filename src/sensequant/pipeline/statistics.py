@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -155,48 +156,32 @@ def compute_evidence(
         ),
     }
 
-    spa = guarded(
-        notes,
-        "SPA test",
-        lambda: spa_test(returns["nifty50"], trial_returns, reps=st.spa_reps, seed=seed),
-    )
-    superior = guarded(
-        notes,
-        "StepM",
-        lambda: stepm(
-            returns["nifty50"], trial_returns, reps=st.spa_reps, seed=seed, size=st.stepm_size
-        ),
-    )
-    spa_ew = guarded(
-        notes,
-        "SPA test vs the equal-weight universe",
-        lambda: spa_test(returns["equal_weight"], trial_returns, reps=st.spa_reps, seed=seed),
-    )
-    superior_ew = guarded(
-        notes,
-        "StepM vs the equal-weight universe",
-        lambda: stepm(
-            returns["equal_weight"], trial_returns, reps=st.spa_reps, seed=seed, size=st.stepm_size
-        ),
-    )
+    snooping: dict[str, Any] = {}
+    for suffix, label, bench in (
+        ("", "NIFTY 50 (price index)", returns["nifty50"]),
+        ("_equal_weight", "equal-weight universe", returns["equal_weight"]),
+    ):
+        spa = guarded(
+            notes,
+            f"SPA test vs {label}",
+            partial(spa_test, bench, trial_returns, reps=st.spa_reps, seed=seed),
+        )
+        superior = guarded(
+            notes,
+            f"StepM vs {label}",
+            partial(stepm, bench, trial_returns, reps=st.spa_reps, seed=seed, size=st.stepm_size),
+        )
+        snooping["spa" + suffix] = spa.to_dict() | {"benchmark": label} if spa else None
+        snooping["stepm" + suffix] = (
+            {"superior": superior, "size": st.stepm_size} if superior is not None else None
+        )
     pbo = None
     if trial_returns.shape[1] >= 2:
         pbo = guarded(notes, "PBO", lambda: pbo_cscv(trial_returns, n_splits=st.pbo_splits))
     else:
         notes.append("PBO: not computable (a single configuration was tried)")
-    ev["snooping"] = {
-        "spa": spa.to_dict() if spa is not None else None,
-        "stepm": {"superior": superior, "size": st.stepm_size} if superior is not None else None,
-        "pbo": pbo.to_dict() if pbo is not None else None,
-        "spa_equal_weight": (
-            spa_ew.to_dict() | {"benchmark": "equal-weight universe"}
-            if spa_ew is not None
-            else None
-        ),
-        "stepm_equal_weight": (
-            {"superior": superior_ew, "size": st.stepm_size} if superior_ew is not None else None
-        ),
-    }
+    snooping["pbo"] = pbo.to_dict() if pbo is not None else None
+    ev["snooping"] = snooping
 
     mtrl = guarded(notes, "minimum track record length", lambda: min_track_record_length(r))
     ev["min_track_record_length"] = (
