@@ -30,10 +30,6 @@ _REQUIRED = ("symbol", "timestamp", "p_down", "p_up")
 Score = Literal["p_up", "p_up_minus_p_down"]
 
 
-def _score(predictions: pd.DataFrame, cfg: PortfolioConfig) -> pd.Series:
-    return _score_of(predictions, cfg.score)
-
-
 def _score_of(predictions: pd.DataFrame, score: str) -> pd.Series:
     if score == "p_up":
         return predictions["p_up"].astype(float)
@@ -103,26 +99,8 @@ def target_weights(
     DataError
         Missing columns or duplicate (symbol, timestamp) rows (the message names the first).
     """
-    _validate(predictions)
-    frame = pd.DataFrame(
-        {
-            "symbol": predictions["symbol"].to_numpy(),
-            "timestamp": predictions["timestamp"].to_numpy(),
-            "score": _score(predictions, cfg).to_numpy(),
-            "p_up": predictions["p_up"].astype(float).to_numpy(),
-        }
-    )
-    dates = pd.Index(sorted(frame["timestamp"].unique()), name="timestamp")
-    symbols = sorted(frame["symbol"].unique())
-    eligible = (frame["p_up"] >= cfg.min_probability) & frame["score"].notna()
-    if tradable is not None:
-        lookup = tradable.reindex(index=dates, columns=symbols).eq(True).to_numpy(dtype=bool)
-        rows = dates.get_indexer(pd.Index(frame["timestamp"]))
-        cols = pd.Index(symbols).get_indexer(pd.Index(frame["symbol"]))
-        eligible &= lookup[rows, cols]
-    ranked = frame.loc[eligible].sort_values(
-        ["timestamp", "score", "symbol"], ascending=[True, False, True], kind="mergesort"
-    )
+    ranked, dates, symbols = _ranked(predictions, cfg.score, tradable)
+    ranked = ranked.loc[ranked["p_up"] >= cfg.min_probability]
     decisions = dates[:: cfg.rebalance_every]
     ranked = ranked.loc[ranked["timestamp"].isin(decisions)]
     by_date = {ts: list(g["symbol"]) for ts, g in ranked.groupby("timestamp", sort=False)}
