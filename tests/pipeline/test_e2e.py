@@ -172,3 +172,25 @@ def test_review_through_the_cli(e2e_run: tuple) -> None:
     payload = json.loads(shown.output)
     assert payload["run"]["gate_decision"] == result.decision
     assert runner.invoke(app, ["reject", result.run_id, "--by", "qa"], env=env).exit_code == 2
+
+
+def test_stress_command_on_an_existing_run(e2e_run: tuple) -> None:
+    from typer.testing import CliRunner
+
+    from sensequant.cli import app
+
+    settings, _, result, _ = e2e_run
+    stress_json = result.run_dir / "stress" / "stress.json"
+    before = json.loads(stress_json.read_text())
+    res = CliRunner().invoke(
+        app, ["stress", result.run_id], env={"SENSEQUANT_HOME": str(settings.home)}
+    )
+    assert res.exit_code == 0, res.output
+    assert "2020 COVID crash" in res.output
+    after = json.loads(stress_json.read_text())
+    # a replay of the same run over the same data gives the same numbers
+    assert [p["rows"] for p in after["periods"]] == [p["rows"] for p in before["periods"]]
+    unknown = CliRunner().invoke(
+        app, ["stress", "no-such-run"], env={"SENSEQUANT_HOME": str(settings.home)}
+    )
+    assert unknown.exit_code == 2 and "no run directory" in unknown.output
