@@ -214,8 +214,10 @@ def stress(
                 p["name"],
                 str(p["start"]),
                 str(p["end"]),
-                _fmt_key("cagr", rows.get("student", {}).get("total_return")),
-                _fmt_key("cagr", rows.get("NIFTY 50 (price index)", {}).get("total_return")),
+                _fmt_key("total_return", rows.get("student", {}).get("total_return")),
+                _fmt_key(
+                    "total_return", rows.get("NIFTY 50 (price index)", {}).get("total_return")
+                ),
                 str(p.get("failure_mode")),
             )
         _print_table(table)
@@ -270,7 +272,7 @@ def candidates(
     _guard(body)
 
 
-_PERCENT_KEYS = {"cagr", "max_drawdown"}
+_PERCENT_KEYS = {"cagr", "max_drawdown", "total_return"}
 _DIGITS = {"mean_ic": 4, "dsr": 3, "psr": 3}
 
 

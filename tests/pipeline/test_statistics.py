@@ -73,3 +73,14 @@ def test_zero_trades_are_reported_not_crashed_on() -> None:
     assert not any(c["name"] == "student - teacher-direct" for c in ev["comparisons"])
     assert any("not computable" in n for n in notes)
     assert ev["min_track_record_length"] is None
+
+
+def test_reward_weighted_student_is_compared_with_the_plain_one() -> None:
+    rng = np.random.default_rng(2)
+    returns, trials, pred, panel, ic = _inputs(rng.normal(0.0008, 0.01, 500))
+    plain = pd.Series(rng.normal(0.0003, 0.01, 500), index=returns.index)
+    ev, _notes = compute_evidence(CFG, returns, trials, pred, panel, ic, plain_student_net=plain)
+    comp = {c["name"]: c for c in ev["comparisons"]}
+    assert "reward-weighted - plain student" in comp
+    c = comp["reward-weighted - plain student"]
+    assert c["lower"] <= c["estimate"] <= c["upper"]

@@ -96,7 +96,7 @@ def _report_preflight(pf: PreflightReport, rep: Reporter) -> None:
 def run_pipeline(
     config: RunConfig, settings: Settings, reporter: Reporter | None = None
 ) -> RunResult:
-    """Run every phase and leave a reviewed-ready release candidate in a run directory.
+    """Run every phase and leave a release candidate, ready for review, in a run directory.
 
     Parameters
     ----------
