@@ -59,6 +59,7 @@ import pandas as pd
 
 from sensequant.errors import DataError
 from sensequant.evaluation.costs import FeeSchedule
+from sensequant.evaluation.portfolio import weight_values
 from sensequant.evaluation.slippage import FixedBps, SlippageModel
 from sensequant.settings import BacktestConfig
 
@@ -140,13 +141,7 @@ def _check_inputs(
             f"{len(outside)} decision date(s) are not price sessions, first {outside[0]}",
             hint="decision timestamps must be sessions of the price frames",
         )
-    values = weights.to_numpy(dtype=float)
-    if np.isnan(values).any():
-        r, c = np.argwhere(np.isnan(values))[0]
-        raise DataError(
-            f"weights hold NaN for {weights.columns[c]} on {weights.index[r]}",
-            hint="use 0.0 for symbols not held",
-        )
+    values = weight_values(weights)
     if not allow_short and (values < 0).any():
         r, c = np.argwhere(values < 0)[0]
         raise DataError(

@@ -142,6 +142,24 @@ def _select(ranked: list[str], held: list[str], top_k: int, buffer: int) -> list
 # ---------------------------------------------------------------------------- sizing rules
 
 
+def weight_values(weights: pd.DataFrame) -> np.ndarray:
+    """The weights as a float array, refusing NaN (a weight must be a number; 0 = not held).
+
+    Raises
+    ------
+    DataError
+        Naming the first (symbol, date) with a NaN weight.
+    """
+    values = weights.to_numpy(dtype=float)
+    if np.isnan(values).any():
+        r, c = np.argwhere(np.isnan(values))[0]
+        raise DataError(
+            f"weights hold NaN for {weights.columns[c]} on {weights.index[r]}",
+            hint="use 0.0 for symbols not held",
+        )
+    return values
+
+
 def _check_param(name: str, value: float, *, low: float, high: float = math.inf) -> float:
     value = float(value)
     if not (math.isfinite(value) and low <= value <= high):
@@ -398,13 +416,7 @@ def apply_caps(
     gmax = _check_param("max_gross", max_gross, low=0.0)
     if cap == 0.0 or gmax == 0.0:
         raise ConfigError("caps must be > 0", hint="use a positive max_weight_per_symbol/max_gross")
-    values = weights.to_numpy(dtype=float)
-    if np.isnan(values).any():
-        r, c = np.argwhere(np.isnan(values))[0]
-        raise DataError(
-            f"weights hold NaN for {weights.columns[c]} on {weights.index[r]}",
-            hint="use 0.0 for symbols not held",
-        )
+    values = weight_values(weights)
     capped = np.clip(values, -cap, cap)
     total = np.abs(capped).sum(axis=1, keepdims=True)
     scale = np.where(total > gmax, gmax / np.where(total > 0, total, 1.0), 1.0)
