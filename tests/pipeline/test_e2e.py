@@ -7,6 +7,7 @@ train the model that made it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -15,40 +16,22 @@ import pandas as pd
 import pytest
 import yaml
 
-from sensequant.data.catalog import Catalog
-from sensequant.data.ingest import import_paths
-from sensequant.data.store import BarStore
 from sensequant.evaluation.metrics import max_drawdown, sharpe
-from sensequant.pipeline import run_pipeline
-from sensequant.progress import NullReporter
 from sensequant.release.registry import Registry
-from sensequant.settings import RunConfig, Settings
-
-SYMBOLS = ["HDFCBANK", "INFY", "ITC", "RELIANCE", "SBIN", "TCS"]
+from tests.pipeline.conftest import SUBSET, run_real_subset
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def e2e_run(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple:
-    home = tmp_path_factory.mktemp("home")
-    settings = Settings(home=home)
-    store, catalog = BarStore(settings.store_dir), Catalog(settings.catalog_path)
-    files = [shared_data / "nse_daily_yf" / f"{s}.csv" for s in SYMBOLS]
-    report = import_paths([*files, shared_data / "nifty50_index"], store, catalog)
-    assert report.n_failed == 0
-    cfg = RunConfig().with_overrides(
-        universe=",".join(SYMBOLS),
-        start=pd.Timestamp("2016-01-01").date(),
-        end=pd.Timestamp("2021-12-31").date(),
+    return run_real_subset(
+        shared_data,
+        tmp_path_factory.mktemp("home"),
+        start=dt.date(2016, 1, 1),
+        end=dt.date(2021, 12, 31),
+        student={"min_train_days": 540},
     )
-    cfg = RunConfig.model_validate(
-        cfg.model_dump()
-        | {"n_jobs": 2, "student": {**cfg.student.model_dump(), "min_train_days": 540}}
-    )
-    reporter = NullReporter()
-    result = run_pipeline(cfg, settings, reporter)
-    return settings, cfg, result, reporter
 
 
 def test_run_directory_has_every_artifact(e2e_run: tuple) -> None:
@@ -122,7 +105,7 @@ def test_registry_manifest_and_review_flow(e2e_run: tuple) -> None:
     assert rec.gate_decision == result.decision
     manifest = yaml.safe_load((result.run_dir / "manifest.yaml").read_text())
     fps = {f["symbol"]: f for f in manifest["data"]}
-    assert set(SYMBOLS) <= set(fps)
+    assert set(SUBSET) <= set(fps)
     assert all(len(f["sha256"]) == 64 for f in fps.values())
     assert manifest["feature_set_hash"]
     if result.decision == "gates-failed":

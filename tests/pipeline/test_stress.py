@@ -10,6 +10,7 @@ and end on the lowest close.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -17,18 +18,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sensequant.data.catalog import Catalog
-from sensequant.data.ingest import import_paths
 from sensequant.data.store import BarStore
 from sensequant.errors import ConfigError
 from sensequant.evaluation.stress import ROW_NAMES, STUDENT, StressReport
-from sensequant.pipeline import run_pipeline
 from sensequant.pipeline.stress import load_stress_periods, run_stress
-from sensequant.progress import NullReporter
-from sensequant.settings import RunConfig, Settings
 from sensequant.types import BENCHMARK_SYMBOL, IST
+from tests.pipeline.conftest import run_real_subset
 
-SYMBOLS = ["HDFCBANK", "INFY", "ITC", "RELIANCE", "SBIN", "TCS"]
 LEHMAN = "2008 Lehman / global financial crisis"
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
@@ -36,35 +32,24 @@ pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def stressed(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple:
-    home = tmp_path_factory.mktemp("home")
-    settings = Settings(home=home)
-    store, catalog = BarStore(settings.store_dir), Catalog(settings.catalog_path)
-    files = [shared_data / "nse_daily_yf" / f"{s}.csv" for s in SYMBOLS]
-    assert import_paths([*files, shared_data / "nifty50_index"], store, catalog).n_failed == 0
-    base = RunConfig().with_overrides(
-        universe=",".join(SYMBOLS),
-        start=pd.Timestamp("2005-01-01").date(),
-        end=pd.Timestamp("2008-12-31").date(),
+    settings, _, result, _ = run_real_subset(
+        shared_data,
+        tmp_path_factory.mktemp("home"),
+        start=dt.date(2005, 1, 1),
+        end=dt.date(2008, 12, 31),
+        windows={"step_days": 180},
+        teacher={"num_boost_round": 20},
+        student={
+            "min_train_days": 540,
+            "test_period_days": 180,
+            "num_boost_round": 30,
+            "train_lookback_days": 730,
+        },
+        backtest={"trials": []},
+        stats={"bootstrap_reps": 200},
+        stress={"enabled": False},  # replayed once below, through the `sensequant stress` path
     )
-    dumped = base.model_dump()
-    cfg = RunConfig.model_validate(
-        dumped
-        | {
-            "n_jobs": 2,
-            "windows": {**dumped["windows"], "step_days": 180},
-            "teacher": {**dumped["teacher"], "num_boost_round": 20},
-            "student": {
-                **dumped["student"],
-                "min_train_days": 540,
-                "test_period_days": 180,
-                "num_boost_round": 30,
-                "train_lookback_days": 730,
-            },
-            "backtest": {**dumped["backtest"], "trials": []},
-            "stats": {**dumped["stats"], "bootstrap_reps": 200},
-        }
-    )
-    result = run_pipeline(cfg, settings, NullReporter())
+    store = BarStore(settings.store_dir)
     report = run_stress(result.run_dir, store)
     return store, result.run_dir, report
 
