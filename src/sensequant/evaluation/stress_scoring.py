@@ -15,6 +15,7 @@ import pandas as pd
 
 from sensequant.errors import DataError
 from sensequant.evaluation import metrics as m
+from sensequant.settings import StressConfig
 
 STUDENT: Final = "student"
 NIFTY: Final = "NIFTY 50 (price index)"
@@ -53,7 +54,7 @@ class StressRules:
        measured loss of edge).
     """
 
-    cash_rate: float = 0.065
+    cash_rate: float = StressConfig().cash_rate
     """Annual rate of the cash leg of the 60/40 and cash baselines (fraction)."""
     min_sessions: int = 5
     tail_day_return: float = -0.05

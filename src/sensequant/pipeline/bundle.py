@@ -22,7 +22,7 @@ from sensequant.models.student import WalkForwardResult, fit_release_student
 from sensequant.models.teacher import load_booster, teacher_params
 from sensequant.pipeline.briefing_data import build_briefing_data, gate_inputs
 from sensequant.pipeline.evaluate import EQUAL, NIFTY, Evaluation
-from sensequant.pipeline.modelling import SymbolFrame, WindowOutcome, teacher_frame
+from sensequant.pipeline.modelling import SymbolFrame, WindowOutcome, feature_names, teacher_frame
 from sensequant.pipeline.preflight import PreflightReport
 from sensequant.pipeline.rundir import write_parquet
 from sensequant.release.briefing import headline, write_briefing
@@ -116,17 +116,17 @@ def save_artifacts(
         The release student in LightGBM text format.
     """
     ev = evaluation
-    feature_names = list(next(iter(frames.values())).features.columns)
+    names = feature_names(frames)
     release_model = fit_release_student(
         panel,
         soft_labels,
         cfg=config.student,
         horizon=config.labels.horizon,
         seed=config.seed,
-        feature_names=feature_names,
+        feature_names=names,
         as_of=preflight.range_end,
     )
-    _save_models(run_dir, config, outcomes, student, feature_names, release_model)
+    _save_models(run_dir, config, outcomes, student, names, release_model)
     write_parquet(soft_labels, run_dir / "soft_labels.parquet")
     write_parquet(student.predictions, run_dir / "predictions" / "student_oos.parquet")
     write_parquet(teacher_pred, run_dir / "predictions" / "teacher_direct_oos.parquet")

@@ -52,6 +52,11 @@ class SymbolFrame:
     last_bar: pd.Timestamp
 
 
+def feature_names(frames: dict[str, SymbolFrame]) -> list[str]:
+    """Feature columns, in order (every symbol's frame has the same ones)."""
+    return list(next(iter(frames.values())).features.columns)
+
+
 def symbol_frame(symbol: str, bars: pd.DataFrame, config: RunConfig) -> SymbolFrame:
     """Compute features and labels of one symbol (bars must already end at the run end)."""
     feats = build_features(bars)

@@ -30,6 +30,7 @@ from sensequant.pipeline.modelling import (
     SymbolFrame,
     TeacherTask,
     WindowOutcome,
+    feature_names,
     panel_frame,
     soft_label_frame,
     symbol_frame,
@@ -45,8 +46,6 @@ from sensequant.release.registry import Registry
 from sensequant.settings import RunConfig, Settings
 from sensequant.telemetry import Telemetry, now_ist
 from sensequant.windows import WindowStatus
-
-_PANEL_META = frozenset({"symbol", "timestamp", "label", "fwd_return", "t1"})
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,7 @@ def run_pipeline(
 
         plain_pred = None
         if config.student.reward_weighting:
-            plain_pred = _plain_student(config, panel, soft, rep, tel)
+            plain_pred = _plain_student(config, panel, soft, frames, rep, tel)
         rep.start("backtest")
         with tel.phase("backtest") as res:
             ev = evaluate(
@@ -318,7 +317,7 @@ def _student_phase(
 ) -> tuple[WalkForwardResult, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     soft = soft_label_frame(outcomes)
     panel = panel_frame(frames, pf.range_start, pf.range_end)
-    feature_names = list(next(iter(frames.values())).features.columns)
+    names = feature_names(frames)
     rep.start("student")
     state = {"started": False}
 
@@ -335,7 +334,7 @@ def _student_phase(
             cfg=config.student,
             horizon=config.labels.horizon,
             seed=config.seed,
-            feature_names=feature_names,
+            feature_names=names,
             progress=progress,
         )
         if student.predictions.empty:
@@ -374,7 +373,12 @@ def _stress_phase(
 
 
 def _plain_student(
-    config: RunConfig, panel: pd.DataFrame, soft: pd.DataFrame, rep: Reporter, tel: Telemetry
+    config: RunConfig,
+    panel: pd.DataFrame,
+    soft: pd.DataFrame,
+    frames: dict[str, SymbolFrame],
+    rep: Reporter,
+    tel: Telemetry,
 ) -> pd.DataFrame:
     """Walk-forward predictions of the same student WITHOUT reward weights (for comparison)."""
     plain_cfg = config.student.model_copy(update={"reward_weighting": False})
@@ -386,7 +390,7 @@ def _plain_student(
             cfg=plain_cfg,
             horizon=config.labels.horizon,
             seed=config.seed,
-            feature_names=[c for c in panel.columns if c not in _PANEL_META],
+            feature_names=feature_names(frames),
         )
     rep.done(f"{len(result.periods)} fits without reward weights, for the comparison")
     return result.predictions
