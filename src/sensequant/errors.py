@@ -90,3 +90,64 @@ class PipelineError(SenseQuantError):
 
 class RegistryError(SenseQuantError):
     """A registry transition is not allowed or a run is unknown."""
+
+
+class ProviderError(DataError):
+    """A market-data provider (Breeze, Yahoo Finance, files) could not serve a request.
+
+    Parameters
+    ----------
+    message : str
+        What failed, naming the provider, symbol, interval and range.
+    hint : str, optional
+        How to fix it.
+    provider : str, optional
+        Provider name (``breeze``, ``yahoo``, ...).
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, provider: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.provider = provider
+
+
+class TransientProviderError(ProviderError):
+    """A failure worth retrying with backoff: HTTP 5xx or an HTML maintenance page, a timeout
+    or connection reset, Breeze's intermittent ``Invalid User Details`` or ``T2:155``."""
+
+
+class RateLimitError(TransientProviderError):
+    """The provider's per-minute call limit was hit; retry after ``retry_after_s`` seconds.
+
+    Parameters
+    ----------
+    retry_after_s : float
+        Seconds to wait before the next call (Breeze: until the next clock minute).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after_s: float,
+        hint: str | None = None,
+        provider: str = "",
+    ) -> None:
+        super().__init__(message, hint=hint, provider=provider)
+        self.retry_after_s = float(retry_after_s)
+
+
+class DailyLimitError(ProviderError):
+    """The provider's daily call budget is spent: stop now and resume tomorrow."""
+
+
+class SessionExpiredError(ProviderError):
+    """The broker session token is missing, invalid or expired (Breeze: daily, at midnight
+    IST): a new token is needed before anything can be fetched."""
+
+
+class UnknownInstrumentError(ProviderError):
+    """The provider does not know the symbol (not in the security master / no such ticker)."""
+
+
+class ProviderUnavailableError(ProviderError):
+    """The provider cannot be reached at all (offline, DNS failure, SDK not installed)."""

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sensequant.errors import ConfigError
@@ -30,11 +37,39 @@ class Settings(BaseSettings):
     ----------
     home : pathlib.Path
         Root folder for everything SenseQuant writes (default ``./sensequant_home``).
+    breeze_api_key, breeze_api_secret, breeze_session_token : pydantic.SecretStr or None
+        ICICI Breeze credentials (``SENSEQUANT_BREEZE_API_KEY``, ``..._API_SECRET``,
+        ``..._SESSION_TOKEN``). The session token comes from the daily browser login and
+        expires at midnight IST. Held as ``SecretStr``: never printed, logged or saved.
+    breeze_api_url, breeze_hist_url, breeze_security_master_url : str
+        Breeze endpoints (v1 API, v2 historical charts, security-master zip). The defaults are
+        ICICI's; tests point them at the local stand-in.
+    breeze_calls_per_minute, breeze_calls_per_day : int
+        Client-side rate limits, kept below Breeze's 100 calls/min and 5,000 calls/day.
+    fetch_deadline_s : float
+        Deadline of one provider call in seconds (the Breeze SDK sets no HTTP timeout).
+    fetch_max_attempts : int
+        Attempts per chunk for transient errors (exponential backoff with jitter between).
+    fetch_backoff_max_s : float
+        Cap of one backoff wait in seconds.
     """
 
     model_config = SettingsConfigDict(env_prefix="SENSEQUANT_", env_file=".env", extra="ignore")
 
     home: Path = Path("sensequant_home")
+    breeze_api_key: SecretStr | None = None
+    breeze_api_secret: SecretStr | None = None
+    breeze_session_token: SecretStr | None = None
+    breeze_api_url: str = "https://api.icicidirect.com/breezeapi/api/v1/"
+    breeze_hist_url: str = "https://breezeapi.icicidirect.com/api/v2/"
+    breeze_security_master_url: str = (
+        "https://directlink.icicidirect.com/MotherAppMaster/SecurityMaster.zip"
+    )
+    breeze_calls_per_minute: int = Field(90, ge=1, le=100)
+    breeze_calls_per_day: int = Field(4800, ge=1, le=5000)
+    fetch_deadline_s: float = Field(30.0, gt=0)
+    fetch_max_attempts: int = Field(5, ge=1)
+    fetch_backoff_max_s: float = Field(60.0, ge=0)
 
     @property
     def store_dir(self) -> Path:
@@ -50,6 +85,16 @@ class Settings(BaseSettings):
     def runs_dir(self) -> Path:
         """Run directories (``<home>/runs/<run_id>/``)."""
         return self.home / "runs"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Provider caches: the Breeze security master (dated), the SDK's own log folder."""
+        return self.home / "cache"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Data reports (``sensequant data audit`` writes ``coverage_report.jsonl`` here)."""
+        return self.home / "reports"
 
     @property
     def registry_path(self) -> Path:

@@ -44,13 +44,31 @@ def test_schema_created_with_wal_and_version(catalog: Catalog) -> None:
         "imports",
         "quality_findings",
         "ingest_log",
+        "corporate_actions",
+        "api_calls",
+        "symbol_aliases",
     } <= _tables(catalog.path)
     with sqlite3.connect(catalog.path) as con:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 1
-    Catalog(catalog.path)  # reopening is fine and does not duplicate the version row
+        assert con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 2
+    Catalog(catalog.path)  # reopening is fine and does not duplicate the version rows
     with sqlite3.connect(catalog.path) as con:
-        assert con.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 1
+        assert con.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 2
+
+
+def test_version_1_catalog_is_migrated_in_place(tmp_path: Path) -> None:
+    from sensequant.data.catalog_schema import SCHEMA_V1
+
+    path = tmp_path / "v1.sqlite"
+    with sqlite3.connect(path) as con:
+        con.executescript(SCHEMA_V1)
+        con.execute("INSERT INTO schema_version VALUES (1, '2024-01-01T00:00:00+05:30')")
+        con.execute("INSERT INTO symbols (symbol, updated_at) VALUES ('RELIANCE', '2024-01-01')")
+    catalog = Catalog(path)
+    assert catalog.get_symbol("RELIANCE") is not None  # data kept
+    assert {"corporate_actions", "api_calls", "symbol_aliases"} <= _tables(path)
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 2
 
 
 def test_newer_schema_refused(catalog: Catalog) -> None:

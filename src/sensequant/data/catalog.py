@@ -13,90 +13,20 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import pandas as pd
 
+from sensequant.data.catalog_schema import MIGRATIONS, SCHEMA_V1, SCHEMA_VERSION
 from sensequant.data.store import TimeLike, to_ist
 from sensequant.data.symbols import validate_symbol
 from sensequant.errors import StoreError
 from sensequant.types import IST
 
 __all__ = ["SCHEMA_VERSION", "Catalog", "FindingLike", "SymbolInfo"]
-
-SCHEMA_VERSION = 1
-"""Version of the schema this code writes; a newer database is refused."""
-
-_SCHEMA = """
-CREATE TABLE schema_version (
-    version INTEGER NOT NULL,
-    applied_at TEXT NOT NULL
-);
-CREATE TABLE symbols (
-    symbol TEXT PRIMARY KEY,
-    name TEXT,
-    industry TEXT,
-    isin TEXT,
-    series TEXT,
-    isec_code TEXT,
-    listing_date TEXT,
-    status TEXT,
-    data_unavailable_reason TEXT,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE universe_members (
-    universe TEXT NOT NULL,
-    symbol TEXT NOT NULL,
-    source TEXT,
-    as_of TEXT,
-    PRIMARY KEY (universe, symbol)
-);
-CREATE TABLE imports (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    source TEXT NOT NULL,
-    symbol TEXT,
-    interval TEXT,
-    layout TEXT,
-    rows_in INTEGER,
-    rows_out INTEGER,
-    added INTEGER,
-    replaced INTEGER,
-    status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
-    error TEXT,
-    content_sha256 TEXT
-);
-CREATE TABLE quality_findings (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
-    symbol TEXT NOT NULL,
-    interval TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    first_timestamp TEXT,
-    detail TEXT,
-    lines TEXT
-);
-CREATE INDEX quality_findings_series ON quality_findings (symbol, interval);
-CREATE TABLE ingest_log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    provider TEXT NOT NULL,
-    symbol TEXT NOT NULL,
-    interval TEXT NOT NULL,
-    start TEXT NOT NULL,
-    "end" TEXT NOT NULL,
-    rows INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    error TEXT,
-    content_sha256 TEXT,
-    fetched_at TEXT NOT NULL
-);
-CREATE INDEX ingest_log_series ON ingest_log (provider, symbol, interval);
-"""
 
 
 @dataclass(frozen=True)
@@ -187,15 +117,19 @@ class Catalog:
                 "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'"
             ).fetchone()
             if found is None:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        con.execute(statement)
+                _run_script(con, SCHEMA_V1)
                 con.execute(
-                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
-                    (SCHEMA_VERSION, _now()),
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (1, _now())
                 )
-                return
             version = con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+            if version is not None and version < SCHEMA_VERSION:
+                for target in range(version + 1, SCHEMA_VERSION + 1):
+                    _run_script(con, MIGRATIONS[target])
+                    con.execute(
+                        "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                        (target, _now()),
+                    )
+                version = SCHEMA_VERSION
         if version is None or version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} has catalog schema version {version}; this SenseQuant knows "
@@ -554,6 +488,135 @@ class Catalog:
         """Ingest-log rows (all columns), oldest first, optionally filtered."""
         where, params = _filters(("provider", provider), ("symbol", symbol), ("interval", interval))
         return self._frame(f"SELECT * FROM ingest_log {where} ORDER BY id", params)
+
+    # ------------------------------------------------------- API call budget
+    def add_api_calls(self, provider: str, day: dt.date, calls: int = 1) -> int:
+        """Count ``calls`` provider calls made on IST ``day``; return the day's new total.
+
+        The counter lives in the catalog so every process and every restart shares one daily
+        budget (Breeze allows 5,000 calls per user per day).
+        """
+        with self._transaction() as con:
+            con.execute(
+                "INSERT INTO api_calls (provider, day, calls) VALUES (?, ?, ?) "
+                "ON CONFLICT (provider, day) DO UPDATE SET calls = calls + excluded.calls",
+                (provider, day.isoformat(), int(calls)),
+            )
+            row = con.execute(
+                "SELECT calls FROM api_calls WHERE provider = ? AND day = ?",
+                (provider, day.isoformat()),
+            ).fetchone()
+        return int(row[0])
+
+    def api_calls(self, provider: str, day: dt.date) -> int:
+        """Provider calls counted on IST ``day`` (0 when none)."""
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT calls FROM api_calls WHERE provider = ? AND day = ?",
+                (provider, day.isoformat()),
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    # ------------------------------------------------------ corporate actions
+    def upsert_corporate_actions(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Insert or replace corporate-action factors.
+
+        Parameters
+        ----------
+        rows : iterable of mapping
+            Keys ``symbol``, ``ex_date`` (date), ``kind`` (``split``, ``bonus``, ...),
+            ``price_factor`` (new price / old price, e.g. 0.5 for a 1:1 bonus), ``source``
+            (``detected``, ``manual``, ...), ``status`` (``suspected``, ``confirmed``,
+            ``rejected``), optional ``detail``. A row whose (symbol, ex_date) exists with a
+            status other than ``suspected`` keeps that reviewed status.
+
+        Returns
+        -------
+        int
+            Rows written.
+        """
+        n = 0
+        with self._transaction() as con:
+            for row in rows:
+                symbol = validate_symbol(str(row["symbol"]))
+                ex_date = pd.Timestamp(row["ex_date"]).date().isoformat()
+                con.execute(
+                    "INSERT INTO corporate_actions (symbol, ex_date, kind, price_factor, source, "
+                    "status, detail, recorded_at) VALUES (?,?,?,?,?,?,?,?) "
+                    "ON CONFLICT (symbol, ex_date) DO UPDATE SET kind = excluded.kind, "
+                    "price_factor = excluded.price_factor, source = excluded.source, "
+                    "detail = excluded.detail, recorded_at = excluded.recorded_at, "
+                    "status = CASE WHEN corporate_actions.status = 'suspected' "
+                    "THEN excluded.status ELSE corporate_actions.status END",
+                    (
+                        symbol,
+                        ex_date,
+                        str(row["kind"]),
+                        float(row["price_factor"]),
+                        str(row["source"]),
+                        str(row["status"]),
+                        row.get("detail"),
+                        _now(),
+                    ),
+                )
+                n += 1
+        return n
+
+    def set_corporate_action_status(self, symbol: str, ex_date: dt.date, status: str) -> None:
+        """Review one corporate action (``confirmed`` or ``rejected``).
+
+        Raises
+        ------
+        StoreError
+            When no action is recorded for ``symbol`` on ``ex_date``.
+        """
+        with self._transaction() as con:
+            cur = con.execute(
+                "UPDATE corporate_actions SET status = ? WHERE symbol = ? AND ex_date = ?",
+                (status, validate_symbol(symbol), ex_date.isoformat()),
+            )
+            if cur.rowcount == 0:
+                raise StoreError(
+                    f"no corporate action recorded for {symbol} on {ex_date}",
+                    hint="list them with `sensequant data audit`",
+                )
+
+    def corporate_actions(
+        self, symbol: str | None = None, statuses: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Corporate-action rows (all columns), by symbol and ex-date, optionally filtered."""
+        where, params = _filters(("symbol", symbol))
+        if statuses:
+            marks = ",".join("?" * len(statuses))
+            where = (where + " AND " if where else "WHERE ") + f"status IN ({marks})"
+            params = [*params, *statuses]
+        return self._frame(
+            f"SELECT * FROM corporate_actions {where} ORDER BY symbol, ex_date", params
+        )
+
+    # ---------------------------------------------------------- symbol aliases
+    def upsert_aliases(self, aliases: Mapping[str, str], source: str = "packaged") -> int:
+        """Record old NSE symbols and the symbol they are now (``UTIBANK`` -> ``AXISBANK``)."""
+        with self._transaction() as con:
+            for old, new in aliases.items():
+                con.execute(
+                    "INSERT INTO symbol_aliases (old_symbol, symbol, source) VALUES (?,?,?) "
+                    "ON CONFLICT (old_symbol) DO UPDATE SET symbol = excluded.symbol, "
+                    "source = excluded.source",
+                    (validate_symbol(old), validate_symbol(new), source),
+                )
+        return len(aliases)
+
+    def aliases(self) -> dict[str, str]:
+        """The alias table: old symbol -> current symbol."""
+        frame = self._frame("SELECT old_symbol, symbol FROM symbol_aliases")
+        return dict(zip(frame["old_symbol"], frame["symbol"], strict=True))
+
+
+def _run_script(con: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            con.execute(statement)
 
 
 def _filters(*pairs: tuple[str, str | None]) -> tuple[str, list[str]]:

@@ -1,0 +1,1 @@
+"""Market-data providers: Breeze (broker API), Yahoo Finance, files (see :mod:`.base`)."""
