@@ -19,9 +19,14 @@ $(BIN)/sensequant: pyproject.toml
 setup: $(BIN)/sensequant
 
 ## make run [DATA=../shared/data] [CONFIG=configs/default.yaml] [RUN_ARGS="--universe nifty50"]
+## Without DATA: fetch NIFTY 50 stocks and the index from Yahoo Finance (incremental);
+## offline it says so and points to DATA= / `sensequant data import`.
 run: setup
 ifneq ($(strip $(DATA)),)
 	$(BIN)/sensequant data import $(DATA)
+else
+	$(BIN)/sensequant data fetch --provider yahoo --universe nifty50 --symbols "NIFTY 50" \
+		--interval 1day --start 2000-01-01 --offline-ok
 endif
 	$(BIN)/sensequant run $(if $(CONFIG),--config $(CONFIG),) $(RUN_ARGS)
 

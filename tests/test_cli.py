@@ -106,3 +106,52 @@ def test_review_commands_on_unknown_run(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "nope" in res.output
     res = runner.invoke(app, ["candidates"], env=_env(tmp_path))
     assert res.exit_code == 0
+
+
+def test_data_list_shows_the_symbol_master(tmp_path: Path) -> None:
+    import datetime as dt
+    import json
+
+    from sensequant.data.catalog import Catalog, SymbolInfo
+
+    home = tmp_path / "home"
+    csv = _write_yahoo(tmp_path / "ABC.csv")
+    assert runner.invoke(app, ["data", "import", str(csv)], env=_env(home)).exit_code == 0
+    Catalog(home / "catalog.sqlite").upsert_symbols(
+        [
+            SymbolInfo(
+                "ABC", isin="INE000A01011", industry="Metals", listing_date=dt.date(2018, 1, 1)
+            ),
+            SymbolInfo("IDEA", data_unavailable_reason="breeze: no data for IDECEL"),
+        ]
+    )
+    res = runner.invoke(app, ["data", "list", "--json", "--gaps"], env=_env(home))
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert [r["symbol"] for r in rows] == ["ABC"]
+    abc = rows[0]
+    assert abc["interval"] == "1day" and abc["bars"] == 400
+    assert abc["isin"] == "INE000A01011" and abc["industry"] == "Metals"
+    assert abc["listing_date"] == "2018-01-01" and isinstance(abc["missing_sessions"], int)
+    assert abc["first"].startswith("2018-01-01") and abc["isec_code"] is None
+    res = runner.invoke(app, ["data", "list", "--universe", "ABC,IDEA", "--json"], env=_env(home))
+    rows = json.loads(res.output)
+    assert "missing_sessions" not in rows[0]  # fast by default: Parquet footers only
+    idea = next(r for r in rows if r["symbol"] == "IDEA")
+    assert idea["interval"] is None and idea["bars"] == 0 and idea["first"] is None
+    assert idea["data_unavailable_reason"] == "breeze: no data for IDECEL"
+    res = runner.invoke(app, ["data", "list", "--universe", "ABC,IDEA"], env=_env(home))
+    assert res.exit_code == 0
+    for text in ("ISIN", "INE000A01011", "Metals", "2018-01-01", "IDECEL", "listed"):
+        assert text in res.output
+    assert "ISEC" not in res.output  # columns nobody has are left out
+
+
+def test_data_list_empty_store_and_bad_universe(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    res = runner.invoke(app, ["data", "list"], env=_env(home))
+    assert res.exit_code == 0 and "the store is empty" in res.output
+    res = runner.invoke(app, ["data", "list", "--json"], env=_env(home))
+    assert res.exit_code == 0 and res.output.strip() == "[]"
+    res = runner.invoke(app, ["data", "list", "--universe", "nifty51"], env=_env(home))
+    assert res.exit_code == 2 and "nifty51" in res.output and "Traceback" not in res.output

@@ -19,6 +19,8 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
+from sensequant.cli_audit import audit
+from sensequant.cli_fetch import fetch
 from sensequant.errors import SenseQuantError, UsageError
 
 app = typer.Typer(
@@ -31,6 +33,8 @@ data_app = typer.Typer(
     help="Bring bars into the local store and inspect coverage.", no_args_is_help=True
 )
 app.add_typer(data_app, name="data")
+data_app.command("fetch")(fetch)
+data_app.command("audit")(audit)
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -75,13 +79,31 @@ def _settings() -> Any:
 # --------------------------------------------------------------------------- data
 @data_app.command("import")
 def data_import(
-    paths: Annotated[list[Path], typer.Argument(help="CSV/Parquet files or folders (recursive).")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="CSV/Parquet files, NSE bhavcopies (.csv/.zip) or folders (recursive)."
+        ),
+    ],
     symbol: Annotated[
         str | None, typer.Option(help="Symbol for every file (default: file name).")
     ] = None,
     interval: Annotated[
         str | None, typer.Option(help="1day, 5minute, 1minute, 30minute (default: detected).")
     ] = None,
+    symbols: Annotated[
+        str | None,
+        typer.Option(
+            "--symbols",
+            help="Only these symbols, comma-separated (old names follow the alias table).",
+        ),
+    ] = None,
+    series: Annotated[
+        str, typer.Option(help="NSE series kept from bhavcopies/Kaggle files, comma-separated.")
+    ] = "EQ",
+    force: Annotated[
+        bool, typer.Option("--force", help="Read files even when unchanged since last import.")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the import report as JSON.")
     ] = False,
@@ -104,8 +126,22 @@ def data_import(
         def on_file(fo: Any) -> None:
             if fo.status == "failed":
                 err.print(f"[red]✗[/] {fo.error}", highlight=False)
+            for note in fo.notes:
+                if "stored as" in note:
+                    err.print(f"[cyan]note:[/] {fo.path.name}: {note}", highlight=False)
 
-        report = import_paths(paths, store, catalog, symbol=sym, interval=interval, on_file=on_file)
+        wanted = [s for s in (symbols or "").split(",") if s.strip()] or None
+        report = import_paths(
+            paths,
+            store,
+            catalog,
+            symbol=sym,
+            interval=interval,
+            symbols=wanted,
+            series=[s for s in series.split(",") if s.strip()],
+            force=force,
+            on_file=on_file,
+        )
         for w in report.warnings:
             err.print(f"[yellow]warning:[/] {w}", highlight=False)
         if as_json:
@@ -113,7 +149,8 @@ def data_import(
         else:
             err.print(
                 f"imported {report.n_ok} files ({report.rows_written:,} new or changed bars), "
-                f"{report.n_failed} failed; store {st.store_dir}"
+                f"{report.n_skipped} unchanged (skipped), {report.n_failed} failed; "
+                f"store {st.store_dir}"
             )
         if report.n_failed:
             raise typer.Exit(1)
@@ -124,36 +161,94 @@ def data_import(
 @data_app.command("list")
 def data_list(
     interval: Annotated[str | None, typer.Option(help="Only this interval.")] = None,
+    universe: Annotated[
+        str | None,
+        typer.Option(
+            help="Only these symbols (nifty50, a file, SYM1,SYM2); members "
+            "without bars are listed too."
+        ),
+    ] = None,
+    gaps: Annotated[
+        bool,
+        typer.Option(
+            "--gaps",
+            help="Also count missing NSE sessions (reads every timestamp; builds the calendar).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Show symbol, interval, first, last, bars and missing NSE sessions per stored series."""
+    """Show the symbol master: per symbol and interval the first and last bar, bars, and the
+    ISEC code, ISIN, industry, listing date and data-unavailable reason (Parquet footers only;
+    `--gaps` adds missing NSE sessions, `sensequant data audit` has the full picture)."""
 
     def body() -> None:
+        import pandas as pd
+
+        from sensequant.data.catalog import Catalog
         from sensequant.data.ingest import coverage
         from sensequant.data.store import BarStore
+        from sensequant.data.symbol_master import symbol_master
+        from sensequant.data.universe import resolve
         from sensequant.types import INTERVALS
 
         st = _settings()
         store = BarStore(st.store_dir)
-        frames = [coverage(store, iv) for iv in ([interval] if interval else INTERVALS)]
-        rows = [r for f in frames for r in f.to_dict("records")]
-        if as_json:
-            print(json.dumps(rows, default=str, indent=2))
-            return
-        if not rows:
+        intervals = [interval] if interval else list(INTERVALS)
+        stored = any(store.symbols(iv) for iv in intervals)
+        if not universe and not stored:
+            if as_json:
+                print("[]")
+                return
             err.print("the store is empty", highlight=False)
             err.print("  hint: `sensequant data import ../shared/data` or `make run DATA=...`")
             return
-        table = Table("symbol", "interval", "first", "last", "bars", "missing sessions")
+        catalog = Catalog(st.catalog_path)
+        symbols = None
+        if universe:
+            resolution = resolve(universe, catalog, store, interval)
+            for note in resolution.notes:
+                err.print(f"note: {note}", highlight=False)
+            symbols = resolution.symbols
+        master = symbol_master(catalog, store, symbols, intervals)
+        missing_by: dict[tuple[str, str], Any] = {}
+        for iv in intervals if gaps else ():
+            names = master.loc[master["interval"] == iv, "symbol"].tolist()
+            if names:
+                cov = coverage(store, iv, names)
+                pairs = zip(cov["symbol"], cov["missing_sessions"], strict=True)
+                missing_by.update(((sym, iv), n) for sym, n in pairs)
+        rows = []
+        for rec in master.to_dict("records"):
+            missing = missing_by.get((rec["symbol"], rec["interval"]))
+            if gaps:
+                rec["missing_sessions"] = (
+                    None if missing is None or pd.isna(missing) else int(missing)
+                )
+            for key in ("first", "last"):
+                rec[key] = None if pd.isna(rec[key]) else rec[key]
+            rows.append(rec)
+        if as_json:
+            print(json.dumps(rows, default=str, indent=2))
+            return
+        fixed = ["symbol", "interval", "first", "last", "bars"]
+        fixed += ["missing sessions"] if gaps else []
+        master_cols = {
+            "isec_code": "ISEC",
+            "isin": "ISIN",
+            "industry": "industry",
+            "listing_date": "listed",
+            "data_unavailable_reason": "data unavailable",
+        }
+        shown = [k for k in master_cols if any(r[k] is not None for r in rows)]
+        table = Table(*fixed, *(master_cols[k] for k in shown))
         for r in rows:
-            table.add_row(
-                r["symbol"],
-                r["interval"],
-                f"{r['first']:%Y-%m-%d}",
-                f"{r['last']:%Y-%m-%d}",
-                f"{r['bars']:,}",
-                str(r["missing_sessions"]),
-            )
+            cells = [r["symbol"], r["interval"] or "-"]
+            cells += ["-" if r[k] is None else f"{r[k]:%Y-%m-%d}" for k in ("first", "last")]
+            cells.append(f"{r['bars']:,}")
+            if gaps:
+                cells.append("-" if r["missing_sessions"] is None else str(r["missing_sessions"]))
+            cells += ["" if r[k] is None else str(r[k]) for k in shown]
+            table.add_row(*cells)
         _print_table(table)
 
     _guard(body)
@@ -197,7 +292,8 @@ def stress(
     """Replay a finished run's models over named crisis periods and a synthetic shock."""
 
     def body() -> None:
-        from sensequant.data.store import BarStore
+        from sensequant.data.adjusted import AdjustedBarStore
+        from sensequant.data.catalog import Catalog
         from sensequant.pipeline.stress import run_stress
 
         st = _settings()
@@ -206,7 +302,8 @@ def stress(
             raise UsageError(
                 f"no run directory {run_dir}", hint="see `sensequant candidates --all`"
             )
-        report = run_stress(run_dir, BarStore(st.store_dir), periods_path=periods)
+        store = AdjustedBarStore(st.store_dir, Catalog(st.catalog_path))
+        report = run_stress(run_dir, store, periods_path=periods)
         table = Table("period", "start", "end", "student", "NIFTY 50", "failure mode")
         for p in report.to_dict()["periods"]:
             rows = {r["name"]: r for r in p["rows"]}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sensequant.data.catalog import SCHEMA_VERSION, Catalog, SymbolInfo
+from sensequant.data.catalog import SCHEMA_VERSION, Catalog, IngestRecord, SymbolInfo
 from sensequant.errors import InvalidSymbolError, StoreError
 from sensequant.types import IST
 
@@ -202,3 +202,66 @@ def test_ingest_log_round_trip(catalog: Catalog) -> None:
     assert log.loc[0, "start"] == "2024-01-01"
     assert log.loc[0, "end"] == "2024-01-31T15:30:00+05:30"
     assert len(catalog.ingest_log(symbol="TCS")) == 2
+
+
+def test_symbols_in_bulk_in_the_order_asked(catalog: Catalog) -> None:
+    catalog.upsert_symbols(
+        [
+            SymbolInfo("TCS", isec_code="TCS", listing_date=dt.date(2004, 8, 25)),
+            SymbolInfo("INFY", name="Infosys Ltd."),
+            SymbolInfo("M&M", isin="INE101A01026"),
+        ]
+    )
+    assert [i.symbol for i in catalog.symbols()] == ["INFY", "M&M", "TCS"]
+    got = catalog.symbols(["TCS", "UNKNOWN", "M&M", "TCS"])
+    assert [i.symbol for i in got] == ["TCS", "M&M"]  # unknown left out, repeats once
+    assert got[0] == catalog.get_symbol("TCS")
+    assert got[0].listing_date == dt.date(2004, 8, 25) and got[1].isin == "INE101A01026"
+    assert catalog.symbols([]) == []
+
+
+def test_symbols_beyond_one_parameter_batch(catalog: Catalog) -> None:
+    names = [f"S{i:04d}" for i in range(1000)]
+    catalog.upsert_symbols(SymbolInfo(s, series="EQ") for s in names)
+    wanted = [*reversed(names), "NOPE"]
+    got = catalog.symbols(wanted)
+    assert [i.symbol for i in got] == wanted[:-1]
+    assert {i.series for i in got} == {"EQ"}
+
+
+def test_clear_unavailable_removes_only_the_reason(catalog: Catalog) -> None:
+    catalog.upsert_symbols(
+        [SymbolInfo("IDEA", name="Vodafone Idea", data_unavailable_reason="no 1day bars")]
+    )
+    catalog.upsert_symbols([SymbolInfo("IDEA", isec_code="IDECEL")])  # None keeps the reason
+    assert (catalog.get_symbol("IDEA") or SymbolInfo("?")).data_unavailable_reason
+    assert catalog.clear_unavailable("IDEA") is True
+    got = catalog.get_symbol("IDEA")
+    assert got == SymbolInfo("IDEA", name="Vodafone Idea", isec_code="IDECEL")
+    assert catalog.clear_unavailable("IDEA") is False  # nothing left to clear
+    assert catalog.clear_unavailable("TCS") is False  # unknown symbol
+    with pytest.raises(InvalidSymbolError):
+        catalog.clear_unavailable("../IDEA")
+
+
+def test_record_ingest_many_is_one_all_or_nothing_write(catalog: Catalog) -> None:
+    days = pd.date_range("2024-01-01", periods=3, freq="7D", tz=IST)
+    records = [
+        IngestRecord("breeze", "TCS", "5minute", d, d + pd.Timedelta(days=6), 75 * i, "ok")
+        for i, d in enumerate(days, start=1)
+    ]
+    ids = catalog.record_ingest_many(records)
+    assert len(ids) == 3 and ids == sorted(ids)
+    log = catalog.ingest_log("breeze", "TCS", "5minute")
+    assert list(log["id"]) == ids and list(log["rows"]) == [75, 150, 225]
+    assert log["start"].iloc[0] == "2024-01-01T00:00:00+05:30"
+    assert log["fetched_at"].str.endswith("+05:30").all()
+    assert catalog.record_ingest_many([]) == []
+
+    def broken() -> Iterator[IngestRecord]:
+        yield records[0]
+        raise RuntimeError("the process dies mid-batch")
+
+    with pytest.raises(RuntimeError):
+        catalog.record_ingest_many(broken())
+    assert len(catalog.ingest_log("breeze")) == 3  # the partial batch was rolled back

@@ -15,7 +15,7 @@ from sensequant.data.calendar import nse_sessions
 from sensequant.data.catalog import Catalog
 from sensequant.data.ingest import FileOutcome, coverage, import_paths
 from sensequant.data.store import BarStore
-from sensequant.errors import InputFileError, StoreError
+from sensequant.errors import InputFileError, StoreError, UsageError
 from sensequant.types import IST
 from tests.conftest import make_daily_bars
 
@@ -122,8 +122,12 @@ def test_reimport_is_a_no_op(tmp_path: Path, store: BarStore, catalog: Catalog) 
     import_paths([path], store, catalog)
     before = store.path("INFY", "1day").read_bytes()
     again = import_paths([path], store, catalog)
-    assert [(o.status, o.added, o.replaced) for o in again.files] == [("ok", 0, 0)]
+    assert [(o.status, o.added, o.replaced) for o in again.files] == [("skipped", 0, 0)]
+    assert "unchanged" in again.files[0].notes[0]
     assert again.rows_written == 0
+    assert store.path("INFY", "1day").read_bytes() == before
+    forced = import_paths([path], store, catalog, force=True)  # read again: merge adds nothing
+    assert [(o.status, o.added, o.replaced) for o in forced.files] == [("ok", 0, 0)]
     assert store.path("INFY", "1day").read_bytes() == before
 
 
@@ -309,4 +313,77 @@ def test_import_whole_shared_data_tree(
     assert five["timestamp"].is_unique  # the three duplicated days were deduplicated
     assert not catalog.findings(symbol="RELIANCE", interval="1day").empty
     again = import_paths([shared_data / "nse_daily_yf" / "TCS.csv"], store, catalog)
-    assert again.rows_written == 0
+    assert again.rows_written == 0 and again.n_skipped == 1
+    n_imports = len(catalog.imports(limit=None))
+    noop = import_paths([shared_data], store, catalog)  # unchanged: skipped, nothing written
+    assert (noop.n_skipped, noop.n_ok, noop.rows_written) == (69, 0, 0)
+    assert len(catalog.imports(limit=None)) == n_imports
+
+
+# ------------------------------------------------------------------ no-op re-import
+def test_changed_file_is_read_again(tmp_path: Path, store: BarStore, catalog: Catalog) -> None:
+    bars = _session_bars(40)
+    path = _yahoo_csv(tmp_path / "src" / "TCS.csv", bars.iloc[:30])
+    import_paths([path], store, catalog)
+    _yahoo_csv(path, bars)
+    report = import_paths([path], store, catalog)
+    assert [(o.status, o.added) for o in report.files] == [("ok", 10)]
+    assert import_paths([path], store, catalog).n_skipped == 1
+
+
+def test_deleted_series_is_restored(tmp_path: Path, store: BarStore, catalog: Catalog) -> None:
+    path = _yahoo_csv(tmp_path / "src" / "TCS.csv", _session_bars(20))
+    import_paths([path], store, catalog)
+    before = store.fingerprint("TCS", "1day")
+    store.path("TCS", "1day").unlink()
+    report = import_paths([path], store, catalog)
+    assert [o.status for o in report.files] == ["ok"]
+    assert store.fingerprint("TCS", "1day") == before
+
+
+def test_spliced_pair_with_one_changed_file_reads_both(
+    tmp_path: Path, store: BarStore, catalog: Catalog
+) -> None:
+    bars = _session_bars(80)
+    a, _ = _index_csvs(tmp_path / "idx", bars, split=40, overlap=10)
+    import_paths([tmp_path / "idx"], store, catalog)
+    assert import_paths([tmp_path / "idx"], store, catalog).n_skipped == 2
+    early = pd.read_csv(a, index_col=0)
+    factor = np.ones(len(early))
+    factor[45] = 1.5  # in the overlap: the later-starting file must still win
+    factor[5] = 1.01  # outside it: this change is taken
+    early["Close"] = early["Close"] * factor
+    early.to_csv(a, index=True)
+    report = import_paths([tmp_path / "idx"], store, catalog)
+    assert [o.status for o in report.files] == ["ok", "ok"]  # the unchanged file was re-read
+    stored = store.read("NIFTY 50", "1day")
+    assert stored["close"].iloc[45] == pytest.approx(bars["close"].iloc[45])
+    assert stored["close"].iloc[5] == pytest.approx(bars["close"].iloc[5] * 1.01)
+
+
+def test_unchanged_constituent_list_is_skipped(
+    tmp_path: Path, store: BarStore, catalog: Catalog
+) -> None:
+    path = tmp_path / "ind_nifty100list.csv"
+    path.write_text(NSE_LIST, encoding="utf-8")
+    assert import_paths([path], store, catalog).n_ok == 1
+    again = import_paths([path], store, catalog)
+    assert [(o.status, o.layout) for o in again.files] == [("skipped", "nse_index_list")]
+
+
+def test_symbols_filter_on_ordinary_files(
+    tmp_path: Path, store: BarStore, catalog: Catalog
+) -> None:
+    src = tmp_path / "src"
+    _yahoo_csv(src / "TCS.csv", _session_bars(10))
+    _yahoo_csv(src / "MM.csv", _session_bars(10))
+    report = import_paths([src], store, catalog, symbols=["tcs"])
+    status = {o.symbol: (o.status, o.notes) for o in report.files}
+    assert status["TCS"][0] == "ok"
+    assert status["M&M"] == ("skipped", ("M&M is not among the symbols asked for, skipped",))
+    assert store.symbols("1day") == ["TCS"]
+    wider = import_paths([src], store, catalog)  # other options: nothing is skipped
+    assert [o.status for o in wider.files] == ["ok", "ok"]
+    assert wider.to_dict()["n_skipped"] == 0
+    with pytest.raises(UsageError):
+        import_paths([src], store, catalog, symbols=[])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ def _ts(value: str) -> pd.Timestamp:
     return pd.Timestamp(value, tz=IST)
 
 
-def _problem(path: Path, **kwargs: str) -> str:
+def _problem(path: Path, **kwargs: Any) -> str:
     with pytest.raises(InputFileError) as info:
         read_bar_file(path, **kwargs)
     assert info.value.hint
@@ -406,3 +407,60 @@ def test_every_shared_file_parses(shared_data: Path) -> None:
     both = a.index.intersection(b.index)
     assert len(both) > 2000
     assert np.allclose(a[both], b[both], rtol=1e-3)
+
+
+# ---------------------------------------------------------------- encodings and content
+def test_html_page_refused(tmp_path: Path) -> None:
+    html = "\n  <!DOCTYPE html><html><head><title>Login</title></head><body></body></html>"
+    problem = _problem(_write(tmp_path, "X.csv", html))
+    assert "HTML web page" in problem and "'Login'" in problem
+
+
+def test_utf16_with_bom_is_read_without_is_refused(tmp_path: Path) -> None:
+    with_bom = tmp_path / "A.csv"
+    with_bom.write_bytes(YAHOO.encode("utf-16"))  # Python writes the BOM
+    assert read_bar_file(with_bom).bars["close"].tolist() == [101.0, 102.5, 103.0]
+    no_bom = tmp_path / "B.csv"
+    no_bom.write_bytes(YAHOO.encode("utf-16-be"))
+    assert "without a byte-order mark" in _problem(no_bom)
+
+
+def test_binary_content_and_latin1_header(tmp_path: Path) -> None:
+    garbage = tmp_path / "G.csv"
+    garbage.write_bytes(bytes(range(256)) * 8)
+    assert "binary content" in _problem(garbage)
+    latin = tmp_path / "L.csv"
+    latin.write_bytes(b"Date,Open,High,Low,Close,Volume,Cl\xf4ture\n2024-01-02,1,1,1,1,1,1\n")
+    assert "column 7 of the header" in _problem(latin)
+
+
+def test_first_row_longer_than_header_is_not_shifted(tmp_path: Path) -> None:
+    # pandas would silently turn the extra leading fields into an index
+    text = YAHOO.splitlines()[0] + "\n2024-01-02,9,100.0,102.0,99.0,101.0,95.0,1000\n"
+    assert "malformed CSV: line 2 has 8 fields, the header has 7" in _problem(
+        _write(tmp_path, "X.csv", text)
+    )
+
+
+def test_kaggle_series_option_and_bad_symbol_value(tmp_path: Path) -> None:
+    text = KAGGLE_HEADER + (
+        "2007-07-27,TCS,EQ,500,501,510,495,505,506,503.2,1000,5.03e10,,400,0.4\n"
+        "2007-07-30,TCS,BE,506,507,512,500,508,509,507.1,1100,5.5e10,55,500,0.45\n"
+    )
+    path = _write(tmp_path, "TCS.csv", text)
+    assert len(read_bar_file(path).bars) == 1
+    assert len(read_bar_file(path, series=("EQ", "BE")).bars) == 2
+    bad = _write(tmp_path, "B.csv", text.replace("2007-07-30,TCS", "2007-07-30,T\\CS"))
+    assert "bad value in the Symbol column" in (problem := _problem(bad, series=("EQ", "BE")))
+    assert "line 3" in problem
+
+
+def test_bhavcopy_detected_by_header(tmp_path: Path) -> None:
+    text = (
+        "SYMBOL,SERIES,OPEN,HIGH,LOW,CLOSE,LAST,PREVCLOSE,TOTTRDQTY,TOTTRDVAL,TIMESTAMP,"
+        "TOTALTRADES,ISIN,\nTCS,EQ,1,2,1,2,2,1,10,20,02-JAN-2024,3,INE467B01029,\n"
+    )
+    parsed = read_bar_file(_write(tmp_path, "whatever.csv", text))
+    assert (parsed.layout, parsed.symbol) == ("bhavcopy_legacy", None)
+    assert parsed.bars["symbol"].tolist() == ["TCS"]
+    assert "bhavcopy_udiff" in LAYOUTS

@@ -324,3 +324,83 @@ def test_index_files_clean_without_volume_findings(shared_data: Path) -> None:
         kinds = {f.kind for f in result.findings}
         assert not kinds & {"zero_volume_session", "missing_volume", "negative_volume_clipped"}
         assert result.rows_out == result.rows_in  # no stale rows in the index files
+
+
+# ------------------------------------------------------------------ issue 3: new kinds
+def _intraday(
+    day: str, times: Sequence[str]
+) -> list[tuple[str, float, float, float, float, float]]:
+    return [(f"{day} {t}", 10.0, 11.0, 9.0, 10.0, 100.0) for t in times]
+
+
+def _grid(day: str, n: int = 75, start: str = "09:15") -> list[str]:
+    first = pd.Timestamp(f"{day} {start}")
+    return [(first + pd.Timedelta(minutes=5 * i)).strftime("%H:%M") for i in range(n)]
+
+
+def test_duplicated_day_lists_the_days() -> None:
+    rows = _intraday("2024-01-02", _grid("2024-01-02")) + _intraday(
+        "2024-01-03", _grid("2024-01-03")
+    )
+    twice = rows + _intraday("2024-01-02", _grid("2024-01-02"))
+    found = _by_kind(_clean(_bars(twice), interval="5minute"))
+    assert found["duplicated_day"].count == 75
+    assert found["duplicated_day"].detail.endswith(": 2024-01-02")
+    assert found["exact_duplicate_removed"].count == 75
+    # a few repeated bars are duplicates, not a duplicated day
+    some = rows + _intraday("2024-01-02", _grid("2024-01-02", n=5))
+    assert "duplicated_day" not in _by_kind(_clean(_bars(some), interval="5minute"))
+    # daily rows: a repeated day is an ordinary duplicate
+    daily = _bars([("2024-01-02", 10, 11, 9, 10, 5), ("2024-01-02", 10, 11, 9, 10, 5)])
+    assert "duplicated_day" not in _by_kind(_clean(daily))
+
+
+def test_off_session_bars_flagged_and_kept() -> None:
+    rows = _intraday("2024-01-02", [*_grid("2024-01-02"), "09:07", "15:30", "10:02"])
+    rows += _intraday("2024-03-02", ["09:15", "10:30"])  # DR Saturday: 10:30 is in the break
+    rows += _intraday("2015-11-11", ["18:00", "18:03"])  # Muhurat, hours unknown: not judged
+    result = _clean(_bars(rows), interval="5minute")
+    found = _by_kind(result)
+    assert found["off_session_bar"].count == 4
+    assert found["off_session_bar"].lines == (77, 78, 79, 81)
+    assert result.rows_out == len(rows)
+
+
+def test_outlier_jump_flagged_not_changed() -> None:
+    bars = make_daily_bars(n=200, seed=3, start="2018-01-01")
+    bars = bars[is_session(bars["timestamp"])].reset_index(drop=True)
+    bars.loc[100, ["open", "high", "low", "close"]] *= 1.6  # one bad print, 60 % up
+    result = _clean(bars)
+    found = _by_kind(result)
+    assert found["outlier_jump"].count == 2  # the jump up and the fall back
+    assert found["outlier_jump"].first_timestamp == bars["timestamp"].iloc[100]
+    assert "suspected_corporate_action" not in found
+    pd.testing.assert_series_equal(result.bars["close"], bars["close"])
+
+
+def test_suspected_corporate_action_flagged_bars_kept_raw() -> None:
+    bars = make_daily_bars(n=240, seed=4, start="2018-01-01")
+    bars = bars[is_session(bars["timestamp"])].reset_index(drop=True)
+    before = np.arange(len(bars)) < 120
+    for col in ("open", "high", "low", "close"):
+        bars.loc[before, col] = bars.loc[before, col] * 2.0  # unadjusted 1:2 split
+    bars.loc[before, "volume"] = bars.loc[before, "volume"] / 2.0
+    result = _clean(bars)
+    found = _by_kind(result)
+    assert found["suspected_corporate_action"].count == 1
+    assert found["suspected_corporate_action"].first_timestamp == bars["timestamp"].iloc[120]
+    assert "split 1:2" in found["suspected_corporate_action"].detail
+    assert "outlier_jump" not in found  # the ex-date is not also an outlier
+    pd.testing.assert_series_equal(result.bars["close"], bars["close"])
+    assert "suspected_corporate_action" not in _by_kind(_clean(bars, is_index=True))
+
+
+@pytest.mark.realdata
+def test_reliance_5min_duplicated_days_finding(shared_data: Path) -> None:
+    parsed = read_bar_file(shared_data / "nse_5min" / "RELIANCE.csv")
+    found = _by_kind(clean_bars(parsed.bars, symbol="RELIANCE", interval="5minute"))
+    dup = found["duplicated_day"]
+    assert dup.count == 225
+    assert dup.detail.endswith(": 2023-10-09, 2024-01-17, 2024-04-26")
+    # the vendor's bars sit on the session grid, special sessions included
+    assert "off_session_bar" not in found and "outlier_jump" not in found

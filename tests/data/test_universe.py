@@ -13,9 +13,16 @@ from sensequant.data.universe import (
     is_index_symbol,
     load_nse_index_list,
     packaged_universes,
+    read_universe_file,
+    resolve,
     resolve_universe,
 )
-from sensequant.errors import InputFileError, InvalidSymbolError, UnknownUniverseError
+from sensequant.errors import (
+    InputFileError,
+    InvalidSymbolError,
+    NoDataError,
+    UnknownUniverseError,
+)
 from tests.conftest import make_daily_bars
 
 HEADER = "Company Name,Industry,Symbol,Series,ISIN Code\n"
@@ -156,3 +163,83 @@ def test_real_nifty100_list(shared_data: Path) -> None:
     assert all(r.isin and r.isin.startswith("IN") and len(r.isin) == 12 for r in rows)
     assert is_index_list_file(shared_data / "universe" / "ind_nifty100list.csv")
     assert not is_index_list_file(shared_data / "nse_daily_yf" / "TCS.csv")
+
+
+# ------------------------------------------------------------------------ universe files
+def test_text_universe_file(catalog: Catalog, store: BarStore, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "# my watch list\nreliance\n\nM&M   # trailing comment\nTCS, INFY\nRELIANCE\n",
+        "watch.txt",
+    )
+    assert read_universe_file(path) == ["RELIANCE", "M&M", "TCS", "INFY"]
+    assert resolve_universe(str(path), catalog, store) == ["INFY", "M&M", "RELIANCE", "TCS"]
+    assert resolve_universe(f"metals,{path}", catalog, store)[:2] == ["GOLDBEES", "INFY"]
+
+
+def test_csv_universe_files(catalog: Catalog, store: BarStore, tmp_path: Path) -> None:
+    nse = _write(tmp_path, HEADER + ROWS, "ind_niftyautolist.csv")
+    assert resolve_universe(str(nse), catalog, store) == ["BAJAJ-AUTO", "M&M", "TCS"]
+    plain = _write(tmp_path, "Name,symbol,weight\nTata,TATASTEEL,0.5\nInfosys,INFY,0.5\n", "w.csv")
+    assert read_universe_file(plain) == ["TATASTEEL", "INFY"]
+    no_col = _write(tmp_path, "Name,weight\nTata,0.5\n", "bad.csv")
+    with pytest.raises(InputFileError, match="no Symbol column") as info:
+        read_universe_file(no_col)
+    assert "bad.csv" in str(info.value)
+
+
+def test_universe_file_errors_name_file_and_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "TCS\n# fine\n../etc/passwd\nINFY\nBAD;SYM\n", "list.txt")
+    with pytest.raises(InputFileError) as info:
+        read_universe_file(path)
+    text = str(info.value)
+    assert str(path) in text and "2 bad lines" in text
+    assert "line 3" in text and "../etc/passwd" in text and "line 5" in text
+    csv_path = _write(tmp_path, "Symbol\nTCS\nA/B\n", "list.csv")
+    with pytest.raises(InputFileError, match="line 3"):
+        read_universe_file(csv_path)
+    with pytest.raises(InputFileError, match="no symbols"):
+        read_universe_file(_write(tmp_path, "# nothing\n\n", "empty.txt"))
+    binary = tmp_path / "bin.txt"
+    binary.write_bytes(b"TCS\n\xff\xfe\n")
+    with pytest.raises(InputFileError, match="not UTF-8"):
+        read_universe_file(binary)
+
+
+def test_missing_universe_file(catalog: Catalog, store: BarStore, tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="not found") as info:
+        resolve_universe(str(tmp_path / "nope.txt"), catalog, store)
+    assert "nope.txt" in str(info.value)
+
+
+# ------------------------------------------------------------------------------ aliases
+def test_old_symbols_map_to_current_with_a_note(catalog: Catalog, store: BarStore) -> None:
+    res = resolve("UTIBANK,TCS,AXISBANK", catalog, store)
+    assert res.symbols == ["AXISBANK", "TCS"]
+    assert res.renamed == {"UTIBANK": "AXISBANK"}
+    assert res.notes == ["UTIBANK is now AXISBANK (symbol alias table)"]
+    catalog.upsert_aliases({"OLDCO": "NEWCO"}, source="user")
+    assert resolve_universe("OLDCO", catalog, store) == ["NEWCO"]
+    assert resolve("nifty50", catalog, store).renamed == {}  # current names stay as they are
+
+
+def test_alias_applies_to_file_members(catalog: Catalog, store: BarStore, tmp_path: Path) -> None:
+    path = _write(tmp_path, "SESAGOA\nOBEROI\n", "old.txt")
+    res = resolve(str(path), catalog, store)
+    assert res.symbols == ["OBEROIRLTY", "VEDL"]  # chains followed
+    assert set(res.renamed) == {"SESAGOA", "OBEROI"}
+
+
+# ------------------------------------------------------------------- stored / not stored
+def test_fetch_mode_and_require_stored(catalog: Catalog, store: BarStore) -> None:
+    store.write("TCS", "1day", make_daily_bars(5))
+    store.write("INFY", "5minute", make_daily_bars(5))
+    # fetch mode (default): members need no bars yet
+    assert resolve_universe("TCS,WIPRO", catalog, store) == ["TCS", "WIPRO"]
+    with pytest.raises(NoDataError, match="WIPRO") as info:
+        resolve_universe("TCS,WIPRO", catalog, store, require_stored=True)
+    assert "1 of 2" in str(info.value)
+    assert resolve_universe("TCS", catalog, store, require_stored=True) == ["TCS"]
+    # 'all' at any interval
+    assert resolve_universe("all", catalog, store, interval=None) == ["INFY", "TCS"]
+    assert resolve_universe("all,WIPRO", catalog, store, interval="5minute") == ["INFY", "WIPRO"]

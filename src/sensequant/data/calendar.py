@@ -11,6 +11,10 @@ are unknown and simply not returned (:func:`nse_sessions`, :func:`missing_sessio
 :func:`is_session` answers ``False`` for them. Callers that care must compare their dates with
 :func:`calendar_bounds` (``quality.clean_bars`` flags such rows as ``outside_calendar_range``).
 
+Unplanned closures are part of XBOM's ad-hoc holidays (e.g. 2005-07-28 Mumbai floods,
+2008-11-27 after the Mumbai attacks, 2024-01-22, the Mumbai polling day 2024-05-20); the
+override table adds what XBOM lacks or corrects what it has wrong.
+
 Known limits: XBOM's holiday list before 2000 is incomplete (e.g. Republic Day 1998-01-26 is
 listed as a session); from 2000 on it agrees with NSE's own NIFTY 50 history except where
 :data:`SESSION_OVERRIDES` says otherwise.
@@ -21,16 +25,23 @@ of daily bars (see :mod:`sensequant.types`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
-from typing import Final
+import hashlib
+import os
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from exchange_calendars.exchange_calendar_xbom import XBOMExchangeCalendar
 
 from sensequant.types import IST
+
+if TYPE_CHECKING:
+    from exchange_calendars.exchange_calendar_xbom import XBOMExchangeCalendar
 
 CALENDAR_NAME: Final = "XBOM"
 
@@ -67,14 +78,41 @@ SESSION_OVERRIDES: Final[dict[dt.date, tuple[bool, str]]] = {
 
 @functools.lru_cache(maxsize=1)
 def _calendar() -> XBOMExchangeCalendar:
-    """The XBOM calendar over its whole recorded range (built once, ~2 s)."""
+    """The XBOM calendar over its whole recorded range (built once, ~3 s)."""
+    from exchange_calendars.exchange_calendar_xbom import XBOMExchangeCalendar
+
     cls = XBOMExchangeCalendar
     return cls(start=cls.bound_min(), end=cls.bound_max())
 
 
+def _cache_path() -> Path:
+    """Disk cache of the session list, keyed by library version and the override table.
+
+    It lives in the user's cache folder (``$XDG_CACHE_HOME/sensequant`` or
+    ``~/.cache/sensequant``), not in ``SENSEQUANT_HOME``: it derives from code, not data.
+    """
+    overrides = repr(sorted(SESSION_OVERRIDES.items())).encode()
+    key = hashlib.sha256(overrides + version("exchange_calendars").encode()).hexdigest()[:16]
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "sensequant" / "calendar" / f"{CALENDAR_NAME.lower()}-{key}.npz"
+
+
 @functools.lru_cache(maxsize=1)
-def _session_dates() -> pd.DatetimeIndex:
-    """All covered session dates (tz-naive midnight), overrides applied, sorted."""
+def _sessions_and_bounds() -> tuple[pd.DatetimeIndex, pd.Timestamp, pd.Timestamp]:
+    """All covered session dates (tz-naive midnight, overrides applied) and XBOM's bounds.
+
+    Building the XBOM calendar takes seconds, so the result is cached on disk (see
+    :func:`_cache_path`) keyed by the ``exchange_calendars`` version and a hash of
+    :data:`SESSION_OVERRIDES`; a new library version or a changed override rebuilds it.
+    """
+    path = _cache_path()
+    try:
+        with np.load(path) as cached:
+            days = pd.DatetimeIndex(cached["sessions"].astype("datetime64[ns]"))
+            lo, hi = (pd.Timestamp(x) for x in cached["bounds"].astype("datetime64[ns]"))
+            return days, lo, hi
+    except (OSError, KeyError, ValueError):
+        pass
     cal = _calendar()
     sessions = pd.DatetimeIndex(cal.sessions).tz_localize(None).normalize()
     first, last = sessions[0], sessions[-1]
@@ -82,7 +120,24 @@ def _session_dates() -> pd.DatetimeIndex:
     removed = [pd.Timestamp(d) for d, (ok, _) in SESSION_OVERRIDES.items() if not ok]
     added = [d for d in added if first <= d <= last]
     out = sessions.difference(pd.DatetimeIndex(removed)).union(pd.DatetimeIndex(added))
-    return pd.DatetimeIndex(out.sort_values())
+    days = pd.DatetimeIndex(out.sort_values())
+    lo = pd.Timestamp(cal.first_session).tz_localize(None)
+    hi = pd.Timestamp(cal.last_session).tz_localize(None)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(
+            tmp,
+            sessions=days.to_numpy(dtype="datetime64[ns]"),
+            bounds=np.array([lo.to_datetime64(), hi.to_datetime64()], dtype="datetime64[ns]"),
+        )
+        tmp.replace(path)
+    return days, lo, hi
+
+
+def _session_dates() -> pd.DatetimeIndex:
+    """All covered session dates (tz-naive midnight), overrides applied, sorted."""
+    return _sessions_and_bounds()[0]
 
 
 def calendar_bounds() -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -94,10 +149,8 @@ def calendar_bounds() -> tuple[pd.Timestamp, pd.Timestamp]:
         ``(first, last)`` as IST-midnight timestamps (1997-01-01 and 2026-12-31 with
         ``exchange_calendars`` 4.13). Outside this range sessions are unknown.
     """
-    cal = _calendar()
-    first = pd.Timestamp(cal.first_session).tz_localize(None).tz_localize(IST)
-    last = pd.Timestamp(cal.last_session).tz_localize(None).tz_localize(IST)
-    return first, last
+    _, lo, hi = _sessions_and_bounds()
+    return lo.tz_localize(IST), hi.tz_localize(IST)
 
 
 def _ist_day(value: dt.date | str | pd.Timestamp) -> pd.Timestamp:

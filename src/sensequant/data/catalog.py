@@ -4,7 +4,9 @@ One database file (``Settings().catalog_path``), stdlib :mod:`sqlite3` in WAL mo
 foreign keys on; the schema is created on first use and versioned in ``schema_version``.
 Every write runs in one ``BEGIN IMMEDIATE`` transaction that is rolled back on any error, so
 a failure mid-way leaves the database as it was. All times are stored as ISO-8601 strings in
-IST (``2024-09-06T15:30:00+05:30``); dates as ``YYYY-MM-DD``.
+IST (``2024-09-06T15:30:00+05:30``); dates as ``YYYY-MM-DD``. The row types
+(:class:`SymbolInfo`, :class:`IngestRecord`) and their SQL live in
+:mod:`sensequant.data.catalog_rows`.
 """
 
 from __future__ import annotations
@@ -14,83 +16,21 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import pandas as pd
 
+from sensequant.data import catalog_rows as rows_sql
+from sensequant.data.catalog_rows import FindingLike, IngestRecord, SymbolInfo
+from sensequant.data.catalog_rows import iso_text as _iso
+from sensequant.data.catalog_rows import now_text as _now
 from sensequant.data.catalog_schema import MIGRATIONS, SCHEMA_V1, SCHEMA_VERSION
-from sensequant.data.store import TimeLike, to_ist
+from sensequant.data.store import TimeLike
 from sensequant.data.symbols import validate_symbol
 from sensequant.errors import StoreError
-from sensequant.types import IST
 
-__all__ = ["SCHEMA_VERSION", "Catalog", "FindingLike", "SymbolInfo"]
-
-
-@dataclass(frozen=True)
-class SymbolInfo:
-    """One row of the symbol master.
-
-    ``None`` means "unknown": :meth:`Catalog.upsert_symbols` keeps the stored value then, so
-    a source that knows only some fields (the NSE list has no ISEC code) never erases others.
-
-    Attributes
-    ----------
-    symbol : str
-        NSE trading symbol (``M&M``, ``NIFTY 50``).
-    name, industry, isin, series : str, optional
-        Company name, NSE industry, 12-character ISIN, NSE series (``EQ``).
-    isec_code : str, optional
-        ICICI Breeze stock code.
-    listing_date : datetime.date, optional
-    status : str, optional
-        e.g. ``active``, ``delisted``, ``suspended``.
-    data_unavailable_reason : str, optional
-        Why a provider has no data for it (shown at pre-flight).
-    """
-
-    symbol: str
-    name: str | None = None
-    industry: str | None = None
-    isin: str | None = None
-    series: str | None = None
-    isec_code: str | None = None
-    listing_date: dt.date | None = None
-    status: str | None = None
-    data_unavailable_reason: str | None = None
-
-
-_SYMBOL_FIELDS = tuple(f.name for f in fields(SymbolInfo))
-
-
-class FindingLike(Protocol):
-    """What :meth:`Catalog.record_findings` needs of a quality finding."""
-
-    @property
-    def kind(self) -> str: ...
-    @property
-    def count(self) -> int: ...
-    @property
-    def detail(self) -> str: ...
-    @property
-    def first_timestamp(self) -> Any: ...
-    @property
-    def lines(self) -> Any: ...
-
-
-def _now() -> str:
-    return pd.Timestamp.now(tz=IST).isoformat()
-
-
-def _iso(value: TimeLike | None) -> str | None:
-    """ISO text of a date (kept as a date) or a time (converted to IST)."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value.isoformat()
-    return to_ist(value).isoformat()
+__all__ = ["SCHEMA_VERSION", "Catalog", "FindingLike", "IngestRecord", "SymbolInfo"]
 
 
 class Catalog:
@@ -208,35 +148,56 @@ class Catalog:
         StoreError
             If the database write fails (nothing is written).
         """
-        cols = _SYMBOL_FIELDS[1:]
-        updates = ", ".join(f"{c} = COALESCE(excluded.{c}, symbols.{c})" for c in cols)
-        sql = (
-            f"INSERT INTO symbols ({', '.join(_SYMBOL_FIELDS)}, updated_at) "
-            f"VALUES ({', '.join('?' * (len(_SYMBOL_FIELDS) + 1))}) "
-            f"ON CONFLICT(symbol) DO UPDATE SET {updates}, updated_at = excluded.updated_at"
-        )
-        n = 0
         with self._transaction() as con:
-            for row in rows:
-                values = [getattr(row, f) for f in _SYMBOL_FIELDS]
-                values[0] = validate_symbol(row.symbol)
-                values[_SYMBOL_FIELDS.index("listing_date")] = _iso(row.listing_date)
-                con.execute(sql, [*values, _now()])
-                n += 1
-        return n
+            return rows_sql.upsert_symbols(con, rows)
 
     def get_symbol(self, symbol: str) -> SymbolInfo | None:
         """The symbol-master row of ``symbol``, or None if unknown."""
+        found = self.symbols([symbol])
+        return found[0] if found else None
+
+    def symbols(self, symbols: Sequence[str] | None = None) -> list[SymbolInfo]:
+        """Symbol-master rows in bulk (one query; :meth:`get_symbol` costs one per symbol).
+
+        Parameters
+        ----------
+        symbols : sequence of str, optional
+            Symbols wanted (exact NSE spelling); unknown ones are left out, repeated ones
+            given once. None = the whole symbol master.
+
+        Returns
+        -------
+        list of SymbolInfo
+            In the order of ``symbols``, or sorted by symbol when None.
+        """
         with self._connect() as con:
-            row = con.execute(
-                f"SELECT {', '.join(_SYMBOL_FIELDS)} FROM symbols WHERE symbol = ?", (symbol,)
-            ).fetchone()
-        if row is None:
-            return None
-        data = dict(zip(_SYMBOL_FIELDS, row, strict=True))
-        if data["listing_date"]:
-            data["listing_date"] = dt.date.fromisoformat(data["listing_date"])
-        return SymbolInfo(**data)
+            return rows_sql.select_symbols(con, symbols)
+
+    def clear_unavailable(self, symbol: str) -> bool:
+        """Remove ``symbol``'s ``data_unavailable_reason`` (it has data after all).
+
+        :meth:`upsert_symbols` cannot do it: a ``None`` field keeps the stored value.
+
+        Parameters
+        ----------
+        symbol : str
+            NSE symbol.
+
+        Returns
+        -------
+        bool
+            True if a reason was stored and is now cleared; False if there was none (or the
+            symbol is unknown).
+
+        Raises
+        ------
+        InvalidSymbolError
+            If ``symbol`` is malformed.
+        StoreError
+            If the database write fails.
+        """
+        with self._transaction() as con:
+            return rows_sql.clear_unavailable(con, symbol)
 
     # ------------------------------------------------------------- universes
     def set_universe(
@@ -364,7 +325,7 @@ class Catalog:
             if findings:
                 if symbol is None or interval is None:
                     raise StoreError("findings need the import's symbol and interval")
-                _insert_findings(con, import_id, symbol, interval, findings)
+                rows_sql.insert_findings(con, import_id, symbol, interval, findings)
         return import_id
 
     def record_findings(
@@ -392,7 +353,7 @@ class Catalog:
             If ``import_id`` is unknown (nothing is written).
         """
         with self._transaction() as con:
-            return _insert_findings(con, import_id, symbol, interval, findings)
+            return rows_sql.insert_findings(con, import_id, symbol, interval, findings)
 
     def findings(self, symbol: str | None = None, interval: str | None = None) -> pd.DataFrame:
         """Quality findings, newest import first.
@@ -460,24 +421,35 @@ class Catalog:
         int
             The log row id.
         """
+        record = IngestRecord(
+            provider, symbol, interval, start, end, rows, status, error, content_sha256, fetched_at
+        )
+        return self.record_ingest_many([record])[0]
+
+    def record_ingest_many(self, records: Iterable[IngestRecord]) -> list[int]:
+        """Record several ingest-log rows in ONE transaction (all or none).
+
+        Every catalog call opens a connection and commits a transaction (about 10 ms with the
+        WAL checkpoints' fsyncs), so the fetch engine logs the chunks of one store flush with
+        one call.
+
+        Parameters
+        ----------
+        records : iterable of IngestRecord
+            Rows as :meth:`record_ingest` takes them (``fetched_at`` default: now).
+
+        Returns
+        -------
+        list of int
+            The log row ids, in order.
+
+        Raises
+        ------
+        StoreError
+            If the database write fails (nothing is written).
+        """
         with self._transaction() as con:
-            cur = con.execute(
-                'INSERT INTO ingest_log (provider, symbol, interval, start, "end", rows, status, '
-                "error, content_sha256, fetched_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (
-                    provider,
-                    symbol,
-                    interval,
-                    _iso(start),
-                    _iso(end),
-                    int(rows),
-                    status,
-                    error,
-                    content_sha256,
-                    _iso(fetched_at) or _now(),
-                ),
-            )
-            return int(cur.lastrowid or 0)
+            return rows_sql.insert_ingest(con, records)
 
     def ingest_log(
         self,
@@ -624,31 +596,3 @@ def _filters(*pairs: tuple[str, str | None]) -> tuple[str, list[str]]:
     if not used:
         return "", []
     return "WHERE " + " AND ".join(f"{c} = ?" for c, _ in used), [v for _, v in used]
-
-
-def _insert_findings(
-    con: sqlite3.Connection,
-    import_id: int,
-    symbol: str,
-    interval: str,
-    findings: Iterable[FindingLike],
-) -> int:
-    n = 0
-    for f in findings:
-        lines = [int(x) for x in (f.lines or ())]
-        con.execute(
-            "INSERT INTO quality_findings (import_id, symbol, interval, kind, count, "
-            "first_timestamp, detail, lines) VALUES (?,?,?,?,?,?,?,?)",
-            (
-                import_id,
-                symbol,
-                interval,
-                f.kind,
-                int(f.count),
-                _iso(f.first_timestamp),
-                f.detail,
-                json.dumps(lines),
-            ),
-        )
-        n += 1
-    return n

@@ -1,21 +1,29 @@
-"""Import bar files and NSE constituent lists into the store and catalog; report coverage.
+"""Import bar files, NSE bhavcopies and NSE constituent lists into the store and catalog.
 
 :func:`import_paths` is what ``sensequant data import PATH...`` runs:
 
-1. folders are expanded recursively to their ``*.csv`` and ``*.parquet`` files (sorted; hidden
-   files and anything inside the store itself are skipped);
-2. NSE constituent lists (``Company Name,Industry,Symbol,Series,ISIN Code``) go to the symbol
+1. folders are expanded recursively to their ``*.csv``, ``*.parquet`` and ``*.zip`` files
+   (sorted; hidden files and anything inside the store itself are skipped);
+2. a file unchanged since its last successful import (same SHA-256 and options, its series
+   still stored) is skipped without being parsed (:mod:`sensequant.data.import_history`), so
+   re-importing a folder writes nothing; ``force=True`` reads everything again;
+3. NSE constituent lists (``Company Name,Industry,Symbol,Series,ISIN Code``) go to the symbol
    master and become a catalog universe (``nifty100`` when the file name contains it, else the
    lower-case file stem);
-3. every other file is parsed (:func:`sensequant.data.layouts.read_bar_file`); a file that
-   fails is reported and skipped, the others still import;
-4. parsed files are grouped by (symbol, interval). Several files of one series (the two
-   NIFTY 50 index files) are spliced: on a timestamp present in more than one file the
-   **later-starting file wins** (it is the newer download, and for the index files the
-   README's splice rule), and closes that disagree by more than 0.5 % are reported as a
-   warning naming the symbol, the number of dates and the first few;
-5. each series is cleaned (:func:`sensequant.data.quality.clean_bars`), merged into the store
-   (:meth:`BarStore.merge`, atomic) and recorded in the catalog with its quality findings.
+4. every other file is parsed (:func:`sensequant.data.layouts.read_bar_file`) with the alias
+   table (:func:`sensequant.data.aliases.load_aliases`), so old symbols are stored under the
+   current one (``UTIBANK`` -> ``AXISBANK``, noted in the outcome); a file that fails is
+   reported and skipped, the others still import;
+5. parsed files are grouped by (symbol, interval). NSE bhavcopies (one file per day, every
+   symbol) are split per symbol ONCE for the whole call: their rows are concatenated and
+   grouped, so a symbol's series is cleaned and merged once however many day files there are.
+   Several files of one series (the two NIFTY 50 index files) are spliced: on a timestamp
+   present in more than one file the **later-starting file wins** (it is the newer download,
+   and for the index files the README's splice rule), and closes that disagree by more than
+   0.5 % are reported as a warning naming the symbol, the number of dates and the first few;
+6. each series is cleaned (:func:`sensequant.data.quality.clean_bars`), merged into the store
+   (:meth:`BarStore.merge`, atomic) and recorded in the catalog with its quality findings;
+   duplicated or conflicting rows and clipped volumes also become warnings naming the files.
 
 Everything runs under the store's writer lock. A series is all-or-nothing: if any step before
 the store write fails, nothing stored for it changes.
@@ -25,21 +33,25 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
+from sensequant.data.aliases import canonical_symbol, load_aliases
+from sensequant.data.bhavcopy import DEFAULT_SERIES, normalise_series
 from sensequant.data.calendar import calendar_bounds, missing_sessions
 from sensequant.data.catalog import Catalog
-from sensequant.data.layouts import read_bar_file
+from sensequant.data.corporate_actions import record_detected_actions
+from sensequant.data.import_collect import Collector, Piece, expand_paths
+from sensequant.data.import_history import ImportHistory
+from sensequant.data.import_report import FileOutcome, ImportReport
 from sensequant.data.quality import Finding, clean_bars
 from sensequant.data.store import BarStore
 from sensequant.data.symbols import validate_symbol
-from sensequant.data.universe import is_index_list_file, is_index_symbol, load_nse_index_list
-from sensequant.errors import InputFileError, SenseQuantError, UsageError
+from sensequant.data.universe import is_index_symbol
+from sensequant.errors import InputFileError, UsageError
 from sensequant.types import BAR_COLUMNS, INTERVALS, IST, OPTIONAL_BAR_COLUMNS
 
 __all__ = ["CLOSE_TOLERANCE", "FileOutcome", "ImportReport", "coverage", "import_paths"]
@@ -47,215 +59,16 @@ __all__ = ["CLOSE_TOLERANCE", "FileOutcome", "ImportReport", "coverage", "import
 CLOSE_TOLERANCE = 0.005
 """Relative close difference (0.5 %) above which overlapping files are said to disagree."""
 
-_SUFFIXES = (".csv", ".parquet")
 _STORE_COLUMNS = (*BAR_COLUMNS, *OPTIONAL_BAR_COLUMNS)
+_ADJUSTED_LAYOUTS = frozenset({"yahoo_daily", "yfinance_v2"})
+_WARN_FIXES = {
+    "exact_duplicate_removed": "the repeats were dropped, nothing else to do",
+    "conflicting_duplicate": "check which row is right, fix the file and import it again",
+    "negative_volume_clipped": "volume cannot be negative; fix the file if 0 is wrong",
+}
 
 
-@dataclass(frozen=True)
-class FileOutcome:
-    """What happened to one imported file (one per file and symbol for multi-symbol files).
-
-    Attributes
-    ----------
-    path : pathlib.Path
-    status : {'ok', 'failed'}
-    symbol, interval, layout : str, optional
-        The series and the detected layout (``nse_index_list`` for constituent lists).
-    rows_in : int
-        Rows parsed from this file.
-    rows_out : int
-        Rows of the cleaned series this file belongs to.
-    added, replaced : int
-        Bars added to / replaced in the store for that series. Files spliced into one series
-        share these numbers (see :attr:`ImportReport.rows_written`).
-    findings : tuple of Finding
-        Quality findings of the series.
-    error : str, optional
-        Why it failed; names the file.
-    """
-
-    path: Path
-    status: Literal["ok", "failed"]
-    symbol: str | None = None
-    interval: str | None = None
-    layout: str | None = None
-    rows_in: int = 0
-    rows_out: int = 0
-    added: int = 0
-    replaced: int = 0
-    findings: tuple[Finding, ...] = ()
-    error: str | None = None
-
-
-@dataclass
-class ImportReport:
-    """Result of :func:`import_paths`.
-
-    Attributes
-    ----------
-    files : list of FileOutcome
-        In processing order.
-    warnings : list of str
-        Disagreeing overlaps, skipped paths, dropped columns.
-    series : list of tuple (symbol, interval, bars)
-        Every series written or confirmed, with its total bars in the store afterwards.
-    """
-
-    files: list[FileOutcome] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    series: list[tuple[str, str, int]] = field(default_factory=list)
-
-    @property
-    def n_failed(self) -> int:
-        """Files (file outcomes) that failed."""
-        return sum(o.status == "failed" for o in self.files)
-
-    @property
-    def n_ok(self) -> int:
-        """Files (file outcomes) that imported."""
-        return sum(o.status == "ok" for o in self.files)
-
-    @property
-    def rows_written(self) -> int:
-        """Bars added or replaced in the store, counted once per series."""
-        per_series = {
-            (o.symbol, o.interval): o.added + o.replaced
-            for o in self.files
-            if o.status == "ok" and o.interval is not None
-        }
-        return sum(per_series.values())
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (paths and timestamps as strings) for ``--json`` output."""
-
-        def finding(f: Finding) -> dict[str, Any]:
-            first = None if f.first_timestamp is None else f.first_timestamp.isoformat()
-            return {
-                "kind": f.kind,
-                "count": f.count,
-                "detail": f.detail,
-                "first_timestamp": first,
-                "lines": list(f.lines),
-            }
-
-        files = [
-            {
-                **{k: getattr(o, k) for k in ("status", "symbol", "interval", "layout")},
-                "path": str(o.path),
-                **{k: getattr(o, k) for k in ("rows_in", "rows_out", "added", "replaced")},
-                "findings": [finding(f) for f in o.findings],
-                "error": o.error,
-            }
-            for o in self.files
-        ]
-        return {
-            "n_ok": self.n_ok,
-            "n_failed": self.n_failed,
-            "rows_written": self.rows_written,
-            "warnings": list(self.warnings),
-            "series": [{"symbol": s, "interval": i, "bars": n} for s, i, n in self.series],
-            "files": files,
-        }
-
-
-@dataclass
-class _Piece:
-    path: Path
-    symbol: str
-    interval: str
-    layout: str
-    bars: pd.DataFrame
-    sha256: str
-
-
-def _expand(paths: Sequence[Path], store: BarStore, report: ImportReport) -> list[Path]:
-    store_root = store.root.resolve()
-    out: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in _SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not found:
-                report.warnings.append(f"{path}: no .csv or .parquet files in this folder")
-            out.extend(found)
-        else:
-            out.append(path)
-    unique: list[Path] = []
-    seen: set[Path] = set()
-    for p in out:
-        resolved = p.resolve()
-        if resolved in seen:
-            continue
-        seen.add(resolved)
-        if resolved.is_relative_to(store_root):
-            report.warnings.append(f"{p}: skipped, it is inside the bar store {store.root}")
-            continue
-        unique.append(p)
-    return unique
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _error_text(path: Path, exc: BaseException) -> str:
-    text = str(exc) if isinstance(exc, SenseQuantError) else f"{type(exc).__name__}: {exc}"
-    return text if str(path) in text else f"{path}: {text}"
-
-
-def _universe_name(path: Path) -> str:
-    stem = path.stem.lower()
-    if "nifty100" in stem:
-        return "nifty100"
-    return "".join(ch if ch.isalnum() else "_" for ch in stem).strip("_") or "imported"
-
-
-def _import_list(path: Path, catalog: Catalog) -> FileOutcome:
-    rows = load_nse_index_list(path)
-    name = _universe_name(path)
-    as_of = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert(IST).date()
-    catalog.upsert_symbols(rows)
-    catalog.set_universe(name, [r.symbol for r in rows], source=str(path), as_of=as_of)
-    catalog.record_import(
-        source=str(path),
-        status="ok",
-        layout="nse_index_list",
-        rows_in=len(rows),
-        rows_out=len(rows),
-        content_sha256=_sha256(path),
-    )
-    return FileOutcome(path, "ok", layout="nse_index_list", rows_in=len(rows), rows_out=len(rows))
-
-
-def _parse(path: Path, symbol: str | None, interval: str | None) -> list[_Piece]:
-    parsed = read_bar_file(path, symbol=symbol, interval=interval)
-    sha = _sha256(path)
-    bars = parsed.bars
-    if parsed.symbol is not None:
-        return [_Piece(path, parsed.symbol, parsed.interval, parsed.layout, bars, sha)]
-    if "symbol" not in bars.columns:
-        raise InputFileError(
-            path,
-            "cannot tell which symbol the bars belong to",
-            hint="name the file after the symbol (RELIANCE.csv) or pass --symbol",
-        )
-    return [
-        _Piece(path, validate_symbol(str(sym)), parsed.interval, parsed.layout, part, sha)
-        for sym, part in bars.groupby("symbol", sort=True)
-    ]
-
-
-def _splice(pieces: list[_Piece], report: ImportReport) -> pd.DataFrame:
+def _splice(pieces: list[Piece], report: ImportReport) -> pd.DataFrame:
     """Concatenate a series' files; on shared timestamps the later-starting file wins."""
     if len(pieces) == 1:
         return pieces[0].bars
@@ -276,7 +89,7 @@ def _splice(pieces: list[_Piece], report: ImportReport) -> pd.DataFrame:
             bad = grp.loc[grp["_rel"] > CLOSE_TOLERANCE, "timestamp"].drop_duplicates()
             if bad.empty:
                 continue
-            a, b = pieces[order[int(lose)]].path.name, pieces[order[int(win)]].path.name
+            a, b = pieces[order[int(lose)]].name, pieces[order[int(win)]].name
             shown = ", ".join(str(t.date()) for t in bad.iloc[:5])
             report.warnings.append(
                 f"{first.symbol} {first.interval}: closes in {a} and {b} differ by more than "
@@ -287,27 +100,63 @@ def _splice(pieces: list[_Piece], report: ImportReport) -> pd.DataFrame:
     return spliced.sort_values("timestamp", kind="stable").reset_index(drop=True)
 
 
-def _store_group(
-    pieces: list[_Piece], store: BarStore, catalog: Catalog, report: ImportReport
-) -> list[FileOutcome]:
+def _source_text(files: list[Path]) -> str:
+    if len(files) <= 3:
+        return "; ".join(str(p.resolve()) for p in files)
+    return f"{files[0].resolve()}; ...; {files[-1].resolve()} ({len(files)} files)"
+
+
+def _store_all(run: Collector) -> None:
+    """Clean, merge and record every series; then settle the bhavcopy files' outcomes."""
+    bhav = run.bhavcopy_pieces()
+    keys = list(run.groups) + [(s, "1day") for s in sorted(bhav) if (s, "1day") not in run.groups]
+    for sym, ivl in keys:
+        pieces = list(run.groups.get((sym, ivl), []))
+        if ivl == "1day" and sym in bhav:
+            pieces.append(bhav.pop(sym))
+        try:
+            outcomes = _store_group(run, pieces)
+        except Exception as exc:
+            for piece in pieces:
+                if piece.sources:
+                    for i in piece.sources:
+                        run.bhav_failed.setdefault(i, []).append(f"{sym} ({exc})")
+                else:
+                    run.fail(piece.path, exc, symbol=sym, interval=ivl)
+            continue
+        for outcome in outcomes:
+            run.done(outcome)
+    _finish_bhavcopies(run)
+
+
+def _store_group(run: Collector, pieces: list[Piece]) -> list[FileOutcome]:
     symbol, interval = pieces[0].symbol, pieces[0].interval
     started = pd.Timestamp.now(tz=IST)
-    raw = _splice(pieces, report).drop(columns=["symbol"], errors="ignore")
+    raw = _splice(pieces, run.report).drop(columns=["symbol"], errors="ignore")
     result = clean_bars(raw, symbol=symbol, interval=interval, is_index=is_index_symbol(symbol))
     bars = result.bars
     extra = [c for c in bars.columns if c not in _STORE_COLUMNS and not c.startswith("_")]
     if extra:
-        report.warnings.append(f"{symbol} {interval}: columns {extra} are not stored")
+        run.report.warnings.append(f"{symbol} {interval}: columns {extra} are not stored")
     bars = bars[[c for c in _STORE_COLUMNS if c in bars.columns]]
-    stats = store.merge(symbol, interval, bars)
+    stats = run.store.merge(symbol, interval, bars)
+    if stats.changed and not is_index_symbol(symbol):
+        # suspected unadjusted bonuses/splits, on the whole raw stored series (factors go to
+        # the catalog; the bars stay raw and the pipeline reads the adjusted view)
+        record_detected_actions(run.catalog, symbol, run.store.read(symbol, interval))
     layouts = sorted({p.layout for p in pieces})
-    sha = (
-        pieces[0].sha256
-        if len(pieces) == 1
-        else hashlib.sha256("".join(p.sha256 for p in pieces).encode()).hexdigest()
-    )
-    catalog.record_import(
-        source="; ".join(str(p.path) for p in pieces),
+    files = [run.bhav_files[i].path for p in pieces for i in p.sources] + [
+        p.path for p in pieces if not p.sources
+    ]
+    keys = [run.bhav_files[i].key for p in pieces for i in p.sources]
+    keys += [p.key for p in pieces if not p.sources]
+    bhavcopy = any(p.sources for p in pieces)
+    if len(files) == 1 and not bhavcopy:
+        sha = keys[0]
+    else:  # never equal to one file's key: a series row must not make a file skippable
+        sha = hashlib.sha256(("series:" + "".join(keys)).encode()).hexdigest()
+    run.catalog.record_import(
+        source=_source_text(files),
         status="ok",
         symbol=symbol,
         interval=interval,
@@ -320,7 +169,28 @@ def _store_group(
         started_at=started,
         findings=result.findings,
     )
-    report.series.append((symbol, interval, stats.total))
+    if len(pieces) > 1:  # per-file rows: what makes each file skippable next time
+        for p in pieces:
+            if not p.sources:
+                run.catalog.record_import(
+                    source=str(p.path.resolve()),
+                    status="ok",
+                    symbol=symbol,
+                    interval=interval,
+                    layout=p.layout,
+                    rows_in=len(p.bars),
+                    content_sha256=p.key,
+                )
+    run.report.series.append((symbol, interval, stats.total))
+    run.report.changes[(symbol, interval)] = (stats.added, stats.replaced)
+    if not bhavcopy:
+        _warn_findings(run, pieces, result.findings)
+    if bhavcopy and _ADJUSTED_LAYOUTS & set(layouts):
+        run.report.warnings.append(
+            f"{symbol} {interval}: raw (unadjusted) bhavcopy prices were spliced with "
+            "Yahoo's split/bonus-adjusted prices; corporate actions will show as jumps. "
+            "Import one kind of source per symbol"
+        )
     return [
         FileOutcome(
             p.path,
@@ -333,9 +203,57 @@ def _store_group(
             added=stats.added,
             replaced=stats.replaced,
             findings=tuple(result.findings),
+            notes=p.notes,
         )
         for p in pieces
+        if not p.sources
     ]
+
+
+def _warn_findings(run: Collector, pieces: list[Piece], findings: Sequence[Finding]) -> None:
+    names = ", ".join(str(p.path) for p in pieces)
+    for f in findings:
+        if f.kind in _WARN_FIXES:
+            lines = f" (source lines {', '.join(str(x) for x in f.lines[:5])})" if f.lines else ""
+            run.report.warnings.append(
+                f"{names}: {pieces[0].symbol} {pieces[0].interval} {f.kind}: {f.detail}"
+                f"{lines}; {_WARN_FIXES[f.kind]}"
+            )
+
+
+def _finish_bhavcopies(run: Collector) -> None:
+    """One outcome and one catalog row per bhavcopy file, once its series are stored."""
+    for index, info in enumerate(run.bhav_files):
+        failed = run.bhav_failed.get(index)
+        if failed:
+            run.fail(
+                info.path,
+                InputFileError(
+                    info.path,
+                    f"{len(failed)} of its symbols could not be stored: {'; '.join(failed[:3])}",
+                    hint="fix the cause named and import the folder again",
+                ),
+            )
+            continue
+        run.catalog.record_import(
+            source=str(info.path.resolve()),
+            status="ok",
+            interval="1day",
+            layout=info.layout,
+            rows_in=info.rows,
+            rows_out=info.rows,
+            content_sha256=info.key,
+        )
+        run.done(
+            FileOutcome(
+                info.path,
+                "ok",
+                interval="1day",
+                layout=info.layout,
+                rows_in=info.rows,
+                notes=info.notes,
+            )
+        )
 
 
 def import_paths(
@@ -345,20 +263,32 @@ def import_paths(
     *,
     symbol: str | None = None,
     interval: str | None = None,
+    symbols: Sequence[str] | None = None,
+    series: Sequence[str] = DEFAULT_SERIES,
+    force: bool = False,
     on_file: Callable[[FileOutcome], None] | None = None,
 ) -> ImportReport:
-    """Import files and folders of bars and NSE constituent lists (see the module docstring).
+    """Import files and folders of bars, NSE bhavcopies and constituent lists (module notes).
 
     Parameters
     ----------
     paths : sequence of pathlib.Path
-        Files and/or folders (searched recursively for ``*.csv`` / ``*.parquet``).
+        Files and/or folders (searched recursively for ``*.csv`` / ``*.parquet`` / ``*.zip``).
     store : BarStore
     catalog : Catalog
     symbol : str, optional
-        Force the symbol of every bar file (default: from the file name or content).
+        Force the symbol of every bar file (default: from the file name or content; refused
+        for bhavcopies).
     interval : str, optional
         Force the interval (default: detected from the timestamps).
+    symbols : sequence of str, optional
+        Import only these symbols (old names are mapped through the alias table); files and
+        bhavcopy rows of other symbols are skipped. Default: all.
+    series : sequence of str, default ("EQ",)
+        NSE series kept from bhavcopies and Kaggle files (add ``BE``, ``BZ`` to keep the
+        trade-to-trade segments).
+    force : bool, default False
+        Read every file even when it is unchanged since its last import.
     on_file : callable, optional
         Called with each :class:`FileOutcome` once it is final (for progress display).
 
@@ -371,51 +301,43 @@ def import_paths(
     StoreError
         If another import holds the store lock.
     InvalidSymbolError, UsageError
-        If ``symbol`` or ``interval`` is malformed (before anything is read).
+        If ``symbol``, ``symbols``, ``series`` or ``interval`` is malformed (before anything is
+        read).
+    DataError
+        If the alias table has a cycle.
     """
-    forced_symbol = validate_symbol(symbol) if symbol is not None else None
+    forced = validate_symbol(symbol) if symbol is not None else None
     if interval is not None and interval not in INTERVALS:
         raise UsageError(f"unknown interval {interval!r}", hint=f"use one of {INTERVALS}")
-    report = ImportReport()
-
-    def done(outcome: FileOutcome) -> None:
-        report.files.append(outcome)
-        if on_file is not None:
-            on_file(outcome)
-
-    def fail(
-        path: Path, exc: BaseException, symbol: str | None = None, interval: str | None = None
-    ) -> None:
-        error = _error_text(path, exc)
-        try:
-            catalog.record_import(
-                source=str(path), status="failed", error=error, symbol=symbol, interval=interval
-            )
-        except SenseQuantError as log_exc:
-            report.warnings.append(f"{path}: failure not recorded in the catalog ({log_exc})")
-        done(FileOutcome(path, "failed", symbol=symbol, interval=interval, error=error))
-
+    series = normalise_series(series)
+    asked = None if symbols is None else [validate_symbol(s) for s in symbols]
+    if asked is not None and not asked:
+        raise UsageError("no symbols given to import", hint="leave --symbols out to import all")
     with store.lock():
-        groups: dict[tuple[str, str], list[_Piece]] = {}
-        for path in _expand(paths, store, report):
+        aliases = load_aliases(catalog)
+        wanted = None if asked is None else {canonical_symbol(s, aliases) for s in asked}
+        key_options: dict[str, Any] = {
+            "series": series,
+            "symbols": None if wanted is None else sorted(wanted),
+            "symbol": forced,
+            "interval": interval,
+        }
+        history = ImportHistory.empty(store) if force else ImportHistory.load(catalog, store)
+        read_options = {
+            "symbol": forced,
+            "interval": interval,
+            "series": series,
+            "aliases": aliases,
+        }
+        run = Collector(store, catalog, on_file, read_options, wanted, key_options, history)
+        for path in expand_paths(paths, store, run.report):
             try:
-                if is_index_list_file(path):
-                    done(_import_list(path, catalog))
-                    continue
-                for piece in _parse(path, forced_symbol, interval):
-                    groups.setdefault((piece.symbol, piece.interval), []).append(piece)
+                run.read(path)
             except Exception as exc:
-                fail(path, exc)
-        for (sym, ivl), pieces in groups.items():
-            try:
-                outcomes = _store_group(pieces, store, catalog, report)
-            except Exception as exc:
-                for piece in pieces:
-                    fail(piece.path, exc, symbol=sym, interval=ivl)
-                continue
-            for outcome in outcomes:
-                done(outcome)
-    return report
+                run.fail(path, exc)
+        run.unskip()
+        _store_all(run)
+    return run.report
 
 
 def coverage(store: BarStore, interval: str, symbols: Sequence[str] | None = None) -> pd.DataFrame:

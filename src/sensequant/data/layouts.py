@@ -14,10 +14,13 @@ Layouts (detected from the header: names are whitespace-trimmed and compared cas
                     order, e.g. the 5-minute export (``2023-07-03 09:15:00+05:30``).
 ``broker_oi``       as ``ohlcv_lower`` with an ``oi`` column (``timestamp,...,volume,oi``).
 ``kaggle_nse``      ``Date,Symbol,Series,Prev Close,Open,High,Low,Last,Close,VWAP,Volume,
-                    Turnover,Trades,Deliverable Volume,%Deliverble``: only ``Series == EQ`` rows
-                    are kept; ``VWAP`` -> ``vwap``, ``Trades`` -> ``trades``,
+                    Turnover,Trades,Deliverable Volume,%Deliverble``: only rows of the series
+                    asked (default ``EQ``) are kept; ``VWAP`` -> ``vwap``, ``Trades`` -> ``trades``,
                     ``Deliverable Volume`` -> ``delivery_volume``; the others are dropped.
 ``parquet``         a ``.parquet`` file with the store's own column names.
+``bhavcopy_legacy`` NSE's daily bhavcopy, one file per day with every symbol, ``.csv`` or
+``bhavcopy_udiff``  ``.zip`` (see :mod:`sensequant.data.bhavcopy`): raw, unadjusted prices;
+                    ``symbol`` is None and ``bars`` has a ``symbol`` column.
 ==================  =========================================================================
 
 The generic layouts may also carry the store's optional columns (``oi``, ``vwap``, ``trades``,
@@ -35,25 +38,48 @@ Decisions
 * ``bars`` keeps a ``_line`` column: the 1-based line of each row in the source file, header =
   line 1 (for Parquet: the 1-based row number). It exists so quality findings can name lines;
   ``quality.clean_bars`` drops it and it must never be stored.
+* Given an alias table, every symbol (argument, file name, Symbol column) is mapped to its
+  current form and the rename is noted (``UTIBANK stored as AXISBANK (alias table)``); a
+  Kaggle file holding an old and a new symbol one after the other becomes one series.
+* Text must be UTF-8 (or UTF-16 with a BOM); see :func:`sensequant.data.parsing.decode_text`
+  for the encodings, binary content and HTML pages that are refused.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-import re
-import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
+from sensequant.data.aliases import canonical_symbol
+from sensequant.data.bhavcopy import (
+    BHAVCOPY_LAYOUTS,
+    DEFAULT_SERIES,
+    bhavcopy_layout,
+    normalise_series,
+    parse_bhavcopy,
+    read_bhavcopy_zip,
+)
+from sensequant.data.parsing import (
+    PRICE_COLUMNS,
+    ParsedFile,
+    check_not_future,
+    check_prices,
+    decode_text,
+    fail_rows,
+    parse_times,
+    read_csv_text,
+    to_numeric,
+)
 from sensequant.data.symbols import symbol_from_filename, validate_symbol
 from sensequant.errors import InputFileError, InvalidSymbolError
-from sensequant.types import BAR_COLUMNS, INTERVALS, IST, OPTIONAL_BAR_COLUMNS
+from sensequant.types import BAR_COLUMNS, INTERVALS, OPTIONAL_BAR_COLUMNS
+
+__all__ = ["LAYOUTS", "PRICE_COLUMNS", "ParsedFile", "check_prices", "read_bar_file"]
 
 LAYOUTS: Final[tuple[str, ...]] = (
     "yahoo_daily",
@@ -64,8 +90,8 @@ LAYOUTS: Final[tuple[str, ...]] = (
     "broker_oi",
     "kaggle_nse",
     "parquet",
+    *BHAVCOPY_LAYOUTS,
 )
-PRICE_COLUMNS: Final[tuple[str, ...]] = ("open", "high", "low", "close")
 SPACING_INTERVALS: Final[dict[int, str]] = {60: "1minute", 300: "5minute", 1800: "30minute"}
 """Modal within-session bar spacing in seconds -> interval name."""
 
@@ -83,70 +109,6 @@ _KNOWN = (
     | _DROPPED
     | _KAGGLE_EXTRA
 )
-_MAX_LINES = 5
-
-
-@dataclass(frozen=True)
-class ParsedFile:
-    """One bar file read and normalised (not yet cleaned).
-
-    Attributes
-    ----------
-    path : pathlib.Path
-        The file read.
-    layout : str
-        Detected layout, one of :data:`LAYOUTS`.
-    symbol : str or None
-        NSE symbol: the ``symbol`` argument, else the file's own symbol column (Kaggle: the
-        latest name), else derived from the file name; None if none of these is valid.
-    interval : str
-        ``"1day"``, ``"30minute"``, ``"5minute"`` or ``"1minute"``.
-    bars : pandas.DataFrame
-        ``timestamp`` (tz-aware IST), ``open, high, low, close, volume`` (float64), the optional
-        columns present, and ``_line`` (int64, source line, see module notes). Sorted by
-        timestamp (stable), NOT deduplicated or cleaned: pass it to ``quality.clean_bars``.
-    """
-
-    path: Path
-    layout: str
-    symbol: str | None
-    interval: str
-    bars: pd.DataFrame
-
-
-def _lines_text(lines: Sequence[int] | np.ndarray) -> str:
-    head = ", ".join(str(int(x)) for x in list(lines)[:_MAX_LINES])
-    more = len(lines) - _MAX_LINES
-    return (
-        ("line " if len(lines) == 1 else "lines ")
-        + head
-        + (f" and {more} more" if more > 0 else "")
-    )
-
-
-def _fail_rows(
-    path: Path, problem: str, frame: pd.DataFrame, mask: np.ndarray | pd.Series, hint: str
-) -> InputFileError:
-    lines = frame.loc[np.asarray(mask, dtype=bool), "_line"].to_numpy()
-    return InputFileError(path, f"{problem} at {_lines_text(np.sort(lines))}", hint=hint)
-
-
-def _decode(path: Path, raw: bytes) -> str:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise InputFileError(
-            path,
-            f"undecodable bytes (not UTF-8) at line {line}, byte {exc.start}",
-            hint="re-export the file as UTF-8 CSV",
-        ) from exc
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise InputFileError(
-            path, f"binary data (NUL byte) at line {line}", hint="is this really a CSV file?"
-        )
-    return text
 
 
 def _detect(path: Path, header: list[str]) -> tuple[str, list[str]]:
@@ -195,26 +157,25 @@ def _detect(path: Path, header: list[str]) -> tuple[str, list[str]]:
     ]
 
 
-def _read_csv(path: Path) -> tuple[str, pd.DataFrame]:
-    text = _decode(path, path.read_bytes())
-    if not text.strip():
-        raise InputFileError(path, "the file is empty", hint="re-download the file")
+def _header(text: str) -> list[str]:
     end = text.find("\n")
     first = (text if end < 0 else text[:end]).rstrip("\r")
-    header = next(csv.reader([first]))
+    return next(csv.reader([first]), [])
+
+
+def _read_csv(path: Path, text: str, header: list[str]) -> tuple[str, pd.DataFrame]:
     layout, names = _detect(path, header)
     text_cols = {"timestamp", "symbol", "series"}
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            header=None,
-            skiprows=1,
-            names=[n or f"_skip{i}" for i, n in enumerate(names)],
-            dtype={n: str for n in names if n in text_cols},
-            skip_blank_lines=False,
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputFileError(path, f"malformed CSV: {exc}", hint="check the rows named") from exc
+    frame = read_csv_text(
+        path,
+        text,
+        "check the rows named",
+        header=None,
+        skiprows=1,
+        names=[n or f"_skip{i}" for i, n in enumerate(names)],
+        dtype={n: str for n in names if n in text_cols},
+        skip_blank_lines=False,
+    )
     # no usecols: with it pandas silently ignores extra fields in ragged rows
     frame = frame[[n for n in names if n]]
     frame["_line"] = np.arange(2, len(frame) + 2, dtype=np.int64)
@@ -228,7 +189,11 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many types for corrupt files
-        raise InputFileError(path, f"cannot read Parquet: {exc}", hint="re-export it") from exc
+        raise InputFileError(
+            path,
+            f"cannot read Parquet (truncated or corrupt file?): {exc}",
+            hint="copy or export the file again",
+        ) from None
     frame = frame.reset_index(drop=True)
     allowed = set(BAR_COLUMNS) | set(OPTIONAL_BAR_COLUMNS)
     missing = [c for c in BAR_COLUMNS if c not in frame.columns]
@@ -243,102 +208,6 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise InputFileError(path, "no data rows", hint="re-export the file")
     frame["_line"] = np.arange(1, len(frame) + 1, dtype=np.int64)
     return frame
-
-
-def _to_numeric(path: Path, frame: pd.DataFrame) -> None:
-    for col in [c for c in frame.columns if c in BAR_COLUMNS[1:] or c in OPTIONAL_BAR_COLUMNS]:
-        values = frame[col]
-        if not pd.api.types.is_numeric_dtype(values.dtype):
-            numeric = pd.to_numeric(values, errors="coerce")
-            bad = numeric.isna() & values.notna()
-            if bad.any():
-                raise _fail_rows(path, f"non-numeric {col}", frame, bad, "fix or remove these rows")
-            values = numeric
-        frame[col] = values.astype(np.float64)
-
-
-def check_prices(bars: pd.DataFrame, path: Path | str) -> None:
-    """Hard price checks: every open/high/low/close must be a finite number > 0.
-
-    Parameters
-    ----------
-    bars : pandas.DataFrame
-        Bars with float ``open, high, low, close`` and a ``_line`` column (source lines).
-    path : pathlib.Path or str
-        File the bars came from (for the message).
-
-    Raises
-    ------
-    InputFileError
-        Naming the first problem found (NaN, infinite or non-positive prices) and up to five
-        of its line numbers.
-    """
-    prices = bars[list(PRICE_COLUMNS)].to_numpy(dtype=np.float64)
-    nan = np.isnan(prices).any(axis=1)
-    if nan.any():
-        raise _fail_rows(Path(path), "missing (NaN) prices", bars, nan, "fill or remove them")
-    bad = (~np.isfinite(prices) | (prices <= 0)).any(axis=1)
-    if bad.any():
-        raise _fail_rows(
-            Path(path),
-            "non-positive or infinite prices (open/high/low/close <= 0)",
-            bars,
-            bad,
-            "prices must be > 0; fix or remove these rows",
-        )
-
-
-_TZ_SUFFIX = r"(?:Z|[+-]\d\d:?\d\d)$"
-_OFFSET = re.compile(r"[+-]\d\d:\d\d")
-_TIME_HINT = "use ISO timestamps such as 2024-01-05 or 2023-07-03 09:15:00+05:30"
-
-
-def _mixed_zones(path: Path, frame: pd.DataFrame, text: pd.Series) -> InputFileError:
-    """Error naming the lines whose time zone differs from the majority's."""
-    zone = text.str.extract(f"({_TZ_SUFFIX[:-1]})$", expand=False).fillna("naive")
-    counts = zone.value_counts()
-    odd = (zone != counts.index[0]).to_numpy()
-    return _fail_rows(path, f"mixed time zones {list(counts.index)}", frame, odd, _TIME_HINT)
-
-
-def _parse_times(path: Path, frame: pd.DataFrame) -> pd.Series:
-    """Timestamps as tz-aware IST (naive ones are taken as IST)."""
-    raw = frame["timestamp"]
-    if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        return raw.dt.tz_convert(IST)
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        return raw.dt.tz_localize(IST)
-    text = raw.astype(str).where(raw.notna(), "")
-    tails: list[object] = list(text.str[-6:].unique()) if len(str(text.iloc[0])) > 10 else []
-    if len(tails) == 1 and _OFFSET.fullmatch(str(tails[0])):
-        # fast path: one fixed offset for every stamp (e.g. +05:30): parse the rest as naive
-        offset = str(tails[0])
-        naive = pd.to_datetime(text.str[:-6], format="ISO8601", errors="coerce")
-        if not isinstance(naive.dtype, pd.DatetimeTZDtype):
-            bad = naive.isna()
-            if bad.any():
-                raise _fail_rows(path, "unparseable timestamps", frame, bad, _TIME_HINT)
-            shift = pd.Timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
-            utc = naive - shift if offset[0] == "+" else naive + shift
-            return utc.dt.tz_localize("UTC").dt.tz_convert(IST)
-    with warnings.catch_warnings():
-        # pandas warns on mixed offsets (object result); that case is reported below
-        warnings.simplefilter("ignore", FutureWarning)
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        if parsed.isna().any():  # retry once without surrounding blanks
-            text = text.str.strip()
-            parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    if parsed.dtype == object:
-        raise _mixed_zones(path, frame, text)
-    bad = parsed.isna()
-    if bad.any():
-        raise _fail_rows(path, "unparseable timestamps", frame, bad, _TIME_HINT)
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        # pandas silently gives later naive stamps the first one's offset: check them all
-        if not bool(text.str.contains(_TZ_SUFFIX, regex=True).all()):
-            raise _mixed_zones(path, frame, text)
-        return parsed.dt.tz_convert(IST)
-    return parsed.dt.tz_localize(IST)
 
 
 def _detect_interval(path: Path, ts: pd.Series, given: str | None) -> str:
@@ -383,11 +252,30 @@ def _detect_interval(path: Path, ts: pd.Series, given: str | None) -> str:
     return detected
 
 
-def _column_symbol(path: Path, frame: pd.DataFrame) -> str:
-    """Latest symbol of a file's symbol column; refuses files holding several symbols at once."""
-    syms = frame["symbol"].astype("string").str.strip().str.upper()
-    if syms.isna().any():
-        raise _fail_rows(path, "empty Symbol", frame, syms.isna(), "fill the Symbol column")
+def _column_symbol(
+    path: Path, frame: pd.DataFrame, aliases: Mapping[str, str] | None, notes: list[str]
+) -> str:
+    """One symbol for a file's symbol column: old and new names of one company (alias table,
+    or one symbol following another in time) become the latest; symbols trading at the same
+    dates are refused."""
+    raw = frame["symbol"].astype("string").str.strip().str.upper()
+    if raw.isna().any() or (raw == "").any():
+        empty = (raw.isna() | (raw == "")).to_numpy(dtype=bool)
+        raise fail_rows(path, "empty Symbol", frame, empty, "fill the Symbol column")
+    mapping: dict[str, str] = {}
+    for value in raw.unique():
+        try:
+            valid = validate_symbol(str(value))
+        except InvalidSymbolError as exc:
+            raise fail_rows(
+                path,
+                f"bad value in the Symbol column: {exc.message}",
+                frame,
+                (raw == value).to_numpy(dtype=bool),
+                "a symbol is A-Z, 0-9, & - _ . only (no path separators); fix these rows",
+            ) from None
+        mapping[str(value)] = canonical_symbol(valid, aliases) if aliases else valid
+    syms = raw.map(mapping)
     if syms.nunique() > 1:
         spans = frame.groupby(syms, sort=False)["timestamp"].agg(["min", "max"]).sort_values("min")
         if bool((spans["min"].iloc[1:].to_numpy() <= spans["max"].iloc[:-1].to_numpy()).any()):
@@ -397,72 +285,132 @@ def _column_symbol(path: Path, frame: pd.DataFrame) -> str:
                 f"({', '.join(list(spans.index)[:5])} ...)",
                 hint="split it into one file per symbol",
             )
-    return validate_symbol(str(syms.iloc[int(frame["timestamp"].argmax())]))
+    final = str(syms.iloc[int(frame["timestamp"].argmax())])
+    for old in sorted(mapping):
+        if old != final:
+            why = "alias table" if mapping[old] == final else "the file's latest symbol"
+            notes.append(f"{old} stored as {final} ({why})")
+    return final
+
+
+def _file_symbol(
+    path: Path, frame: pd.DataFrame, symbol: str | None, aliases: Mapping[str, str] | None
+) -> tuple[str | None, list[str]]:
+    notes: list[str] = []
+    if symbol is not None:
+        sym: str | None = validate_symbol(symbol)
+    elif "symbol" in frame.columns:
+        return _column_symbol(path, frame, aliases, notes), notes
+    else:
+        try:
+            sym = symbol_from_filename(path.stem)
+        except InvalidSymbolError:
+            return None, notes
+    if sym is not None and aliases:
+        current = canonical_symbol(sym, aliases)
+        if current != sym:
+            notes.append(f"{sym} stored as {current} (alias table)")
+            sym = current
+    return sym, notes
 
 
 def read_bar_file(
-    path: Path, *, symbol: str | None = None, interval: str | None = None
+    path: Path,
+    *,
+    symbol: str | None = None,
+    interval: str | None = None,
+    series: Sequence[str] = DEFAULT_SERIES,
+    aliases: Mapping[str, str] | None = None,
 ) -> ParsedFile:
     """Read one bar file, detect its layout and interval, and normalise it.
 
     Parameters
     ----------
     path : pathlib.Path
-        CSV (any layout in the module notes) or ``.parquet`` file with store column names.
+        CSV (any layout in the module notes), ``.parquet`` file with store column names, or a
+        ``.zip`` holding an NSE bhavcopy.
     symbol : str, optional
-        NSE symbol of the bars; default: the file's symbol column or its file name.
+        NSE symbol of the bars; default: the file's symbol column or its file name. Refused
+        for a bhavcopy (it holds every symbol).
     interval : str, optional
         Expected interval; checked against the timestamps. Default: detected.
+    series : sequence of str, default ("EQ",)
+        NSE series kept from files with a series column (Kaggle, bhavcopy).
+    aliases : mapping of str to str, optional
+        Old symbol -> newer symbol (:func:`sensequant.data.aliases.load_aliases`); default: no
+        mapping.
 
     Returns
     -------
     ParsedFile
-        Layout, symbol, interval and the bars (sorted, not cleaned, with ``_line``).
+        Layout, symbol, interval, the bars (sorted, not cleaned, with ``_line``) and notes.
 
     Raises
     ------
     InputFileError
-        On an empty or header-only file, undecodable bytes, an unknown layout, missing
-        columns, unparseable or future timestamps, mixed time zones, non-numeric / NaN /
-        non-positive prices, an unsupported bar spacing or a contradicting ``interval``. The
-        message names the problem and up to five line numbers.
+        On an empty or header-only file, undecodable bytes, binary content, an HTML page, an
+        unknown layout, missing columns, unparseable or future timestamps, mixed time zones,
+        non-numeric / NaN / non-positive prices, a bad value in a Symbol column, an
+        unsupported bar spacing or a contradicting ``interval``. The message names the problem
+        and up to five line numbers.
     InvalidSymbolError
         If ``symbol`` is given and invalid.
+    UsageError
+        If ``series`` is malformed.
     """
     path = Path(path)
+    series = normalise_series(series)
     if not path.is_file():
         raise InputFileError(path, "no such file", hint="check the path")
-    if path.suffix.lower() == ".parquet":
+    suffix = path.suffix.lower()
+    parsed: ParsedFile | None = None
+    if suffix == ".zip":
+        parsed = read_bhavcopy_zip(path, series=series, aliases=aliases)
+    elif suffix == ".parquet":
         layout, frame = "parquet", _read_parquet(path)
     else:
-        layout, frame = _read_csv(path)
+        text = decode_text(path, path.read_bytes())
+        if not text.strip():
+            raise InputFileError(path, "the file is empty", hint="re-download the file")
+        header = _header(text)
+        bhav = bhavcopy_layout(header)
+        if bhav is not None:
+            parsed = parse_bhavcopy(path, text, bhav, series=series, aliases=aliases)
+        else:
+            layout, frame = _read_csv(path, text, header)
+    if parsed is not None:
+        if symbol is not None or interval not in (None, "1day"):
+            raise InputFileError(
+                path,
+                "an NSE bhavcopy holds daily bars of every symbol: a symbol or interval "
+                "cannot be forced on it",
+                hint="leave out --symbol/--interval; select symbols with --symbols",
+            )
+        return parsed
     frame = frame.reset_index(drop=True)
-    if "series" in frame.columns:  # Kaggle: equity series only
-        series = frame["series"].astype("string").str.strip().str.upper()
-        frame = frame[(series == "EQ").fillna(False).to_numpy(dtype=bool)].copy()
+    if "series" in frame.columns:  # Kaggle: the asked series only (default EQ)
+        values = frame["series"].astype("string").str.strip().str.upper()
+        frame = frame[values.isin(series).fillna(False).to_numpy(dtype=bool)].copy()
         if frame.empty:
-            raise InputFileError(path, "no rows of series EQ", hint="is this an equity file?")
-    _to_numeric(path, frame)
+            raise InputFileError(
+                path, f"no rows of series {list(series)}", hint="is this an equity file?"
+            )
+    to_numeric(path, frame)
     check_prices(frame, path)
-    ts = _parse_times(path, frame)
-    future = ts > pd.Timestamp.now(tz=IST)
-    if future.any():
-        raise _fail_rows(path, "timestamps in the future", frame, future, "check the dates")
+    ts = parse_times(path, frame)
+    check_not_future(path, frame, ts)
     frame["timestamp"] = ts
     found = _detect_interval(path, ts, interval)
     if found == "1day":
         frame["timestamp"] = ts.dt.normalize()
-    if symbol is not None:
-        sym: str | None = validate_symbol(symbol)
-    elif "symbol" in frame.columns:
-        sym = _column_symbol(path, frame)
-    else:
-        try:
-            sym = symbol_from_filename(path.stem)
-        except InvalidSymbolError:
-            sym = None
+    sym, notes = _file_symbol(path, frame, symbol, aliases)
     columns = [c for c in (*BAR_COLUMNS, *OPTIONAL_BAR_COLUMNS) if c in frame.columns]
     bars = frame[[*columns, "_line"]].sort_values("timestamp", kind="mergesort")
     return ParsedFile(
-        path=path, layout=layout, symbol=sym, interval=found, bars=bars.reset_index(drop=True)
+        path=path,
+        layout=layout,
+        symbol=sym,
+        interval=found,
+        bars=bars.reset_index(drop=True),
+        notes=tuple(notes),
     )

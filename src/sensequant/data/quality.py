@@ -7,6 +7,9 @@ Finding kinds (in the order they are checked)
 ---------------------------------------------
 ``exact_duplicate_removed``  rows repeated exactly (all values equal; e.g. whole 5-minute days
                              exported twice): later copies removed.
+``duplicated_day``           intraday days whose bars ALL appear at least twice (a day
+                             exported twice in full; the repeats are removed as exact or
+                             conflicting duplicates); the detail lists the days (ISO dates).
 ``conflicting_duplicate``    same timestamp, different values: the LAST row in file order is
                              kept, the others removed, and flagged.
 ``negative_volume_clipped``  volume < 0 set to 0 (not for indices).
@@ -16,12 +19,25 @@ Finding kinds (in the order they are checked)
                              Yahoo leaves on holidays (volume 0, e.g. 2008-11-27).
 ``off_calendar_row_kept``    non-session rows WITH trading (volume > 0): perhaps a special
                              session the calendar lacks; kept and flagged.
+``off_session_bar``          intraday bars on a session day with known hours that do not start
+                             on the day's bar grid (:mod:`sensequant.data.sessions`): off the
+                             interval's multiples, before the open or after the close (pre-open
+                             bars, a time-zone shift): kept and flagged. Days with unknown
+                             hours are not judged.
 ``stale_row_dropped``        daily session rows with volume 0 and open == high == low == close
                              (stale quotes, sometimes at an unadjusted price): dropped.
 ``zero_volume_session``      other session rows with volume 0: flagged only (not for indices).
 ``missing_volume``           NaN volume: kept as NaN, flagged (not for indices).
 ``ohlc_inconsistent``        high < max(open, close), low > min(open, close) or high < low
                              (relative tolerance 1e-9 for float noise): flagged only.
+``outlier_jump``             bar or overnight return beyond 8 robust sigmas (MAD of log
+                             returns) AND beyond 20 %: flagged only, it may be genuine (a crash,
+                             a data gap, a stale stretch); ex-dates of suspected corporate
+                             actions excluded (see ``quality_checks.outlier_jumps``).
+``suspected_corporate_action``  an overnight price ratio of a standard split/bonus factor
+                             without a turnover shock (not for indices; see
+                             :mod:`sensequant.data.corporate_actions`): bars kept RAW; the
+                             caller stores the factor apart (``record_detected_actions``).
 
 "Shows trading" means volume > 0. For an index (``is_index=True``, whose volume is not a
 traded quantity) and for rows with NaN volume it means the prices are not stale, a stale row
@@ -31,6 +47,7 @@ being one with open == high == low == close == the previous close. Float noise i
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Final
 
@@ -39,25 +56,39 @@ import numpy.typing as npt
 import pandas as pd
 
 from sensequant.data.calendar import calendar_bounds, is_session
+from sensequant.data.corporate_actions import detect_corporate_actions
+from sensequant.data.quality_checks import (
+    JUMP_MADS,
+    day_numbers,
+    duplicated_days,
+    outlier_jumps,
+    session_grid,
+)
+from sensequant.data.sessions import INTERVAL_MINUTES
 from sensequant.errors import DataError
 from sensequant.types import BAR_COLUMNS, IST, OPTIONAL_BAR_COLUMNS
 
 FINDING_KINDS: Final[tuple[str, ...]] = (
     "exact_duplicate_removed",
+    "duplicated_day",
     "conflicting_duplicate",
     "negative_volume_clipped",
     "outside_calendar_range",
     "weekend_row_dropped",
     "holiday_row_dropped",
     "off_calendar_row_kept",
+    "off_session_bar",
     "stale_row_dropped",
     "zero_volume_session",
     "missing_volume",
     "ohlc_inconsistent",
+    "outlier_jump",
+    "suspected_corporate_action",
 )
 OHLC_TOLERANCE: Final = 1e-9
 """Relative tolerance of the OHLC consistency check."""
 _MAX_EXAMPLES = 10
+_EPOCH = dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -148,6 +179,16 @@ def _prepare(bars: pd.DataFrame, where: str) -> pd.DataFrame:
 
 
 def _dedupe(frame: pd.DataFrame, intraday: bool, out: list[Finding]) -> pd.DataFrame:
+    if intraday:
+        extra, days = duplicated_days(frame["timestamp"])
+        if days:
+            shown = ", ".join(d.isoformat() for d in days[:_MAX_EXAMPLES])
+            more = f" and {len(days) - _MAX_EXAMPLES} more" if len(days) > _MAX_EXAMPLES else ""
+            detail = (
+                f"{len(days)} days appear at least twice in full ({int(extra.sum())} repeated "
+                f"bars removed): {shown}{more}"
+            )
+            out.append(_finding("duplicated_day", frame, extra, detail))
     values = [c for c in frame.columns if c != "_line"]
     exact = frame.duplicated(subset=values, keep="first").to_numpy()
     if exact.any():
@@ -225,6 +266,43 @@ def _stale_quotes(frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
     o, h, lo, c = (frame[k].to_numpy() for k in ("open", "high", "low", "close"))
     flat = (o == h) & (h == lo) & (lo == c)
     return np.asarray((frame["volume"].to_numpy() == 0) & flat, dtype=bool)
+
+
+def _off_session(keep: pd.DataFrame, interval: str, out: list[Finding]) -> None:
+    known, on_grid = session_grid(keep["timestamp"], interval)
+    off = known & ~on_grid
+    if off.any():
+        detail = (
+            f"{int(off.sum())} bars off the {interval} session grid or outside session hours "
+            f"(kept, flagged): {_examples(keep.loc[off, 'timestamp'])}"
+        )
+        out.append(_finding("off_session_bar", keep, off, detail))
+
+
+def _jumps_and_actions(
+    keep: pd.DataFrame, symbol: str, is_index: bool, unit: str, out: list[Finding]
+) -> None:
+    """Flag suspected corporate actions, then outlier jumps on the other bars."""
+    day, _ = day_numbers(keep["timestamp"])
+    actions = [] if is_index else detect_corporate_actions(keep, symbol)
+    ex_days = [(a.ex_date - _EPOCH).days for a in actions]
+    on_ex_day = np.isin(day, ex_days)
+    if actions:
+        first_of_day = np.r_[True, day[1:] != day[:-1]] if len(day) else on_ex_day
+        detail = (
+            f"{len(actions)} suspected unadjusted splits/bonuses (bars kept raw; factors are "
+            "stored apart and applied on read): " + "; ".join(a.detail for a in actions)
+        )
+        out.append(_finding("suspected_corporate_action", keep, on_ex_day & first_of_day, detail))
+    o, c = keep["open"].to_numpy(), keep["close"].to_numpy()
+    jumps, sigma = outlier_jumps(o, c, exclude=on_ex_day)
+    if jumps.any():
+        detail = (
+            f"{int(jumps.sum())} {unit} with a bar or overnight move above 20 % and "
+            f"{JUMP_MADS:g} robust sigmas (sigma {sigma:.4f} in log return; flagged, kept: a "
+            f"crash, a data gap or a glitch): {_examples(keep.loc[jumps, 'timestamp'])}"
+        )
+        out.append(_finding("outlier_jump", keep, jumps, detail))
 
 
 def clean_bars(
@@ -313,6 +391,9 @@ def clean_bars(
             f"or high < low (flagged, kept): {_examples(keep.loc[bad, 'timestamp'])}"
         )
         found.append(_finding("ohlc_inconsistent", keep, bad, detail))
+    if intraday and interval in INTERVAL_MINUTES:
+        _off_session(keep, interval, found)
+    _jumps_and_actions(keep, symbol, is_index, unit, found)
     columns = [col for col in (*BAR_COLUMNS, *OPTIONAL_BAR_COLUMNS) if col in keep.columns]
     order = {k: i for i, k in enumerate(FINDING_KINDS)}
     findings = tuple(sorted(found, key=lambda f: order[f.kind]))

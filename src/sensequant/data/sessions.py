@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from sensequant.data.calendar import SESSION_OVERRIDES, nse_sessions
@@ -133,9 +134,24 @@ def session_bar_starts(
     if interval not in INTERVAL_MINUTES:
         raise ValueError(f"unknown interval {interval!r}; use 1day, 30minute, 5minute, 1minute")
     minutes = INTERVAL_MINUTES[interval]
-    stamps: list[pd.Timestamp] = []
-    for day in days:
+    # Group days by their hours so each group's grid is one vectorised outer sum.
+    groups: dict[Hours, list[pd.Timestamp]] = {}
+    for day in days.tz_localize(None):
         hours = session_hours(day.date())
         if hours is not None:
-            stamps.extend(_grid(day.date(), hours, minutes))
-    return pd.DatetimeIndex(stamps, dtype="datetime64[ns]").tz_localize(IST)
+            groups.setdefault(hours, []).append(day)
+    parts: list[np.ndarray] = []
+    for hours, members in groups.items():
+        offsets = np.array(
+            [
+                (t - pd.Timestamp.combine(members[0].date(), dt.time())).value
+                for t in _grid(members[0].date(), hours, minutes)
+            ],
+            dtype=np.int64,
+        )
+        base = pd.DatetimeIndex(members).as_unit("ns").asi8
+        parts.append(np.add.outer(base, offsets).ravel())
+    if not parts:
+        return pd.DatetimeIndex([], dtype="datetime64[ns]").tz_localize(IST)
+    stamps = np.sort(np.concatenate(parts))
+    return pd.DatetimeIndex(stamps.astype("datetime64[ns]")).tz_localize(IST)

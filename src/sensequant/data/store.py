@@ -361,6 +361,8 @@ class BarStore:
         ``lock_timeout`` seconds pass. Re-entrant for the same :class:`BarStore` object (but
         not across two objects in one process). The holder's pid is written into the file.
 
+        Once held, it removes temp files left by a writer that was killed mid-write.
+
         Raises
         ------
         StoreError
@@ -393,6 +395,7 @@ class BarStore:
                     time.sleep(0.05)
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            self._sweep_temp_files()
             self._lock_depth = 1
             try:
                 yield
@@ -404,6 +407,12 @@ class BarStore:
             os.close(fd)
 
     # -------------------------------------------------------------- internals
+    def _sweep_temp_files(self) -> None:
+        """Remove temp files a killed writer left behind (called with the lock held, so no
+        writer can be using them; the real files were never touched: writes are rename-only)."""
+        for tmp in self.root.glob("*/*/.*.tmp"):
+            tmp.unlink(missing_ok=True)
+
     def _write_table(self, path: Path, table: pa.Table) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)

@@ -7,7 +7,15 @@ Sources of a universe, by name:
 * the catalog: lists imported from NSE's constituent CSVs (``ind_nifty100list.csv`` becomes
   ``nifty100``), see :func:`load_nse_index_list`;
 * ``all``: every symbol stored at the interval, except indices (the benchmark ``NIFTY 50``);
-* a comma-separated list of symbols and/or universe names (``RELIANCE,TCS``, ``nifty50,metals``).
+* a FILE: one symbol per line (``#`` comments) or a CSV with a ``Symbol`` column, see
+  :func:`read_universe_file`;
+* a comma-separated list of symbols, universe names and files (``RELIANCE,TCS``,
+  ``nifty50,metals``, ``nifty50,extra.txt``).
+
+Listed symbols go through the alias table (:mod:`sensequant.data.aliases`): an old NSE symbol
+resolves to the current one (``UTIBANK`` -> ``AXISBANK``) and :func:`resolve` reports the
+rename. Resolution never requires bars to exist unless asked (``require_stored``): ``data
+fetch`` resolves universes whose symbols are not stored yet.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,18 +31,22 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from sensequant.data.aliases import canonical_symbol, load_aliases
 from sensequant.data.catalog import Catalog, SymbolInfo
 from sensequant.data.store import BarStore
 from sensequant.data.symbols import validate_symbol
-from sensequant.errors import InputFileError, InvalidSymbolError, UnknownUniverseError
-from sensequant.types import BENCHMARK_SYMBOL
+from sensequant.errors import InputFileError, InvalidSymbolError, NoDataError, UnknownUniverseError
+from sensequant.types import BENCHMARK_SYMBOL, INTERVALS
 
 __all__ = [
     "NSE_LIST_COLUMNS",
+    "UniverseResolution",
     "is_index_list_file",
     "is_index_symbol",
     "load_nse_index_list",
     "packaged_universes",
+    "read_universe_file",
+    "resolve",
     "resolve_universe",
 ]
 
@@ -42,6 +55,7 @@ NSE_LIST_COLUMNS = ("Company Name", "Industry", "Symbol", "Series", "ISIN Code")
 
 _ISIN = re.compile(r"^IN[A-Z0-9]{10}$")
 _UNIVERSE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_FILE_SUFFIXES = (".txt", ".csv", ".lst", ".list")
 _NIFTY100_HINT = (
     "import NSE's constituent list first: `sensequant data import "
     "../shared/data/universe/ind_nifty100list.csv` (download: niftyindices.com)"
@@ -158,10 +172,137 @@ def _known_names(catalog: Catalog) -> list[str]:
     return sorted({*packaged_universes(), "nifty100", "all", *catalog.universes()})
 
 
-def _resolve_one(item: str, catalog: Catalog, store: BarStore, interval: str) -> list[str]:
+def _is_file_spec(item: str) -> bool:
+    """A spec item names a file when it has a file suffix or (existing) path separators."""
+    if item.lower().endswith(_FILE_SUFFIXES):
+        return True
+    return ("/" in item or "\\" in item) and Path(item).expanduser().is_file()
+
+
+def _problems_text(problems: list[str]) -> str:
+    shown = "; ".join(problems[:5])
+    return shown + (f"; ... {len(problems) - 5} more" if len(problems) > 5 else "")
+
+
+def read_universe_file(path: Path) -> list[str]:
+    """Read a universe file: one symbol per line, or a CSV with a ``Symbol`` column.
+
+    Text files: one NSE symbol per line (a line may also hold a comma-separated few); ``#``
+    starts a comment; blank lines are skipped; symbols are upper-cased. CSV files (suffix
+    ``.csv``, or a first line with a ``Symbol`` field): the ``Symbol`` column is read (NSE's
+    constituent lists such as ``ind_nifty100list.csv`` are checked as
+    :func:`load_nse_index_list` does).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+
+    Returns
+    -------
+    list of str
+        Valid symbols in file order, without repeats.
+
+    Raises
+    ------
+    InputFileError
+        The file cannot be read, is not UTF-8, has no ``Symbol`` column (CSV), holds no symbol,
+        or has malformed symbols (the message names every bad line, 1-based).
+    """
+    path = Path(path).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputFileError(
+            path, "universe file not found", hint="check the path, or use a universe name"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise InputFileError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read the file ({exc.strerror})") from None
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")), "")
+    header = [h.strip().lower() for h in next(csv.reader([first]), [])]
+    if path.suffix.lower() == ".csv" or (len(header) > 1 and "symbol" in header):
+        if is_index_list_file(path):
+            return [r.symbol for r in load_nse_index_list(path)]
+        return _symbols_from_csv(path, lines)
+    entries: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, start=1):
+        body = line.split("#", 1)[0]
+        entries.extend((number, part) for part in body.split(",") if part.strip())
+    return _validated(path, entries, "one NSE symbol per line, # for comments")
+
+
+def _symbols_from_csv(path: Path, lines: list[str]) -> list[str]:
+    numbered = [
+        (n, ln) for n, ln in enumerate(lines, start=1) if ln.strip() and not ln.startswith("#")
+    ]
+    rows = list(csv.reader([ln for _, ln in numbered]))
+    header = [h.strip().lower() for h in rows[0]] if rows else []
+    if "symbol" not in header:
+        raise InputFileError(
+            path,
+            f"no Symbol column (found {rows[0] if rows else 'an empty file'})",
+            hint="a CSV universe needs a 'Symbol' column, like NSE's constituent lists",
+        )
+    col = header.index("symbol")
+    entries = [
+        (number, row[col] if col < len(row) else "")
+        for (number, _), row in zip(numbered[1:], rows[1:], strict=True)
+    ]
+    return _validated(path, entries, "the Symbol column holds NSE symbols such as M&M")
+
+
+def _validated(path: Path, entries: list[tuple[int, str]], hint: str) -> list[str]:
+    symbols: dict[str, None] = {}
+    problems: list[str] = []
+    for number, raw in entries:
+        try:
+            symbols[validate_symbol(raw)] = None
+        except InvalidSymbolError as exc:
+            problems.append(f"line {number}: {exc.message}")
+    if problems:
+        raise InputFileError(
+            path, f"{len(problems)} bad lines: {_problems_text(problems)}", hint=hint
+        )
+    if not symbols:
+        raise InputFileError(path, "no symbols in the file", hint=hint)
+    return list(symbols)
+
+
+@dataclass(frozen=True)
+class UniverseResolution:
+    """What a universe spec resolved to.
+
+    Attributes
+    ----------
+    spec : str
+        The spec as given.
+    symbols : list of str
+        Sorted unique current symbols.
+    renamed : dict of str to str
+        Old symbol -> current symbol, for every member the alias table renamed.
+    notes : list of str
+        Human-readable notes (one per rename), for the CLI / pre-flight to show.
+    """
+
+    spec: str
+    symbols: list[str]
+    renamed: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _stored_symbols(store: BarStore, interval: str | None) -> list[str]:
+    intervals = INTERVALS if interval is None else (interval,)
+    found = {s for iv in intervals for s in store.symbols(iv)}
+    return sorted(s for s in found if not is_index_symbol(s))
+
+
+def _resolve_one(item: str, catalog: Catalog) -> list[str]:
+    """Members of one non-``all`` spec item (a name, a file or a symbol), before aliasing."""
     name = item.lower()
-    if name == "all":
-        return [s for s in store.symbols(interval) if not is_index_symbol(s)]
+    if _is_file_spec(item):
+        return read_universe_file(Path(item))
     packaged = packaged_universes()
     if name in packaged:
         return [validate_symbol(str(s)) for s in packaged[name]["symbols"]]
@@ -180,28 +321,41 @@ def _resolve_one(item: str, catalog: Catalog, store: BarStore, interval: str) ->
     return [validate_symbol(item)]
 
 
-def resolve_universe(
-    spec: str, catalog: Catalog, store: BarStore, interval: str = "1day"
-) -> list[str]:
-    """Turn a universe spec into symbols.
+def resolve(
+    spec: str,
+    catalog: Catalog,
+    store: BarStore,
+    interval: str | None = "1day",
+    *,
+    require_stored: bool = False,
+) -> UniverseResolution:
+    """Resolve a universe spec, with the renames the alias table made.
 
     Parameters
     ----------
     spec : str
-        ``nifty50``, ``nifty100``, ``metals``, ``all``, any universe imported into the catalog,
-        or a comma-separated mix of NSE symbols and such names (``RELIANCE,TCS,metals``).
-        Lower-case words are universe names; anything else is a symbol.
+        Comma-separated items, each one of: a universe name (``nifty50``, ``nifty100``,
+        ``metals``, any universe imported into the catalog), ``all``, a FILE (a path with a
+        ``.txt``/``.csv``/``.lst``/``.list`` suffix, or an existing file given with a
+        folder: see :func:`read_universe_file`), or an NSE symbol. Lower-case words are
+        universe names; anything else is a symbol.
     catalog : Catalog
-        Holds imported universes (``nifty100``).
+        Imported universes and the alias table (:func:`sensequant.data.aliases.load_aliases`).
     store : BarStore
-        Read only for ``all``; other specs do not check that bars exist (pre-flight does).
-    interval : str, default "1day"
-        Interval whose stored symbols ``all`` means.
+        Read for ``all`` and for ``require_stored``.
+    interval : str or None, default "1day"
+        Interval whose stored symbols ``all`` means; None = stored at any interval.
+    require_stored : bool, default False
+        False: members need not have bars yet (``data fetch`` resolves a universe in order to
+        fill the store; the pipeline's pre-flight reports missing series itself). True: every
+        member must be stored at ``interval`` (any interval when None).
 
     Returns
     -------
-    list of str
-        Sorted unique symbols.
+    UniverseResolution
+        Symbols are mapped to their current names through the alias table (``UTIBANK`` ->
+        ``AXISBANK``, with a note); ``all`` lists stored series as they are named in the
+        store, indices (``NIFTY 50``) excluded.
 
     Raises
     ------
@@ -209,7 +363,12 @@ def resolve_universe(
         Unknown universe name (the message lists the known ones), ``nifty100`` not imported,
         an empty spec or an empty result.
     InvalidSymbolError
-        A malformed symbol (``../x``).
+        A malformed symbol in the spec (``../x``).
+    InputFileError
+        A universe file that is missing, unreadable or has bad lines (named with their line
+        numbers).
+    NoDataError
+        ``require_stored`` and some members have no stored bars (the message names them).
     """
     items = [part.strip() for part in spec.split(",") if part.strip()]
     if not items:
@@ -217,11 +376,57 @@ def resolve_universe(
             f"empty universe {spec!r}", hint=f"use one of {', '.join(_known_names(catalog))}"
         )
     symbols: set[str] = set()
+    listed: list[str] = []
     for item in items:
-        symbols.update(_resolve_one(item, catalog, store, interval))
+        if item.lower() == "all":
+            symbols.update(_stored_symbols(store, interval))
+        else:
+            listed.extend(_resolve_one(item, catalog))
+    renamed: dict[str, str] = {}
+    if listed:
+        aliases = load_aliases(catalog)
+        for sym in listed:
+            current = canonical_symbol(sym, aliases)
+            if current != sym:
+                renamed[sym] = current
+            symbols.add(current)
+    where = f"at {interval}" if interval else "in the store"
     if not symbols:
         raise UnknownUniverseError(
-            f"universe {spec!r} has no symbols at {interval}",
+            f"universe {spec!r} has no symbols {where}",
             hint="import data first: `sensequant data import PATH`",
         )
-    return sorted(symbols)
+    if require_stored:
+        missing = sorted(s for s in symbols if not _is_stored(store, s, interval))
+        if missing:
+            raise NoDataError(
+                f"{len(missing)} of {len(symbols)} symbols of universe {spec!r} have no bars "
+                f"{where}: {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}",
+                hint="bring them first: `sensequant data fetch` or `sensequant data import PATH`",
+            )
+    notes = [f"{old} is now {new} (symbol alias table)" for old, new in sorted(renamed.items())]
+    return UniverseResolution(spec, sorted(symbols), renamed, notes)
+
+
+def _is_stored(store: BarStore, symbol: str, interval: str | None) -> bool:
+    return any(store.exists(symbol, iv) for iv in (INTERVALS if interval is None else (interval,)))
+
+
+def resolve_universe(
+    spec: str,
+    catalog: Catalog,
+    store: BarStore,
+    interval: str | None = "1day",
+    *,
+    require_stored: bool = False,
+) -> list[str]:
+    """Turn a universe spec into symbols (sorted, unique, current names).
+
+    Same parameters, rules and errors as :func:`resolve`, which also returns the renames the
+    alias table made.
+
+    Returns
+    -------
+    list of str
+    """
+    return resolve(spec, catalog, store, interval, require_stored=require_stored).symbols

@@ -14,6 +14,7 @@ from typing import Any
 import lightgbm
 import pandas as pd
 
+from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.store import BarStore
 from sensequant.evaluation.stress_report import StressReport
 from sensequant.features import feature_set_hash
@@ -224,7 +225,11 @@ def finalize_release(
         feature_set_hash=feature_set_hash(),
         seeds=seeds,
         artifacts=artifacts,
-        extra={"notes": ev.notes, "decision": decision},
+        extra={
+            "notes": ev.notes,
+            "decision": decision,
+            "corporate_actions_applied": _applied_actions(store, preflight.symbols),
+        },
     )
     write_yaml_atomic(run_dir / "manifest.yaml", manifest)
 
@@ -241,3 +246,10 @@ def finalize_release(
         headline=head,
     )
     return ReleaseOutcome(decision=decision, gates=gates, headline=head)
+
+
+def _applied_actions(store: BarStore, symbols: list[str]) -> list[dict[str, Any]]:
+    """Corporate-action factors the run's bars were adjusted with (empty for a raw store)."""
+    if not isinstance(store, AdjustedBarStore):
+        return []
+    return [to_plain(a) for a in store.applied_actions(symbols)]

@@ -6,6 +6,7 @@ joblib, results come back as :class:`WindowOutcome` objects (no stdout parsing, 
 
 from __future__ import annotations
 
+import datetime as dt
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sensequant.data.symbol_master import effective_first_bar
 from sensequant.errors import InsufficientSamplesError
 from sensequant.features import build_features
 from sensequant.labels import make_labels
@@ -43,6 +45,8 @@ class SymbolFrame:
     labels : pandas.DataFrame
         (n_bars, 4): fwd_return, threshold, label, t1.
     first_bar, last_bar : pandas.Timestamp
+        First usable and last bar: ``first_bar`` is ``max(first stored bar, listing date)``
+        when the catalog knows the listing date, so windows before a listing are skipped.
     """
 
     symbol: str
@@ -57,12 +61,18 @@ def feature_names(frames: dict[str, SymbolFrame]) -> list[str]:
     return list(next(iter(frames.values())).features.columns)
 
 
-def symbol_frame(symbol: str, bars: pd.DataFrame, config: RunConfig) -> SymbolFrame:
-    """Compute features and labels of one symbol (bars must already end at the run end)."""
+def symbol_frame(
+    symbol: str, bars: pd.DataFrame, config: RunConfig, *, listing_date: dt.date | None = None
+) -> SymbolFrame:
+    """Compute features and labels of one symbol (bars must already end at the run end).
+
+    ``listing_date`` (the catalog's, e.g. ``PreflightReport.listing_dates``) moves
+    ``first_bar`` to the listing when stray bars precede it.
+    """
     feats = build_features(bars)
     labels = make_labels(bars, config.labels)
     ts = pd.DatetimeIndex(bars["timestamp"])
-    return SymbolFrame(symbol, feats, labels, ts[0], ts[-1])
+    return SymbolFrame(symbol, feats, labels, effective_first_bar(ts[0], listing_date), ts[-1])
 
 
 @dataclass

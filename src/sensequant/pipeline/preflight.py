@@ -7,6 +7,7 @@ window that cannot be served, with the reason.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -15,11 +16,12 @@ import pandas as pd
 from sensequant.data.calendar import missing_sessions
 from sensequant.data.catalog import Catalog
 from sensequant.data.store import BarStore
+from sensequant.data.symbol_master import effective_first_bar
 from sensequant.data.universe import packaged_universes, resolve_universe
 from sensequant.errors import NoDataError, UnknownUniverseError, UsageError
 from sensequant.settings import RunConfig
 from sensequant.types import IST
-from sensequant.windows import Window, coverage_skip, plan_windows
+from sensequant.windows import SKIP_BEFORE_LISTING, Window, coverage_skip, plan_windows
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class SymbolCoverage:
         Why the symbol is left out of the run (None = usable).
     missing_dates : tuple of pandas.Timestamp
         The missing sessions themselves.
+    listing_date : datetime.date or None
+        Listing date from the catalog's symbol master (None = unknown).
     """
 
     symbol: str
@@ -48,6 +52,12 @@ class SymbolCoverage:
     missing_sessions: int
     excluded: str | None = None
     missing_dates: tuple[pd.Timestamp, ...] = ()
+    listing_date: dt.date | None = None
+
+    @property
+    def first_usable(self) -> pd.Timestamp | None:
+        """First bar the window planner relies on: ``max(first stored bar, listing date)``."""
+        return None if self.first is None else effective_first_bar(self.first, self.listing_date)
 
 
 @dataclass
@@ -85,6 +95,11 @@ class PreflightReport:
         need = max(2, int(share * len(usable) + 0.5))
         return sorted(d for d, n in counts.items() if n >= need)
 
+    @property
+    def listing_dates(self) -> dict[str, dt.date]:
+        """symbol -> catalog listing date, for symbols whose listing date is known."""
+        return {c.symbol: c.listing_date for c in self.coverage if c.listing_date is not None}
+
     def unservable_counts(self) -> dict[str, int]:
         """Reason -> number of windows known unservable before training."""
         return dict(Counter(r.split(":")[0] for r in self.unservable.values()))
@@ -108,6 +123,7 @@ class PreflightReport:
                     "missing_sessions": c.missing_sessions,
                     "missing_dates": [d.date().isoformat() for d in c.missing_dates],
                     "excluded": c.excluded,
+                    "listing_date": c.listing_date.isoformat() if c.listing_date else None,
                 }
                 for c in self.coverage
             ],
@@ -207,8 +223,12 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
     windows: dict[str, list[Window]] = {}
     unservable: dict[str, str] = {}
     for s in symbols:
+        info = catalog.get_symbol(s)
+        listing = info.listing_date if info is not None else None
         if s not in stamps:
-            coverage.append(SymbolCoverage(s, None, None, 0, 0, "no bars stored"))
+            coverage.append(
+                SymbolCoverage(s, None, None, 0, 0, "no bars stored", listing_date=listing)
+            )
             continue
         ix = stamps[s]
         in_range = ix[(ix >= range_start) & (ix <= range_end)]
@@ -221,17 +241,23 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
                 f"only {len(in_range)} sessions in {range_start.date()}..{range_end.date()} "
                 f"(need {dc.min_history_sessions})"
             )
-        coverage.append(
-            SymbolCoverage(s, ix[0], ix[-1], len(in_range), len(missing), reason, missing)
+        cov = SymbolCoverage(
+            s, ix[0], ix[-1], len(in_range), len(missing), reason, missing, listing
         )
+        coverage.append(cov)
         if reason is not None:
             continue
         planned = plan_windows(s, range_start, range_end, config.windows)
         windows[s] = planned
+        first = effective_first_bar(ix[0], listing)
         for w in planned:
-            skip = coverage_skip(w, ix[0], ix[-1])
-            if skip is not None:
-                unservable[w.window_id] = f"{skip[0]}: {skip[1]}"
+            skip = coverage_skip(w, first, ix[-1])
+            if skip is None:
+                continue
+            detail = skip[1]
+            if skip[0] == SKIP_BEFORE_LISTING and first > ix[0]:
+                detail = f"listed {listing} (catalog); first stored bar {ix[0].date()}"
+            unservable[w.window_id] = f"{skip[0]}: {detail}"
     return PreflightReport(
         universe=dc.universe,
         range_start=range_start,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.catalog import Catalog
 from sensequant.data.store import BarStore
 from sensequant.errors import PipelineError
@@ -118,8 +119,8 @@ def run_pipeline(
         Too many windows failed, or no out-of-sample predictions could be made.
     """
     rep = reporter or NullReporter()
-    store = BarStore(settings.store_dir)
     catalog = Catalog(settings.catalog_path)
+    store = AdjustedBarStore(settings.store_dir, catalog)
 
     rep.start("pre-flight")
     pf = preflight(config, store, catalog)
