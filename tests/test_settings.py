@@ -35,3 +35,29 @@ def test_fingerprint_changes_with_config() -> None:
     b = RunConfig().with_overrides(universe="RELIANCE,TCS")
     assert a.fingerprint() != b.fingerprint()
     assert a.fingerprint() == RunConfig().fingerprint()
+
+
+def test_bad_environment_setting_is_a_config_error_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sensequant.settings import load_settings
+
+    monkeypatch.setenv("SENSEQUANT_FETCH_DEADLINE_S", "soon")
+    monkeypatch.setenv("SENSEQUANT_BREEZE_API_SECRET", "do-not-print-me")
+    with pytest.raises(ConfigError, match="SENSEQUANT_FETCH_DEADLINE_S") as info:
+        load_settings()
+    assert "do-not-print-me" not in str(info.value)
+    assert info.value.exit_code == 2
+
+
+def test_breeze_rate_limits_above_the_broker_limit_only_for_a_local_stand_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sensequant.settings import load_settings
+
+    monkeypatch.setenv("SENSEQUANT_BREEZE_CALLS_PER_MINUTE", "150")
+    with pytest.raises(ConfigError, match="at most 100"):
+        load_settings()
+    monkeypatch.setenv("SENSEQUANT_BREEZE_API_URL", "http://127.0.0.1:8000/breezeapi/api/v1/")
+    monkeypatch.setenv("SENSEQUANT_BREEZE_HIST_URL", "http://127.0.0.1:8000/api/v2/")
+    assert load_settings().breeze_calls_per_minute == 150

@@ -71,9 +71,9 @@ def _date(value: str | None, name: str) -> dt.date | None:
 
 
 def _settings() -> Any:
-    from sensequant.settings import Settings
+    from sensequant.settings import load_settings
 
-    return Settings()
+    return load_settings()
 
 
 # --------------------------------------------------------------------------- data

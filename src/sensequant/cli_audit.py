@@ -113,14 +113,14 @@ def audit(
         from sensequant.data.catalog import Catalog
         from sensequant.data.store import BarStore
         from sensequant.data.universe import resolve_universe
-        from sensequant.settings import Settings
+        from sensequant.settings import load_settings
         from sensequant.types import INTERVALS
 
         if interval not in INTERVALS:
             raise UsageError(
                 f"unknown interval {interval!r}", hint=f"use one of {', '.join(INTERVALS)}"
             )
-        settings = Settings()
+        settings = load_settings()
         store, catalog = BarStore(settings.store_dir), Catalog(settings.catalog_path)
         if not store.symbols(interval):
             raise NoDataError(

@@ -325,12 +325,12 @@ def fetch(
     ] = False,
 ) -> None:
     """Fetch missing bars from a provider into the store (incremental and resumable)."""
-    from sensequant.settings import Settings
+    from sensequant.settings import load_settings
 
     settings: Any = None
     redact: Callable[[str], str] = lambda text: text  # noqa: E731
     try:
-        settings = Settings()
+        settings = load_settings()
         redact = _redactor(settings)
         options = (universe, symbols or [], interval, start, end, force, dry_run, as_json)
         _run(settings, redact, provider, *options, offline_ok=offline_ok, source=source)

@@ -14,7 +14,8 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -28,6 +29,11 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sensequant.errors import ConfigError
+
+BREEZE_CALLS_PER_MINUTE: Final = 100
+"""Breeze's documented per-user limits (``../shared/reference/breeze.md``)."""
+BREEZE_CALLS_PER_DAY: Final = 5000
+_LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class Settings(BaseSettings):
@@ -65,11 +71,30 @@ class Settings(BaseSettings):
     breeze_security_master_url: str = (
         "https://directlink.icicidirect.com/MotherAppMaster/SecurityMaster.zip"
     )
-    breeze_calls_per_minute: int = Field(90, ge=1, le=100)
-    breeze_calls_per_day: int = Field(4800, ge=1, le=5000)
+    breeze_calls_per_minute: int = Field(90, ge=1)
+    breeze_calls_per_day: int = Field(4800, ge=1)
     fetch_deadline_s: float = Field(30.0, gt=0)
     fetch_max_attempts: int = Field(5, ge=1)
     fetch_backoff_max_s: float = Field(60.0, ge=0)
+
+    @model_validator(mode="after")
+    def _breeze_limits(self) -> Settings:
+        """Breeze allows 100 calls/min and 5,000/day per user; only a local stand-in (loopback
+        URLs, as in the benchmarks) may be called faster."""
+        local = all(
+            urlsplit(u).hostname in _LOOPBACK for u in (self.breeze_api_url, self.breeze_hist_url)
+        )
+        if not local and self.breeze_calls_per_minute > BREEZE_CALLS_PER_MINUTE:
+            raise ValueError(
+                f"SENSEQUANT_BREEZE_CALLS_PER_MINUTE must be at most {BREEZE_CALLS_PER_MINUTE} "
+                "(the Breeze limit per user)"
+            )
+        if not local and self.breeze_calls_per_day > BREEZE_CALLS_PER_DAY:
+            raise ValueError(
+                f"SENSEQUANT_BREEZE_CALLS_PER_DAY must be at most {BREEZE_CALLS_PER_DAY} "
+                "(the Breeze limit per user)"
+            )
+        return self
 
     @property
     def store_dir(self) -> Path:
@@ -100,6 +125,33 @@ class Settings(BaseSettings):
     def registry_path(self) -> Path:
         """SQLite registry of runs and their review events."""
         return self.home / "registry.sqlite"
+
+
+def load_settings() -> Settings:
+    """Read :class:`Settings` from the environment and ``.env``, with a clear error.
+
+    Returns
+    -------
+    Settings
+
+    Raises
+    ------
+    ConfigError
+        Naming each bad ``SENSEQUANT_*`` variable and what is wrong with it (never its value,
+        which may be a credential).
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            (f"SENSEQUANT_{'_'.join(str(x) for x in e['loc']).upper()}: " if e["loc"] else "")
+            + e["msg"].removeprefix("Value error, ")
+            for e in exc.errors(include_input=False, include_url=False)
+        )
+        raise ConfigError(
+            f"invalid setting: {problems}",
+            hint="fix the environment variable or its line in .env",
+        ) from None
 
 
 class _Section(BaseModel):

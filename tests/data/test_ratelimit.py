@@ -30,7 +30,7 @@ def test_per_minute_budget_holds_in_every_window() -> None:
     assert times[:5] == [0.0] * 5  # a burst up to the budget goes at once
     for i in range(len(times) - 5):
         assert times[i + 5] - times[i] >= 60.0  # never 6 calls within 60 s
-    assert times[5] == pytest.approx(60.0)  # and no more waiting than needed
+    assert times[5] == pytest.approx(61.0)  # 60 s plus the 1 s jitter margin, no more
     assert limiter.waited_s == pytest.approx(sum(clock.slept))
     assert limiter.used_today() == 23
 

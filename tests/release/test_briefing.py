@@ -24,8 +24,8 @@ from sensequant.release.briefing import (
     BriefingData,
     briefing_to_dict,
     headline,
-    write_briefing,
 )
+from sensequant.release.briefing_md import write_briefing
 from sensequant.release.gates import GateInputs, decide, evaluate_gates
 from sensequant.release.plots import equity_drawdown_png
 from sensequant.settings import GateConfig

@@ -25,8 +25,10 @@ from sensequant.types import IST
 
 __all__ = ["CallCounter", "RateLimiter", "ist_today"]
 
-WINDOW_S = 60.0
-"""Length of the per-minute window in seconds."""
+WINDOW_S = 61.0
+"""Length of the sliding per-minute window in seconds: one second longer than the broker's
+minute, so request-arrival jitter cannot make the server count ``calls_per_minute + 1`` calls
+in its 60 s (a limit answer costs a wait for the next minute)."""
 
 
 class CallCounter(Protocol):

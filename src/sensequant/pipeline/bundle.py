@@ -26,7 +26,8 @@ from sensequant.pipeline.evaluate import EQUAL, NIFTY, Evaluation
 from sensequant.pipeline.modelling import SymbolFrame, WindowOutcome, feature_names, teacher_frame
 from sensequant.pipeline.preflight import PreflightReport
 from sensequant.pipeline.rundir import write_parquet
-from sensequant.release.briefing import headline, write_briefing
+from sensequant.release.briefing import headline
+from sensequant.release.briefing_md import write_briefing
 from sensequant.release.gates import GateResult, decide, evaluate_gates
 from sensequant.release.manifest import (
     build_manifest,

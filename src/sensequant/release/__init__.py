@@ -21,7 +21,8 @@ plain data.
 
 from __future__ import annotations
 
-from sensequant.release.briefing import BriefingData, briefing_to_dict, headline, write_briefing
+from sensequant.release.briefing import BriefingData, briefing_to_dict, headline
+from sensequant.release.briefing_md import write_briefing
 from sensequant.release.gates import (
     GateInputs,
     GateResult,

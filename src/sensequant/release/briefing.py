@@ -1,21 +1,19 @@
 """Promotion briefing: the reviewer's summary of a run, generated only from computed results.
 
-:func:`write_briefing` writes ``promotion_briefing.json`` (machine-readable, the source of
-truth) and ``promotion_briefing.md`` (for people) into the run directory. Every number in
-either file comes from :class:`BriefingData`; a value the pipeline could not compute is None
-(or NaN) and is rendered ``n/a (reason)`` in Markdown and ``null`` in JSON, with the reason
-taken from ``BriefingData.na_reasons``. There are no template numbers.
+``briefing_md.write_briefing`` writes ``promotion_briefing.json`` (machine-readable, the
+source of truth) and ``promotion_briefing.md`` (for people) into the run directory. Every
+number in either file comes from :class:`BriefingData`; a value the pipeline could not compute
+is None (or NaN) and is rendered ``n/a (reason)`` in Markdown and ``null`` in JSON, with the
+reason taken from ``BriefingData.na_reasons``. There are no template numbers.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Final
 
-from sensequant.errors import PipelineError
-from sensequant.release.gates import Decision, GateResult, decide, decision_reason
-from sensequant.release.manifest import to_plain, write_json_atomic, write_text_atomic
+from sensequant.release.gates import Decision, GateResult, decision_reason
+from sensequant.release.manifest import to_plain
 
 SCHEMA_VERSION: Final = 1
 JSON_NAME: Final = "promotion_briefing.json"
@@ -230,38 +228,3 @@ def briefing_to_dict(data: BriefingData) -> dict[str, Any]:
             **{k: v for k, v in data.evidence.items() if k not in _CORE_KEYS},
         }
     )
-
-
-def write_briefing(run_dir: Path, data: BriefingData) -> dict[str, Path]:
-    """Write ``promotion_briefing.json`` and ``promotion_briefing.md`` atomically.
-
-    Parameters
-    ----------
-    run_dir : pathlib.Path
-        The run directory (created if missing).
-    data : BriefingData
-        Computed results.
-
-    Returns
-    -------
-    dict of str to pathlib.Path
-        ``{"json": ..., "md": ...}``.
-
-    Raises
-    ------
-    PipelineError
-        If ``data.decision`` disagrees with the gates (``decide(data.gates)``).
-    """
-    expected = decide(data.gates)
-    if data.decision != expected:
-        raise PipelineError(
-            f"briefing for run {data.run_id} says decision {data.decision!r} but its gates "
-            f"give {expected!r}",
-            hint="set BriefingData.decision = decide(gates)",
-        )
-    json_path, md_path = run_dir / JSON_NAME, run_dir / MD_NAME
-    from sensequant.release.briefing_md import render_markdown  # renderer imports this module
-
-    write_json_atomic(json_path, briefing_to_dict(data))
-    write_text_atomic(md_path, render_markdown(data, run_dir))
-    return {"json": json_path, "md": md_path}

@@ -11,16 +11,21 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from sensequant.errors import PipelineError
 from sensequant.release.briefing import (
     BENCHMARK,
     DEFAULT_BENCHMARK_NOTE,
     EQUAL_WEIGHT,
+    JSON_NAME,
+    MD_NAME,
     STUDENT,
     BriefingData,
+    briefing_to_dict,
     headline,
 )
 from sensequant.release.briefing_evidence import evidence_md
-from sensequant.release.gates import decision_reason
+from sensequant.release.gates import decide, decision_reason
+from sensequant.release.manifest import write_json_atomic, write_text_atomic
 
 PERFORMANCE_COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (
     ("cagr", "CAGR", "pct"),
@@ -313,3 +318,36 @@ def render_markdown(data: BriefingData, run_dir: Path) -> str:
         "",
     ]
     return "\n".join(sections)
+
+
+def write_briefing(run_dir: Path, data: BriefingData) -> dict[str, Path]:
+    """Write ``promotion_briefing.json`` and ``promotion_briefing.md`` atomically.
+
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        The run directory (created if missing).
+    data : BriefingData
+        Computed results.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        ``{"json": ..., "md": ...}``.
+
+    Raises
+    ------
+    PipelineError
+        If ``data.decision`` disagrees with the gates (``decide(data.gates)``).
+    """
+    expected = decide(data.gates)
+    if data.decision != expected:
+        raise PipelineError(
+            f"briefing for run {data.run_id} says decision {data.decision!r} but its gates "
+            f"give {expected!r}",
+            hint="set BriefingData.decision = decide(gates)",
+        )
+    json_path, md_path = run_dir / JSON_NAME, run_dir / MD_NAME
+    write_json_atomic(json_path, briefing_to_dict(data))
+    write_text_atomic(md_path, render_markdown(data, run_dir))
+    return {"json": json_path, "md": md_path}

@@ -28,7 +28,7 @@ import collections
 import hashlib
 import json
 import logging
-import sys
+import runpy
 import threading
 from collections.abc import Mapping
 from types import TracebackType
@@ -391,6 +391,5 @@ class BreezeStandIn:
 
 
 if __name__ == "__main__":  # python -m sensequant.testing.breeze_standin
-    from sensequant.testing.standin_cli import main
-
-    sys.exit(main())
+    # run the CLI module as __main__ (no import back into standin_cli: no import cycle)
+    runpy.run_module("sensequant.testing.standin_cli", run_name="__main__", alter_sys=True)
