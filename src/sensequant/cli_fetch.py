@@ -383,6 +383,11 @@ def _run(
         return
     prov = make_provider(provider_name, settings, source)
     try:
+        infos = getattr(prov, "symbol_infos", None)
+        if callable(infos) and not dry_run:
+            # ISEC code, ISIN, name and listing date into the symbol master first: the plan
+            # starts each symbol at its listing date
+            catalog.upsert_symbols(infos(names))
         plan = plan_fetch(catalog, prov.info, names, interval, start_day, end_day, force=force)
         for w in plan.warnings:
             _err.print(f"[yellow]warning:[/] {w}", highlight=False)
@@ -392,9 +397,6 @@ def _run(
             else:
                 _print_plan(plan)
             return
-        infos = getattr(prov, "symbol_infos", None)
-        if plan.n_chunks and callable(infos):
-            catalog.upsert_symbols(infos([s.symbol for s in plan.symbols if s.chunks]))
         with _RichProgress(_err, plan.n_chunks) as progress:
             report = fetch_bars_to_store(
                 prov,

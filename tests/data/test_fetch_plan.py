@@ -207,3 +207,16 @@ def test_chunk_key_is_stable(catalog: Catalog) -> None:
     b = plan_fetch(catalog, BREEZE_LIKE, ["M&M"], "1day", "2024-01-01", "2024-08-30", now=NOW)
     assert [c.key for c in a.chunks] == [c.key for c in b.chunks]
     assert a.chunks[0].key.startswith("M&M|1day|2024-01-01T00:00:00+05:30|")
+
+
+def test_nothing_is_planned_before_the_listing_date(catalog: Catalog) -> None:
+    from sensequant.data.catalog import SymbolInfo
+
+    catalog.upsert_symbols([SymbolInfo(symbol="NEWCO", listing_date=dt.date(2024, 3, 12))])
+    plan = plan_fetch(
+        catalog, BREEZE_LIKE, ["NEWCO", "TCS"], "1day", "2024-01-01", "2024-03-31", now=NOW
+    )
+    newco, tcs = plan.symbols
+    assert min(c.first_day for c in newco.chunks) == dt.date(2024, 3, 12)
+    assert newco.sessions_wanted == len(nse_sessions("2024-03-12", "2024-03-31"))
+    assert min(c.first_day for c in tcs.chunks) == dt.date(2024, 1, 1)

@@ -90,7 +90,8 @@ class SymbolPlan:
     chunks : tuple of Chunk
         Calls still to make, in time order.
     sessions_wanted : int
-        Sessions in the effective range.
+        Sessions in the effective range, from the listing date on when the symbol master
+        knows it (no call is planned before a listing).
     sessions_cached : int
         Of those, sessions already covered by the ingest log.
     chunks_cached : int
@@ -285,7 +286,8 @@ def plan_fetch(
     Parameters
     ----------
     catalog : Catalog
-        Its ingest log says what is covered; its call counter what today's budget has left.
+        Its ingest log says what is covered; its call counter what today's budget has left;
+        its symbol master's listing dates where each symbol's range starts.
     info : ProviderInfo
         Provider name (the ingest log is per provider), limits and history depth.
     symbols : sequence of str
@@ -333,6 +335,7 @@ def plan_fetch(
     wanted = (
         nse_sessions(start_day, end_day) if start_day is not None else pd.DatetimeIndex([], tz=IST)
     )
+    listed = {i.symbol: i.listing_date for i in catalog.symbols(symbols) if i.listing_date}
     plans: list[SymbolPlan] = []
     for symbol in symbols:
         if force:
@@ -340,12 +343,17 @@ def plan_fetch(
         else:
             covered, n_cached = _covered(catalog, info.name, symbol, interval, wanted)
         chunks: list[Chunk] = []
-        missing = np.flatnonzero(~covered)
+        unlisted = np.zeros(len(wanted), dtype=bool)
+        if symbol in listed:  # the symbol master's listing date: nothing to ask before it
+            unlisted = np.asarray(wanted < pd.Timestamp(listed[symbol], tz=IST), dtype=bool)
+        missing = np.flatnonzero(~covered & ~unlisted)
         if len(missing):
             breaks = np.flatnonzero(np.diff(missing) > 1) + 1
             for run in np.split(missing, breaks):
                 chunks.extend(_chunks(symbol, interval, wanted[run], max_bars, max_days))
-        plans.append(SymbolPlan(symbol, tuple(chunks), len(wanted), int(covered.sum()), n_cached))
+        n_wanted = len(wanted) - int(unlisted.sum())
+        n_covered = int((covered & ~unlisted).sum())
+        plans.append(SymbolPlan(symbol, tuple(chunks), n_wanted, n_covered, n_cached))
     used = catalog.api_calls(info.name, now_ts.date())
     n_calls = sum(len(p.chunks) for p in plans)
     cpd = info.calls_per_day
