@@ -7,21 +7,21 @@ places orders.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Column, Table
 
 from sensequant.cli_audit import audit
+from sensequant.cli_common import err, parse_date
+from sensequant.cli_common import guard as _guard
 from sensequant.cli_fetch import fetch
-from sensequant.errors import SenseQuantError, UsageError
+from sensequant.errors import UsageError
 
 app = typer.Typer(
     help="SenseQuant: NSE bars -> leakage-free models -> reviewed release candidates.",
@@ -37,37 +37,12 @@ data_app.command("fetch")(fetch)
 data_app.command("audit")(audit)
 
 out = Console()
-err = Console(stderr=True, soft_wrap=True)
-T = TypeVar("T")
 
 
 def _print_table(table: Table) -> None:
     """Print a table; off a terminal (pipes, CI logs) use 120 columns rather than rich's 80."""
     console = out if out.is_terminal else Console(width=max(out.width, 120))
     console.print(table)
-
-
-def _guard(fn: Callable[[], T]) -> T:
-    """Run ``fn``; turn SenseQuant errors into a clear message and exit code, no traceback."""
-    try:
-        return fn()
-    except SenseQuantError as exc:
-        err.print(f"[red]error:[/] {exc.message}", highlight=False)
-        if exc.hint:
-            err.print(f"  [cyan]hint:[/] {exc.hint}", highlight=False)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/]")
-        raise typer.Exit(130) from None
-
-
-def _date(value: str | None, name: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{name} '{value}' is not a date", hint="use YYYY-MM-DD") from None
 
 
 def _settings() -> Any:
@@ -272,7 +247,7 @@ def run(
         from sensequant.settings import load_run_config
 
         cfg = load_run_config(config).with_overrides(
-            universe=universe, start=_date(start, "--start"), end=_date(end, "--end")
+            universe=universe, start=parse_date(start, "--start"), end=parse_date(end, "--end")
         )
         result = run_pipeline(cfg, _settings(), RichReporter(err))
         err.print(f"\nrun [bold]{result.run_id}[/]: [bold]{result.decision}[/]")

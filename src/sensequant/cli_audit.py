@@ -17,7 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
-from sensequant.errors import NoDataError, SenseQuantError, UsageError
+from sensequant.cli_common import guard
+from sensequant.errors import NoDataError, UsageError
 
 __all__ = ["audit"]
 
@@ -108,34 +109,7 @@ def audit(
 ) -> None:
     """Audit coverage, gaps and quality findings; write coverage_report.jsonl and summary."""
     stdout, stderr = _consoles()
-    try:
-        from sensequant.data.audit import audit_store
-        from sensequant.data.catalog import Catalog
-        from sensequant.data.store import BarStore
-        from sensequant.data.universe import resolve_universe
-        from sensequant.settings import load_settings
-        from sensequant.types import INTERVALS
-
-        if interval not in INTERVALS:
-            raise UsageError(
-                f"unknown interval {interval!r}", hint=f"use one of {', '.join(INTERVALS)}"
-            )
-        settings = load_settings()
-        store, catalog = BarStore(settings.store_dir), Catalog(settings.catalog_path)
-        if not store.symbols(interval):
-            raise NoDataError(
-                f"the store {settings.store_dir} holds no {interval} bars",
-                hint="import or fetch data first: `sensequant data import PATH`",
-            )
-        symbols = None if universe is None else resolve_universe(universe, catalog, store, interval)
-        report = audit_store(
-            store, catalog, symbols, interval, out_dir=out or settings.reports_dir / "audit"
-        )
-    except SenseQuantError as exc:
-        stderr.print(f"[red]error:[/] {exc.message}", highlight=False)
-        if exc.hint:
-            stderr.print(f"  [cyan]hint:[/] {exc.hint}", highlight=False)
-        raise typer.Exit(exc.exit_code) from None
+    report = guard(lambda: _audit(universe, interval, out))
     rows = [s.to_dict() for s in report.symbols]
     summary = report.summary()
     if json_:
@@ -152,3 +126,28 @@ def audit(
             highlight=False,
         )
     stderr.print(f"written: {report.report_path}\n         {report.summary_path}", highlight=False)
+
+
+def _audit(universe: str | None, interval: str, out: Path | None) -> Any:
+    from sensequant.data.audit import audit_store
+    from sensequant.data.catalog import Catalog
+    from sensequant.data.store import BarStore
+    from sensequant.data.universe import resolve_universe
+    from sensequant.settings import load_settings
+    from sensequant.types import INTERVALS
+
+    if interval not in INTERVALS:
+        raise UsageError(
+            f"unknown interval {interval!r}", hint=f"use one of {', '.join(INTERVALS)}"
+        )
+    settings = load_settings()
+    store, catalog = BarStore(settings.store_dir), Catalog(settings.catalog_path)
+    if not store.symbols(interval):
+        raise NoDataError(
+            f"the store {settings.store_dir} holds no {interval} bars",
+            hint="import or fetch data first: `sensequant data import PATH`",
+        )
+    symbols = None if universe is None else resolve_universe(universe, catalog, store, interval)
+    return audit_store(
+        store, catalog, symbols, interval, out_dir=out or settings.reports_dir / "audit"
+    )

@@ -8,7 +8,6 @@ session, provider down), 2 bad usage, 130 interrupted (complete chunks are saved
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -26,7 +25,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from sensequant.errors import ProviderUnavailableError, SenseQuantError, UsageError
+from sensequant.cli_common import guard, parse_date
+from sensequant.errors import ProviderUnavailableError, UsageError
 
 if TYPE_CHECKING:  # pandas-heavy modules load only when a command runs (fast --help)
     from sensequant.data.fetch import FetchReport, SymbolOutcome
@@ -276,15 +276,6 @@ def _yahoo_online(names: list[str], store: Any, interval: str, offline_ok: bool)
     )
 
 
-def _date(value: str | None, name: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{name} {value!r} is not a date", hint="use YYYY-MM-DD") from None
-
-
 def fetch(
     provider: Annotated[
         str,
@@ -327,27 +318,15 @@ def fetch(
     """Fetch missing bars from a provider into the store (incremental and resumable)."""
     from sensequant.settings import load_settings
 
-    settings: Any = None
-    redact: Callable[[str], str] = lambda text: text  # noqa: E731
-    try:
-        settings = load_settings()
-        redact = _redactor(settings)
-        options = (universe, symbols or [], interval, start, end, force, dry_run, as_json)
-        _run(settings, redact, provider, *options, offline_ok=offline_ok, source=source)
-    except SenseQuantError as exc:
-        _err.print(f"[red]error:[/] {redact(exc.message)}", highlight=False)
-        if exc.hint:
-            _err.print(f"  [cyan]hint:[/] {redact(exc.hint)}", highlight=False)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        _err.print("[yellow]interrupted;[/] re-run the same command to resume", highlight=False)
-        raise typer.Exit(130) from None
-    except (typer.Exit, SystemExit):
-        raise
-    except Exception as exc:  # never a traceback: name the error and what to do
-        _err.print(f"[red]error:[/] {type(exc).__name__}: {redact(str(exc))}", highlight=False)
-        _err.print("  [cyan]hint:[/] this looks like a bug; please report it", highlight=False)
-        raise typer.Exit(1) from None
+    settings = guard(load_settings)
+    redact = _redactor(settings)
+    options = (universe, symbols or [], interval, start, end, force, dry_run, as_json)
+    guard(
+        lambda: _run(settings, redact, provider, *options, offline_ok=offline_ok, source=source),
+        redact=redact,
+        interrupted="interrupted; re-run the same command to resume",
+        catch_all=True,
+    )
 
 
 def _run(
@@ -371,7 +350,7 @@ def _run(
     from sensequant.data.fetch_plan import plan_fetch
     from sensequant.data.store import BarStore
 
-    start_day, end_day = _date(start, "--start"), _date(end, "--end")
+    start_day, end_day = parse_date(start, "--start"), parse_date(end, "--end")
     store = BarStore(settings.store_dir, lock_timeout=60.0)
     catalog = Catalog(settings.catalog_path)
     names = _symbols(items, universe, interval, catalog, store)

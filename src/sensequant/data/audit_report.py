@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -18,8 +16,7 @@ from typing import Any, Final
 import pandas as pd
 
 from sensequant.data.calendar import CALENDAR_NAME
-from sensequant.errors import StoreError
-from sensequant.fsutil import make_default_mode
+from sensequant.fsutil import write_bytes_atomic
 
 __all__ = ["REPORT_FILE", "SUMMARY_FILE", "AuditReport", "Gap", "SymbolAudit"]
 
@@ -206,21 +203,5 @@ class AuditReport:
 
 
 def _write_atomic(path: Path, text: str) -> Path:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise StoreError(f"cannot write {path}: {exc}", hint="check the --out folder") from None
-    make_default_mode(fd)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise StoreError(f"cannot write {path}: {exc}", hint="check free disk space") from None
-        raise
+    write_bytes_atomic(path, text.encode("utf-8"), hint="check the --out folder and free space")
     return path

@@ -14,9 +14,7 @@ import csv
 import datetime as dt
 import io
 import logging
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -28,7 +26,7 @@ import requests
 
 from sensequant.data.catalog import SymbolInfo
 from sensequant.errors import ProviderError, ProviderUnavailableError, UnknownInstrumentError
-from sensequant.fsutil import make_default_mode
+from sensequant.fsutil import write_bytes_atomic
 from sensequant.settings import Settings
 from sensequant.types import IST
 
@@ -165,22 +163,6 @@ def _cached_copies(folder: Path) -> list[tuple[dt.date, Path]]:
     return sorted(found, reverse=True)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    make_default_mode(fd)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 class SecurityMaster:
     """NSE symbol -> Breeze instrument lookup, as of one master file's date.
 
@@ -297,7 +279,7 @@ class SecurityMaster:
         except (requests.RequestException, ProviderError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
         else:
-            _atomic_write(target, response.content)
+            write_bytes_atomic(target, response.content)
             for _, old in _cached_copies(folder)[_KEEP_CACHED:]:
                 old.unlink(missing_ok=True)
             return master

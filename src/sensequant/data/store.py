@@ -21,7 +21,6 @@ import datetime as dt
 import fcntl
 import hashlib
 import os
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ import pyarrow.parquet as pq
 
 from sensequant.data.symbols import symbol_from_store_filename, symbol_to_filename, validate_symbol
 from sensequant.errors import NoDataError, StoreError
-from sensequant.fsutil import make_default_mode
+from sensequant.fsutil import atomic_write
 from sensequant.types import BAR_COLUMNS, INTERVALS, IST, OPTIONAL_BAR_COLUMNS
 
 __all__ = ["BarStore", "DataFingerprint", "MergeStats", "TimeLike", "to_ist"]
@@ -414,24 +413,12 @@ class BarStore:
             tmp.unlink(missing_ok=True)
 
     def _write_table(self, path: Path, table: pa.Table) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-        make_default_mode(fd)
-        tmp = Path(tmp_name)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                pq.write_table(table, handle, compression="zstd")
-                handle.flush()
-                os.fsync(handle.fileno())
-            tmp.replace(path)
-        except BaseException as exc:
-            tmp.unlink(missing_ok=True)
-            if isinstance(exc, OSError | pa.ArrowException):
-                raise StoreError(
-                    f"cannot write {path}: {exc}", hint="check free disk space and permissions"
-                ) from exc
-            raise
-        _fsync_dir(path.parent)
+            atomic_write(path, lambda handle: pq.write_table(table, handle, compression="zstd"))
+        except pa.ArrowException as exc:
+            raise StoreError(
+                f"cannot write {path}: {exc}", hint="check free disk space and permissions"
+            ) from exc
 
 
 def _read_pid(lock_path: Path) -> str:
@@ -440,14 +427,6 @@ def _read_pid(lock_path: Path) -> str:
     except OSError:
         text = ""
     return text or "unknown"
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _canonical(bars: pd.DataFrame, symbol: str, interval: str) -> pd.DataFrame:

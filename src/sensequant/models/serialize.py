@@ -17,9 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Final
 
@@ -28,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sensequant.errors import InputFileError
-from sensequant.fsutil import make_default_mode
+from sensequant.fsutil import write_bytes_atomic
 
 _NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -48,17 +46,7 @@ def _json_default(obj: Any) -> Any:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    make_default_mode(fd)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def _paths(directory: Path | str, name: str) -> tuple[Path, Path]:

@@ -20,7 +20,6 @@ import math
 import os
 import platform
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -30,7 +29,7 @@ import yaml
 from pydantic import BaseModel, SecretBytes, SecretStr
 
 from sensequant.errors import StoreError
-from sensequant.fsutil import make_default_mode
+from sensequant.fsutil import write_bytes_atomic
 from sensequant.settings import RunConfig
 
 MANIFEST_SCHEMA_VERSION: Final = 1
@@ -290,55 +289,6 @@ def to_plain(value: Any) -> Any:
     if hasattr(value, "__dataclass_fields__"):
         return {name: to_plain(getattr(value, name)) for name in value.__dataclass_fields__}
     return str(value)
-
-
-def write_bytes_atomic(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` atomically (temp file in the same folder, fsync, rename).
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        Destination; its parent folder is created if needed.
-    payload : bytes
-
-    Raises
-    ------
-    StoreError
-        If the folder or file cannot be written (the temp file is removed).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    make_default_mode(fd)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)  # os.replace: atomic on POSIX and Windows
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StoreError(
-            f"cannot write {path}: {exc}", hint="check free disk space and folder permissions"
-        ) from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Persist the rename itself; not supported on every platform (e.g. Windows), best effort.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
