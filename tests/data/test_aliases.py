@@ -32,16 +32,6 @@ def _kaggle(symbols: list[str], start: str = "2007-07-02") -> str:
     return KAGGLE_HEADER + "".join(rows)
 
 
-@pytest.fixture()
-def store(tmp_path: Path) -> BarStore:
-    return BarStore(tmp_path / "home" / "store", lock_timeout=0.5)
-
-
-@pytest.fixture()
-def catalog(tmp_path: Path) -> Catalog:
-    return Catalog(tmp_path / "home" / "catalog.sqlite")
-
-
 # ------------------------------------------------------------------------------ the table
 def test_packaged_table_holds_renames_not_mergers() -> None:
     table = packaged_aliases()

@@ -189,16 +189,6 @@ def good_files(folder: Path) -> None:
     write_zip(folder / f"{name}.zip", {name: udiff_text(rows, "2024-07-08")})
 
 
-@pytest.fixture()
-def store(tmp_path: Path) -> BarStore:
-    return BarStore(tmp_path / "home" / "store", lock_timeout=0.5)
-
-
-@pytest.fixture()
-def catalog(tmp_path: Path) -> Catalog:
-    return Catalog(tmp_path / "home" / "catalog.sqlite")
-
-
 def _preexisting(tmp_path: Path, store: BarStore, catalog: Catalog) -> None:
     """TCS and INFY stored before the corpus is imported (the corpus holds broken files of
     both, and a bhavcopy with TCS rows that fails)."""

@@ -293,16 +293,6 @@ def test_aliases_and_forced_options(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------- importing
-@pytest.fixture()
-def store(tmp_path: Path) -> BarStore:
-    return BarStore(tmp_path / "home" / "store", lock_timeout=0.5)
-
-
-@pytest.fixture()
-def catalog(tmp_path: Path) -> Catalog:
-    return Catalog(tmp_path / "home" / "catalog.sqlite")
-
-
 def test_folder_of_bhavcopies_merged_once_per_symbol(
     tmp_path: Path, store: BarStore, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -81,16 +81,6 @@ def _index_csvs(folder: Path, bars: pd.DataFrame, split: int, overlap: int) -> t
     return a, b
 
 
-@pytest.fixture()
-def store(tmp_path: Path) -> BarStore:
-    return BarStore(tmp_path / "home" / "store", lock_timeout=0.5)
-
-
-@pytest.fixture()
-def catalog(tmp_path: Path) -> Catalog:
-    return Catalog(tmp_path / "home" / "catalog.sqlite")
-
-
 def test_bad_file_among_good_ones(tmp_path: Path, store: BarStore, catalog: Catalog) -> None:
     src = tmp_path / "src"
     _yahoo_csv(src / "TCS.csv", _session_bars(50, seed=1))
