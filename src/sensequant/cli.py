@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
+from sensequant.cli_actions import actions
 from sensequant.cli_audit import audit
 from sensequant.cli_common import err, parse_date
 from sensequant.cli_common import guard as _guard
@@ -35,6 +36,7 @@ data_app = typer.Typer(
 app.add_typer(data_app, name="data")
 data_app.command("fetch")(fetch)
 data_app.command("audit")(audit)
+data_app.command("actions")(actions)
 
 out = Console()
 

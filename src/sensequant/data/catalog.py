@@ -550,7 +550,7 @@ class Catalog:
             if cur.rowcount == 0:
                 raise StoreError(
                     f"no corporate action recorded for {symbol} on {ex_date}",
-                    hint="list them with `sensequant data audit`",
+                    hint="list them with `sensequant data actions`",
                 )
 
     def corporate_actions(
