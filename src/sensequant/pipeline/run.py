@@ -246,10 +246,11 @@ def _features_phase(
 ) -> dict[str, SymbolFrame]:
     rep.start("features", total=len(pf.symbols))
     frames: dict[str, SymbolFrame] = {}
+    listed = pf.listing_dates
     with tel.phase("features") as res:
         for sym in pf.symbols:
             bars = store.read(sym, config.data.interval, end=pf.range_end)
-            frames[sym] = symbol_frame(sym, bars, config)
+            frames[sym] = symbol_frame(sym, bars, config, listing_date=listed.get(sym))
             rep.advance()
         n_rows = sum(len(f.features) for f in frames.values())
         n_feat = next(iter(frames.values())).features.shape[1]
