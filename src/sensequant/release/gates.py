@@ -148,6 +148,69 @@ def _missing(**values: float) -> list[str]:
     return [name for name, value in values.items() if not _finite(value)]
 
 
+@dataclass(frozen=True)
+class _ThresholdGate:
+    """A gate comparing one computed input with one configured threshold."""
+
+    name: str
+    label: str
+    value: str  # GateInputs attribute
+    threshold: str  # GateConfig attribute
+    comparison: Comparison
+    missing_label: str
+    pct: bool = False
+    integer: bool = False
+
+
+_THRESHOLD_GATES: Final[tuple[_ThresholdGate, ...]] = (
+    _ThresholdGate("dsr", "Deflated Sharpe ratio", "dsr", "min_dsr", ">=", "deflated Sharpe ratio"),
+    _ThresholdGate(
+        "max_drawdown",
+        "OOS max drawdown",
+        "max_drawdown",
+        "max_drawdown",
+        "<=",
+        "OOS max drawdown",
+        pct=True,
+    ),
+    _ThresholdGate(
+        "sharpe_ci_lower",
+        "Lower bound of the OOS Sharpe confidence interval",
+        "sharpe_ci_lower",
+        "min_sharpe_ci_lower",
+        ">=",
+        "Sharpe CI lower bound",
+    ),
+    _ThresholdGate(
+        "excess_sharpe_ci_lower",
+        "Lower bound of the bootstrap CI of (OOS Sharpe - NIFTY 50 Sharpe)",
+        "excess_sharpe_ci_lower",
+        "min_excess_sharpe_ci_lower",
+        ">",
+        "excess Sharpe CI",
+    ),
+    _ThresholdGate(
+        "worst_stress_loss",
+        "Worst stress-period loss",
+        "worst_stress_loss",
+        "max_stress_loss",
+        "<=",
+        "worst stress-period loss (no stress period covered)",
+        pct=True,
+    ),
+    _ThresholdGate(
+        "oos_days",
+        "OOS sessions",
+        "oos_days",
+        "min_oos_days",
+        ">=",
+        "number of OOS sessions",
+        integer=True,
+    ),
+)
+"""The gates after the two Sharpe-excess gates, in briefing order."""
+
+
 def evaluate_gates(cfg: GateConfig, inputs: GateInputs) -> list[GateResult]:
     """Evaluate every configured gate.
 
@@ -203,79 +266,21 @@ def evaluate_gates(cfg: GateConfig, inputs: GateInputs) -> list[GateResult]:
                 missing=miss,
             )
         )
-    if cfg.min_dsr is not None:
+    for spec in _THRESHOLD_GATES:
+        threshold = getattr(cfg, spec.threshold)
+        if threshold is None:
+            continue
+        value = float(getattr(inputs, spec.value))
         results.append(
             _gate(
-                "dsr",
-                "Deflated Sharpe ratio",
-                inputs.dsr,
-                cfg.min_dsr,
-                ">=",
-                missing=_missing(**{"deflated Sharpe ratio": inputs.dsr}),
-            )
-        )
-    if cfg.max_drawdown is not None:
-        results.append(
-            _gate(
-                "max_drawdown",
-                "OOS max drawdown",
-                inputs.max_drawdown,
-                cfg.max_drawdown,
-                "<=",
-                missing=_missing(**{"OOS max drawdown": inputs.max_drawdown}),
-                pct=True,
-            )
-        )
-    if cfg.min_sharpe_ci_lower is not None:
-        results.append(
-            _gate(
-                "sharpe_ci_lower",
-                "Lower bound of the OOS Sharpe confidence interval",
-                inputs.sharpe_ci_lower,
-                cfg.min_sharpe_ci_lower,
-                ">=",
-                missing=_missing(**{"Sharpe CI lower bound": inputs.sharpe_ci_lower}),
-            )
-        )
-    if cfg.min_excess_sharpe_ci_lower is not None:
-        results.append(
-            _gate(
-                "excess_sharpe_ci_lower",
-                "Lower bound of the bootstrap CI of (OOS Sharpe - NIFTY 50 Sharpe)",
-                inputs.excess_sharpe_ci_lower,
-                cfg.min_excess_sharpe_ci_lower,
-                ">",
-                missing=_missing(**{"excess Sharpe CI": inputs.excess_sharpe_ci_lower}),
-            )
-        )
-    if cfg.max_stress_loss is not None:
-        results.append(
-            _gate(
-                "worst_stress_loss",
-                "Worst stress-period loss",
-                inputs.worst_stress_loss,
-                cfg.max_stress_loss,
-                "<=",
-                missing=_missing(
-                    **{
-                        "worst stress-period loss (no stress period covered)": (
-                            inputs.worst_stress_loss
-                        )
-                    }
-                ),
-                pct=True,
-            )
-        )
-    if cfg.min_oos_days is not None:
-        results.append(
-            _gate(
-                "oos_days",
-                "OOS sessions",
-                float(inputs.oos_days),
-                float(cfg.min_oos_days),
-                ">=",
-                missing=_missing(**{"number of OOS sessions": float(inputs.oos_days)}),
-                integer=True,
+                spec.name,
+                spec.label,
+                value,
+                float(threshold),
+                spec.comparison,
+                missing=_missing(**{spec.missing_label: value}),
+                pct=spec.pct,
+                integer=spec.integer,
             )
         )
     return results
