@@ -66,11 +66,18 @@ class BhavFile:
     notes: tuple[str, ...]
 
 
-def expand_paths(paths: Sequence[Path], store: BarStore, report: ImportReport) -> list[Path]:
-    """Files to import: folders searched recursively for :data:`SUFFIXES` (sorted, hidden
-    parts skipped), duplicates and anything inside the store dropped (with a warning)."""
-    store_root = store.root.resolve()
+def find_bar_files(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """Bar files under ``paths``: folders searched recursively for :data:`SUFFIXES` (sorted,
+    hidden parts skipped), files kept as given, duplicates dropped.
+
+    Returns
+    -------
+    files : list of pathlib.Path
+    warnings : list of str
+        One per folder holding no bar file.
+    """
     out: list[Path] = []
+    warnings: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -82,7 +89,7 @@ def expand_paths(paths: Sequence[Path], store: BarStore, report: ImportReport) -
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
-                report.warnings.append(f"{path}: no .csv, .parquet or .zip files in this folder")
+                warnings.append(f"{path}: no .csv, .parquet or .zip files in this folder")
             out.extend(found)
         else:
             out.append(path)
@@ -90,14 +97,25 @@ def expand_paths(paths: Sequence[Path], store: BarStore, report: ImportReport) -
     seen: set[Path] = set()
     for p in out:
         resolved = p.resolve()
-        if resolved in seen:
-            continue
-        seen.add(resolved)
-        if resolved.is_relative_to(store_root):
+        if resolved not in seen:
+            seen.add(resolved)
+            unique.append(p)
+    return unique, warnings
+
+
+def expand_paths(paths: Sequence[Path], store: BarStore, report: ImportReport) -> list[Path]:
+    """Files to import (:func:`find_bar_files`), anything inside the store dropped (with a
+    warning)."""
+    store_root = store.root.resolve()
+    files, warnings = find_bar_files(paths)
+    report.warnings.extend(warnings)
+    kept: list[Path] = []
+    for p in files:
+        if p.resolve().is_relative_to(store_root):
             report.warnings.append(f"{p}: skipped, it is inside the bar store {store.root}")
-            continue
-        unique.append(p)
-    return unique
+        else:
+            kept.append(p)
+    return kept
 
 
 def error_text(path: Path, exc: BaseException) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from sensequant.data.bhavcopy import normalise_series
-from sensequant.data.import_collect import SUFFIXES
+from sensequant.data.import_collect import find_bar_files
 from sensequant.data.layouts import read_bar_file
 from sensequant.data.providers.base import ProviderInfo, empty_bars
 from sensequant.data.quality import clean_bars
@@ -70,24 +70,12 @@ class FilesProvider:
         """Capabilities: every interval, no call limits."""
         return self._info
 
-    def _files(self) -> list[Path]:
-        out: list[Path] = []
-        for p in self._paths:
-            if p.is_dir():
-                out.extend(
-                    f
-                    for f in sorted(p.rglob("*"))
-                    if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith(".")
-                )
-            else:
-                out.append(p)
-        return out
-
     def _index(self) -> dict[tuple[str, str], pd.DataFrame]:
         if self._bars is not None:
             return self._bars
         parts: dict[tuple[str, str], list[pd.DataFrame]] = defaultdict(list)
-        for path in self._files():
+        files, _ = find_bar_files(self._paths)
+        for path in files:
             if path.suffix.lower() == ".csv" and is_index_list_file(path):
                 continue  # an NSE constituent list, not bars (`data import` loads those)
             try:
