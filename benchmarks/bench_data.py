@@ -32,11 +32,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from sensequant.data.audit import audit_store
 from sensequant.data.catalog import Catalog
-from sensequant.data.ingest import import_paths
+from sensequant.data.imports import import_paths
+from sensequant.data.quality import audit_store
+from sensequant.data.reference import is_index_symbol
 from sensequant.data.store import BarStore
-from sensequant.data.universe import is_index_symbol
 from sensequant.settings import Settings
 
 TARGET_S = 1.0
@@ -44,12 +44,14 @@ TARGET_S = 1.0
 
 _COLD_CALENDAR = (
     "import time; t = time.perf_counter(); "
-    "from sensequant.data.calendar import nse_sessions; nse_sessions('2000-01-03', '2000-01-04'); "
+    "from sensequant.data.market.calendar import nse_sessions; "
+    "nse_sessions('2000-01-03', '2000-01-04'); "
     "print(time.perf_counter() - t)"
 )
 _COLD_AUDIT = (
     "import time, sys; t = time.perf_counter(); from pathlib import Path; "
-    "from sensequant.data.audit import audit_store; from sensequant.data.catalog import Catalog; "
+    "from sensequant.data.quality.audit import audit_store; "
+    "from sensequant.data.catalog.catalog import Catalog; "
     "from sensequant.data.store import BarStore; home = Path(sys.argv[1]); "
     "audit_store(BarStore(home / 'store'), Catalog(home / 'catalog.sqlite'), None, '1day', "
     "out_dir=home / 'reports' / 'audit-cold'); print(time.perf_counter() - t)"

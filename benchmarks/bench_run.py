@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from sensequant.data.catalog import Catalog
-from sensequant.data.ingest import import_paths
+from sensequant.data.imports import import_paths
 from sensequant.data.store import BarStore
 from sensequant.pipeline import run_pipeline
 from sensequant.progress import RichReporter

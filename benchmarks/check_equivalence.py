@@ -42,8 +42,13 @@ def run_digest(data: Path, home: Path, extra: list[str]) -> dict[str, Any]:
     exe = str(Path(sys.executable).with_name("sensequant"))
     # the daily stocks, the index and the NIFTY 100 list: what the daily pipeline reads
     sources = [str(data / sub) for sub in ("nse_daily_yf", "nifty50_index", "universe")]
-    subprocess.run([exe, "data", "import", *sources], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [exe, "data", "import", *sources],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     subprocess.run([exe, "run", *extra], env=env, check=True)
     (run_dir,) = sorted((home / "runs").iterdir())
     briefing = json.loads((run_dir / "promotion_briefing.json").read_text())

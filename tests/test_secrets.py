@@ -32,9 +32,9 @@ import yaml
 from typer.testing import CliRunner
 
 import sensequant.data.fetch as fetch_module
-from sensequant.cli import app
+from sensequant.cli.main import app
 from sensequant.data.catalog import Catalog
-from sensequant.data.ingest import import_paths
+from sensequant.data.imports import import_paths
 from sensequant.data.store import BarStore
 from sensequant.errors import SessionExpiredError
 from sensequant.settings import Settings

@@ -176,7 +176,7 @@ class DataConfig(_Section):
 
 
 class LabelConfig(_Section):
-    """Forward-return labels (see :mod:`sensequant.labels`)."""
+    """Forward-return labels (see :mod:`sensequant.dataset.labels`)."""
 
     horizon: int = Field(5, ge=1, le=60)
     """h: sessions from the next session's open to the close h sessions later."""
@@ -187,7 +187,7 @@ class LabelConfig(_Section):
 
 
 class WindowConfig(_Section):
-    """Rolling teacher windows (see :mod:`sensequant.windows`)."""
+    """Rolling teacher windows (see :mod:`sensequant.dataset.windows`)."""
 
     length_days: int = Field(180, ge=30)
     """Window length in calendar days."""

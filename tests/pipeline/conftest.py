@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sensequant.data.catalog import Catalog
-from sensequant.data.ingest import import_paths
+from sensequant.data.imports import import_paths
 from sensequant.data.store import BarStore
 from sensequant.pipeline import RunResult, run_pipeline
 from sensequant.progress import NullReporter

@@ -143,7 +143,7 @@ def test_oos_statistics_are_plausible_not_leaky(e2e_run: tuple) -> None:
 def test_review_through_the_cli(e2e_run: tuple) -> None:
     from typer.testing import CliRunner
 
-    from sensequant.cli import app
+    from sensequant.cli.main import app
 
     settings, _, result, _ = e2e_run
     env = {"SENSEQUANT_HOME": str(settings.home)}
@@ -160,7 +160,7 @@ def test_review_through_the_cli(e2e_run: tuple) -> None:
 def test_stress_command_on_an_existing_run(e2e_run: tuple) -> None:
     from typer.testing import CliRunner
 
-    from sensequant.cli import app
+    from sensequant.cli.main import app
 
     settings, _, result, _ = e2e_run
     stress_json = result.run_dir / "stress" / "stress.json"

@@ -8,14 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sensequant.data.calendar import is_session
 from sensequant.data.catalog import Catalog, SymbolInfo
+from sensequant.data.market import is_session
 from sensequant.data.store import BarStore
+from sensequant.dataset import SKIP_BEFORE_LISTING, WindowStatus, plan_windows
 from sensequant.pipeline.modelling import TeacherTask, run_teacher_task, symbol_frame
 from sensequant.pipeline.preflight import preflight
 from sensequant.settings import RunConfig
 from sensequant.types import IST
-from sensequant.windows import SKIP_BEFORE_LISTING, WindowStatus, plan_windows
 from tests.conftest import make_daily_bars
 
 LISTED = dt.date(2018, 1, 1)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import sensequant.pipeline.modelling as modelling
+from sensequant.dataset import WindowStatus, plan_windows
 from sensequant.pipeline.modelling import (
     TeacherTask,
     panel_frame,
@@ -15,7 +16,6 @@ from sensequant.pipeline.modelling import (
 )
 from sensequant.settings import RunConfig
 from sensequant.types import IST, PROBA_COLUMNS
-from sensequant.windows import WindowStatus, plan_windows
 from tests.conftest import make_daily_bars
 
 CFG = RunConfig()

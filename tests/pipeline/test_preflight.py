@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sensequant.data.calendar import is_session
 from sensequant.data.catalog import Catalog, SymbolInfo
+from sensequant.data.market import is_session
 from sensequant.data.store import BarStore
 from sensequant.errors import NoDataError, UnknownUniverseError, UsageError
 from sensequant.pipeline.preflight import preflight

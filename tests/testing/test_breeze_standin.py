@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import requests
 
-from sensequant.data.sessions import session_bar_starts
+from sensequant.data.market import session_bar_starts
 from sensequant.testing.breeze_standin import BreezeStandIn, HistoricalRequest
 from sensequant.testing.standin_faults import INJECTABLE_KINDS, FaultPlan
 from sensequant.testing.standin_master import NSE_COLUMNS, isin_check_digit

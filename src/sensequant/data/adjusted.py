@@ -1,7 +1,7 @@
 """The adjusted view of the bar store: raw bars with the catalog's corporate actions applied.
 
 The store keeps bars exactly as they arrived (raw); corporate-action price factors live in the
-catalog (``corporate_actions`` table, see :mod:`sensequant.data.corporate_actions`). The
+catalog (``corporate_actions`` table, see :mod:`sensequant.data.quality.corporate_actions`). The
 pipeline reads through :class:`AdjustedBarStore`, so features, labels and returns never see an
 unadjusted bonus or split as a crash, while ``BarStore.read`` still gives the raw view.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from sensequant.data.catalog import Catalog
-from sensequant.data.corporate_actions import ACTIVE_STATUSES, adjust_bars, stored_actions
+from sensequant.data.quality import ACTIVE_STATUSES, adjust_bars, stored_actions
 from sensequant.data.store import BarStore, TimeLike
 
 __all__ = ["AdjustedBarStore"]
@@ -39,7 +39,7 @@ class AdjustedBarStore(BarStore):
     Notes
     -----
     Adjustment (prices before an ex-date times its factor, volume divided by it; factor = new
-    price / old price) is :func:`sensequant.data.corporate_actions.adjust_bars`. Rejected
+    price / old price) is :func:`sensequant.data.quality.corporate_actions.adjust_bars`. Rejected
     actions are ignored. :meth:`fingerprint` stays the fingerprint of the RAW bars.
     """
 

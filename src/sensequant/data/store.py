@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sensequant.data.symbols import symbol_from_store_filename, symbol_to_filename, validate_symbol
+from sensequant.data.market import symbol_from_store_filename, symbol_to_filename, validate_symbol
 from sensequant.errors import NoDataError, StoreError
 from sensequant.fsutil import atomic_write
 from sensequant.types import BAR_COLUMNS, INTERVALS, IST, OPTIONAL_BAR_COLUMNS
@@ -432,7 +432,7 @@ def _read_pid(lock_path: Path) -> str:
 def _canonical(bars: pd.DataFrame, symbol: str, interval: str) -> pd.DataFrame:
     """Validate a bar frame against the store schema; return it in canonical form."""
     where = f"{symbol} {interval}"
-    hint = "clean the bars with sensequant.data.quality.clean_bars before storing them"
+    hint = "clean the bars with sensequant.data.quality.clean.clean_bars before storing them"
     if not isinstance(bars, pd.DataFrame):
         raise StoreError(f"{where}: expected a DataFrame, got {type(bars).__name__}", hint=hint)
     missing = [c for c in BAR_COLUMNS if c not in bars.columns]

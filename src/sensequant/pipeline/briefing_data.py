@@ -9,6 +9,7 @@ import math
 from collections import Counter
 from typing import Any
 
+from sensequant.dataset import WindowStatus
 from sensequant.evaluation.metrics import PerformanceSummary
 from sensequant.evaluation.stress_report import StressReport
 from sensequant.pipeline.evaluate import EQUAL, NIFTY, STUDENT, TEACHER, Evaluation
@@ -17,7 +18,6 @@ from sensequant.pipeline.preflight import PreflightReport
 from sensequant.release.briefing import BriefingData
 from sensequant.release.gates import GateInputs, GateResult, decide
 from sensequant.settings import RunConfig
-from sensequant.windows import WindowStatus
 
 BENCHMARK_NOTE = (
     "Strategy and benchmarks are price returns: stock prices are Yahoo closes adjusted for "

@@ -16,8 +16,8 @@ import pandas as pd
 
 from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.store import BarStore
+from sensequant.dataset.features import feature_set_hash
 from sensequant.evaluation.stress_report import StressReport
-from sensequant.features import feature_set_hash
 from sensequant.models.serialize import save_model
 from sensequant.models.student import WalkForwardResult, fit_release_student
 from sensequant.models.teacher import load_booster, teacher_params

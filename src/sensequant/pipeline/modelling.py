@@ -14,21 +14,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sensequant.data.symbol_master import effective_first_bar
-from sensequant.errors import InsufficientSamplesError
-from sensequant.features import build_features
-from sensequant.labels import make_labels
-from sensequant.models.teacher import train_teacher
-from sensequant.parallel import parallel_map
-from sensequant.settings import RunConfig
-from sensequant.types import PROBA_COLUMNS
-from sensequant.windows import (
+from sensequant.data.reference import effective_first_bar
+from sensequant.dataset import (
     SKIP_TOO_FEW_SAMPLES,
     Window,
     WindowSkip,
     WindowStatus,
+    make_labels,
     window_samples,
 )
+from sensequant.dataset.features import build_features
+from sensequant.errors import InsufficientSamplesError
+from sensequant.models.teacher import train_teacher
+from sensequant.parallel import parallel_map
+from sensequant.settings import RunConfig
+from sensequant.types import PROBA_COLUMNS
 
 LABEL_COLUMNS = ("label", "fwd_return", "t1")
 

@@ -13,15 +13,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from sensequant.data.calendar import missing_sessions
 from sensequant.data.catalog import Catalog
+from sensequant.data.market import missing_sessions
+from sensequant.data.reference import effective_first_bar, packaged_universes, resolve_universe
 from sensequant.data.store import BarStore
-from sensequant.data.symbol_master import effective_first_bar
-from sensequant.data.universe import packaged_universes, resolve_universe
+from sensequant.dataset import SKIP_BEFORE_LISTING, Window, coverage_skip, plan_windows
 from sensequant.errors import NoDataError, UnknownUniverseError, UsageError
 from sensequant.settings import RunConfig
 from sensequant.types import IST
-from sensequant.windows import SKIP_BEFORE_LISTING, Window, coverage_skip, plan_windows
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import pandas as pd
 from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.catalog import Catalog
 from sensequant.data.store import BarStore
+from sensequant.dataset import WindowStatus
 from sensequant.errors import PipelineError
 from sensequant.evaluation.stress_report import StressReport
 from sensequant.models.student import (
@@ -46,7 +47,6 @@ from sensequant.release.manifest import write_json_atomic
 from sensequant.release.registry import Registry
 from sensequant.settings import RunConfig, Settings
 from sensequant.telemetry import Telemetry, now_ist
-from sensequant.windows import WindowStatus
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from sensequant.data.sessions import session_bar_starts
+from sensequant.data.market import session_bar_starts
 
 __all__ = ["synthetic_bars"]
 

@@ -8,16 +8,16 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sensequant.cli import app
+from sensequant.cli.main import app
 from sensequant.data.catalog import Catalog
-from sensequant.data.ingest import import_paths
+from sensequant.data.imports import import_paths
 from sensequant.data.providers.base import BarProvider
 from sensequant.data.providers.files import FilesProvider
 from sensequant.data.store import BarStore
 from sensequant.errors import UnknownInstrumentError, UsageError
 from sensequant.types import IST
 from tests.conftest import make_daily_bars
-from tests.data.test_bhavcopy import legacy_name, legacy_text
+from tests.data.readers.test_bhavcopy import legacy_name, legacy_text
 
 DAYS = ("2024-01-01", "2024-01-02", "2024-01-03")
 

@@ -2,7 +2,7 @@
 
 A provider answers one question: the bars of one symbol at one interval between two
 instants. Chunking, rate limiting, retries, deadlines and resume live once, for all
-providers, in :mod:`sensequant.data.fetch`; a provider only translates one call and
+providers, in :mod:`sensequant.data.fetch.runner`; a provider only translates one call and
 classifies its failures into :mod:`sensequant.errors` (``TransientProviderError`` is
 retried, ``RateLimitError`` waits, ``DailyLimitError`` / ``SessionExpiredError`` stop the
 fetch, ``UnknownInstrumentError`` marks the symbol data-unavailable).

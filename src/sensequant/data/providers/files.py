@@ -1,7 +1,8 @@
 """The files provider: every layout the importer reads, behind the provider protocol.
 
 ``FilesProvider`` indexes a folder (or files) of bar files once: per-symbol CSV/Parquet in any
-layout :func:`sensequant.data.layouts.read_bar_file` detects, Kaggle files, and NSE bhavcopies
+layout :func:`sensequant.data.readers.layouts.read_bar_file` detects, Kaggle files, and NSE
+bhavcopies
 (legacy or UDiFF, ``.csv`` or ``.zip``; one file per day holding every symbol). It then answers
 ``fetch_bars`` from memory, so ``sensequant data fetch --provider files --source DIR`` gets the
 fetcher's incremental, logged behaviour over a folder that grows (a vendor drop, a daily
@@ -17,12 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sensequant.data.bhavcopy import normalise_series
-from sensequant.data.import_collect import find_bar_files
-from sensequant.data.layouts import read_bar_file
+from sensequant.data.imports import find_bar_files
 from sensequant.data.providers.base import ProviderInfo, empty_bars
 from sensequant.data.quality import clean_bars
-from sensequant.data.universe import is_index_list_file, is_index_symbol
+from sensequant.data.readers import normalise_series, read_bar_file
+from sensequant.data.reference import is_index_list_file, is_index_symbol
 from sensequant.errors import SenseQuantError, UnknownInstrumentError, UsageError
 from sensequant.types import BAR_COLUMNS, INTERVALS, OPTIONAL_BAR_COLUMNS
 
@@ -39,7 +39,7 @@ class FilesProvider:
     series : sequence of str, default ("EQ",)
         NSE series kept from bhavcopies and Kaggle files.
     aliases : mapping of str to str, optional
-        Old symbol -> current symbol (see :mod:`sensequant.data.aliases`).
+        Old symbol -> current symbol (see :mod:`sensequant.data.reference.aliases`).
 
     Raises
     ------

@@ -1,0 +1,78 @@
+"""``sensequant data actions``: review the corporate actions the store's bars are adjusted by.
+
+Suspected bonuses and splits are detected at import and fetch (see
+:mod:`sensequant.data.quality.corporate_actions`) and applied on read as soon as they are recorded;
+this command lists them and lets a person confirm or reject each one. A rejected action is no
+longer applied; a confirmed one stays confirmed when detection runs again.
+
+Registered by :mod:`sensequant.cli.main` as ``data_app.command("actions")(actions)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sensequant.cli.common import err, guard, parse_date
+from sensequant.errors import UsageError
+
+__all__ = ["actions"]
+
+
+def _target(text: str) -> tuple[str, dt.date]:
+    """``SYMBOL:YYYY-MM-DD`` -> (symbol, ex-date)."""
+    symbol, sep, day = text.rpartition(":")
+    parsed = parse_date(day, "ex-date") if sep else None
+    if not symbol or parsed is None:
+        raise UsageError(f"{text!r} is not SYMBOL:YYYY-MM-DD", hint="e.g. HINDALCO:1996-09-04")
+    return symbol, parsed
+
+
+def actions(
+    symbol: Annotated[str | None, typer.Option(help="Only this symbol.")] = None,
+    confirm: Annotated[
+        list[str] | None,
+        typer.Option("--confirm", help="Confirm SYMBOL:YYYY-MM-DD (repeatable)."),
+    ] = None,
+    reject: Annotated[
+        list[str] | None,
+        typer.Option("--reject", help="Reject SYMBOL:YYYY-MM-DD: no longer applied (repeatable)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the actions as JSON.")] = False,
+) -> None:
+    """List corporate actions (price factors applied on read); confirm or reject them."""
+
+    def body() -> None:
+        from sensequant.data.catalog import Catalog
+        from sensequant.settings import load_settings
+
+        catalog = Catalog(load_settings().catalog_path)
+        for status, items in (("confirmed", confirm or []), ("rejected", reject or [])):
+            for item in items:
+                sym, day = _target(item)
+                catalog.set_corporate_action_status(sym, day, status)
+                err.print(f"{sym} {day}: {status}", highlight=False)
+        frame = catalog.corporate_actions(symbol)
+        if as_json:
+            print(json.dumps(frame.to_dict("records"), indent=2, default=str))
+            return
+        table = Table("symbol", "ex-date", "kind", "price factor", "source", "status", "detail")
+        for row in frame.to_dict("records"):
+            table.add_row(
+                *(str(row[k]) for k in ("symbol", "ex_date", "kind")),
+                f"{row['price_factor']:.4f}",
+                *(str(row[k] or "") for k in ("source", "status", "detail")),
+            )
+        Console(width=160).print(table)
+        err.print(
+            f"{len(frame)} action(s); suspected and confirmed ones are applied on read "
+            "(the store keeps raw bars)",
+            highlight=False,
+        )
+
+    guard(body)

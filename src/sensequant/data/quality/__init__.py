@@ -1,0 +1,45 @@
+"""sensequant.data.quality: public face."""
+
+from sensequant.data.quality.audit import REPORT_FILE, SUMMARY_FILE, WARN_KINDS, audit_store
+from sensequant.data.quality.checks import (
+    day_numbers,
+    duplicated_days,
+    grid_bar_count,
+    outlier_jumps,
+    session_grid,
+)
+from sensequant.data.quality.clean import FINDING_KINDS, CleanResult, Finding, clean_bars
+from sensequant.data.quality.corporate_actions import (
+    ACTIVE_STATUSES,
+    STANDARD_FACTORS,
+    SuspectedAction,
+    adjust_bars,
+    detect_corporate_actions,
+    read_bars,
+    record_detected_actions,
+    stored_actions,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "FINDING_KINDS",
+    "REPORT_FILE",
+    "STANDARD_FACTORS",
+    "SUMMARY_FILE",
+    "WARN_KINDS",
+    "CleanResult",
+    "Finding",
+    "SuspectedAction",
+    "adjust_bars",
+    "audit_store",
+    "clean_bars",
+    "day_numbers",
+    "detect_corporate_actions",
+    "duplicated_days",
+    "grid_bar_count",
+    "outlier_jumps",
+    "read_bars",
+    "record_detected_actions",
+    "session_grid",
+    "stored_actions",
+]

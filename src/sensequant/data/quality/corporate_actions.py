@@ -1,0 +1,418 @@
+"""Suspected unadjusted corporate actions (splits, bonuses): detection, storage, adjustment.
+
+Raw bars stay in the store exactly as received. Corporate-action *price factors* live apart,
+in the catalog's ``corporate_actions`` table, and are applied when bars are read
+(:func:`read_bars`), so both the raw view (``BarStore.read``) and the adjusted view exist.
+
+Price factor
+------------
+``price_factor = new price / old price`` on the ex-date, e.g. 0.5 for a 1:2 split. Adjusting
+multiplies every price before the ex-date by it and divides volume (a share count) by it; the
+rupee turnover ``close * volume`` of a bar is unchanged. Several actions multiply.
+
+=========================  ================================  ====================
+action                     shares held after, per share      price factor
+=========================  ================================  ====================
+split 1:n (n = 2..10)      n                                 1/n
+bonus a:b (a new for b)    (a + b) / b                       b / (a + b)
+bonus 1:1                  2                                 1/2  (= split 1:2)
+bonus 2:1, 3:1, 4:1        3, 4, 5                           1/3, 1/4, 1/5
+bonus 1:2                  3/2                               2/3
+bonus 2:3                  5/3                               3/5
+bonus 3:2                  5/2                               2/5
+=========================  ================================  ====================
+
+(NSE quotes bonuses as "a:b" = a new shares for every b held.) A factor equal to 1/n is
+reported as a split: a 1:1 bonus and a 1:2 split move the price identically.
+
+Detection (:func:`detect_corporate_actions`)
+--------------------------------------------
+On raw (unadjusted) bars an action shows on its ex-date as an overnight price ratio
+``open / previous close`` (and ``close / previous close``) close to the factor, *without a
+turnover shock*. The issue says "without a volume shock"; turnover is the right measure: a
+split multiplies the share count by n, so the raw traded quantity jumps n-fold on the ex-date
+while the rupee turnover stays where it was; a genuine crash of the same size comes with heavy
+selling, i.e. rupee turnover several times its median. A session ``t`` is reported when all of:
+
+1. ``t - 1`` is at most :data:`MAX_GAP_DAYS` calendar days earlier (a ratio across a data gap
+   says nothing);
+2. for the nearest standard factor ``f``: one of ``open_t / close_{t-1}`` and
+   ``close_t / close_{t-1}`` is within :data:`PRICE_TOLERANCE` (relative) of ``f`` and the
+   other within :data:`DAY_TOLERANCE` (the rest of an ordinary session's move);
+3. the level persists: median close of sessions ``t .. t+9`` over the median close of
+   ``t-10 .. t-1`` is within :data:`LEVEL_TOLERANCE` of ``f`` (a one-day glitch is not a split);
+4. no reverse jump (ratio within :data:`PRICE_TOLERANCE` of ``1/f``) within
+   :data:`REVERSAL_WINDOW` sessions either side: such a pair brackets a stretch of stale or
+   wrongly adjusted rows (Yahoo's CIPLA 2004-05-11, DRREDDY 2001-10-10..12, RELIANCE
+   1997-10-27..11-04), a vendor glitch reported by ``quality`` as outlier jumps instead;
+5. rupee turnover on ``t`` is at most :data:`TURNOVER_SHOCK` times its median over the
+   previous :data:`TURNOVER_WINDOW` sessions;
+6. at least 5 sessions exist before ``t`` (with a turnover) and from ``t`` on.
+
+The rules are deliberately strict: factors of suspected actions are applied on read by
+default, so a false suspicion would silently rescale history. Without evidence (no volume, a
+series too short) nothing is suspected.
+
+Not detected, on purpose: factors above 0.7 (bonuses 1:3 = 0.75, 1:4 = 0.8, 1:5 = 5/6,
+1:10 = 10/11). Moves of -9 % to -25 % look like circuit or crash days: on 2020-03-23 most
+NIFTY 50 stocks opened exactly 10 % down at ordinary turnover. Reverse splits (factor > 1)
+are rare on NSE. Record such actions by hand (``source='manual'``, ``status='confirmed'``)
+with :meth:`Catalog.upsert_corporate_actions`. Intraday bars are aggregated per IST date
+(first open, last close, summed volume) before detection. Indices are never checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
+
+import numpy as np
+import pandas as pd
+
+from sensequant.data.catalog import Catalog
+from sensequant.data.quality.checks import day_numbers
+from sensequant.data.reference import is_index_symbol
+from sensequant.data.store import BarStore, TimeLike
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "STANDARD_FACTORS",
+    "CorporateActionLike",
+    "SuspectedAction",
+    "adjust_bars",
+    "detect_corporate_actions",
+    "read_bars",
+    "record_detected_actions",
+    "stored_actions",
+]
+
+STANDARD_FACTORS: Final[tuple[tuple[str, str, float], ...]] = (
+    *((("split", f"1:{n}", 1.0 / n)) for n in range(2, 11)),
+    ("bonus", "1:2", 2.0 / 3.0),
+    ("bonus", "2:3", 3.0 / 5.0),
+    ("bonus", "3:2", 2.0 / 5.0),
+)
+"""(kind, ratio, price factor) of the actions detected; see the module table."""
+PRICE_TOLERANCE: Final = 0.03
+"""Relative distance of the closer overnight ratio to the factor."""
+DAY_TOLERANCE: Final = 0.10
+"""Relative distance of the other ratio (open or close) to the factor."""
+LEVEL_TOLERANCE: Final = 0.25
+"""Relative distance of the post/pre median-close ratio to the factor. Loose on purpose: ten
+sessions' medians drift with the price (5-15 % for 1.5-2.5 % daily volatility); it only has
+to tell a lasting level from a reverted glitch (ratio ~1, i.e. >= 50 % away for f <= 2/3)."""
+LEVEL_WINDOW: Final = 10
+"""Sessions on each side whose median closes measure the level shift."""
+REVERSAL_WINDOW: Final = 20
+"""Sessions either side searched for a reverse jump (a glitch window)."""
+TURNOVER_WINDOW: Final = 20
+"""Sessions before the ex-date whose median rupee turnover is the reference."""
+TURNOVER_SHOCK: Final = 3.0
+"""Turnover above this multiple of its median is a shock: a real move, not an action."""
+MAX_GAP_DAYS: Final = 10
+"""Largest calendar-day gap between the two sessions of an overnight ratio."""
+ACTIVE_STATUSES: Final[tuple[str, ...]] = ("suspected", "confirmed")
+"""Statuses whose factors :func:`read_bars` applies (``rejected`` ones are ignored)."""
+
+_FACTORS = np.array([f for _, _, f in STANDARD_FACTORS])
+_MIN_TURNOVER_SESSIONS = 5
+_MIN_SIDE = 5  # sessions needed before (and from) the ex-date to judge the level
+_PRICE_COLUMNS = ("open", "high", "low", "close", "vwap")
+_SHARE_COLUMNS = ("volume", "oi", "delivery_volume")
+
+
+class CorporateActionLike(Protocol):
+    """What :func:`adjust_bars` needs of an action."""
+
+    @property
+    def ex_date(self) -> dt.date: ...
+    @property
+    def price_factor(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class SuspectedAction:
+    """A split or bonus suspected from raw bars.
+
+    Attributes
+    ----------
+    symbol : str
+    ex_date : datetime.date
+        First session at the new price level (IST date).
+    kind : {'split', 'bonus'}
+    ratio : str
+        ``1:2`` for a split into two, ``3:2`` for a bonus of 3 new shares per 2 held.
+    price_factor : float
+        New price / old price (0.5 for a 1:2 split).
+    open_ratio, close_ratio : float
+        ``open / previous close`` and ``close / previous close`` on the ex-date.
+    level_ratio : float
+        Median close of the 10 sessions from the ex-date over that of the 10 before.
+    turnover_ratio : float
+        Ex-date rupee turnover over its 20-session median.
+    """
+
+    symbol: str
+    ex_date: dt.date
+    kind: str
+    ratio: str
+    price_factor: float
+    open_ratio: float
+    close_ratio: float
+    level_ratio: float
+    turnover_ratio: float
+
+    @property
+    def detail(self) -> str:
+        """One line for the catalog and the audit."""
+        turnover = f"turnover {self.turnover_ratio:.2f}x its {TURNOVER_WINDOW}-session median"
+        n = round(1.0 / self.price_factor)
+        also = f" (same move as a {n - 1}:1 bonus)" if self.kind == "split" else ""
+        return (
+            f"{self.kind} {self.ratio} suspected on {self.ex_date}: open/prev close "
+            f"{self.open_ratio:.3f}, close/prev close {self.close_ratio:.3f}, level "
+            f"{self.level_ratio:.3f}, {turnover}; factor {self.price_factor:.4f}{also}"
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        """Row for :meth:`Catalog.upsert_corporate_actions` (status ``suspected``)."""
+        return {
+            "symbol": self.symbol,
+            "ex_date": self.ex_date,
+            "kind": self.kind,
+            "price_factor": self.price_factor,
+            "source": "detected",
+            "status": "suspected",
+            "detail": self.detail,
+        }
+
+
+def _sessions(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per IST date (bars sorted by time): day number, first open, last close, summed volume."""
+    day = day_numbers(bars["timestamp"])[0]
+    o = bars["open"].to_numpy(dtype=np.float64)
+    c = bars["close"].to_numpy(dtype=np.float64)
+    v = bars["volume"].to_numpy(dtype=np.float64)
+    if day.size == 0:
+        return day, o, c, v
+    starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
+    if starts.size == day.size:
+        return day, o, c, v
+    ends = np.r_[starts[1:], day.size] - 1
+    return day[starts], o[starts], c[ends], np.add.reduceat(v, starts)
+
+
+def _rel(ratio: np.ndarray, factor: np.ndarray | float) -> np.ndarray:
+    return np.asarray(np.abs(ratio / factor - 1.0))
+
+
+def _turnover_ratio(turnover: np.ndarray, t: int) -> float | None:
+    base = turnover[max(0, t - TURNOVER_WINDOW) : t]
+    base = base[np.isfinite(base) & (base > 0)]
+    if base.size < _MIN_TURNOVER_SESSIONS or not np.isfinite(turnover[t]):
+        return None
+    return float(turnover[t] / np.median(base))
+
+
+def detect_corporate_actions(bars: pd.DataFrame, symbol: str) -> list[SuspectedAction]:
+    """Find suspected unadjusted splits and bonuses in RAW bars (see the module notes).
+
+    Pure: no I/O.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame, shape (n_bars, >= 5)
+        ``timestamp`` (tz-aware IST), ``open``, ``close``, ``volume`` (shares), sorted by time,
+        unique timestamps (cleaned store bars). Daily or intraday (aggregated per IST date).
+    symbol : str
+        Symbol of the series; indices (``NIFTY 50``) give no action.
+
+    Returns
+    -------
+    list of SuspectedAction
+        By ex-date.
+    """
+    if is_index_symbol(symbol) or len(bars) < 2:
+        return []
+    day, o, c, volume = _sessions(bars)
+    turnover = c * volume
+    prev = c[:-1]
+    r_open, r_close = np.full(len(c), np.nan), np.full(len(c), np.nan)
+    r_open[1:], r_close[1:] = o[1:] / prev, c[1:] / prev
+    dev_o = _rel(r_open[:, None], _FACTORS[None, :])
+    dev_c = _rel(r_close[:, None], _FACTORS[None, :])
+    tight = np.minimum(dev_o, dev_c)
+    best = np.argmin(np.where(np.isnan(tight), np.inf, tight), axis=1)
+    rows = np.arange(len(c))
+    ok = (tight[rows, best] <= PRICE_TOLERANCE) & (
+        np.maximum(dev_o, dev_c)[rows, best] <= DAY_TOLERANCE
+    )
+    ok[1:] &= np.diff(day) <= MAX_GAP_DAYS
+    ok[:_MIN_SIDE] = False
+    ok[len(c) - _MIN_SIDE + 1 :] = False
+    found: list[SuspectedAction] = []
+    for t in (int(i) for i in np.flatnonzero(ok)):
+        kind, ratio, factor = STANDARD_FACTORS[int(best[t])]
+        pre = np.median(c[max(0, t - LEVEL_WINDOW) : t])
+        level = float(np.median(c[t : t + LEVEL_WINDOW]) / pre)
+        if abs(level / factor - 1.0) > LEVEL_TOLERANCE:
+            continue
+        lo, hi = max(1, t - REVERSAL_WINDOW), min(len(c), t + REVERSAL_WINDOW + 1)
+        near = np.r_[r_open[lo:hi], r_close[lo:hi]]
+        others = np.tile(np.arange(lo, hi) != t, 2)
+        if (others & (_rel(near, 1.0 / factor) <= PRICE_TOLERANCE)).any():
+            continue  # a reverse jump nearby: a glitch window, not an action
+        shock = _turnover_ratio(turnover, t)
+        if shock is None or shock > TURNOVER_SHOCK:
+            continue
+        ex_date = dt.date(1970, 1, 1) + dt.timedelta(days=int(day[t]))
+        found.append(
+            SuspectedAction(
+                symbol=symbol,
+                ex_date=ex_date,
+                kind=kind,
+                ratio=ratio,
+                price_factor=factor,
+                open_ratio=float(r_open[t]),
+                close_ratio=float(r_close[t]),
+                level_ratio=level,
+                turnover_ratio=shock,
+            )
+        )
+    return found
+
+
+def adjust_bars(bars: pd.DataFrame, actions: Iterable[CorporateActionLike]) -> pd.DataFrame:
+    """Adjusted copy of raw bars: prices before each ex-date times its factor.
+
+    Pure: no I/O; ``bars`` is not modified.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame, shape (n_bars, n_columns)
+        Store bars (``timestamp`` tz-aware IST). Prices (``open, high, low, close, vwap``) of
+        bars whose IST date is before an action's ex-date are multiplied by its
+        ``price_factor``; share counts (``volume, oi, delivery_volume``) are divided by it;
+        ``trades`` is unchanged. Several actions multiply (cumulative adjustment).
+    actions : iterable of objects with ``ex_date`` (datetime.date) and ``price_factor``
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same shape and columns as ``bars``.
+
+    Raises
+    ------
+    ValueError
+        If a factor is not finite and > 0.
+    """
+    out = bars.copy()
+    acts = list(actions)
+    if not acts or len(out) == 0:
+        return out
+    day = day_numbers(out["timestamp"])[0]
+    multiplier = np.ones(len(out))
+    epoch = dt.date(1970, 1, 1)
+    for act in acts:
+        factor = float(act.price_factor)
+        if not (np.isfinite(factor) and factor > 0):
+            raise ValueError(f"corporate action on {act.ex_date}: bad price factor {factor!r}")
+        ex_day = (pd.Timestamp(act.ex_date).date() - epoch).days
+        multiplier[day < ex_day] *= factor
+    for col in _PRICE_COLUMNS:
+        if col in out.columns:
+            out[col] = out[col].to_numpy(dtype=np.float64) * multiplier
+    for col in _SHARE_COLUMNS:
+        if col in out.columns:
+            out[col] = out[col].to_numpy(dtype=np.float64) / multiplier
+    return out
+
+
+@dataclass(frozen=True)
+class _StoredAction:
+    ex_date: dt.date
+    price_factor: float
+
+
+def stored_actions(frame: pd.DataFrame) -> list[_StoredAction]:
+    """Rows of the catalog's ``corporate_actions`` table as actions :func:`adjust_bars` takes.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Catalog rows with ``ex_date`` (ISO date) and ``price_factor`` (new / old price).
+
+    Returns
+    -------
+    list
+        One action per row.
+    """
+    return [
+        _StoredAction(dt.date.fromisoformat(str(d)), float(f))
+        for d, f in zip(frame["ex_date"], frame["price_factor"], strict=True)
+    ]
+
+
+def read_bars(
+    store: BarStore,
+    catalog: Catalog,
+    symbol: str,
+    interval: str,
+    *,
+    adjusted: bool = True,
+    start: TimeLike | None = None,
+    end: TimeLike | None = None,
+) -> pd.DataFrame:
+    """Read stored bars, adjusted for the catalog's corporate actions by default.
+
+    Parameters
+    ----------
+    store : BarStore
+    catalog : Catalog
+    symbol, interval : str
+    adjusted : bool, default True
+        Apply the factors of every ``suspected`` and ``confirmed`` action of ``symbol``
+        (``rejected`` ones are ignored). False gives the raw bars (as ``store.read``).
+    start, end : time-like, optional
+        Range, as :meth:`BarStore.read`. Actions after ``end`` still adjust the bars read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Bars with the store's columns.
+
+    Raises
+    ------
+    NoDataError
+        If the series is not stored.
+    """
+    bars = store.read(symbol, interval, start=start, end=end)
+    if not adjusted:
+        return bars
+    actions = catalog.corporate_actions(symbol, statuses=ACTIVE_STATUSES)
+    return adjust_bars(bars, stored_actions(actions)) if len(actions) else bars
+
+
+def record_detected_actions(catalog: Catalog, symbol: str, bars: pd.DataFrame) -> int:
+    """Detect actions in raw ``bars`` and store them as ``suspected`` in the catalog.
+
+    An action already reviewed (``confirmed``/``rejected``) keeps its status.
+
+    Parameters
+    ----------
+    catalog : Catalog
+    symbol : str
+    bars : pandas.DataFrame
+        The RAW stored series (``store.read``), never an adjusted view.
+
+    Returns
+    -------
+    int
+        Actions detected and written.
+    """
+    found = detect_corporate_actions(bars, symbol)
+    if found:
+        catalog.upsert_corporate_actions(a.to_row() for a in found)
+    return len(found)

@@ -1,0 +1,24 @@
+"""sensequant.data.readers: public face."""
+
+from sensequant.data.readers.bhavcopy import (
+    DEFAULT_SERIES,
+    LEGACY_COLUMNS,
+    UDIFF_COLUMNS,
+    bhavcopy_layout,
+    normalise_series,
+    read_bhavcopy,
+)
+from sensequant.data.readers.layouts import LAYOUTS, read_bar_file
+from sensequant.data.readers.parsing import ParsedFile
+
+__all__ = [
+    "DEFAULT_SERIES",
+    "LAYOUTS",
+    "LEGACY_COLUMNS",
+    "UDIFF_COLUMNS",
+    "ParsedFile",
+    "bhavcopy_layout",
+    "normalise_series",
+    "read_bar_file",
+    "read_bhavcopy",
+]

@@ -1,0 +1,417 @@
+"""Read one bar file (CSV or Parquet), detect its layout and normalise it to store columns.
+
+Layouts (detected from the header: names are whitespace-trimmed and compared case-insensitively)
+
+==================  =========================================================================
+``yahoo_daily``     ``Date,Open,High,Low,Close,Adj Close,Volume``. ``Close`` (split/bonus
+                    adjusted) is stored; ``Adj Close`` (also dividend-adjusted) is dropped.
+``yfinance_v2``     ``Date,Adj Close,Close,High,Low,Open,Volume`` (yfinance >= 0.2), as above.
+``index_pandas``    ``,Date,Open,High,Low,Close,Volume``: the first, unnamed column is a pandas
+                    index and is dropped (NIFTY 50 ``nifty50_2000_2019.csv``).
+``index_yf_lower``  ``date,close,high,low,open,volume`` in exactly this order
+                    (``nifty50_2007_2024_yf.csv``).
+``ohlcv_lower``     ``date`` (or ``timestamp``) plus ``open,high,low,close,volume`` in any
+                    order, e.g. the 5-minute export (``2023-07-03 09:15:00+05:30``).
+``broker_oi``       as ``ohlcv_lower`` with an ``oi`` column (``timestamp,...,volume,oi``).
+``kaggle_nse``      ``Date,Symbol,Series,Prev Close,Open,High,Low,Last,Close,VWAP,Volume,
+                    Turnover,Trades,Deliverable Volume,%Deliverble``: only rows of the series
+                    asked (default ``EQ``) are kept; ``VWAP`` -> ``vwap``, ``Trades`` -> ``trades``,
+                    ``Deliverable Volume`` -> ``delivery_volume``; the others are dropped.
+``parquet``         a ``.parquet`` file with the store's own column names.
+``bhavcopy_legacy`` NSE's daily bhavcopy, one file per day with every symbol, ``.csv`` or
+``bhavcopy_udiff``  ``.zip`` (see :mod:`sensequant.data.readers.bhavcopy`): raw, unadjusted prices;
+                    ``symbol`` is None and ``bars`` has a ``symbol`` column.
+==================  =========================================================================
+
+The generic layouts may also carry the store's optional columns (``oi``, ``vwap``, ``trades``,
+``delivery_volume``); any other column makes the layout unknown (an error, never a guess).
+
+Decisions
+---------
+* Naive timestamps are IST; tz-aware ones are converted to ``Asia/Kolkata``; a file mixing
+  time zones (or naive and aware stamps) is rejected. Daily bars are stamped at IST midnight.
+* Index volume is kept as read (NSE's index volume, or Yahoo's meaningless 0 / nominal values
+  in ``index_yf_lower``): it is not a traded quantity and must not be used as one;
+  ``quality.clean_bars(..., is_index=True)`` skips every volume check.
+* An empty volume cell stays NaN here (not 0): ``quality.clean_bars`` flags it as
+  ``missing_volume``. Empty prices are a hard error.
+* ``bars`` keeps a ``_line`` column: the 1-based line of each row in the source file, header =
+  line 1 (for Parquet: the 1-based row number). It exists so quality findings can name lines;
+  ``quality.clean_bars`` drops it and it must never be stored.
+* Given an alias table, every symbol (argument, file name, Symbol column) is mapped to its
+  current form and the rename is noted (``UTIBANK stored as AXISBANK (alias table)``); a
+  Kaggle file holding an old and a new symbol one after the other becomes one series.
+* Text must be UTF-8 (or UTF-16 with a BOM); see :func:`sensequant.data.readers.parsing.decode_text`
+  for the encodings, binary content and HTML pages that are refused.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from sensequant.data.market import symbol_from_filename, validate_symbol
+from sensequant.data.readers.bhavcopy import (
+    BHAVCOPY_LAYOUTS,
+    DEFAULT_SERIES,
+    bhavcopy_layout,
+    normalise_series,
+    parse_bhavcopy,
+    read_bhavcopy_zip,
+)
+from sensequant.data.readers.parsing import (
+    PRICE_COLUMNS,
+    ParsedFile,
+    check_not_future,
+    check_prices,
+    decode_text,
+    fail_rows,
+    parse_times,
+    read_csv_text,
+    to_numeric,
+)
+from sensequant.data.reference import canonical_symbol
+from sensequant.errors import InputFileError, InvalidSymbolError
+from sensequant.types import BAR_COLUMNS, INTERVALS, OPTIONAL_BAR_COLUMNS
+
+__all__ = ["LAYOUTS", "PRICE_COLUMNS", "ParsedFile", "check_prices", "read_bar_file"]
+
+LAYOUTS: Final[tuple[str, ...]] = (
+    "yahoo_daily",
+    "yfinance_v2",
+    "index_pandas",
+    "index_yf_lower",
+    "ohlcv_lower",
+    "broker_oi",
+    "kaggle_nse",
+    "parquet",
+    *BHAVCOPY_LAYOUTS,
+)
+SPACING_INTERVALS: Final[dict[int, str]] = {60: "1minute", 300: "5minute", 1800: "30minute"}
+"""Modal within-session bar spacing in seconds -> interval name."""
+
+_TIME_NAMES = ("date", "timestamp", "datetime")
+_RENAME = {"deliverable volume": "delivery_volume"}
+_DROPPED = {"adj close", "prev close", "last", "turnover", "%deliverble", "%deliverable"}
+_KAGGLE_EXTRA = {"symbol", "series"}
+_YFINANCE_V2 = ("date", "adj close", "close", "high", "low", "open", "volume")
+_INDEX_YF = ("date", "close", "high", "low", "open", "volume")
+_KNOWN = (
+    set(_TIME_NAMES)
+    | set(BAR_COLUMNS)
+    | set(OPTIONAL_BAR_COLUMNS)
+    | set(_RENAME)
+    | _DROPPED
+    | _KAGGLE_EXTRA
+)
+
+
+def _detect(path: Path, header: list[str]) -> tuple[str, list[str]]:
+    """Layout name and the normalised column names (``""`` = column to skip)."""
+    cols = [h.strip().lower() for h in header]
+    names = list(cols)
+    layout = ""
+    if cols and (cols[0] == "" or cols[0].startswith("unnamed:")):
+        layout, names[0] = "index_pandas", ""
+    unknown = [h for h, c in zip(header, names, strict=True) if c and c not in _KNOWN]
+    if unknown or len(set(cols)) != len(cols):
+        problem = f"unknown columns {unknown}" if unknown else "duplicated column names"
+        raise InputFileError(
+            path,
+            f"unknown layout: {problem}; columns found: {[h.strip() for h in header]}",
+            hint=f"expected one of the layouts {', '.join(LAYOUTS)} "
+            "(see sensequant.data.readers.layouts); rename the columns or convert the file",
+        )
+    present = set(names)
+    if not layout:
+        if present >= _KAGGLE_EXTRA:
+            layout = "kaggle_nse"
+        elif "adj close" in present:
+            layout = "yfinance_v2" if tuple(cols) == _YFINANCE_V2 else "yahoo_daily"
+        elif "oi" in present:
+            layout = "broker_oi"
+        else:
+            layout = "index_yf_lower" if tuple(cols) == _INDEX_YF else "ohlcv_lower"
+    times = [c for c in names if c in _TIME_NAMES]
+    required = list(BAR_COLUMNS[1:]) + (sorted(_KAGGLE_EXTRA) if layout == "kaggle_nse" else [])
+    missing = [c for c in required if c not in present]
+    if len(times) != 1 or missing:
+        if len(times) > 1:
+            what = [f"exactly one time column, found {times}"]
+        else:
+            what = missing + ([] if times else ["date (or timestamp)"])
+        raise InputFileError(
+            path,
+            f"missing required columns {what} for layout {layout}; "
+            f"columns found: {[h.strip() for h in header]}",
+            hint="the file needs a date/timestamp column and open, high, low, close, volume",
+        )
+    return layout, [
+        "timestamp" if c in _TIME_NAMES else ("" if c in _DROPPED else _RENAME.get(c, c))
+        for c in names
+    ]
+
+
+def _header(text: str) -> list[str]:
+    end = text.find("\n")
+    first = (text if end < 0 else text[:end]).rstrip("\r")
+    return next(csv.reader([first]), [])
+
+
+def _read_csv(path: Path, text: str, header: list[str]) -> tuple[str, pd.DataFrame]:
+    layout, names = _detect(path, header)
+    text_cols = {"timestamp", "symbol", "series"}
+    frame = read_csv_text(
+        path,
+        text,
+        "check the rows named",
+        header=None,
+        skiprows=1,
+        names=[n or f"_skip{i}" for i, n in enumerate(names)],
+        dtype={n: str for n in names if n in text_cols},
+        skip_blank_lines=False,
+    )
+    # no usecols: with it pandas silently ignores extra fields in ragged rows
+    frame = frame[[n for n in names if n]]
+    frame["_line"] = np.arange(2, len(frame) + 2, dtype=np.int64)
+    frame = frame[frame.drop(columns="_line").notna().any(axis=1)]  # blank lines
+    if frame.empty:
+        raise InputFileError(path, "no data rows (header only)", hint="re-download the file")
+    return layout, frame
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many types for corrupt files
+        raise InputFileError(
+            path,
+            f"cannot read Parquet (truncated or corrupt file?): {exc}",
+            hint="copy or export the file again",
+        ) from None
+    frame = frame.reset_index(drop=True)
+    allowed = set(BAR_COLUMNS) | set(OPTIONAL_BAR_COLUMNS)
+    missing = [c for c in BAR_COLUMNS if c not in frame.columns]
+    unknown = [c for c in frame.columns if c not in allowed]
+    if missing or unknown:
+        raise InputFileError(
+            path,
+            f"Parquet columns {list(frame.columns)}: missing {missing}, unknown {unknown}",
+            hint=f"a bar Parquet file has the store columns {', '.join(sorted(allowed))}",
+        )
+    if frame.empty:
+        raise InputFileError(path, "no data rows", hint="re-export the file")
+    frame["_line"] = np.arange(1, len(frame) + 1, dtype=np.int64)
+    return frame
+
+
+def _detect_interval(path: Path, ts: pd.Series, given: str | None) -> str:
+    """Interval from the timestamps; checks a given interval against them."""
+    if given is not None and given not in INTERVALS:
+        raise InputFileError(path, f"unknown interval {given!r}", hint=f"use one of {INTERVALS}")
+    days = ts.dt.normalize()
+    midnight = bool((ts == days).all())
+    values = np.sort(ts.to_numpy(dtype="datetime64[ns]").astype(np.int64))
+    day_values = np.sort(days.to_numpy(dtype="datetime64[ns]").astype(np.int64))
+    steps = np.diff(values) // 1_000_000_000
+    same_day = np.diff(day_values) == 0
+    spacing = steps[same_day & (steps > 0)]
+    if midnight or spacing.size == 0:
+        detected = "1day"
+        if given not in (None, "1day") and not midnight:
+            return str(given)  # one bar per day at a time of day: cannot tell, trust caller
+        gaps = np.diff(np.unique(day_values)) // (86_400 * 1_000_000_000)
+        if gaps.size >= 2 and float(np.median(gaps)) > 5:
+            raise InputFileError(
+                path,
+                f"daily stamps lie a median {float(np.median(gaps)):.0f} days apart: "
+                "weekly or monthly bars are not supported",
+                hint="import daily (or 1/5/30-minute) bars",
+            )
+    else:
+        modes, counts = np.unique(spacing, return_counts=True)
+        mode = int(modes[np.argmax(counts)])
+        if mode not in SPACING_INTERVALS:
+            raise InputFileError(
+                path,
+                f"unsupported bar spacing of {mode} s (modal spacing within a session)",
+                hint="supported: 1day, 30minute (1800 s), 5minute (300 s), 1minute (60 s)",
+            )
+        detected = SPACING_INTERVALS[mode]
+    if given is not None and given != detected:
+        raise InputFileError(
+            path,
+            f"interval {given!r} was given but the timestamps look like {detected!r}",
+            hint="pass the right interval or leave it out to detect it",
+        )
+    return detected
+
+
+def _column_symbol(
+    path: Path, frame: pd.DataFrame, aliases: Mapping[str, str] | None, notes: list[str]
+) -> str:
+    """One symbol for a file's symbol column: old and new names of one company (alias table,
+    or one symbol following another in time) become the latest; symbols trading at the same
+    dates are refused."""
+    raw = frame["symbol"].astype("string").str.strip().str.upper()
+    if raw.isna().any() or (raw == "").any():
+        empty = (raw.isna() | (raw == "")).to_numpy(dtype=bool)
+        raise fail_rows(path, "empty Symbol", frame, empty, "fill the Symbol column")
+    mapping: dict[str, str] = {}
+    for value in raw.unique():
+        try:
+            valid = validate_symbol(str(value))
+        except InvalidSymbolError as exc:
+            raise fail_rows(
+                path,
+                f"bad value in the Symbol column: {exc.message}",
+                frame,
+                (raw == value).to_numpy(dtype=bool),
+                "a symbol is A-Z, 0-9, & - _ . only (no path separators); fix these rows",
+            ) from None
+        mapping[str(value)] = canonical_symbol(valid, aliases) if aliases else valid
+    syms = raw.map(mapping)
+    if syms.nunique() > 1:
+        spans = frame.groupby(syms, sort=False)["timestamp"].agg(["min", "max"]).sort_values("min")
+        if bool((spans["min"].iloc[1:].to_numpy() <= spans["max"].iloc[:-1].to_numpy()).any()):
+            raise InputFileError(
+                path,
+                f"the file holds {syms.nunique()} symbols at the same dates "
+                f"({', '.join(list(spans.index)[:5])} ...)",
+                hint="split it into one file per symbol",
+            )
+    final = str(syms.iloc[int(frame["timestamp"].argmax())])
+    for old in sorted(mapping):
+        if old != final:
+            why = "alias table" if mapping[old] == final else "the file's latest symbol"
+            notes.append(f"{old} stored as {final} ({why})")
+    return final
+
+
+def _file_symbol(
+    path: Path, frame: pd.DataFrame, symbol: str | None, aliases: Mapping[str, str] | None
+) -> tuple[str | None, list[str]]:
+    notes: list[str] = []
+    if symbol is not None:
+        sym: str | None = validate_symbol(symbol)
+    elif "symbol" in frame.columns:
+        return _column_symbol(path, frame, aliases, notes), notes
+    else:
+        try:
+            sym = symbol_from_filename(path.stem)
+        except InvalidSymbolError:
+            return None, notes
+    if sym is not None and aliases:
+        current = canonical_symbol(sym, aliases)
+        if current != sym:
+            notes.append(f"{sym} stored as {current} (alias table)")
+            sym = current
+    return sym, notes
+
+
+def read_bar_file(
+    path: Path,
+    *,
+    symbol: str | None = None,
+    interval: str | None = None,
+    series: Sequence[str] = DEFAULT_SERIES,
+    aliases: Mapping[str, str] | None = None,
+) -> ParsedFile:
+    """Read one bar file, detect its layout and interval, and normalise it.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        CSV (any layout in the module notes), ``.parquet`` file with store column names, or a
+        ``.zip`` holding an NSE bhavcopy.
+    symbol : str, optional
+        NSE symbol of the bars; default: the file's symbol column or its file name. Refused
+        for a bhavcopy (it holds every symbol).
+    interval : str, optional
+        Expected interval; checked against the timestamps. Default: detected.
+    series : sequence of str, default ("EQ",)
+        NSE series kept from files with a series column (Kaggle, bhavcopy).
+    aliases : mapping of str to str, optional
+        Old symbol -> newer symbol (:func:`sensequant.data.reference.aliases.load_aliases`);
+        default: no
+        mapping.
+
+    Returns
+    -------
+    ParsedFile
+        Layout, symbol, interval, the bars (sorted, not cleaned, with ``_line``) and notes.
+
+    Raises
+    ------
+    InputFileError
+        On an empty or header-only file, undecodable bytes, binary content, an HTML page, an
+        unknown layout, missing columns, unparseable or future timestamps, mixed time zones,
+        non-numeric / NaN / non-positive prices, a bad value in a Symbol column, an
+        unsupported bar spacing or a contradicting ``interval``. The message names the problem
+        and up to five line numbers.
+    InvalidSymbolError
+        If ``symbol`` is given and invalid.
+    UsageError
+        If ``series`` is malformed.
+    """
+    path = Path(path)
+    series = normalise_series(series)
+    if not path.is_file():
+        raise InputFileError(path, "no such file", hint="check the path")
+    suffix = path.suffix.lower()
+    parsed: ParsedFile | None = None
+    if suffix == ".zip":
+        parsed = read_bhavcopy_zip(path, series=series, aliases=aliases)
+    elif suffix == ".parquet":
+        layout, frame = "parquet", _read_parquet(path)
+    else:
+        text = decode_text(path, path.read_bytes())
+        if not text.strip():
+            raise InputFileError(path, "the file is empty", hint="re-download the file")
+        header = _header(text)
+        bhav = bhavcopy_layout(header)
+        if bhav is not None:
+            parsed = parse_bhavcopy(path, text, bhav, series=series, aliases=aliases)
+        else:
+            layout, frame = _read_csv(path, text, header)
+    if parsed is not None:
+        if symbol is not None or interval not in (None, "1day"):
+            raise InputFileError(
+                path,
+                "an NSE bhavcopy holds daily bars of every symbol: a symbol or interval "
+                "cannot be forced on it",
+                hint="leave out --symbol/--interval; select symbols with --symbols",
+            )
+        return parsed
+    frame = frame.reset_index(drop=True)
+    if "series" in frame.columns:  # Kaggle: the asked series only (default EQ)
+        values = frame["series"].astype("string").str.strip().str.upper()
+        frame = frame[values.isin(series).fillna(False).to_numpy(dtype=bool)].copy()
+        if frame.empty:
+            raise InputFileError(
+                path, f"no rows of series {list(series)}", hint="is this an equity file?"
+            )
+    to_numeric(path, frame)
+    check_prices(frame, path)
+    ts = parse_times(path, frame)
+    check_not_future(path, frame, ts)
+    frame["timestamp"] = ts
+    found = _detect_interval(path, ts, interval)
+    if found == "1day":
+        frame["timestamp"] = ts.dt.normalize()
+    sym, notes = _file_symbol(path, frame, symbol, aliases)
+    columns = [c for c in (*BAR_COLUMNS, *OPTIONAL_BAR_COLUMNS) if c in frame.columns]
+    bars = frame[[*columns, "_line"]].sort_values("timestamp", kind="mergesort")
+    return ParsedFile(
+        path=path,
+        layout=layout,
+        symbol=sym,
+        interval=found,
+        bars=bars.reset_index(drop=True),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,137 @@
+"""What a fetch writes into the catalog besides the ingest log: the symbol master's
+data-unavailable reasons and suspected corporate actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from sensequant.data.catalog import Catalog, SymbolInfo
+from sensequant.data.fetch import FetchReport, fetch_bars_to_store
+from sensequant.data.fetch import runner as fetch_module
+from sensequant.data.providers.base import empty_bars
+from sensequant.data.store import BarStore
+from sensequant.testing.fake_provider import FakeClock, FakeProvider, cached_synthetic_bars
+from sensequant.types import IST
+
+NOW = "2024-09-09 18:00"
+EX_DATE = pd.Timestamp("2024-03-01", tz=IST)
+
+
+class Home:
+    def __init__(self, root: Path) -> None:
+        self.store = BarStore(root / "store")
+        self.catalog = Catalog(root / "catalog.sqlite")
+        self.clock = FakeClock(NOW)
+
+    def fetch(
+        self, provider: FakeProvider, symbols: list[str], *args: str, **kw: Any
+    ) -> FetchReport:
+        return fetch_bars_to_store(
+            provider,
+            self.store,
+            self.catalog,
+            symbols,
+            *args,
+            sleep=self.clock.sleep,
+            monotonic=self.clock.monotonic,
+            now=self.clock.now,
+            **kw,
+        )
+
+    def reason(self, symbol: str) -> str | None:
+        info = self.catalog.get_symbol(symbol)
+        return None if info is None else info.data_unavailable_reason
+
+
+@pytest.fixture()
+def home(tmp_path: Path) -> Home:
+    return Home(tmp_path)
+
+
+def _split_on_ex_date(code: str, interval: str, s: pd.Timestamp, e: pd.Timestamp) -> pd.DataFrame:
+    """Raw (unadjusted) bars of a 1:2 split on EX_DATE: half the price, twice the shares."""
+    bars = cached_synthetic_bars(code, interval, s, e).copy()
+    after = bars["timestamp"] >= EX_DATE
+    for col in ("open", "high", "low", "close"):
+        bars.loc[after, col] *= 0.5
+    bars.loc[after, "volume"] *= 2.0
+    return bars
+
+
+def test_reason_is_cleared_when_bars_arrive(home: Home) -> None:
+    def nothing(code: str, interval: str, s: pd.Timestamp, e: pd.Timestamp) -> pd.DataFrame:
+        return empty_bars()
+
+    args = ("1day", "2024-01-01", "2024-08-30")
+    home.fetch(FakeProvider(bars_fn=nothing), ["IDEA"], *args)
+    assert "no 1day bars" in (home.reason("IDEA") or "")
+    home.catalog.upsert_symbols([SymbolInfo("IDEA", isec_code="IDECEL")])
+    report = home.fetch(FakeProvider(), ["IDEA"], *args, force=True)
+    assert report.symbols[0].status == "ok" and report.rows_written > 0
+    assert home.reason("IDEA") is None
+    assert (home.catalog.get_symbol("IDEA") or SymbolInfo("?")).isec_code == "IDECEL"
+
+
+def test_reason_from_elsewhere_is_cleared_but_kept_without_bars(home: Home) -> None:
+    home.catalog.upsert_symbols(
+        [
+            SymbolInfo("DIXON", data_unavailable_reason="breeze returned no bars"),
+            SymbolInfo("APLAPOLLO", data_unavailable_reason="breeze returned no bars"),
+        ]
+    )
+
+    def only_dixon(code: str, interval: str, s: pd.Timestamp, e: pd.Timestamp) -> pd.DataFrame:
+        return cached_synthetic_bars(code, interval, s, e) if code == "DIXON" else empty_bars()
+
+    home.fetch(
+        FakeProvider(bars_fn=only_dixon), ["DIXON", "APLAPOLLO"], "1day", "2024-06-03", "2024-08-30"
+    )
+    assert home.reason("DIXON") is None
+    assert home.reason("APLAPOLLO") is not None
+
+
+def test_split_in_fetched_bars_is_recorded_once_per_symbol(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, int]] = []
+    original = fetch_module.record_detected_actions
+
+    def counting(catalog: Catalog, symbol: str, bars: pd.DataFrame) -> int:
+        calls.append((symbol, len(bars)))
+        return original(catalog, symbol, bars)
+
+    monkeypatch.setattr(fetch_module, "record_detected_actions", counting)
+    provider = FakeProvider(bars_fn=_split_on_ex_date)
+    args = ("5minute", "2024-01-01", "2024-06-28")
+    report = home.fetch(provider, ["SPLIT", "NIFTY 50"], *args, flush_every=2)
+    assert report.n_failed == 0 and report.chunks_fetched > 2 * 4  # several flushes each
+    stored = len(home.store.read("SPLIT", "5minute"))
+    assert calls == [("SPLIT", stored)]  # once, on the whole stored series; never an index
+    actions = home.catalog.corporate_actions("SPLIT")
+    assert list(actions["ex_date"]) == ["2024-03-01"]
+    assert (actions["kind"].iloc[0], actions["price_factor"].iloc[0]) == ("split", 0.5)
+    assert (actions["source"].iloc[0], actions["status"].iloc[0]) == ("detected", "suspected")
+    assert home.catalog.corporate_actions("NIFTY 50").empty
+    again = home.fetch(FakeProvider(bars_fn=_split_on_ex_date), ["SPLIT"], *args)
+    assert again.requests == 0 and len(calls) == 1  # a no-op fetch detects nothing again
+
+
+def test_reviewed_action_keeps_its_status_on_a_later_fetch(home: Home) -> None:
+    provider = FakeProvider(bars_fn=_split_on_ex_date)
+    home.fetch(provider, ["SPLIT"], "1day", "2023-01-02", "2024-05-31")
+    home.catalog.set_corporate_action_status("SPLIT", EX_DATE.date(), "rejected")
+    home.fetch(
+        FakeProvider(bars_fn=_split_on_ex_date), ["SPLIT"], "1day", "2023-01-02", "2024-08-30"
+    )
+    actions = home.catalog.corporate_actions("SPLIT")
+    assert list(actions["status"]) == ["rejected"]
+
+
+def test_clean_series_records_no_action(home: Home) -> None:
+    report = home.fetch(FakeProvider(), ["ITC"], "1day", "2015-01-01", "2024-08-30")
+    assert report.rows_written > 2000
+    assert home.catalog.corporate_actions().empty
