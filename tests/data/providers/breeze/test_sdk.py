@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from sensequant.data.providers.breeze import sdk as breeze_sdk
 from sensequant.data.providers.breeze import (
     ALLOWED_METHODS,
     FORBIDDEN_METHODS,
@@ -21,6 +20,7 @@ from sensequant.data.providers.breeze import (
     load_sdk,
     redact,
 )
+from sensequant.data.providers.breeze import sdk as breeze_sdk
 from sensequant.errors import ProviderUnavailableError
 from sensequant.settings import Settings
 
