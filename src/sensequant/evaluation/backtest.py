@@ -47,6 +47,9 @@ follow the side of each order from the fee schedule: opening (or adding to) a sh
 does not force the intraday square-off at the close: a short held over several sessions is
 charged intraday rates but carried overnight (a real MIS position is squared off the same
 day), an approximation any report of such a book must state.
+
+Input checks and price arrays: :mod:`sensequant.evaluation.backtest_inputs`; the trade ledger:
+:mod:`sensequant.evaluation.backtest_ledger`.
 """
 
 from __future__ import annotations
@@ -58,15 +61,26 @@ import numpy as np
 import pandas as pd
 
 from sensequant.errors import DataError
+from sensequant.evaluation.backtest_inputs import (
+    _carried_prices,
+    _check_inputs,
+    _ratio,
+    _slippage_bps,
+)
+from sensequant.evaluation.backtest_ledger import LEDGER_COLUMNS, _ledger
 from sensequant.evaluation.costs import FeeSchedule
-from sensequant.evaluation.portfolio import weight_values
 from sensequant.evaluation.slippage import FixedBps, SlippageModel
 from sensequant.settings import BacktestConfig
 
+__all__ = [
+    "LEDGER_COLUMNS",
+    "BacktestResult",
+    "equal_weight_returns",
+    "index_returns",
+    "run_backtest",
+]
+
 _EPS = 1e-12
-LEDGER_COLUMNS = (
-    "date", "symbol", "side", "weight_traded", "notional_inr", "price", "cost_inr", "equity_inr"
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -109,70 +123,6 @@ class BacktestResult:
     fill: str
     segment: str
     capital_inr: float
-
-
-def _check_inputs(
-    weights: pd.DataFrame,
-    open_px: pd.DataFrame,
-    close_px: pd.DataFrame,
-    *,
-    allow_short: bool = False,
-    segment: str = "delivery",
-) -> None:
-    if allow_short and segment != "intraday":
-        raise DataError(
-            f"allow_short=True with cost_segment={segment!r}: NSE cash-equity delivery "
-            "positions cannot be sold short",
-            hint="set backtest.cost_segment='intraday' for a long-short book, or keep weights >= 0",
-        )
-    hint = "pass wide frames (session timestamp x symbol) sharing one sorted calendar"
-    idx = close_px.index
-    if not (idx.is_monotonic_increasing and idx.is_unique):
-        raise DataError("close_px index must be sorted and unique", hint=hint)
-    if not open_px.index.equals(idx):
-        raise DataError("open_px and close_px must have the same index", hint=hint)
-    for name, frame in (("open_px", open_px), ("close_px", close_px)):
-        absent = [s for s in weights.columns if s not in frame.columns]
-        if absent:
-            raise DataError(f"{name} has no prices for {absent[:5]}", hint=hint)
-    outside = weights.index.difference(idx)
-    if len(outside):
-        raise DataError(
-            f"{len(outside)} decision date(s) are not price sessions, first {outside[0]}",
-            hint="decision timestamps must be sessions of the price frames",
-        )
-    values = weight_values(weights)
-    if not allow_short and (values < 0).any():
-        r, c = np.argwhere(values < 0)[0]
-        raise DataError(
-            f"negative weight {values[r, c]} for {weights.columns[c]} on {weights.index[r]}",
-            hint="the backtest is long-only by default (NSE delivery cannot be shorted); "
-            "pass allow_short=True with the intraday cost segment for a long-short book",
-        )
-    gross = np.abs(values).sum(axis=1)
-    if (gross > 1 + 1e-9).any():
-        r = int(np.argmax(gross > 1 + 1e-9))
-        raise DataError(
-            f"weights sum to {gross[r]:.6f} > 1 on {weights.index[r]}"
-            + (" (gross, sum of |w|)" if allow_short else ""),
-            hint="no leverage: target weights (|w| for shorts) must sum to at most 1",
-        )
-
-
-def _carried_prices(open_: np.ndarray, close: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Forward-fill prices along open_0, close_0, open_1, ... (carry the last known price)."""
-    t, n = open_.shape
-    seq = np.empty((2 * t, n))
-    seq[0::2] = open_
-    seq[1::2] = close
-    seq = pd.DataFrame(seq).ffill().to_numpy()
-    return seq[0::2], seq[1::2]
-
-
-def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = a / b - 1.0
-    return np.where(np.isfinite(r), r, 0.0)
 
 
 def run_backtest(
@@ -341,64 +291,6 @@ def run_backtest(
         fill=cfg.fill,
         segment=cfg.cost_segment,
         capital_inr=cfg.capital_inr,
-    )
-
-
-def _slippage_bps(
-    model: SlippageModel, dates: pd.DatetimeIndex, symbols: list[str]
-) -> tuple[np.ndarray, bool]:
-    """The model's (n_days, n_sym) bps, checked, and whether each row is one number."""
-    slip = np.asarray(model.per_side_bps(dates, symbols), dtype=float)
-    if slip.shape != (len(dates), len(symbols)):
-        raise DataError(
-            f"slippage model {model!r} returned shape {slip.shape}, expected "
-            f"{(len(dates), len(symbols))}",
-            hint="per_side_bps must return one number per (fill session, symbol)",
-        )
-    bad = ~np.isfinite(slip) | (slip < 0)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
-        raise DataError(
-            f"slippage model {model!r} gave {slip[r, c]} bps for {symbols[c]} on {dates[r]}",
-            hint="slippage must be a finite number of basis points >= 0",
-        )
-    uniform = slip.shape[1] > 0 and bool((slip == slip[:, :1]).all())
-    return slip, uniform
-
-
-def _ledger(
-    trades: list[tuple[int, np.ndarray, np.ndarray, float]],
-    idx: pd.Index,
-    symbols: list[str],
-    fill_px: np.ndarray,
-    buy_cost: np.ndarray,
-    sell_cost: np.ndarray,
-    dp_inr: np.ndarray,
-    j0: int,
-    cfg: BacktestConfig,
-) -> pd.DataFrame:
-    if not trades:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in LEDGER_COLUMNS})
-    day = np.concatenate([np.full(t[1].size, t[0]) for t in trades])
-    col = np.concatenate([t[1] for t in trades])
-    delta = np.concatenate([t[2] for t in trades])
-    eq_inr = np.concatenate([np.full(t[1].size, t[3]) for t in trades]) * cfg.capital_inr
-    notional = np.abs(delta) * eq_inr
-    is_buy = delta > 0
-    k = day - j0
-    rate = np.where(is_buy, buy_cost[k, col], sell_cost[k, col])
-    cost = notional * rate + np.where(is_buy, 0, dp_inr[k])
-    return pd.DataFrame(
-        {
-            "date": idx[day],
-            "symbol": np.asarray(symbols, dtype=object)[col],
-            "side": np.where(is_buy, "buy", "sell"),
-            "weight_traded": np.abs(delta),
-            "notional_inr": notional,
-            "price": fill_px[day, col],
-            "cost_inr": cost,
-            "equity_inr": eq_inr,
-        }
     )
 
 

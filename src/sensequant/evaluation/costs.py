@@ -12,12 +12,15 @@ validates it and answers three questions:
 * :meth:`FeeSchedule.fixed_sell_charge_inr` -- the fixed rupee charge per scrip per sell day
   (the depository-participant charge on delivery sells, GST included).
 
-Rates in force from 2024-10-01 (``/work/shared/reference/evaluation.md``): STT 0.1 % per side
+Rates in force from 2024-10-01 (``docs/nse_costs.md``): STT 0.1 % per side
 on delivery, 0.025 % on intraday sells; NSE transaction charge 0.00297 % and IPFT 0.0001 % per
 side; SEBI fee 0.0001 % per side; stamp duty 0.015 % (delivery) / 0.003 % (intraday) on buys;
 brokerage 0 (delivery) / min(0.03 %, Rs 20) per order (intraday); DP charge Rs 13 per scrip
 per delivery sell day; GST 18 % on brokerage + transaction charge + SEBI fee (+ DP charge).
 A Rs 1,00,000 round trip then costs about 23.8 bp (delivery) and 8.3 bp (intraday).
+
+The row models (:class:`FeeRow`, :class:`GstRow`) and :func:`to_date` live in
+:mod:`sensequant.evaluation.costs_rows` and are re-exported here.
 
 Loading the packaged YAML is this module's only file access.
 """
@@ -26,110 +29,46 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.resources
-import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 
 from sensequant.errors import ConfigError
+from sensequant.evaluation.costs_rows import (
+    CHARGES,
+    Charge,
+    DateLike,
+    FeeRow,
+    GstRow,
+    Segment,
+    Side,
+    _check_contiguous,
+    _FeeFile,
+    to_date,
+)
 from sensequant.types import IST
 
-Charge = Literal["stt", "exchange_txn", "ipft", "sebi_fee", "stamp_duty", "brokerage", "dp_charge"]
-Segment = Literal["delivery", "intraday"]
-Side = Literal["buy", "sell"]
-CHARGES: Final[tuple[Charge, ...]] = (
-    "stt", "exchange_txn", "ipft", "sebi_fee", "stamp_duty", "brokerage", "dp_charge"
-)  # fmt: skip
+__all__ = [
+    "CHARGES",
+    "Charge",
+    "CostBreakdown",
+    "DateLike",
+    "FeeRow",
+    "FeeSchedule",
+    "GstRow",
+    "Segment",
+    "Side",
+    "to_date",
+]
+
 _PACKAGED: Final = "resources/nse_fees.yaml"
 _HINT: Final = "fix the fee schedule YAML (see sensequant/resources/nse_fees.yaml for the layout)"
-
-DateLike = dt.date | dt.datetime | pd.Timestamp | np.datetime64 | str
-
-
-class FeeRow(BaseModel):
-    """One effective-dated charge (a row of ``nse_fees.yaml``).
-
-    Attributes
-    ----------
-    charge, segment, side : str
-        What is charged, on which segment, on which side (``both`` = buy and sell).
-    rate : float or None
-        Fraction of order notional (0.001 == 0.1 %). Exactly one of ``rate``/``amount_inr``.
-    amount_inr : float or None
-        Fixed rupees (only the DP charge, per scrip per sell day).
-    cap_inr : float or None
-        Per-order cap in rupees on ``rate * notional`` (brokerage).
-    valid_from, valid_to : datetime.date
-        Inclusive validity; ``valid_to=None`` means still in force.
-    gst_applies : bool
-        GST (service tax before 2017-07-01) is charged on this charge.
-    source : str
-        Where the number comes from; "approximate" marks unverified boundary dates.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    charge: Charge
-    segment: Segment
-    side: Literal["buy", "sell", "both"]
-    rate: float | None = Field(None, ge=0, le=0.01)
-    amount_inr: float | None = Field(None, ge=0)
-    cap_inr: float | None = Field(None, gt=0)
-    valid_from: dt.date
-    valid_to: dt.date | None = None
-    gst_applies: bool
-    source: str = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _check(self) -> FeeRow:
-        if (self.rate is None) == (self.amount_inr is None):
-            raise ValueError("give exactly one of rate (fraction) or amount_inr (rupees)")
-        if (self.charge == "dp_charge") != (self.amount_inr is not None):
-            raise ValueError("amount_inr is for dp_charge only, and dp_charge needs amount_inr")
-        if self.cap_inr is not None and self.charge != "brokerage":
-            raise ValueError("cap_inr applies to brokerage only")
-        if self.valid_to is not None and self.valid_to < self.valid_from:
-            raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
-        return self
-
-    @property
-    def sides(self) -> tuple[Side, ...]:
-        """The sides this row charges (``both`` expands to buy and sell)."""
-        return ("buy", "sell") if self.side == "both" else (self.side,)
-
-    def covers(self, day: dt.date) -> bool:
-        """True if ``day`` lies in ``[valid_from, valid_to]``."""
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-
-
-class GstRow(BaseModel):
-    """GST (or earlier service tax) rate on brokerage and exchange/SEBI/DP charges."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    rate: float = Field(ge=0, le=0.5)
-    valid_from: dt.date
-    valid_to: dt.date | None = None
-    source: str = Field(min_length=1)
-
-    def covers(self, day: dt.date) -> bool:
-        """True if ``day`` lies in ``[valid_from, valid_to]``."""
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-
-
-class _FeeFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: Literal[1]
-    currency: Literal["INR"]
-    charges: list[FeeRow] = Field(min_length=1)
-    gst: list[GstRow] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -180,48 +119,6 @@ class CostBreakdown:
         out["total"] = self.total
         out["bps"] = self.bps
         return out
-
-
-def to_date(value: DateLike) -> dt.date:
-    """Session date of ``value``; tz-aware timestamps are read in IST first.
-
-    Parameters
-    ----------
-    value : date, datetime, pandas.Timestamp, numpy.datetime64 or ISO string
-
-    Returns
-    -------
-    datetime.date
-    """
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    ts = pd.Timestamp(value)
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert(IST)
-    return ts.date()
-
-
-def _check_contiguous(
-    periods: Sequence[tuple[dt.date, dt.date | None]], what: str, origin: str
-) -> None:
-    ordered = sorted(periods, key=lambda p: p[0])
-    for (start_a, end_a), (start_b, _) in itertools.pairwise(ordered):
-        if end_a is None or start_b <= end_a:
-            raise ConfigError(
-                f"{origin}: overlapping rows for {what}: {start_a}..{end_a or 'open'} "
-                f"overlaps a row starting {start_b}",
-                hint="close the earlier row (valid_to) the day before the later one starts",
-            )
-        if start_b != end_a + dt.timedelta(days=1):
-            raise ConfigError(
-                f"{origin}: gap in {what} between {end_a} and {start_b}",
-                hint="rows of one charge/segment/side must follow each other day by day",
-            )
-    if ordered[-1][1] is not None:
-        raise ConfigError(
-            f"{origin}: {what} ends on {ordered[-1][1]}; dates after it have no rate",
-            hint="give the latest row valid_to: null",
-        )
 
 
 class FeeSchedule:

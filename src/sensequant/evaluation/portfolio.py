@@ -12,49 +12,28 @@ Rules (all deterministic: ties in the score are broken by symbol name, ascending
 
 Every rule returns a wide frame (decision timestamp x sorted symbols, fractions of equity,
 0.0 where not held) that :func:`~sensequant.evaluation.backtest.run_backtest` fills at the
-next bar.
+next bar. Ranking and selection: :mod:`sensequant.evaluation.portfolio_ranking`; caps and
+weight arrays: :mod:`sensequant.evaluation.portfolio_caps` (re-exported here).
 """
 
 from __future__ import annotations
 
-import math
-from typing import Literal
-
 import numpy as np
 import pandas as pd
 
-from sensequant.errors import ConfigError, DataError
+from sensequant.evaluation.portfolio_caps import _check_param, apply_caps, weight_values
+from sensequant.evaluation.portfolio_ranking import Score, _ranked, _select
 from sensequant.settings import PortfolioConfig
 
-_REQUIRED = ("symbol", "timestamp", "p_down", "p_up")
-Score = Literal["p_up", "p_up_minus_p_down"]
-
-
-def _score_of(predictions: pd.DataFrame, score: str) -> pd.Series:
-    if score == "p_up":
-        return predictions["p_up"].astype(float)
-    if score == "p_up_minus_p_down":
-        return predictions["p_up"].astype(float) - predictions["p_down"].astype(float)
-    raise ConfigError(
-        f"unknown score {score!r}", hint="use score='p_up' or score='p_up_minus_p_down'"
-    )
-
-
-def _validate(predictions: pd.DataFrame) -> None:
-    missing = [c for c in _REQUIRED if c not in predictions.columns]
-    if missing:
-        raise DataError(
-            f"predictions lack column(s) {missing}; have {list(predictions.columns)}",
-            hint="pass the long OOS prediction frame (symbol, timestamp, p_down, p_flat, p_up)",
-        )
-    dup = predictions.duplicated(["symbol", "timestamp"])
-    if dup.any():
-        first = predictions.loc[dup, ["symbol", "timestamp"]].iloc[0]
-        raise DataError(
-            f"predictions hold more than one row for symbol {first['symbol']} on "
-            f"{first['timestamp']}",
-            hint="deduplicate the predictions (one row per symbol and decision bar)",
-        )
+__all__ = [
+    "Score",
+    "apply_caps",
+    "long_short_weights",
+    "probability_scaled_weights",
+    "probability_threshold_weights",
+    "target_weights",
+    "weight_values",
+]
 
 
 def target_weights(
@@ -113,94 +92,7 @@ def target_weights(
     return pd.DataFrame(values, index=decisions, columns=pd.Index(symbols, name="symbol"))
 
 
-def _select(ranked: list[str], held: list[str], top_k: int, buffer: int) -> list[str]:
-    """Buffered top-k: keep held names ranked within ``top_k + buffer``, fill with the best.
-
-    Parameters
-    ----------
-    ranked : list of str
-        Qualifying symbols of the date, best first.
-    held : list of str
-        Symbols held after the previous decision.
-    top_k, buffer : int
-
-    Returns
-    -------
-    list of str
-        At most ``top_k`` symbols, kept names first (by rank), then new names by rank.
-    """
-    rank = {s: r for r, s in enumerate(ranked)}
-    keep = sorted(
-        (s for s in held if rank.get(s, top_k + buffer) < top_k + buffer), key=lambda s: rank[s]
-    )
-    keep = keep[:top_k]
-    kept = set(keep)
-    new = [s for s in ranked if s not in kept][: top_k - len(keep)]
-    return keep + new
-
-
 # ---------------------------------------------------------------------------- sizing rules
-
-
-def weight_values(weights: pd.DataFrame) -> np.ndarray:
-    """The weights as a float array, refusing NaN (a weight must be a number; 0 = not held).
-
-    Raises
-    ------
-    DataError
-        Naming the first (symbol, date) with a NaN weight.
-    """
-    values = weights.to_numpy(dtype=float)
-    if np.isnan(values).any():
-        r, c = np.argwhere(np.isnan(values))[0]
-        raise DataError(
-            f"weights hold NaN for {weights.columns[c]} on {weights.index[r]}",
-            hint="use 0.0 for symbols not held",
-        )
-    return values
-
-
-def _check_param(name: str, value: float, *, low: float, high: float = math.inf) -> float:
-    value = float(value)
-    if not (math.isfinite(value) and low <= value <= high):
-        raise ConfigError(
-            f"{name} must lie in [{low:g}, {high:g}], got {value}",
-            hint=f"pass a finite {name} in range",
-        )
-    return value
-
-
-def _ranked(
-    predictions: pd.DataFrame, score: str, tradable: pd.DataFrame | None
-) -> tuple[pd.DataFrame, pd.Index, list[str]]:
-    """Validated long frame (symbol, timestamp, score, p_up) ranked best first per date.
-
-    Rows with a NaN score or not tradable are dropped; ``rank`` counts from 0 within each
-    date, ``n`` is the date's number of ranked rows.
-    """
-    _validate(predictions)
-    frame = pd.DataFrame(
-        {
-            "symbol": predictions["symbol"].to_numpy(),
-            "timestamp": predictions["timestamp"].to_numpy(),
-            "score": _score_of(predictions, score).to_numpy(),
-            "p_up": predictions["p_up"].astype(float).to_numpy(),
-        }
-    )
-    dates = pd.Index(sorted(frame["timestamp"].unique()), name="timestamp")
-    symbols = sorted(frame["symbol"].unique())
-    keep = frame["score"].notna().to_numpy()
-    if tradable is not None:
-        lookup = tradable.reindex(index=dates, columns=symbols).eq(True).to_numpy(dtype=bool)
-        rows = dates.get_indexer(pd.Index(frame["timestamp"]))
-        cols = pd.Index(symbols).get_indexer(pd.Index(frame["symbol"]))
-        keep &= lookup[rows, cols]
-    ranked = frame.loc[keep].sort_values(
-        ["timestamp", "score", "symbol"], ascending=[True, False, True], kind="mergesort"
-    )
-    ranked["rank"] = ranked.groupby("timestamp", sort=False).cumcount()
-    ranked["n"] = ranked.groupby("timestamp", sort=False)["symbol"].transform("size")
-    return ranked, dates, symbols
 
 
 def _wide(
@@ -380,44 +272,3 @@ def long_short_weights(
     keep = (is_long | is_short) & both
     weight = np.where(is_long, gross / 2 / n_long, -gross / 2 / n_short.where(both, 1))
     return _wide(ranked.loc[keep], pd.Series(weight, index=ranked.index)[keep], dates, symbols)
-
-
-def apply_caps(
-    weights: pd.DataFrame, *, max_weight_per_symbol: float, max_gross: float = 1.0
-) -> pd.DataFrame:
-    """Cap each position and the gross exposure; what is cut goes to cash.
-
-    Each weight is clipped to ``[-max_weight_per_symbol, max_weight_per_symbol]``; then a row
-    whose gross ``sum |w|`` exceeds ``max_gross`` is scaled down pro rata. Nothing is
-    redistributed to other names (a capped book holds more cash), so the caps hold exactly.
-
-    Parameters
-    ----------
-    weights : pandas.DataFrame
-        Dates x symbols, fractions of equity (negative = short), no NaN.
-    max_weight_per_symbol : float
-        Largest ``|w|`` per name, in (0, 1].
-    max_gross : float, default 1.0
-        Largest ``sum |w|`` per row, > 0.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Same index and columns.
-
-    Raises
-    ------
-    DataError
-        NaN weights.
-    ConfigError
-        Caps out of range.
-    """
-    cap = _check_param("max_weight_per_symbol", max_weight_per_symbol, low=0.0, high=1.0)
-    gmax = _check_param("max_gross", max_gross, low=0.0)
-    if cap == 0.0 or gmax == 0.0:
-        raise ConfigError("caps must be > 0", hint="use a positive max_weight_per_symbol/max_gross")
-    values = weight_values(weights)
-    capped = np.clip(values, -cap, cap)
-    total = np.abs(capped).sum(axis=1, keepdims=True)
-    scale = np.where(total > gmax, gmax / np.where(total > 0, total, 1.0), 1.0)
-    return pd.DataFrame(capped * scale, index=weights.index, columns=weights.columns)
