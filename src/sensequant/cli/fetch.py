@@ -80,7 +80,7 @@ def make_provider(name: str, settings: Any, source: list[Path] | None = None) ->
 
             if not source:
                 raise UsageError(
-                    "the files provider needs --source", hint="e.g. --source ../shared/data"
+                    "the files provider needs --source", hint="e.g. --source FOLDER (CSV/Parquet files)"
                 )
             return FilesProvider(source)
     except ImportError as exc:

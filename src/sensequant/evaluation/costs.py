@@ -12,7 +12,7 @@ validates it and answers three questions:
 * :meth:`FeeSchedule.fixed_sell_charge_inr` -- the fixed rupee charge per scrip per sell day
   (the depository-participant charge on delivery sells, GST included).
 
-Rates in force from 2024-10-01 (``/work/shared/reference/evaluation.md``): STT 0.1 % per side
+Rates in force from 2024-10-01 (``docs/nse_costs.md``): STT 0.1 % per side
 on delivery, 0.025 % on intraday sells; NSE transaction charge 0.00297 % and IPFT 0.0001 % per
 side; SEBI fee 0.0001 % per side; stamp duty 0.015 % (delivery) / 0.003 % (intraday) on buys;
 brokerage 0 (delivery) / min(0.03 %, Rs 20) per order (intraday); DP charge Rs 13 per scrip
