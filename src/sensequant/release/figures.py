@@ -1,10 +1,11 @@
 """Figures and plotted series of the HTML run report, embedded as base64 PNG or inline SVG.
 
 Series transforms (growth of 1, underwater, monthly returns, rolling Sharpe and beta) follow
-the definitions of :mod:`sensequant.evaluation.metrics` (``docs/methodology.md``); they are pure functions. Figures are drawn on a :class:`matplotlib.figure.
-Figure` with its own Agg canvas: ``pyplot`` is never imported, no backend is switched, no
-global ``rcParams`` are touched, and every figure is cleared once rendered, so nothing leaks
-into the caller's matplotlib state.
+the definitions of :mod:`sensequant.evaluation.metrics` (``docs/methodology.md``); they are
+pure functions. Figures are drawn on a :class:`matplotlib.figure.Figure` with its own Agg
+canvas: ``pyplot`` is never imported, no backend is switched, no global ``rcParams`` are
+touched, and every figure is cleared once rendered, so nothing leaks into the caller's
+matplotlib state.
 """
 
 from __future__ import annotations
