@@ -1,8 +1,8 @@
 """Benchmark: the issue's fault-injection acceptance for ``sensequant data fetch``, measured.
 
 Every fetch is a real ``python -m sensequant data fetch --provider breeze`` subprocess (the
-REAL breeze-connect SDK) against a Breeze stand-in subprocess
-(``python -m sensequant.testing.breeze_standin``), each with its own fresh SENSEQUANT_HOME:
+REAL breeze-connect SDK) against a Breeze stand-in subprocess (``python -m tests.standin``,
+run from the repository root), each with its own fresh SENSEQUANT_HOME:
 
 (a) reference: a fault-free fetch of ``--symbols`` symbols x ``--years`` years of 5-minute bars;
 (b) faults: the same fetch against a stand-in injecting ``--fault-rate`` transient faults
@@ -59,7 +59,10 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from sensequant.data.store import BarStore
-from sensequant.testing.standin_master import DEFAULT_INSTRUMENTS, DEFAULT_UNAVAILABLE
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the stand-in is test support in tests/standin, not installed
+from tests.standin.master import DEFAULT_INSTRUMENTS, DEFAULT_UNAVAILABLE  # noqa: E402
 
 INTERVAL = "5minute"
 FAULT_KINDS = "http_500_html,invalid_user,t2_155,reset,slow"
@@ -76,12 +79,12 @@ class StandIn:
     """A Breeze stand-in subprocess; ``info`` is its start-up JSON line."""
 
     def __init__(self, fault_rate: float, seed: int, minute_cap: int | None = None) -> None:
-        cmd = [sys.executable, "-m", "sensequant.testing.breeze_standin", "--port", "0"]
+        cmd = [sys.executable, "-m", "tests.standin.server", "--port", "0"]
         cmd += ["--fault-rate", str(fault_rate), "--seed", str(seed)]
         cmd += ["--kinds", FAULT_KINDS, "--slow-s", str(SLOW_S)]
         if minute_cap is not None:
             cmd += ["--minute-cap", str(minute_cap)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
         assert self.proc.stdout is not None
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stdout, selectors.EVENT_READ)

@@ -38,8 +38,8 @@ from sensequant.data.imports import import_paths
 from sensequant.data.store import BarStore
 from sensequant.errors import SessionExpiredError
 from sensequant.settings import Settings
-from sensequant.testing.breeze_standin import BreezeStandIn, FaultPlan
 from sensequant.types import IST
+from tests.standin.server import BreezeStandIn, FaultPlan
 
 runner = CliRunner()
 

@@ -51,3 +51,18 @@ def test_torn_last_line_is_ignored(tmp_path: Path) -> None:
     with path.open("a") as fh:
         fh.write('{"event": "b", "ts"')
     assert [e["event"] for e in read_events(path)] == ["a"]
+
+
+def test_error_text_is_scrubbed_of_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sensequant.fsutil import REDACTED
+
+    monkeypatch.setenv("SENSEQUANT_BREEZE_SESSION_TOKEN", "tok-9137-abcdef")
+    tel = Telemetry(tmp_path / "t.jsonl", "r")
+    with pytest.raises(RuntimeError), tel.phase("fetch"):
+        raise RuntimeError("session tok-9137-abcdef expired")
+    tel.emit("run_failed", error="RuntimeError('tok-9137-abcdef')", note="kept")
+    tel.close()
+    text = (tmp_path / "t.jsonl").read_text()
+    assert "tok-9137-abcdef" not in text
+    events = read_events(tmp_path / "t.jsonl")
+    assert REDACTED in events[1]["error"] and events[2]["note"] == "kept"

@@ -31,7 +31,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sensequant.errors import ConfigError
 
 BREEZE_CALLS_PER_MINUTE: Final = 100
-"""Breeze's documented per-user limits (``../shared/reference/breeze.md``)."""
+"""Breeze's documented per-user limits (ICICI Breeze API documentation)."""
 BREEZE_CALLS_PER_DAY: Final = 5000
 _LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 

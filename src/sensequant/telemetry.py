@@ -4,14 +4,16 @@ The earlier system lost telemetry to buffering; here every event is written and 
 ``os.fsync``-ed at phase boundaries) so ``tail -f runs/<id>/telemetry.jsonl`` and the dashboard
 see a run as it happens, and a crash loses at most the event being written.
 
-Event shape: ``{"ts": ISO-8601 IST, "run_id": ..., "event": kind, ...fields}``.
+Event shape: ``{"ts": ISO-8601 IST, "run_id": ..., "event": kind, ...fields}``. Fields go
+through :func:`sensequant.fsutil.to_plain` (NaN/inf become null, dates ISO strings); an
+``error`` field (exception text) goes through :func:`sensequant.fsutil.scrub_secrets`, as the
+registry's notes do, so a credential echoed in an exception never reaches the file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import os
 import time
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+from sensequant.fsutil import scrub_secrets, to_plain
 from sensequant.types import IST
 
 _IST = ZoneInfo(IST)
@@ -28,22 +31,6 @@ _IST = ZoneInfo(IST)
 def now_ist() -> dt.datetime:
     """Current wall-clock time in IST (tz-aware)."""
     return dt.datetime.now(tz=_IST)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "item"):  # numpy scalar
-        return _jsonable(value.item())
-    return value
 
 
 class Telemetry:
@@ -75,7 +62,9 @@ class Telemetry:
         event : str
             Event kind, e.g. ``phase_start``, ``window``, ``warning``.
         **fields
-            JSON-serialisable details (NaN/inf become null; dates ISO strings).
+            Details, converted with :func:`~sensequant.fsutil.to_plain` (NaN/inf become null;
+            dates ISO strings); the value of an ``error`` field is scrubbed of secrets
+            (:func:`~sensequant.fsutil.scrub_secrets`).
 
         Returns
         -------
@@ -83,7 +72,10 @@ class Telemetry:
             The event as written.
         """
         record = {"ts": now_ist().isoformat(), "run_id": self.run_id, "event": event}
-        record.update(_jsonable(fields))
+        plain = to_plain(fields)
+        if "error" in plain:
+            plain["error"] = scrub_secrets(plain["error"])
+        record.update(plain)
         self.events.append(record)
         if self._fh is not None:
             self._fh.write(json.dumps(record, separators=(",", ":")) + "\n")

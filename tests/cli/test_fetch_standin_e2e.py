@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from sensequant.cli.main import app
 from sensequant.data.catalog import Catalog
 from sensequant.data.store import BarStore
-from sensequant.testing.breeze_standin import BreezeStandIn, FaultPlan
+from tests.standin.server import BreezeStandIn, FaultPlan
 
 pytest.importorskip("socketio", reason="breeze-connect's dependencies are not installed")
 if importlib.util.find_spec("breeze_connect") is None:

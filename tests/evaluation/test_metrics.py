@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sensequant.evaluation import metrics
+from sensequant.evaluation import series_metrics as sm
 from sensequant.evaluation.metrics import (
     alpha_beta,
     annual_volatility,
@@ -145,3 +147,29 @@ def test_summarize_collects_everything(returns: pd.Series) -> None:
     json.dumps(s.to_dict())  # serialisable for the briefing
     bare = summarize(returns)
     assert bare.alpha is None and bare.annual_turnover is None
+
+
+# --------------------------------------------------------------------------- series metrics
+
+
+def test_series_metrics_follow_the_scalar_definitions() -> None:
+    rng = np.random.default_rng(5)
+    idx = pd.bdate_range("2020-01-01", periods=400, tz=IST)
+    r = pd.Series(rng.normal(0.0005, 0.01, 400), index=idx)
+    b = pd.Series(rng.normal(0.0003, 0.01, 400), index=idx) + 0.5 * r
+    assert sm.growth_of_one(r).iloc[-1] == pytest.approx(np.prod(1 + r))
+    assert sm.underwater(r).min() == pytest.approx(metrics.max_drawdown(r).depth)
+    rs = sm.rolling_sharpe(r, 252, rf=0.05)
+    assert rs.iloc[:251].isna().all()
+    assert rs.iloc[-1] == pytest.approx(metrics.sharpe(r.iloc[-252:], rf=0.05))
+    assert rs.iloc[300] == pytest.approx(metrics.sharpe(r.iloc[49:301], rf=0.05))
+    rb = sm.rolling_beta(r, b, 252, rf=0.05)
+    assert rb.iloc[-1] == pytest.approx(
+        metrics.alpha_beta(r.iloc[-252:], b.iloc[-252:], rf=0.05)[1]
+    )
+    table = sm.monthly_returns(r)
+    feb = r[(idx.year == 2020) & (idx.month == 2)]
+    assert table.loc[2020, 2] == pytest.approx(np.prod(1 + feb) - 1)
+    assert table.loc[2020, "year"] == pytest.approx(np.prod(1 + r[idx.year == 2020]) - 1)
+    assert np.isnan(table.to_numpy()[-1, 11])  # December 2021: no sessions yet
+    assert sm.rolling_sharpe(pd.Series(np.zeros(300), index=idx[:300]), 252).isna().all()

@@ -38,7 +38,7 @@ from sensequant.evaluation.stress import (
     shock_bars,
     synthetic_period,
 )
-from sensequant.release.manifest import to_plain
+from sensequant.fsutil import to_plain
 from sensequant.settings import BacktestConfig, PortfolioConfig
 from sensequant.types import IST
 

@@ -17,18 +17,16 @@ import pytest
 import yaml
 
 from sensequant.errors import StoreError
-from sensequant.release import manifest as manifest_mod
-from sensequant.release.manifest import (
+from sensequant.fsutil import (
     REDACTED,
-    build_manifest,
-    git_revision,
-    package_versions,
     scrub_secrets,
     sha256_file,
     write_json_atomic,
     write_text_atomic,
     write_yaml_atomic,
 )
+from sensequant.release import manifest as manifest_mod
+from sensequant.release.manifest import build_manifest, git_revision, package_versions
 from sensequant.settings import RunConfig
 
 SECRET = "s3cr3t-breeze-value-9137"

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sensequant.errors import RegistryError
-from sensequant.release.manifest import REDACTED
+from sensequant.fsutil import REDACTED
 from sensequant.release.registry import Registry
 from sensequant.types import IST
 

@@ -501,30 +501,7 @@ def test_write_is_atomic_and_leaves_no_temp(full_run: tuple[Path, str, _Sections
     assert not [p for p in run.iterdir() if p.name.endswith(".tmp")]
 
 
-# --------------------------------------------------------------------------- series helpers
-
-
-def test_series_helpers_follow_metrics_definitions() -> None:
-    rng = np.random.default_rng(5)
-    idx = pd.bdate_range("2020-01-01", periods=400, tz=IST)
-    r = pd.Series(rng.normal(0.0005, 0.01, 400), index=idx)
-    b = pd.Series(rng.normal(0.0003, 0.01, 400), index=idx) + 0.5 * r
-    assert fg.growth_of_one(r).iloc[-1] == pytest.approx(np.prod(1 + r))
-    assert fg.underwater(r).min() == pytest.approx(metrics.max_drawdown(r).depth)
-    rs = fg.rolling_sharpe(r, 252, rf=0.05)
-    assert rs.iloc[:251].isna().all()
-    assert rs.iloc[-1] == pytest.approx(metrics.sharpe(r.iloc[-252:], rf=0.05))
-    assert rs.iloc[300] == pytest.approx(metrics.sharpe(r.iloc[49:301], rf=0.05))
-    rb = fg.rolling_beta(r, b, 252, rf=0.05)
-    assert rb.iloc[-1] == pytest.approx(
-        metrics.alpha_beta(r.iloc[-252:], b.iloc[-252:], rf=0.05)[1]
-    )
-    table = fg.monthly_returns(r)
-    feb = r[(idx.year == 2020) & (idx.month == 2)]
-    assert table.loc[2020, 2] == pytest.approx(np.prod(1 + feb) - 1)
-    assert table.loc[2020, "year"] == pytest.approx(np.prod(1 + r[idx.year == 2020]) - 1)
-    assert np.isnan(table.to_numpy()[-1, 11])  # December 2021: no sessions yet
-    assert fg.rolling_sharpe(pd.Series(np.zeros(300), index=idx[:300]), 252).isna().all()
+# --------------------------------------------------------------------------- figures
 
 
 def test_heat_colors() -> None:

@@ -79,9 +79,7 @@ def make_provider(name: str, settings: Any, source: list[Path] | None = None) ->
             from sensequant.data.providers.files import FilesProvider
 
             if not source:
-                raise UsageError(
-                    "the files provider needs --source", hint="e.g. --source ../shared/data"
-                )
+                raise UsageError("the files provider needs --source", hint="e.g. --source FOLDER")
             return FilesProvider(source)
     except ImportError as exc:
         raise ProviderUnavailableError(

@@ -176,7 +176,7 @@ def data_list(
                 print("[]")
                 return
             err.print("the store is empty", highlight=False)
-            err.print("  hint: `sensequant data import ../shared/data` or `make run DATA=...`")
+            err.print("  hint: `sensequant data import PATH` or `make run DATA=...`")
             return
         catalog = Catalog(st.catalog_path)
         symbols = None

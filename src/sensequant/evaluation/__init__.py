@@ -31,6 +31,13 @@ from sensequant.evaluation.metrics import (
     summarize,
 )
 from sensequant.evaluation.portfolio import target_weights
+from sensequant.evaluation.series_metrics import (
+    growth_of_one,
+    monthly_returns,
+    rolling_beta,
+    rolling_sharpe,
+    underwater,
+)
 from sensequant.evaluation.signal import ICSummary, daily_ic, ic_summary
 from sensequant.evaluation.stats import (
     BootstrapCI,
@@ -63,18 +70,23 @@ __all__ = [
     "deflated_sharpe_ratio",
     "equal_weight_returns",
     "expected_max_sharpe",
+    "growth_of_one",
     "hit_rate",
     "ic_summary",
     "index_returns",
     "information_ratio",
     "max_drawdown",
     "min_track_record_length",
+    "monthly_returns",
     "per_period_rf",
     "probabilistic_sharpe_ratio",
     "profit_factor",
+    "rolling_beta",
+    "rolling_sharpe",
     "run_backtest",
     "sharpe",
     "sortino",
     "summarize",
     "target_weights",
+    "underwater",
 ]

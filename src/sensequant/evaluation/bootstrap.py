@@ -8,7 +8,7 @@ optimal lengths is used, so the dependence of every series survives resampling.
 
 Paired differences resample the SAME dates for both series (one index draw per replication),
 so the interval accounts for their correlation: the honest way to ask "does the student beat
-teacher-direct / the benchmarks / the plain student" (``/work/shared/reference/evaluation.md``).
+teacher-direct / the benchmarks / the plain student" (``docs/methodology.md``).
 """
 
 from __future__ import annotations

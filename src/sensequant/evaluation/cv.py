@@ -1,7 +1,7 @@
 """Purged, embargoed cross-validation of a multi-symbol panel, split by DATE.
 
 Lopez de Prado, *Advances in Financial Machine Learning* (AFML), ch. 7 (purging and
-embargo) and ch. 12 (combinatorial purged CV); ``/work/shared/reference/evaluation.md``.
+embargo) and ch. 12 (combinatorial purged CV); ``docs/methodology.md``.
 
 Every sample (row) has a decision time ``t`` and a label end ``t1`` (when its label is known,
 e.g. ``t`` + h sessions); its label interval is the CLOSED interval ``[t, t1]``.

@@ -1,6 +1,6 @@
 """Performance metrics of daily simple returns -- each definition written once, here.
 
-Conventions (``/work/shared/reference/evaluation.md``)
+Conventions (``docs/methodology.md``)
 ------------------------------------------------------
 * ``r_t`` are daily simple returns (fractions); ``periods`` = periods per year, default 252
   (NSE has ~245-250 sessions a year; 252 is the convention -- configurable, always stated).

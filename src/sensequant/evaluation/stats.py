@@ -1,7 +1,7 @@
 """Honest statistics on out-of-sample returns: bootstrap CI, PSR, DSR, MinTRL.
 
 Formulas (Bailey & Lopez de Prado 2012, "The Sharpe Ratio Efficient Frontier"; 2014, "The
-Deflated Sharpe Ratio"; ``/work/shared/reference/evaluation.md``), with SR^ the PER-PERIOD
+Deflated Sharpe Ratio"; ``docs/methodology.md``), with SR^ the PER-PERIOD
 (not annualised) Sharpe ratio ``mean(r) / std(r, ddof=1)``, T observations, g3 the skewness
 and g4 the RAW kurtosis (3 if normal), both as population moments (``scipy.stats.skew`` and
 ``scipy.stats.kurtosis(fisher=False)`` with their default ``bias=True``)::

@@ -18,6 +18,7 @@ from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.store import BarStore
 from sensequant.dataset.features import feature_set_hash
 from sensequant.evaluation.stress_report import StressReport
+from sensequant.fsutil import sha256_file, to_plain, write_json_atomic, write_yaml_atomic
 from sensequant.models.serialize import save_model
 from sensequant.models.student import WalkForwardResult, fit_release_student
 from sensequant.models.teacher import load_booster, teacher_params
@@ -29,13 +30,7 @@ from sensequant.pipeline.rundir import write_parquet
 from sensequant.release.briefing import headline
 from sensequant.release.briefing_md import write_briefing
 from sensequant.release.gates import GateResult, decide, evaluate_gates
-from sensequant.release.manifest import (
-    build_manifest,
-    sha256_file,
-    to_plain,
-    write_json_atomic,
-    write_yaml_atomic,
-)
+from sensequant.release.manifest import build_manifest
 from sensequant.release.plots import equity_drawdown_png
 from sensequant.release.registry import Registry
 from sensequant.release.report import write_report

@@ -185,7 +185,7 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
         raise NoDataError(
             f"none of the {len(symbols)} symbols of universe '{dc.universe}' has "
             f"{dc.interval} bars in the store",
-            hint="bring data first: `make run DATA=../shared/data` or "
+            hint="bring data first: `make run DATA=FOLDER` or "
             "`sensequant data import PATH` (CSV/Parquet files or folders)",
         )
     stamps: dict[str, pd.DatetimeIndex] = {}
@@ -206,7 +206,7 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
         raise NoDataError(
             f"benchmark '{dc.benchmark}' has no {dc.interval} bars in the store",
             hint="import the NIFTY 50 index files, e.g. "
-            "`sensequant data import ../shared/data/nifty50_index`",
+            "`sensequant data import FOLDER/nifty50_index`",
         )
     bench = pd.DatetimeIndex(
         store.read(dc.benchmark, dc.interval, columns=["timestamp"])["timestamp"]

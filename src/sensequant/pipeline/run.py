@@ -21,6 +21,7 @@ from sensequant.data.store import BarStore
 from sensequant.dataset import WindowStatus
 from sensequant.errors import PipelineError
 from sensequant.evaluation.stress_report import StressReport
+from sensequant.fsutil import write_json_atomic
 from sensequant.models.student import (
     WalkForwardResult,
     teacher_direct_predictions,
@@ -43,7 +44,6 @@ from sensequant.pipeline.preflight import PreflightReport, preflight
 from sensequant.pipeline.rundir import create_run_dir, new_run_id, write_parquet
 from sensequant.pipeline.stress import run_stress
 from sensequant.progress import NullReporter, Reporter
-from sensequant.release.manifest import write_json_atomic
 from sensequant.release.registry import Registry
 from sensequant.settings import RunConfig, Settings
 from sensequant.telemetry import Telemetry, now_ist

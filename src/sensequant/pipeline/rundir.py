@@ -28,12 +28,12 @@ Layout (relative to ``<home>/runs/<run_id>/``)::
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pandas as pd
 
 from sensequant.errors import StoreError
+from sensequant.fsutil import write_parquet_atomic
 
 
 def new_run_id(now: dt.datetime, fingerprint: str) -> str:
@@ -54,10 +54,5 @@ def create_run_dir(runs_dir: Path, run_id: str) -> Path:
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """Write a frame atomically (temp file in the same folder, fsync, rename), zstd."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    frame.to_parquet(tmp, compression="zstd", index=False)
-    with tmp.open("rb") as fh:
-        os.fsync(fh.fileno())
-    tmp.replace(path)
+    """Write a frame atomically, zstd (see :func:`sensequant.fsutil.write_parquet_atomic`)."""
+    write_parquet_atomic(frame, path)

@@ -42,10 +42,10 @@ from sensequant.evaluation.stress import (
     shock_bars,
     synthetic_period,
 )
+from sensequant.fsutil import write_json_atomic
 from sensequant.pipeline.evaluate import price_matrices
 from sensequant.pipeline.modelling import SymbolFrame, panel_frame, symbol_frame
 from sensequant.pipeline.rundir import write_parquet
-from sensequant.release.manifest import write_json_atomic
 from sensequant.settings import RunConfig
 from sensequant.types import IST
 

@@ -3,8 +3,8 @@
 Modules
 -------
 manifest
-    ``manifest.yaml`` contents (config, data fingerprints, versions, git, seeds, artifacts),
-    secret scrubbing and atomic writes.
+    ``manifest.yaml`` contents (config, data fingerprints, versions, git, seeds, artifacts);
+    secret scrubbing and the atomic writers live in :mod:`sensequant.fsutil` (re-exported).
 gates
     Release gates from :class:`~sensequant.settings.GateConfig` and the gate decision.
 briefing
@@ -21,6 +21,14 @@ plain data.
 
 from __future__ import annotations
 
+# foundation helpers, re-exported here for the callers of this face
+from sensequant.fsutil import (
+    scrub_secrets,
+    sha256_file,
+    write_json_atomic,
+    write_text_atomic,
+    write_yaml_atomic,
+)
 from sensequant.release.briefing import BriefingData, briefing_to_dict, headline
 from sensequant.release.briefing_md import write_briefing
 from sensequant.release.gates import (
@@ -30,16 +38,7 @@ from sensequant.release.gates import (
     decision_reason,
     evaluate_gates,
 )
-from sensequant.release.manifest import (
-    build_manifest,
-    git_revision,
-    package_versions,
-    scrub_secrets,
-    sha256_file,
-    write_json_atomic,
-    write_text_atomic,
-    write_yaml_atomic,
-)
+from sensequant.release.manifest import build_manifest, git_revision, package_versions
 from sensequant.release.registry import Event, Registry, RunRecord
 
 __all__ = [

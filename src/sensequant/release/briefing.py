@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
+from sensequant.fsutil import to_plain
 from sensequant.release.gates import Decision, GateResult, decision_reason
-from sensequant.release.manifest import to_plain
 
 SCHEMA_VERSION: Final = 1
 JSON_NAME: Final = "promotion_briefing.json"

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sensequant.errors import PipelineError
+from sensequant.fsutil import write_json_atomic, write_text_atomic
 from sensequant.release.briefing import (
     BENCHMARK,
     DEFAULT_BENCHMARK_NOTE,
@@ -25,7 +26,6 @@ from sensequant.release.briefing import (
 )
 from sensequant.release.briefing_evidence import evidence_md
 from sensequant.release.gates import decide, decision_reason
-from sensequant.release.manifest import write_json_atomic, write_text_atomic
 
 PERFORMANCE_COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (
     ("cagr", "CAGR", "pct"),

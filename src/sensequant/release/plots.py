@@ -14,7 +14,7 @@ from typing import Final
 import pandas as pd
 
 from sensequant.errors import PipelineError
-from sensequant.release.manifest import write_bytes_atomic
+from sensequant.fsutil import write_bytes_atomic
 
 DPI: Final = 110
 

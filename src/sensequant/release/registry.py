@@ -26,7 +26,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from sensequant.errors import RegistryError
-from sensequant.release.manifest import scrub_secrets, to_plain
+from sensequant.fsutil import scrub_secrets, to_plain
 from sensequant.types import IST
 
 STATES: Final[tuple[str, ...]] = (

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from sensequant.release.manifest import write_text_atomic
+from sensequant.fsutil import write_text_atomic
 from sensequant.release.report_common import NEVER_TRADED as NEVER_TRADED
 from sensequant.release.report_common import NOT_COMPUTED as NOT_COMPUTED
 from sensequant.release.report_common import _esc, _load_run, _na, _p, _Run

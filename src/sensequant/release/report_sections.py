@@ -7,6 +7,7 @@ from typing import Final
 
 import numpy as np
 
+from sensequant.evaluation import series_metrics as sm
 from sensequant.release import figures as fg
 from sensequant.release.briefing import (
     BENCHMARK,
@@ -137,7 +138,7 @@ def _gates(run: _Run) -> str:
 def _equity(run: _Run) -> str:
     if run.daily is None:
         return _na(run.daily_reason)
-    curves = {name: fg.growth_of_one(run.series(c)) for c, name in DAILY_SERIES.items()}
+    curves = {name: sm.growth_of_one(run.series(c)) for c, name in DAILY_SERIES.items()}
     img = fg.lines_figure(
         [
             fg.LinePanel(curves, "growth of 1", "linear scale"),
@@ -162,8 +163,8 @@ def _equity(run: _Run) -> str:
 def _underwater(run: _Run) -> str:
     if run.daily is None:
         return _na(run.daily_reason)
-    dd = {STUDENT: fg.underwater(run.series("student_net"))}
-    dd[BENCHMARK] = fg.underwater(run.series("nifty50"))
+    dd = {STUDENT: sm.underwater(run.series("student_net"))}
+    dd[BENCHMARK] = sm.underwater(run.series("nifty50"))
     img = fg.lines_figure(
         [fg.LinePanel(dd, "drawdown", percent=True, hline=0.0, fill_first=True)],
         "Drawdown of the student and of NIFTY 50",
@@ -196,7 +197,7 @@ def _underwater(run: _Run) -> str:
 def _monthly(run: _Run) -> str:
     if run.daily is None:
         return _na(run.daily_reason)
-    table = fg.monthly_returns(run.series("student_net"))
+    table = sm.monthly_returns(run.series("student_net"))
     values = table.to_numpy(dtype=float)
     months = np.abs(values[:, :12])
     finite = months[np.isfinite(months)]
@@ -228,9 +229,9 @@ def _rolling(run: _Run) -> str:
     sharpe, beta = {}, {}
     for col, name in DAILY_SERIES.items():
         if col != "teacher_direct_net":  # three lines stay readable; teacher is in its table
-            sharpe[name] = fg.rolling_sharpe(run.series(col), w, rf=run.rf, periods=run.periods)
+            sharpe[name] = sm.rolling_sharpe(run.series(col), w, rf=run.rf, periods=run.periods)
         if col in ("student_net", "teacher_direct_net"):
-            beta[name] = fg.rolling_beta(run.series(col), nifty, w, rf=run.rf, periods=run.periods)
+            beta[name] = sm.rolling_beta(run.series(col), nifty, w, rf=run.rf, periods=run.periods)
     img = fg.lines_figure(
         [
             fg.LinePanel(sharpe, "Sharpe (annualised)", f"rolling {w}-session Sharpe", hline=0.0),

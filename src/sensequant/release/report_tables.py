@@ -7,6 +7,7 @@ import json
 import math
 from typing import Any, Final
 
+from sensequant.evaluation import series_metrics as sm
 from sensequant.release import figures as fg
 from sensequant.release.briefing import (
     BENCHMARK,
@@ -46,7 +47,7 @@ def _trials(run: _Run) -> str:
     path = run.run_dir / "returns" / "trials.parquet"
     if path.is_file():
         frame = _frame(path)
-        curves = {str(c): fg.growth_of_one(frame[c]) for c in frame.columns}
+        curves = {str(c): sm.growth_of_one(frame[c]) for c in frame.columns}
         if curves:
             img = fg.lines_figure(
                 [fg.LinePanel(curves, "growth of 1 (log)", log=True)],

@@ -59,7 +59,7 @@ _UNIVERSE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _FILE_SUFFIXES = (".txt", ".csv", ".lst", ".list")
 _NIFTY100_HINT = (
     "import NSE's constituent list first: `sensequant data import "
-    "../shared/data/universe/ind_nifty100list.csv` (download: niftyindices.com)"
+    "FOLDER/ind_nifty100list.csv` (download: niftyindices.com)"
 )
 
 

@@ -38,7 +38,7 @@ from sensequant.types import IST
 
 pytest.importorskip("socketio", reason="breeze-connect's dependencies are not installed")
 breeze_sdk = pytest.importorskip("sensequant.data.providers.breeze.sdk")
-standin_mod = pytest.importorskip("sensequant.testing.breeze_standin")
+standin_mod = pytest.importorskip("tests.standin.server")
 BreezeStandIn = standin_mod.BreezeStandIn
 FaultPlan = standin_mod.FaultPlan
 

@@ -17,7 +17,7 @@ from sensequant.data.providers.breeze import SecurityMaster, parse_nse_scrip_mas
 from sensequant.data.providers.breeze import secmaster as sm
 from sensequant.errors import ProviderError, ProviderUnavailableError, UnknownInstrumentError
 from sensequant.settings import Settings
-from sensequant.testing.standin_master import build_instruments, security_master_zip
+from tests.standin.master import build_instruments, security_master_zip
 
 HEADER = (
     '"Token", "ShortName", "Series", "CompanyName", "ticksize", "Lotsize", "DateOfListing", '

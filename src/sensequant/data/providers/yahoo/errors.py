@@ -30,7 +30,7 @@ __all__ = ["OFFLINE_HINT", "OFFLINE_MESSAGE", "YAHOO_HOST", "classify_yahoo_erro
 YAHOO_HOST: Final = "query1.finance.yahoo.com"
 OFFLINE_MESSAGE: Final = f"offline: cannot reach Yahoo Finance ({YAHOO_HOST})"
 OFFLINE_HINT: Final = (
-    "import files instead: `make run DATA=../shared/data` or `sensequant data import PATH`"
+    "import files instead: `make run DATA=FOLDER` or `sensequant data import PATH`"
 )
 _UNKNOWN_MARKERS: Final = ("delisted", "no timezone", "not found", "no data found")
 

@@ -4,8 +4,8 @@ Tickers are the NSE symbol plus ``.NS`` (``RELIANCE.NS``, ``M&M.NS``, ``BAJAJ-AU
 ``GOLDBEES.NS``); the indices ``NIFTY 50`` and ``NIFTY BANK`` are ``^NSEI`` and ``^NSEBANK``.
 
 Prices are fetched with ``auto_adjust=False`` and ``Close`` is kept: Yahoo's close is adjusted
-for splits and bonuses but not for dividends, exactly like the shared daily set
-(``../shared/data/nse_daily_yf``); ``Adj Close`` (which also removes dividends) is dropped.
+for splits and bonuses but not for dividends, exactly like the Yahoo daily CSV files the
+project imports; ``Adj Close`` (which also removes dividends) is dropped.
 Daily bars are stamped 00:00 IST of the session date, intraday bars at their IST start;
 ``30minute`` bars are built from Yahoo's 15-minute bars on the NSE grid (09:15, 09:45, ...)
 because yfinance itself resamples 15-minute bars to clock half-hours (09:00, 09:30, ...).

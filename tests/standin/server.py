@@ -2,7 +2,7 @@
 
 Serves the security-master zip, ``customerdetails``, historical bars v1 (signed JSON body)
 and v2 (query string), and level-1 quotes, with the envelopes, signing checks and failures of
-the real API (``../shared/reference/breeze.md``). Bars come from
+the real API. Bars come from
 :func:`sensequant.testing.synthetic.synthetic_bars`, so any chunking of a range returns the same
 data. Every order-placing, money-moving or account call (and every POST/PUT/DELETE/PATCH) is
 refused with HTTP 403 and recorded in :attr:`BreezeStandIn.forbidden_calls`.
@@ -11,14 +11,14 @@ Point the real SDK at it by setting ``config.API_URL = standin.api_url``,
 ``config.BREEZE_NEW_URL = standin.hist_url`` and ``config.SECURITY_MASTER_URL =
 standin.security_master_url``. Run it in its own process with::
 
-    python -m sensequant.testing.breeze_standin --port 0 --fault-rate 0.2 --seed 1
+    python -m tests.standin --port 0 --fault-rate 0.2 --seed 1
 
 which prints one JSON line (URLs and the fake credentials), serves until SIGTERM/SIGINT and
 then prints one JSON line of counters (also served live at ``/__standin__/stats``); see
-:func:`sensequant.testing.standin_cli.main`. The HTTP plumbing lives in
-:mod:`sensequant.testing.standin_http`, fault injection in
-:mod:`sensequant.testing.standin_faults`, the served data in
-:mod:`sensequant.testing.standin_master`.
+:func:`tests.standin.cli.main`. The HTTP plumbing lives in
+:mod:`tests.standin.httpd`, fault injection in
+:mod:`tests.standin.faults`, the served data in
+:mod:`tests.standin.master`.
 """
 
 from __future__ import annotations
@@ -37,10 +37,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
-from sensequant.testing import standin_faults as sf
-from sensequant.testing.standin_faults import FaultDecider, FaultPlan, envelope
-from sensequant.testing.standin_http import StandInHandler, StandInServer
-from sensequant.testing.standin_master import (
+from sensequant.types import IST
+from tests.standin import faults as sf
+from tests.standin.faults import FaultDecider, FaultPlan, envelope
+from tests.standin.httpd import StandInHandler, StandInServer
+from tests.standin.master import (
     DEFAULT_UNAVAILABLE,
     bar_rows,
     build_instruments,
@@ -48,7 +49,6 @@ from sensequant.testing.standin_master import (
     quote_row,
     security_master_zip,
 )
-from sensequant.types import IST
 
 __all__ = ["BreezeStandIn", "FaultPlan", "HistoricalRequest"]
 
@@ -75,7 +75,7 @@ class BreezeStandIn:
     ----------
     instruments : Mapping[str, str], optional
         NSE symbol -> ISEC code listed in the security master and served by the historical
-        endpoints; default :data:`~sensequant.testing.standin_master.DEFAULT_INSTRUMENTS`.
+        endpoints; default :data:`~tests.standin.master.DEFAULT_INSTRUMENTS`.
     unavailable : Iterable of str, optional
         ISEC codes whose historical calls answer ``Success: []`` (default ADAGRE, IDECEL,
         APLAPO, DIXTEC).
@@ -229,7 +229,7 @@ class BreezeStandIn:
         Parameters
         ----------
         kind : str
-            One of :data:`~sensequant.testing.standin_faults.INJECTABLE_KINDS`.
+            One of :data:`~tests.standin.faults.INJECTABLE_KINDS`.
         count : int
             Number of answers.
         """
@@ -390,6 +390,6 @@ class BreezeStandIn:
         h.send_json(envelope([quote_row(code, pd.Timestamp.now(IST).normalize())], 200, None))
 
 
-if __name__ == "__main__":  # python -m sensequant.testing.breeze_standin
-    # run the CLI module as __main__ (no import back into standin_cli: no import cycle)
-    runpy.run_module("sensequant.testing.standin_cli", run_name="__main__", alter_sys=True)
+if __name__ == "__main__":  # python -m tests.standin.server
+    # run the CLI module as __main__ (no import back into tests.standin.cli: no import cycle)
+    runpy.run_module("tests.standin.cli", run_name="__main__", alter_sys=True)

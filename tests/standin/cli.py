@@ -1,8 +1,8 @@
 """Command line of the Breeze stand-in: serve it in its own process until SIGTERM/SIGINT.
 
-``python -m sensequant.testing.breeze_standin`` (or ``python -m
-sensequant.testing.standin_cli``) runs :func:`main`; benchmarks and kill-and-restart tests
-use it to put the stand-in in another process than the fetch.
+``python -m tests.standin`` (from the repository root; or ``python -m tests.standin.cli``)
+runs :func:`main`; benchmarks and kill-and-restart tests use it to put the stand-in in
+another process than the fetch.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ import sys
 import threading
 from types import FrameType
 
-from sensequant.testing import standin_faults as sf
-from sensequant.testing.breeze_standin import BreezeStandIn
-from sensequant.testing.standin_faults import FaultPlan
+from tests.standin import faults as sf
+from tests.standin.faults import FaultPlan
+from tests.standin.server import BreezeStandIn
 
 __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve a stand-in until SIGTERM/SIGINT (``python -m sensequant.testing.breeze_standin``).
+    """Serve a stand-in until SIGTERM/SIGINT (``python -m tests.standin``).
 
     Prints one JSON line ``{"base_url", "api_url", "hist_url", "security_master_url",
     "stats_url", "api_key", "api_secret", "session_token", "user_id", "pid"}`` (fake test

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -21,13 +22,14 @@ import pytest
 import requests
 
 from sensequant.data.market import session_bar_starts
-from sensequant.testing.breeze_standin import BreezeStandIn, HistoricalRequest
-from sensequant.testing.standin_faults import INJECTABLE_KINDS, FaultPlan
-from sensequant.testing.standin_master import NSE_COLUMNS, isin_check_digit
 from sensequant.testing.synthetic import synthetic_bars
 from sensequant.types import IST
+from tests.standin.faults import INJECTABLE_KINDS, FaultPlan
+from tests.standin.master import NSE_COLUMNS, isin_check_digit
+from tests.standin.server import BreezeStandIn, HistoricalRequest
 
 TIMEOUT = 10.0
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
@@ -396,9 +398,12 @@ def test_order_and_money_calls_are_refused_and_recorded() -> None:
 
 
 def test_runs_as_a_process_until_sigterm(tmp_path: Any) -> None:
-    cmd = [sys.executable, "-m", "sensequant.testing.breeze_standin", "--port", "0"]
+    cmd = [sys.executable, "-m", "tests.standin.server", "--port", "0"]
     proc = subprocess.Popen(
-        [*cmd, "--fault-rate", "0.2", "--seed", "1"], stdout=subprocess.PIPE, text=True
+        [*cmd, "--fault-rate", "0.2", "--seed", "1"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,  # ``tests`` is importable from the repository root
     )
     try:
         assert proc.stdout is not None

@@ -1,7 +1,7 @@
 """HTTP plumbing of the Breeze stand-in: a threaded server on 127.0.0.1 and its handler.
 
 Every request, whatever its method, goes to one ``dispatch(handler)`` callable
-(:meth:`sensequant.testing.breeze_standin.BreezeStandIn._handle`), which reads the body and
+(:meth:`tests.standin.server.BreezeStandIn._handle`), which reads the body and
 answers through :meth:`StandInHandler.send`, :meth:`StandInHandler.send_json` or
 :meth:`StandInHandler.reset`.
 """
@@ -18,7 +18,7 @@ from typing import Any, cast
 
 __all__ = ["StandInHandler", "StandInServer"]
 
-log = logging.getLogger("sensequant.testing.breeze_standin")
+log = logging.getLogger("tests.standin.server")
 
 
 class StandInServer(ThreadingHTTPServer):

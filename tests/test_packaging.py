@@ -1,0 +1,53 @@
+"""What the installed package holds: no test-only stand-in server, no path outside the repo."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from setuptools import find_namespace_packages
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+OUTSIDE_PATH = re.compile(r"\.\./shared|/work/")
+
+
+def _package_files() -> list[Path]:
+    """Every source and packaged data file under src/sensequant (what a wheel ships)."""
+    return [
+        p
+        for p in sorted((SRC / "sensequant").rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
+
+
+def test_package_discovery_finds_no_standin() -> None:
+    packages = find_namespace_packages(where=str(SRC), include=["sensequant*"])
+    assert "sensequant.testing" in packages
+    modules = [
+        ".".join(p.relative_to(SRC).with_suffix("").parts)
+        for p in _package_files()
+        if p.suffix == ".py"
+    ]
+    assert modules, "no module found under src/sensequant"
+    assert [m for m in modules if "standin" in m] == []
+    assert [p for p in packages if "standin" in p] == []
+
+
+def test_no_module_mentions_the_standin_server() -> None:
+    mentions = [
+        p.relative_to(SRC).as_posix()
+        for p in _package_files()
+        if p.suffix == ".py" and "breeze_standin" in p.read_text(encoding="utf-8")
+    ]
+    assert mentions == []
+
+
+def test_no_path_outside_the_repository_in_the_package() -> None:
+    hits = [
+        f"{p.relative_to(SRC).as_posix()}:{n}: {line.strip()}"
+        for p in _package_files()
+        if p.suffix in {".py", ".yaml", ".yml", ".toml", ".json", ".md", ".txt"}
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+        if OUTSIDE_PATH.search(line)
+    ]
+    assert hits == []
