@@ -150,6 +150,23 @@ class BarStore:
         Store folder (``Settings().store_dir``); created on the first write.
     lock_timeout : float, default 5.0
         Seconds :meth:`lock` keeps trying before it gives up.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sensequant.testing.synthetic import synthetic_bars
+    >>> root = Path(tempfile.mkdtemp())
+    >>> store = BarStore(root / "store")
+    >>> bars = synthetic_bars("DEMO", "1day", "2024-01-01", "2024-03-31")
+    >>> store.write("DEMO", "1day", bars)
+    >>> store.symbols("1day")
+    ['DEMO']
+    >>> store.path("DEMO", "1day").relative_to(root).as_posix()
+    'store/bars/1day/DEMO.parquet'
+    >>> feb_on = store.read("DEMO", "1day", start="2024-02-01")
+    >>> len(bars), len(feb_on), list(feb_on.columns)
+    (62, 40, ['timestamp', 'open', 'high', 'low', 'close', 'volume'])
     """
 
     def __init__(self, root: Path, *, lock_timeout: float = 5.0) -> None:

@@ -178,6 +178,27 @@ def run_backtest(
         Unsorted/misaligned calendars, decision dates that are not sessions, NaN, negative
         (without ``allow_short``) or levered weights, ``allow_short`` on the delivery segment,
         a slippage model returning a bad array, or no session after the first decision date.
+
+    Examples
+    --------
+    Buy two names half-and-half on the first session, close everything two sessions later;
+    fills happen at the NEXT session's open, with the effective-dated NSE delivery charges:
+
+    >>> import pandas as pd
+    >>> from sensequant.evaluation.costs import FeeSchedule
+    >>> from sensequant.settings import BacktestConfig
+    >>> dates = pd.bdate_range("2024-11-04", periods=5, tz="Asia/Kolkata")
+    >>> px = pd.DataFrame({"A": [100.0, 101.0, 102.0, 103.0, 104.0], "B": [50.0] * 5}, dates)
+    >>> weights = pd.DataFrame({"A": [0.5, 0.0], "B": [0.5, 0.0]}, index=dates[[0, 2]])
+    >>> res = run_backtest(
+    ...     weights, px, px, fees=FeeSchedule.load(), cfg=BacktestConfig(slippage_bps=0.0)
+    ... )
+    >>> res.returns_net.round(4).tolist()
+    [-0.0012, 0.005, 0.0039]
+    >>> res.ledger[["symbol", "side"]].to_numpy().tolist()
+    [['A', 'buy'], ['B', 'buy'], ['A', 'sell'], ['B', 'sell']]
+    >>> round(float(res.ledger["cost_inr"].iloc[0]), 2)  # STT, exchange, SEBI, IPFT, stamp, GST
+    593.61
     """
     _check_inputs(weights, open_px, close_px, allow_short=allow_short, segment=cfg.cost_segment)
     weights = weights.sort_index()

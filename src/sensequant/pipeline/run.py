@@ -117,6 +117,15 @@ def run_pipeline(
         From pre-flight, before anything is trained or written.
     PipelineError
         Too many windows failed, or no out-of-sample predictions could be made.
+
+    Examples
+    --------
+    >>> from sensequant.settings import RunConfig, Settings
+    >>> config, settings = RunConfig(), Settings()  # defaults; SENSEQUANT_HOME
+    >>> config.data.universe, config.labels.horizon, settings.registry_path.name
+    ('nifty50', 5, 'registry.sqlite')
+    >>> run_pipeline(config, settings).decision  # minutes on real data  # doctest: +SKIP
+    'ready-for-review'
     """
     rep = reporter or NullReporter()
     catalog = Catalog(settings.catalog_path)

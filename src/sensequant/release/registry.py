@@ -139,6 +139,24 @@ class Registry:
     ------
     RegistryError
         If the database cannot be opened or created.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> reg = Registry(Path(tempfile.mkdtemp()) / "registry.sqlite")
+    >>> reg.register_run(
+    ...     run_id="20241231-demo", created_at="2024-12-31T18:00:00+05:30",
+    ...     run_dir="runs/20241231-demo", config_name="default", universe="nifty50",
+    ...     start="2023-01-02", end="2024-12-31", gate_decision="ready-for-review",
+    ...     headline={"sharpe": 1.1},
+    ... )
+    >>> [r.run_id for r in reg.list_runs(["candidate"])]
+    ['20241231-demo']
+    >>> reg.transition("20241231-demo", "approved", actor="asha", note="reviewed").state
+    'approved'
+    >>> [(e.actor, e.from_state, e.to_state) for e in reg.events("20241231-demo")]
+    [('sensequant', None, 'candidate'), ('asha', 'candidate', 'approved')]
     """
 
     def __init__(

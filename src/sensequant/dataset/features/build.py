@@ -107,6 +107,18 @@ def build_features(bars: pd.DataFrame) -> pd.DataFrame:
     DataError
         If a column is missing, timestamps are not sorted/unique, a price is non-positive or
         not finite, or a volume is negative or not finite.
+
+    Examples
+    --------
+    >>> from sensequant.testing.synthetic import synthetic_bars
+    >>> bars = synthetic_bars("DEMO", "1day", "2023-01-01", "2024-12-31")
+    >>> features = build_features(bars)
+    >>> features.shape == (len(bars), len(FEATURE_NAMES))
+    True
+    >>> features.index.name, features.columns[0]
+    ('timestamp', 'logret_1')
+    >>> bool(features.iloc[0].isna().any()), bool(features.iloc[-1].notna().all())
+    (True, True)
     """
     a = _validated_arrays(bars)
     cols = technical_features(a["open"], a["high"], a["low"], a["close"], a["volume"])
