@@ -84,6 +84,26 @@ class InsufficientSamplesError(SenseQuantError):
     """A model cannot be trained on the samples given (a *skip*, not a failure)."""
 
 
+class SplitError(DataError, ValueError):
+    """Sample times cannot be split into purged, embargoed train/test indices.
+
+    Raised for naive or missing timestamps, unsorted rows, a label end ``t1`` before its
+    sample time, or a fold count the rows cannot hold. Also a :class:`ValueError`.
+    """
+
+
+class ModelError(SenseQuantError, ValueError):
+    """Model inputs are inconsistent: shapes, class labels, timestamps, missing columns or
+    feature names that do not match the model. Also a :class:`ValueError`."""
+
+
+class LeakageError(ModelError):
+    """A training set would use information known only at or after its test start.
+
+    A leakage invariant was violated: this is a bug or inconsistent inputs, never a skip.
+    """
+
+
 class PipelineError(SenseQuantError):
     """A pipeline phase failed (e.g. the window failure threshold was exceeded)."""
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from sensequant.evaluation.cv import CombinatorialPurgedCV, PurgedWalkForward
+from sensequant.evaluation.metrics import EvaluationInputError
 from sensequant.types import IST
 
 H = 3  # label horizon in sessions
@@ -194,19 +195,19 @@ def test_row_counting_under_purges_a_stacked_panel() -> None:
 
 def test_bad_inputs() -> None:
     t, t1 = _panel(30, 2)
-    with pytest.raises(ValueError, match="tz-aware"):
+    with pytest.raises(EvaluationInputError, match="tz-aware"):
         next(CombinatorialPurgedCV(3, 1).split(t.tz_localize(None), t1.tz_localize(None)))
-    with pytest.raises(ValueError, match="precedes"):
+    with pytest.raises(EvaluationInputError, match="precedes"):
         next(CombinatorialPurgedCV(3, 1).split(t1, t))
-    with pytest.raises(ValueError, match="missing value at row 4"):
+    with pytest.raises(EvaluationInputError, match="missing value at row 4"):
         next(CombinatorialPurgedCV(3, 1).split(t, t1.where(np.arange(len(t)) != 4)))
-    with pytest.raises(ValueError, match="rows but t1"):
+    with pytest.raises(EvaluationInputError, match="rows but t1"):
         next(PurgedWalkForward(2).split(t, t1[:-1]))
-    with pytest.raises(ValueError, match="cannot form 40 groups"):
+    with pytest.raises(EvaluationInputError, match="cannot form 40 groups"):
         next(CombinatorialPurgedCV(40, 1).split(t, t1))
-    with pytest.raises(ValueError, match="n_test_groups"):
+    with pytest.raises(EvaluationInputError, match="n_test_groups"):
         CombinatorialPurgedCV(3, 3)
-    with pytest.raises(ValueError, match="embargo_sessions"):
+    with pytest.raises(EvaluationInputError, match="embargo_sessions"):
         PurgedWalkForward(2, embargo_sessions=-1)
-    with pytest.raises(ValueError, match="no training rows"):
+    with pytest.raises(EvaluationInputError, match="no training rows"):
         next(PurgedWalkForward(2, min_train_sessions=2).split(t, t1))  # H = 3 purges them all

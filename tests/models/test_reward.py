@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sensequant.errors import ModelError
 from sensequant.models.reward import reward_weights
 
 UP = [0.1, 0.2, 0.7]
@@ -48,7 +49,7 @@ def test_nan_returns_get_base_weight_and_all_zero_returns_give_ones() -> None:
 
 
 def test_bad_inputs_raise() -> None:
-    with pytest.raises(ValueError, match=r"must be \(n, 3\)"):
+    with pytest.raises(ModelError, match=r"must be \(n, 3\)"):
         reward_weights(np.ones((3, 2)) / 2, np.zeros(3))
-    with pytest.raises(ValueError, match="clip"):
+    with pytest.raises(ModelError, match="clip"):
         reward_weights(np.array([UP]), np.array([0.01]), clip=0.0)

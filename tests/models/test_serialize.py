@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sensequant.errors import InputFileError
+from sensequant.errors import InputFileError, ModelError
 from sensequant.models.serialize import load_model, save_model
 from sensequant.types import IST
 
@@ -71,11 +71,11 @@ def test_tampered_model_text_raises(model: lgb.Booster, tmp_path: Path) -> None:
 def test_save_rejects_mismatched_names_and_unsafe_file_names(
     model: lgb.Booster, tmp_path: Path
 ) -> None:
-    with pytest.raises(ValueError, match="feature_names"):
+    with pytest.raises(ModelError, match="feature_names"):
         save_model(tmp_path, "m", model.model_to_string(), {"feature_names": ["a", "b", "c"]})
-    with pytest.raises(ValueError, match="path separators"):
+    with pytest.raises(ModelError, match="path separators"):
         save_model(tmp_path, "../evil", model.model_to_string(), {})
-    with pytest.raises(ValueError, match="not a LightGBM model"):
+    with pytest.raises(ModelError, match="not a LightGBM model"):
         save_model(tmp_path, "m", "not a model", {})
     assert list(tmp_path.iterdir()) == []
 

@@ -10,14 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sensequant.models import student
+from sensequant.errors import LeakageError, ModelError
+from sensequant.models import student, student_data, teacher_direct
 from sensequant.models.distill import distillation_target, fit_distilled
-from sensequant.models.student import (
-    StudentPeriod,
-    student_params,
-    teacher_direct_predictions,
-    walk_forward_student,
-)
+from sensequant.models.student import StudentPeriod, student_params, walk_forward_student
+from sensequant.models.teacher_direct import teacher_direct_predictions
 from sensequant.settings import StudentConfig
 from sensequant.types import IST, PROBA_COLUMNS
 
@@ -211,14 +208,14 @@ def test_reward_weighting_changes_fit_and_sees_only_training_rows(
 ) -> None:
     panel, soft = data
     sizes: list[int] = []
-    real = student.reward_weights
+    real = student_data.reward_weights
 
     def spy(proba: np.ndarray, fwd: np.ndarray, **kw: Any) -> np.ndarray:
         assert np.isfinite(fwd).all()  # all realised: label ends before the test start
         sizes.append(len(fwd))
         return real(proba, fwd, **kw)
 
-    monkeypatch.setattr(student, "reward_weights", spy)
+    monkeypatch.setattr(student_data, "reward_weights", spy)
     cfg = CFG.model_copy(update={"reward_weighting": True})
     out = walk_forward_student(panel, soft, cfg=cfg, horizon=H, seed=3, feature_names=FEATURES)
     assert sizes == [p.n_train for p in out.periods]
@@ -285,7 +282,7 @@ def test_teacher_direct_uses_latest_teacher_ending_before_test_start(
         loads.append(text)
         return _FakeBooster(int(text))
 
-    monkeypatch.setattr(student, "load_booster", fake_load)
+    monkeypatch.setattr(teacher_direct, "load_booster", fake_load)
     periods: tuple[StudentPeriod, ...] = result.periods
     out = teacher_direct_predictions(panel, teachers, periods)
     assert len(loads) == len(set(loads))  # cached
@@ -334,13 +331,13 @@ def test_bad_inputs_raise(data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     panel, soft = data
     bad = panel.copy()
     bad.loc[3, "label"] = 7.0
-    with pytest.raises(ValueError, match=r"panel\.label"):
+    with pytest.raises(ModelError, match=r"panel\.label"):
         walk_forward_student(bad, soft, cfg=CFG, horizon=H, seed=3, feature_names=FEATURES)
-    with pytest.raises(ValueError, match="lacks columns"):
+    with pytest.raises(ModelError, match="lacks columns"):
         walk_forward_student(
             panel.drop(columns="f3"), soft, cfg=CFG, horizon=H, seed=3, feature_names=FEATURES
         )
-    with pytest.raises(ValueError, match="repeats"):
+    with pytest.raises(ModelError, match="repeats"):
         walk_forward_student(
             pd.concat([panel, panel.head(1)]),
             soft,
@@ -349,3 +346,15 @@ def test_bad_inputs_raise(data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
             seed=3,
             feature_names=FEATURES,
         )
+
+
+def test_panel_label_ending_after_test_start_is_leakage(
+    data: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    """A hard label that ends after T while its soft label ends before it is refused."""
+    panel, soft = data
+    bad = panel.copy()
+    assert np.isfinite(bad.loc[10, "label"])
+    bad.loc[10, "t1"] = pd.Timestamp("2019-06-03", tz=IST)
+    with pytest.raises(LeakageError, match="disagree"):
+        walk_forward_student(bad, soft, cfg=CFG, horizon=H, seed=3, feature_names=FEATURES)

@@ -1,4 +1,7 @@
-"""Tests for the per-window LightGBM teacher (purged split/folds, metrics, soft labels)."""
+"""Tests for the per-window LightGBM teacher (metrics, soft labels, leakage of its fits).
+
+The purged split and folds themselves are tested in ``tests/dataset/test_splits.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score
 
-from sensequant.errors import InsufficientSamplesError
+from sensequant.dataset import purged_split_indices
+from sensequant.errors import InsufficientSamplesError, ModelError
 from sensequant.models import teacher
-from sensequant.models.teacher import (
-    load_booster,
-    predict_proba,
-    purged_fold_indices,
-    purged_split_indices,
-    train_teacher,
-)
+from sensequant.models.teacher import load_booster, predict_proba, train_teacher
 from sensequant.settings import TeacherConfig
 from sensequant.types import IST, PROBA_COLUMNS
 
@@ -69,18 +67,6 @@ def test_accuracy_is_real_accuracy_of_returned_model(
     )
 
 
-def test_main_split_embargo_and_purge(window: tuple[pd.DataFrame, np.ndarray, pd.Series]) -> None:
-    X, _, t1 = window
-    train, val = purged_split_indices(X.index, t1, validation_fraction=0.25, embargo=H)
-    assert val[0] == 120 + H and val[-1] == 159
-    assert (t1.iloc[train] < X.index[val[0]]).all()
-    np.testing.assert_array_equal(train, np.arange(120))
-    # an embargo shorter than the label horizon: the purge by t1 timestamps must bite
-    train2, val2 = purged_split_indices(X.index, t1, validation_fraction=0.25, embargo=2)
-    assert val2[0] == 122
-    np.testing.assert_array_equal(train2, np.arange(117))  # t1 of row 117 is row 122's date
-
-
 def test_oof_probabilities_cover_every_row(
     window: tuple[pd.DataFrame, np.ndarray, pd.Series], result: teacher.TeacherResult
 ) -> None:
@@ -94,24 +80,6 @@ def test_oof_probabilities_cover_every_row(
 def _overlaps(t: np.ndarray, e: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Pairwise overlap of intervals [t[a], e[a]] and [t[b], e[b]] -> bool (len(a), len(b))."""
     return (t[a][:, None] <= e[b][None, :]) & (e[a][:, None] >= t[b][None, :])
-
-
-def test_purged_folds_never_train_on_overlapping_labels() -> None:
-    rng = np.random.default_rng(5)
-    n = 150
-    days = pd.bdate_range("2022-01-03", periods=n + 30, tz=IST)
-    t = days[:n]
-    # irregular label ends: 1 to 25 sessions ahead (timestamps matter, not row counts)
-    t1 = pd.Series(days[np.arange(n) + rng.integers(1, 26, n)])
-    splits = purged_fold_indices(t, t1, n_folds=4, embargo=H)
-    tn, en = t.asi8, pd.DatetimeIndex(t1).asi8
-    np.testing.assert_array_equal(np.sort(np.concatenate([te for _, te in splits])), np.arange(n))
-    for train, test in splits:
-        assert train.size > 0
-        assert not _overlaps(tn, en, train, test).any()
-        after = np.flatnonzero(tn > en[test].max())[:H]  # embargo after the label span
-        assert not np.isin(after, train).any()
-        assert not np.isin(np.arange(test[-1] + 1, min(test[-1] + 1 + H, n)), train).any()
 
 
 def test_oof_prediction_never_from_model_trained_on_overlapping_row(
@@ -168,15 +136,15 @@ def test_predict_proba_checks_columns(result: teacher.TeacherResult) -> None:
     out = predict_proba(model, X)
     assert out.shape == (len(X), 3)
     np.testing.assert_allclose(out.sum(axis=1), 1.0)
-    with pytest.raises(ValueError, match="different order"):
+    with pytest.raises(ModelError, match="different order"):
         predict_proba(model, X[X.columns[::-1]])
-    with pytest.raises(ValueError, match="f0"):
+    with pytest.raises(ModelError, match="f0"):
         predict_proba(model, X.drop(columns="f0"))
 
 
 def test_rejects_names_lightgbm_would_rewrite() -> None:
     X, y, t1 = make_window()
-    with pytest.raises(ValueError, match="whitespace"):
+    with pytest.raises(ModelError, match="whitespace"):
         train_teacher(
             X.rename(columns={"f1": "f 1"}), y, t1, cfg=TeacherConfig(), horizon=H, seed=1
         )

@@ -11,9 +11,9 @@ import pytest
 from sensequant.data.catalog import Catalog, SymbolInfo
 from sensequant.data.market import is_session
 from sensequant.data.store import BarStore
-from sensequant.dataset import SKIP_BEFORE_LISTING, WindowStatus, plan_windows
-from sensequant.pipeline.modelling import TeacherTask, run_teacher_task, symbol_frame
+from sensequant.dataset import SKIP_BEFORE_LISTING, WindowStatus, plan_windows, symbol_frame
 from sensequant.pipeline.preflight import preflight
+from sensequant.pipeline.teachers import TeacherTask, run_teacher_task
 from sensequant.settings import RunConfig
 from sensequant.types import IST
 from tests.conftest import make_daily_bars

@@ -1,6 +1,20 @@
 """sensequant.dataset: public face."""
 
+from sensequant.dataset.frame import (
+    PANEL_LABEL_COLUMNS,
+    SymbolFrame,
+    feature_names,
+    panel_frame,
+    symbol_frame,
+)
 from sensequant.dataset.labels import LABEL_COLUMNS, make_labels
+from sensequant.dataset.splits import (
+    SessionPanel,
+    TimesLike,
+    purged_fold_indices,
+    purged_split_indices,
+    session_groups,
+)
 from sensequant.dataset.windows import (
     SKIP_BEFORE_LISTING,
     SKIP_NO_FUTURE,
@@ -16,15 +30,25 @@ from sensequant.dataset.windows import (
 
 __all__ = [
     "LABEL_COLUMNS",
+    "PANEL_LABEL_COLUMNS",
     "SKIP_BEFORE_LISTING",
     "SKIP_NO_FUTURE",
     "SKIP_REASONS",
     "SKIP_TOO_FEW_SAMPLES",
+    "SessionPanel",
+    "SymbolFrame",
+    "TimesLike",
     "Window",
     "WindowSkip",
     "WindowStatus",
     "coverage_skip",
+    "feature_names",
     "make_labels",
+    "panel_frame",
     "plan_windows",
+    "purged_fold_indices",
+    "purged_split_indices",
+    "session_groups",
+    "symbol_frame",
     "window_samples",
 ]

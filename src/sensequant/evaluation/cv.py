@@ -3,23 +3,11 @@
 Lopez de Prado, *Advances in Financial Machine Learning* (AFML), ch. 7 (purging and
 embargo) and ch. 12 (combinatorial purged CV); ``docs/methodology.md``.
 
-Every sample (row) has a decision time ``t`` and a label end ``t1`` (when its label is known,
-e.g. ``t`` + h sessions); its label interval is the CLOSED interval ``[t, t1]``.
-
-* Sessions: the sorted unique calendar dates of ``timestamps`` (in their own time zone,
-  IST). Groups and test blocks are made of whole sessions, so all symbols of one date land in
-  the same group; a date never straddles train and test. (Splitting stacked rows instead --
-  skfolio's ``purged_size``/``embargo_size`` or purgedcv's ``embargo_observations`` count
-  ROWS -- cuts dates in two and under-purges a panel of n symbols by a factor of about n.)
-* Test block: a run of consecutive test sessions. Its interval is ``[first t, max t1]`` over
-  its rows.
-* Purge (AFML 7.4.1): a training row is dropped when ``[t, t1]`` intersects a test block's
-  interval, i.e. ``t <= max t1`` and ``t1 >= first t`` (closed intervals: a training label
-  ending on the session a test block starts is purged -- the conservative choice).
-* Embargo (AFML 7.4.2, snippet 7.2 extends the test interval's END by the embargo): training
-  rows whose session is one of the ``embargo_sessions`` sessions right AFTER the session of
-  the block's last label end ``max t1`` are dropped as well (rows up to ``max t1`` are purged
-  already).
+The purge and embargo rules (sessions, test blocks, closed label intervals) and their index
+code live in :mod:`sensequant.dataset.splits` (:class:`~sensequant.dataset.splits.SessionPanel`).
+Splitting stacked rows instead of sessions -- skfolio's ``purged_size``/``embargo_size`` or
+purgedcv's ``embargo_observations`` count ROWS -- cuts dates in two and under-purges a panel of
+n symbols by a factor of about n.
 
 Both splitters yield ``(train_idx, test_idx)``: sorted int64 ROW POSITIONS into the arrays
 given to ``split`` (which need not be sorted).
@@ -34,79 +22,18 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from sensequant.dataset import SessionPanel, TimesLike, session_groups
+from sensequant.errors import SplitError
 from sensequant.evaluation.metrics import EvaluationInputError
 from sensequant.types import IntArray
 
-TimesLike = pd.Index | pd.Series | np.ndarray | list[pd.Timestamp]
-"""Tz-aware timestamps, one per row."""
 
-
-class _Panel:
-    """Validated row times of a panel and their session positions."""
-
-    def __init__(self, timestamps: TimesLike, t1: TimesLike) -> None:
-        t = pd.DatetimeIndex(timestamps)
-        end = pd.DatetimeIndex(t1)
-        if len(t) != len(end):
-            raise EvaluationInputError(
-                f"timestamps has {len(t)} rows but t1 has {len(end)}",
-                hint="pass one label end t1 per sample row",
-            )
-        if len(t) == 0:
-            raise EvaluationInputError("no samples to split", hint="pass a non-empty panel")
-        if t.tz is None or end.tz is None:
-            raise EvaluationInputError(
-                "timestamps and t1 must be tz-aware (Asia/Kolkata)",
-                hint="localize with .tz_localize('Asia/Kolkata')",
-            )
-        for name, idx in (("timestamps", t), ("t1", end)):
-            if idx.hasnans:
-                pos = int(np.argmax(np.asarray(idx.isna())))
-                raise EvaluationInputError(
-                    f"{name} has a missing value at row {pos}",
-                    hint="drop samples without a label end (not enough future data)",
-                )
-        self.t = t.asi8
-        self.t1 = end.tz_convert(t.tz).asi8
-        bad = np.flatnonzero(self.t1 < self.t)
-        if bad.size:
-            raise EvaluationInputError(
-                f"t1 precedes t at row {int(bad[0])} ({end[bad[0]]} < {t[bad[0]]})",
-                hint="t1 is the END of each label, at or after its decision time",
-            )
-        day = t.normalize()
-        self.sessions = pd.DatetimeIndex(day.unique()).sort_values()
-        self.tz = t.tz
-        self.session_of_row: IntArray = self.sessions.get_indexer(day).astype(np.int64)
-        self.session_ns = self.sessions.asi8
-
-    @property
-    def n_sessions(self) -> int:
-        return len(self.sessions)
-
-    def train_mask(
-        self, candidate: np.ndarray, test_sessions: np.ndarray, embargo_sessions: int
-    ) -> np.ndarray:
-        """Purge and embargo ``candidate`` (row mask) against the test sessions (session mask)."""
-        keep = candidate.copy()
-        is_test_row = test_sessions[self.session_of_row]
-        pos = np.flatnonzero(test_sessions)
-        breaks = np.flatnonzero(np.diff(pos) > 1)
-        starts = np.r_[pos[0], pos[breaks + 1]]
-        ends = np.r_[pos[breaks], pos[-1]]
-        for lo, hi in zip(starts, ends, strict=True):
-            rows = is_test_row & (self.session_of_row >= lo) & (self.session_of_row <= hi)
-            first_t = self.t[rows].min()
-            last_t1 = int(self.t1[rows].max())
-            keep &= ~((self.t <= last_t1) & (self.t1 >= first_t))
-            if embargo_sessions > 0:
-                end_day = pd.Timestamp(last_t1, tz="UTC").tz_convert(self.tz).normalize()
-                after = int(np.searchsorted(self.session_ns, end_day.value, side="right"))
-                emb = (self.session_of_row >= after) & (
-                    self.session_of_row < after + embargo_sessions
-                )
-                keep &= ~emb
-        return keep
+def _panel(timestamps: TimesLike, t1: TimesLike) -> SessionPanel:
+    """:class:`SessionPanel` of the rows; its :class:`SplitError` as an evaluation error."""
+    try:
+        return SessionPanel(timestamps, t1)
+    except SplitError as exc:
+        raise EvaluationInputError(exc.message, hint=exc.hint) from None
 
 
 def _check_int(name: str, value: int, minimum: int) -> int:
@@ -119,10 +46,9 @@ def _check_int(name: str, value: int, minimum: int) -> int:
 
 
 def _result(
-    panel: _Panel, train: np.ndarray, test_sessions: np.ndarray, label: str
+    panel: SessionPanel, train: np.ndarray, test_sessions: np.ndarray, label: str
 ) -> tuple[IntArray, IntArray]:
-    train_idx = np.flatnonzero(train).astype(np.int64)
-    test_idx = np.flatnonzero(test_sessions[panel.session_of_row]).astype(np.int64)
+    train_idx, test_idx = panel.positions(train, test_sessions)
     if train_idx.size == 0:
         raise EvaluationInputError(
             f"{label}: no training rows left after purge and embargo",
@@ -187,7 +113,7 @@ class PurgedWalkForward:
         train_idx, test_idx : numpy.ndarray of int64
             Sorted row positions.
         """
-        panel = _Panel(timestamps, t1)
+        panel = _panel(timestamps, t1)
         m = panel.n_sessions
         start = self.min_train_sessions or m // (self.n_splits + 1)
         if m - start < self.n_splits or start < 1:
@@ -276,19 +202,14 @@ class CombinatorialPurgedCV:
     def group_of_rows(self, timestamps: TimesLike) -> IntArray:
         """Group (0..N-1) of every row, as used by :meth:`split` on the same timestamps."""
         t = pd.DatetimeIndex(timestamps)
-        panel = _Panel(t, t)
+        panel = _panel(t, t)
         return self._session_groups(panel.n_sessions)[panel.session_of_row]
 
     def _session_groups(self, m: int) -> IntArray:
-        if m < self.n_groups:
-            raise EvaluationInputError(
-                f"{m} sessions cannot form {self.n_groups} groups",
-                hint="lower n_groups or pass a longer panel",
-            )
-        out = np.empty(m, dtype=np.int64)
-        for g, block in enumerate(np.array_split(np.arange(m), self.n_groups)):
-            out[block] = g
-        return out
+        try:
+            return session_groups(m, self.n_groups)
+        except SplitError as exc:
+            raise EvaluationInputError(exc.message, hint=exc.hint) from None
 
     def split(self, timestamps: TimesLike, t1: TimesLike) -> Iterator[tuple[IntArray, IntArray]]:
         """Yield ``(train_idx, test_idx)`` for each of the ``C(N, k)`` splits.
@@ -303,7 +224,7 @@ class CombinatorialPurgedCV:
         train_idx, test_idx : numpy.ndarray of int64
             Sorted row positions.
         """
-        panel = _Panel(timestamps, t1)
+        panel = _panel(timestamps, t1)
         groups = self._session_groups(panel.n_sessions)
         for s, chosen in enumerate(self.test_groups):
             test = np.isin(groups, chosen)

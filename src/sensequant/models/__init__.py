@@ -1,8 +1,9 @@
-"""Models layer: per-window LightGBM teachers, the walk-forward student, reward weights and
-model files (LightGBM text + JSON metadata; never pickle)."""
+"""Models layer: per-window LightGBM teachers, the walk-forward student, the teacher-direct
+baseline, reward weights and model files (LightGBM text + JSON metadata; never pickle)."""
 
 from __future__ import annotations
 
+from sensequant.dataset import purged_fold_indices, purged_split_indices
 from sensequant.models.distill import distillation_target, fit_distilled
 from sensequant.models.reward import reward_weights
 from sensequant.models.serialize import load_model, save_model
@@ -11,17 +12,15 @@ from sensequant.models.student import (
     StudentPeriod,
     WalkForwardResult,
     fit_release_student,
-    teacher_direct_predictions,
     walk_forward_student,
 )
 from sensequant.models.teacher import (
     TeacherResult,
     load_booster,
     predict_proba,
-    purged_fold_indices,
-    purged_split_indices,
     train_teacher,
 )
+from sensequant.models.teacher_direct import teacher_direct_predictions
 
 __all__ = [
     "SkippedPeriod",

@@ -3,15 +3,17 @@
 The student may weight each training sample by the reward that acting on the teacher's
 expected direction would have realised. The weights use forward returns, so they are only
 ever computed from samples whose label end ``t1`` lies before the test period
-(:func:`sensequant.models.student.walk_forward_student` asserts ``t1 < test_start`` before
-calling :func:`reward_weights`): the loop rewards what was already realised in the training
-period, never what happens out of sample.
+(:func:`sensequant.models.student_data.training_set` checks ``t1 < test_start`` before
+calling :func:`reward_weights` and raises :class:`~sensequant.errors.LeakageError`
+otherwise): the loop rewards what was already realised in the training period, never what
+happens out of sample.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sensequant.errors import ModelError
 from sensequant.types import FloatArray
 
 
@@ -48,17 +50,17 @@ def reward_weights(proba: FloatArray, fwd_return: FloatArray, *, clip: float = 3
 
     Raises
     ------
-    ValueError
+    ModelError
         If shapes disagree, ``proba`` is not finite or ``clip <= 0``.
     """
     p = np.asarray(proba, dtype=np.float64)
     r = np.asarray(fwd_return, dtype=np.float64)
     if p.ndim != 2 or p.shape[1] != 3 or r.shape != (p.shape[0],):
-        raise ValueError(f"proba must be (n, 3) and fwd_return (n,), got {p.shape} and {r.shape}")
+        raise ModelError(f"proba must be (n, 3) and fwd_return (n,), got {p.shape} and {r.shape}")
     if not np.isfinite(p).all():
-        raise ValueError("proba contains NaN or infinite values")
+        raise ModelError("proba contains NaN or infinite values")
     if not clip > 0:
-        raise ValueError(f"clip must be > 0, got {clip}")
+        raise ModelError(f"clip must be > 0, got {clip}")
     n = p.shape[0]
     if n == 0:
         return np.ones(0)

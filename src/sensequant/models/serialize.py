@@ -25,7 +25,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from sensequant.errors import InputFileError
+from sensequant.errors import InputFileError, ModelError
 from sensequant.fsutil import write_bytes_atomic
 
 _NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -51,7 +51,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def _paths(directory: Path | str, name: str) -> tuple[Path, Path]:
     if not _NAME.match(name):
-        raise ValueError(
+        raise ModelError(
             f"model name {name!r} must be letters, digits, '_', '.', '-' (no path separators)"
         )
     d = Path(directory)
@@ -82,19 +82,21 @@ def save_model(
 
     Raises
     ------
-    ValueError
-        If the name is unsafe, the text is not a LightGBM model, ``feature_names`` disagree
-        with the model's, or a metadata value is not serialisable.
+    ModelError
+        If the name is unsafe, the text is not a LightGBM model, or ``feature_names``
+        disagree with the model's.
+    TypeError
+        If a metadata value is not JSON serialisable.
     """
     txt_path, json_path = _paths(directory, name)
     try:
         booster = lgb.Booster(model_str=model_text)
     except lgb.basic.LightGBMError as exc:
-        raise ValueError(f"model_text for {name!r} is not a LightGBM model: {exc}") from None
+        raise ModelError(f"model_text for {name!r} is not a LightGBM model: {exc}") from None
     names = list(booster.feature_name())
     given = metadata.get("feature_names")
     if given is not None and [str(c) for c in given] != names:
-        raise ValueError(
+        raise ModelError(
             f"metadata feature_names {list(given)[:5]}... differ from the model's {names[:5]}..."
         )
     meta = {
@@ -130,6 +132,8 @@ def load_model(directory: Path | str, name: str) -> tuple[lgb.Booster, dict[str,
     InputFileError
         If a file is missing or unreadable, the text does not match ``model_sha256``, or the
         metadata ``feature_names`` differ from the booster's.
+    ModelError
+        If the name is unsafe (path separators, illegal characters).
     """
     txt_path, json_path = _paths(directory, name)
     for p in (txt_path, json_path):

@@ -12,9 +12,7 @@ Every fit uses a fixed ``cfg.num_boost_round``: early stopping on the validation
 let the validation set choose the model and bias the reported metrics upwards, so
 ``best_iteration`` is simply the number of rounds trained.
 
-Source of the purge/embargo scheme: M. Lopez de Prado, *Advances in Financial Machine
-Learning* (2018), ch. 7 (purged k-fold CV; purge = drop training samples whose label interval
-``[t, t1]`` overlaps the test span; embargo = also drop samples just after the test span).
+The purge/embargo index code (and its source, AFML ch. 7) is :mod:`sensequant.dataset.splits`.
 """
 
 from __future__ import annotations
@@ -29,7 +27,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, log_loss, precision_recall_fscore_support
 
-from sensequant.errors import InsufficientSamplesError
+from sensequant.dataset import purged_fold_indices, purged_split_indices
+from sensequant.errors import InsufficientSamplesError, ModelError
 from sensequant.settings import TeacherConfig
 from sensequant.types import PROBA_COLUMNS, FloatArray, IntArray
 
@@ -38,7 +37,6 @@ MIN_TRAIN_ROWS: Final = 20
 """Fewer (purged) training rows in the main split -> :class:`InsufficientSamplesError`."""
 MIN_VALIDATION_ROWS: Final = 5
 """Fewer validation rows (after the embargo) -> :class:`InsufficientSamplesError`."""
-_NS_MAX: Final = np.iinfo(np.int64).max
 _BAD_NAME: Final = re.compile(r'[\s\[\]{}:,"]')
 
 
@@ -115,125 +113,6 @@ def teacher_params(cfg: TeacherConfig, *, seed: int) -> dict[str, Any]:
     }
 
 
-def _as_ns(values: Any, what: str) -> IntArray:
-    """Tz-aware timestamps -> int64 nanoseconds since the epoch (UTC); NaT is an error."""
-    idx = pd.DatetimeIndex(values)
-    if idx.tz is None:
-        raise ValueError(f"{what} must be tz-aware (Asia/Kolkata), got naive timestamps")
-    if idx.hasnans:
-        raise ValueError(f"{what} contains NaT at positions {np.flatnonzero(idx.isna())[:5]}")
-    return np.asarray(idx.asi8, dtype=np.int64)
-
-
-def _check_times(times: IntArray, t1: IntArray) -> None:
-    if times.shape != t1.shape:
-        raise ValueError(f"times has {times.shape[0]} rows but t1 has {t1.shape[0]}")
-    if times.size and np.any(np.diff(times) < 0):
-        raise ValueError("sample timestamps must be sorted ascending (one symbol, one window)")
-    if np.any(t1 < times):
-        bad = int(np.flatnonzero(t1 < times)[0])
-        raise ValueError(f"t1 before its sample timestamp at row {bad}")
-
-
-def purged_split_indices(
-    times: pd.Index | Sequence[pd.Timestamp],
-    t1: pd.Series | Sequence[pd.Timestamp],
-    *,
-    validation_fraction: float,
-    embargo: int,
-) -> tuple[IntArray, IntArray]:
-    """Time-ordered train/validation split with embargo and purge.
-
-    Train block = the first ``floor(n * (1 - validation_fraction))`` rows; the next
-    ``embargo`` rows are dropped; validation = the rest. Train rows whose label end
-    ``t1 >= `` the first validation timestamp are purged (their label would overlap it).
-
-    Parameters
-    ----------
-    times : DatetimeIndex, shape (n,)
-        Sorted tz-aware sample timestamps t (IST).
-    t1 : Series or sequence, shape (n,)
-        Tz-aware label end times, aligned by position.
-    validation_fraction : float
-        Tail share in (0, 1).
-    embargo : int
-        Rows (sessions) dropped after the train block, normally the label horizon h.
-
-    Returns
-    -------
-    train_pos, val_pos : ndarray of int64
-        Positional indices; empty arrays when the validation part is empty.
-    """
-    t = _as_ns(times, "X.index")
-    e = _as_ns(t1, "t1")
-    _check_times(t, e)
-    n = t.size
-    n_block = int(np.floor(n * (1.0 - validation_fraction)))
-    val_start = n_block + max(int(embargo), 0)
-    if val_start >= n:
-        return np.arange(0, dtype=np.int64), np.arange(0, dtype=np.int64)
-    train = np.arange(n_block, dtype=np.int64)
-    train = train[e[train] < t[val_start]]
-    return train, np.arange(val_start, n, dtype=np.int64)
-
-
-def purged_fold_indices(
-    times: pd.Index | Sequence[pd.Timestamp],
-    t1: pd.Series | Sequence[pd.Timestamp],
-    *,
-    n_folds: int,
-    embargo: int,
-) -> list[tuple[IntArray, IntArray]]:
-    """Contiguous purged k-fold splits with an embargo (AFML ch. 7), by timestamp.
-
-    Rows are cut into ``n_folds`` contiguous blocks (``numpy.array_split``). For test block k
-    with first timestamp ``lo`` and latest label end ``hi = max(t1[block])``, the protected span
-    is ``[lo, hi_e]`` where ``hi_e`` is the timestamp of the ``embargo``-th row starting after
-    ``hi`` (AFML's embargo: the test span extended by ``embargo`` bars; +inf if the data ends
-    first). A row is used for training only if its label interval ``[t, t1]`` does not overlap
-    ``[lo, hi_e]``, i.e. ``t1 < lo or t > hi_e``. This also removes every row within
-    ``embargo`` rows after the block, so it is at least as strict as a row-count embargo.
-
-    Parameters
-    ----------
-    times : DatetimeIndex, shape (n,)
-        Sorted tz-aware sample timestamps t (IST).
-    t1 : Series or sequence, shape (n,)
-        Tz-aware label end times, aligned by position.
-    n_folds : int
-        Number of contiguous test blocks, >= 2 and <= n.
-    embargo : int
-        Rows after the test span's label end that are also withheld (normally h).
-
-    Returns
-    -------
-    list of (train_pos, test_pos)
-        Positional int64 indices per fold; the test blocks partition ``range(n)``.
-
-    Raises
-    ------
-    ValueError
-        If timestamps are naive, NaT, unsorted, ``t1 < t``, or ``n_folds`` is out of range.
-    """
-    t = _as_ns(times, "X.index")
-    e = _as_ns(t1, "t1")
-    _check_times(t, e)
-    n = t.size
-    if not 2 <= n_folds <= n:
-        raise ValueError(f"n_folds={n_folds} must be between 2 and the number of rows {n}")
-    splits: list[tuple[IntArray, IntArray]] = []
-    for test in np.array_split(np.arange(n, dtype=np.int64), n_folds):
-        lo = t[test[0]]
-        hi = int(e[test].max())
-        after = np.flatnonzero(t > hi)
-        hi_e = hi
-        if embargo > 0:
-            hi_e = int(t[after[embargo - 1]]) if after.size >= embargo else _NS_MAX
-        keep = (e < lo) | (t > hi_e)
-        splits.append((np.flatnonzero(keep).astype(np.int64), test))
-    return splits
-
-
 def check_feature_names(names: Sequence[str]) -> tuple[str, ...]:
     """Check feature names survive LightGBM's text format unchanged.
 
@@ -251,19 +130,19 @@ def check_feature_names(names: Sequence[str]) -> tuple[str, ...]:
 
     Raises
     ------
-    ValueError
+    ModelError
         If a name is empty, duplicated, or contains whitespace or any of ``[]{}:,"``.
     """
     out = tuple(str(c) for c in names)
     bad = [c for c in out if not c or _BAD_NAME.search(c)]
     if bad:
-        raise ValueError(
+        raise ModelError(
             f'feature names {bad[:5]} contain whitespace or JSON punctuation ([]{{}}:,"), '
             "which LightGBM rewrites or rejects; rename them (e.g. snake_case)"
         )
     if len(set(out)) != len(out):
         dup = sorted({c for c in out if out.count(c) > 1})
-        raise ValueError(f"duplicate feature names {dup[:5]}")
+        raise ModelError(f"duplicate feature names {dup[:5]}")
     return out
 
 
@@ -316,15 +195,17 @@ def train_teacher(
         If the purged train part has fewer than ``MIN_TRAIN_ROWS`` rows, the validation part
         fewer than ``MIN_VALIDATION_ROWS``, the training labels hold a single class, or an OOF
         fold has no training row left after purging.
-    ValueError
-        If shapes, label values or timestamps are inconsistent.
+    ModelError
+        If shapes, label values or feature names are inconsistent.
+    SplitError
+        If timestamps are naive, missing or unsorted, or a label ends before its sample.
     """
     n = len(X)
     yv = np.asarray(y, dtype=np.int64)
     if yv.shape != (n,) or len(t1) != n:
-        raise ValueError(f"X has {n} rows but y has {yv.shape} and t1 {len(t1)} entries")
+        raise ModelError(f"X has {n} rows but y has {yv.shape} and t1 {len(t1)} entries")
     if n and (yv.min() < 0 or yv.max() >= N_CLASSES):
-        raise ValueError(f"labels must be 0/1/2, got values {sorted(set(yv.tolist()))[:6]}")
+        raise ModelError(f"labels must be 0/1/2, got values {sorted(set(yv.tolist()))[:6]}")
     features = check_feature_names(list(X.columns))
     Xv = np.ascontiguousarray(X.to_numpy(dtype=np.float64))
     hint = "use a longer window, a shorter horizon or a smaller validation_fraction"
@@ -414,7 +295,7 @@ def predict_proba(model: lgb.Booster, X: pd.DataFrame) -> FloatArray:
 
     Raises
     ------
-    ValueError
+    ModelError
         If the columns differ from the model's features (names missing, extra or reordered).
     """
     expected = list(model.feature_name())
@@ -427,7 +308,7 @@ def predict_proba(model: lgb.Booster, X: pd.DataFrame) -> FloatArray:
             if missing or extra
             else "same names in a different order"
         )
-        raise ValueError(f"feature columns do not match the model's: {detail}")
+        raise ModelError(f"feature columns do not match the model's: {detail}")
     if len(X) == 0:
         return np.empty((0, N_CLASSES))
     out = model.predict(np.ascontiguousarray(X.to_numpy(dtype=np.float64)))

@@ -13,8 +13,8 @@ from sensequant.dataset import WindowStatus
 from sensequant.evaluation.metrics import PerformanceSummary
 from sensequant.evaluation.stress_report import StressReport
 from sensequant.pipeline.evaluate import EQUAL, NIFTY, STUDENT, TEACHER, Evaluation
-from sensequant.pipeline.modelling import WindowOutcome, validation_summary
 from sensequant.pipeline.preflight import PreflightReport
+from sensequant.pipeline.teachers import WindowOutcome, validation_summary
 from sensequant.release.briefing import BriefingData
 from sensequant.release.gates import GateInputs, GateResult, decide
 from sensequant.settings import RunConfig

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.store import BarStore
+from sensequant.dataset import SymbolFrame, feature_names
 from sensequant.dataset.features import feature_set_hash
 from sensequant.evaluation.stress_report import StressReport
 from sensequant.fsutil import sha256_file, to_plain, write_json_atomic, write_yaml_atomic
@@ -24,9 +25,9 @@ from sensequant.models.student import WalkForwardResult, fit_release_student
 from sensequant.models.teacher import load_booster, teacher_params
 from sensequant.pipeline.briefing_data import build_briefing_data, gate_inputs
 from sensequant.pipeline.evaluate import EQUAL, NIFTY, Evaluation
-from sensequant.pipeline.modelling import SymbolFrame, WindowOutcome, feature_names, teacher_frame
 from sensequant.pipeline.preflight import PreflightReport
 from sensequant.pipeline.rundir import write_parquet
+from sensequant.pipeline.teachers import WindowOutcome, teacher_frame
 from sensequant.release.briefing import headline
 from sensequant.release.briefing_md import write_briefing
 from sensequant.release.gates import GateResult, decide, evaluate_gates

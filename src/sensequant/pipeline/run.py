@@ -18,31 +18,27 @@ import pandas as pd
 from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.catalog import Catalog
 from sensequant.data.store import BarStore
-from sensequant.dataset import WindowStatus
+from sensequant.dataset import SymbolFrame, WindowStatus, feature_names, panel_frame, symbol_frame
 from sensequant.errors import PipelineError
 from sensequant.evaluation.stress_report import StressReport
 from sensequant.fsutil import write_json_atomic
-from sensequant.models.student import (
+from sensequant.models import (
     WalkForwardResult,
     teacher_direct_predictions,
     walk_forward_student,
 )
 from sensequant.pipeline.bundle import ReleaseOutcome, finalize_release, save_artifacts
 from sensequant.pipeline.evaluate import STUDENT, evaluate
-from sensequant.pipeline.modelling import (
-    SymbolFrame,
-    TeacherTask,
-    WindowOutcome,
-    feature_names,
-    panel_frame,
-    soft_label_frame,
-    symbol_frame,
-    teacher_frame,
-    train_teachers,
-)
 from sensequant.pipeline.preflight import PreflightReport, preflight
 from sensequant.pipeline.rundir import create_run_dir, new_run_id, write_parquet
 from sensequant.pipeline.stress import run_stress
+from sensequant.pipeline.teachers import (
+    TeacherTask,
+    WindowOutcome,
+    soft_label_frame,
+    teacher_frame,
+    train_teachers,
+)
 from sensequant.progress import NullReporter, Reporter
 from sensequant.release.registry import Registry
 from sensequant.settings import RunConfig, Settings

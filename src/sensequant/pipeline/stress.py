@@ -3,7 +3,7 @@
 Reads the run's ``config.yaml``, ``models/student_walkforward.parquet`` and its symbol list
 (``promotion_briefing.json`` -> universe -> symbols, else ``preflight.json``), rebuilds the
 features and labels from the bar store exactly as the run did (bars up to the run's range end,
-:func:`~sensequant.pipeline.modelling.symbol_frame`), and calls
+:func:`~sensequant.dataset.symbol_frame`), and calls
 :func:`sensequant.evaluation.stress.run_stress_tests`. Writes (atomically)::
 
     stress/stress.json            StressReport.to_dict() (the briefing's "stress" key)
@@ -28,6 +28,7 @@ import pandas as pd
 import yaml
 
 from sensequant.data.store import BarStore
+from sensequant.dataset import SymbolFrame, panel_frame, symbol_frame
 from sensequant.errors import ConfigError, DataError, NoDataError
 from sensequant.evaluation.costs import FeeSchedule
 from sensequant.evaluation.stress import (
@@ -44,7 +45,6 @@ from sensequant.evaluation.stress import (
 )
 from sensequant.fsutil import write_json_atomic
 from sensequant.pipeline.evaluate import price_matrices
-from sensequant.pipeline.modelling import SymbolFrame, panel_frame, symbol_frame
 from sensequant.pipeline.rundir import write_parquet
 from sensequant.settings import RunConfig
 from sensequant.types import IST

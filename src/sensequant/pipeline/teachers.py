@@ -1,12 +1,13 @@
-"""Modelling phases: features + labels per symbol, teacher windows in parallel, the student.
+"""Teacher phase: every (symbol, window) teacher trained in parallel, and its outcomes.
 
-Everything here is in-process and typed: per-symbol frames go to worker processes through
-joblib, results come back as :class:`WindowOutcome` objects (no stdout parsing, no files).
+Everything here is in-process and typed: per-symbol frames
+(:class:`~sensequant.dataset.SymbolFrame`, assembled in :mod:`sensequant.dataset.frame`) go to
+worker processes through joblib, results come back as :class:`WindowOutcome` objects (no
+stdout parsing, no files).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,65 +15,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sensequant.data.reference import effective_first_bar
 from sensequant.dataset import (
     SKIP_TOO_FEW_SAMPLES,
+    SymbolFrame,
     Window,
     WindowSkip,
     WindowStatus,
-    make_labels,
     window_samples,
 )
-from sensequant.dataset.features import build_features
 from sensequant.errors import InsufficientSamplesError
 from sensequant.models.teacher import train_teacher
 from sensequant.parallel import parallel_map
 from sensequant.settings import RunConfig
 from sensequant.types import PROBA_COLUMNS
-
-LABEL_COLUMNS = ("label", "fwd_return", "t1")
-
-
-@dataclass
-class SymbolFrame:
-    """Features and labels of one symbol over its whole stored history up to the run end.
-
-    Attributes
-    ----------
-    symbol : str
-    features : pandas.DataFrame
-        (n_bars, n_features), index = bar timestamps (IST).
-    labels : pandas.DataFrame
-        (n_bars, 4): fwd_return, threshold, label, t1.
-    first_bar, last_bar : pandas.Timestamp
-        First usable and last bar: ``first_bar`` is ``max(first stored bar, listing date)``
-        when the catalog knows the listing date, so windows before a listing are skipped.
-    """
-
-    symbol: str
-    features: pd.DataFrame
-    labels: pd.DataFrame
-    first_bar: pd.Timestamp
-    last_bar: pd.Timestamp
-
-
-def feature_names(frames: dict[str, SymbolFrame]) -> list[str]:
-    """Feature columns, in order (every symbol's frame has the same ones)."""
-    return list(next(iter(frames.values())).features.columns)
-
-
-def symbol_frame(
-    symbol: str, bars: pd.DataFrame, config: RunConfig, *, listing_date: dt.date | None = None
-) -> SymbolFrame:
-    """Compute features and labels of one symbol (bars must already end at the run end).
-
-    ``listing_date`` (the catalog's, e.g. ``PreflightReport.listing_dates``) moves
-    ``first_bar`` to the listing when stray bars precede it.
-    """
-    feats = build_features(bars)
-    labels = make_labels(bars, config.labels)
-    ts = pd.DatetimeIndex(bars["timestamp"])
-    return SymbolFrame(symbol, feats, labels, effective_first_bar(ts[0], listing_date), ts[-1])
 
 
 @dataclass
@@ -228,28 +183,6 @@ def teacher_frame(outcomes: list[WindowOutcome]) -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["symbol", "window_id", "window_start", "window_end", "model_text"]
     )
-
-
-def panel_frame(
-    frames: dict[str, SymbolFrame], start: pd.Timestamp, end: pd.Timestamp
-) -> pd.DataFrame:
-    """Long (symbol, timestamp) panel of features and labels inside ``[start, end]``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns symbol, timestamp, the feature columns, label, fwd_return, t1; sorted by
-        timestamp then symbol.
-    """
-    parts = []
-    for sym, fr in frames.items():
-        joined = fr.features.join(fr.labels[list(LABEL_COLUMNS)])
-        joined = joined[(joined.index >= start) & (joined.index <= end)]
-        joined = joined.reset_index().rename(columns={joined.index.name or "index": "timestamp"})
-        joined.insert(0, "symbol", sym)
-        parts.append(joined)
-    panel = pd.concat(parts, ignore_index=True)
-    return panel.sort_values(["timestamp", "symbol"], kind="stable").reset_index(drop=True)
 
 
 def validation_summary(outcomes: list[WindowOutcome]) -> dict[str, float]:

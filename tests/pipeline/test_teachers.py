@@ -5,15 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import sensequant.pipeline.modelling as modelling
-from sensequant.dataset import WindowStatus, plan_windows
-from sensequant.pipeline.modelling import (
-    TeacherTask,
-    panel_frame,
-    run_teacher_task,
-    soft_label_frame,
-    symbol_frame,
-)
+import sensequant.pipeline.teachers as teachers
+from sensequant.dataset import WindowStatus, plan_windows, symbol_frame
+from sensequant.pipeline.teachers import TeacherTask, run_teacher_task, soft_label_frame
 from sensequant.settings import RunConfig
 from sensequant.types import IST, PROBA_COLUMNS
 from tests.conftest import make_daily_bars
@@ -52,7 +46,7 @@ def test_windows_trained_or_skipped_with_reasons(task: TeacherTask) -> None:
 def test_a_failing_window_is_recorded_not_fatal(
     task: TeacherTask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = modelling.train_teacher
+    real = teachers.train_teacher
     victim = next(w for w in task.windows if w.start >= pd.Timestamp("2019-01-01", tz=IST))
 
     def flaky(X: pd.DataFrame, *args: object, **kwargs: object) -> object:
@@ -60,17 +54,9 @@ def test_a_failing_window_is_recorded_not_fatal(
             raise RuntimeError("disk on fire")
         return real(X, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(modelling, "train_teacher", flaky)
+    monkeypatch.setattr(teachers, "train_teacher", flaky)
     out = run_teacher_task(task, CFG)
     failed = [o for o in out if o.status is WindowStatus.FAILED]
     assert [o.window for o in failed] == [victim]
     assert "disk on fire" in (failed[0].reason or "") and "Traceback" in (failed[0].reason or "")
     assert any(o.status is WindowStatus.TRAINED for o in out)
-
-
-def test_panel_is_restricted_to_range_and_sorted(task: TeacherTask) -> None:
-    start, end = pd.Timestamp("2019-01-01", tz=IST), pd.Timestamp("2019-12-31", tz=IST)
-    panel = panel_frame({"AAA": task.frame}, start, end)
-    assert panel["timestamp"].between(start, end).all()
-    assert panel["timestamp"].is_monotonic_increasing
-    assert {"label", "fwd_return", "t1"} <= set(panel.columns)

@@ -1,0 +1,86 @@
+"""Teacher-direct baseline: each symbol's latest teacher predicts the student's test periods.
+
+The baseline the student must beat: no distillation, no pooling across symbols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from sensequant.models.student import StudentPeriod
+from sensequant.models.student_data import collect_predictions, require_columns, to_ns
+from sensequant.models.teacher import load_booster, predict_proba
+from sensequant.types import PROBA_COLUMNS
+
+
+def teacher_direct_predictions(
+    panel: pd.DataFrame, teachers: pd.DataFrame, periods: Sequence[StudentPeriod]
+) -> pd.DataFrame:
+    """Baseline: each symbol's latest teacher (window_end < test_start) predicts the period.
+
+    For every period and symbol, the main model of the symbol's teacher with the latest
+    ``window_end < test_start`` predicts the symbol's panel rows in
+    ``[test_start, test_end)``. A teacher's main model trained only on rows with
+    ``t1 <`` its first validation timestamp ``<= window_end``, so it saw nothing from the test
+    period. Symbols without such a teacher get no prediction in that period. Boosters are
+    loaded once per teacher.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        ``symbol``, ``timestamp`` (tz IST) and every feature column the teachers use.
+    teachers : pandas.DataFrame
+        ``symbol``, ``window_id``, ``window_end`` (tz IST), ``model_text``; one row per
+        trained teacher.
+    periods : sequence of StudentPeriod
+        The student's fitted periods (same OOS dates as the student).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``symbol, timestamp, p_down, p_flat, p_up, period_id``, sorted by
+        (timestamp, symbol).
+
+    Raises
+    ------
+    ModelError
+        If columns are missing, timestamps are naive or missing, or the panel lacks a
+        teacher's feature columns.
+    """
+    require_columns(panel, ["symbol", "timestamp"], "panel")
+    require_columns(teachers, ["symbol", "window_id", "window_end", "model_text"], "teachers")
+    p_ts = to_ns(panel["timestamp"], "panel.timestamp")
+    p_sym = panel["symbol"].astype(str).to_numpy()
+    t_sym = teachers["symbol"].astype(str).to_numpy()
+    t_end = to_ns(teachers["window_end"], "teachers.window_end")
+    texts = teachers["model_text"].to_numpy()
+    cache: dict[int, lgb.Booster] = {}
+    preds: list[pd.DataFrame] = []
+    for period in periods:
+        T, T_end = int(period.test_start.value), int(period.test_end.value)
+        in_test = (p_ts >= T) & (p_ts < T_end)
+        for sym in np.unique(p_sym[in_test]):
+            cand = np.flatnonzero((t_sym == sym) & (t_end < T))
+            if cand.size == 0:
+                continue
+            j = int(cand[np.argmax(t_end[cand])])
+            if j not in cache:
+                cache[j] = load_booster(str(texts[j]))
+            model = cache[j]
+            rows = np.flatnonzero(in_test & (p_sym == sym))
+            proba = predict_proba(model, panel.iloc[rows][list(model.feature_name())])
+            preds.append(
+                pd.DataFrame(
+                    {
+                        "symbol": p_sym[rows],
+                        "timestamp": panel["timestamp"].array[rows],
+                        **{c: proba[:, i] for i, c in enumerate(PROBA_COLUMNS)},
+                        "period_id": period.period_id,
+                    }
+                )
+            )
+    return collect_predictions(preds, panel)
