@@ -31,7 +31,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-import sensequant.data.fetch as fetch_module
+import sensequant.data.fetch.service as fetch_service
 from sensequant.cli.main import app
 from sensequant.data.catalog import Catalog
 from sensequant.data.imports import import_paths
@@ -203,8 +203,8 @@ def test_fetch_never_reveals_a_secret(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, captured: Callable[[], list[logging.LogRecord]]
 ) -> None:
     sleeps: list[float] = []
-    patched = functools.partial(fetch_module.fetch_bars_to_store, sleep=sleeps.append)
-    monkeypatch.setattr(fetch_module, "fetch_bars_to_store", patched)  # no real minute waits
+    patched = functools.partial(fetch_service.fetch_bars_to_store, sleep=sleeps.append)
+    monkeypatch.setattr(fetch_service, "fetch_bars_to_store", patched)  # no real minute waits
     outputs: list[tuple[str, Any]] = []
     kinds = ("http_500_html", "invalid_user", "t2_155", "reset")
 

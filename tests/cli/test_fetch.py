@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sensequant.cli import fetch as cli_fetch
-from sensequant.cli.fetch import fetch, make_provider
+import sensequant.data.fetch.service as fetch_service
+from sensequant.cli.fetch import fetch
 from sensequant.data.catalog import Catalog
+from sensequant.data.providers import make_provider
 from sensequant.data.store import BarStore
 from sensequant.errors import ProviderUnavailableError, SessionExpiredError, UsageError
 from sensequant.testing.fake_provider import FakeProvider, cached_synthetic_bars
@@ -49,7 +51,7 @@ def _use(monkeypatch: pytest.MonkeyPatch, provider: Any) -> list[Any]:
         made.append(provider)
         return provider
 
-    monkeypatch.setattr(cli_fetch, "make_provider", factory)
+    monkeypatch.setattr(fetch_service, "make_provider", factory)
     return made
 
 
@@ -197,6 +199,16 @@ def test_make_provider_names_and_lazy_imports(monkeypatch: pytest.MonkeyPatch) -
         make_provider("breeze", None)
 
 
+def test_importing_the_providers_package_loads_no_sdk() -> None:
+    code = (
+        "import sys, sensequant.data.providers, sensequant.data.fetch, sensequant.cli; "
+        "bad = [m for m in ('breeze_connect', 'yfinance', 'sensequant.data.providers.breeze', "
+        "'sensequant.data.providers.yahoo') if m in sys.modules]; print(bad)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stderr
+
+
 def test_unknown_provider_from_the_command_line(tmp_path: Path) -> None:
     res = runner.invoke(
         app, ["fetch", "--provider", "nope", "--symbols", "SBIN", *WINDOW], env=_env(tmp_path)
@@ -222,7 +234,7 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(name: str, settings: Any, source: Any = None) -> Any:
         raise AssertionError("offline: no provider should be built")
 
-    monkeypatch.setattr(cli_fetch, "make_provider", boom)
+    monkeypatch.setattr(fetch_service, "make_provider", boom)
 
 
 def test_yahoo_offline_says_so_and_points_to_files(

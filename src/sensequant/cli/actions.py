@@ -15,10 +15,9 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from sensequant.cli.common import err, guard, parse_date
+from sensequant.cli.common import err, guard, parse_date, print_table, settings
 from sensequant.errors import UsageError
 
 __all__ = ["actions"]
@@ -33,6 +32,7 @@ def _target(text: str) -> tuple[str, dt.date]:
     return symbol, parsed
 
 
+@guard
 def actions(
     symbol: Annotated[str | None, typer.Option(help="Only this symbol.")] = None,
     confirm: Annotated[
@@ -46,33 +46,28 @@ def actions(
     as_json: Annotated[bool, typer.Option("--json", help="Print the actions as JSON.")] = False,
 ) -> None:
     """List corporate actions (price factors applied on read); confirm or reject them."""
+    from sensequant.data.catalog import Catalog
 
-    def body() -> None:
-        from sensequant.data.catalog import Catalog
-        from sensequant.settings import load_settings
-
-        catalog = Catalog(load_settings().catalog_path)
-        for status, items in (("confirmed", confirm or []), ("rejected", reject or [])):
-            for item in items:
-                sym, day = _target(item)
-                catalog.set_corporate_action_status(sym, day, status)
-                err.print(f"{sym} {day}: {status}", highlight=False)
-        frame = catalog.corporate_actions(symbol)
-        if as_json:
-            print(json.dumps(frame.to_dict("records"), indent=2, default=str))
-            return
-        table = Table("symbol", "ex-date", "kind", "price factor", "source", "status", "detail")
-        for row in frame.to_dict("records"):
-            table.add_row(
-                *(str(row[k]) for k in ("symbol", "ex_date", "kind")),
-                f"{row['price_factor']:.4f}",
-                *(str(row[k] or "") for k in ("source", "status", "detail")),
-            )
-        Console(width=160).print(table)
-        err.print(
-            f"{len(frame)} action(s); suspected and confirmed ones are applied on read "
-            "(the store keeps raw bars)",
-            highlight=False,
+    catalog = Catalog(settings().catalog_path)
+    for status, items in (("confirmed", confirm or []), ("rejected", reject or [])):
+        for item in items:
+            sym, day = _target(item)
+            catalog.set_corporate_action_status(sym, day, status)
+            err.print(f"{sym} {day}: {status}", highlight=False)
+    frame = catalog.corporate_actions(symbol)
+    if as_json:
+        print(json.dumps(frame.to_dict("records"), indent=2, default=str))
+        return
+    table = Table("symbol", "ex-date", "kind", "price factor", "source", "status", "detail")
+    for row in frame.to_dict("records"):
+        table.add_row(
+            *(str(row[k]) for k in ("symbol", "ex_date", "kind")),
+            f"{row['price_factor']:.4f}",
+            *(str(row[k] or "") for k in ("source", "status", "detail")),
         )
-
-    guard(body)
+    print_table(table, width=160)
+    err.print(
+        f"{len(frame)} action(s); suspected and confirmed ones are applied on read "
+        "(the store keeps raw bars)",
+        highlight=False,
+    )

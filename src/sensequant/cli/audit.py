@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Column, Table
 
-from sensequant.cli.common import guard
+from sensequant.cli.common import err, guard, print_table, settings
 from sensequant.errors import NoDataError, UsageError
 
 __all__ = ["audit"]
@@ -34,13 +33,6 @@ _SHORT = {
     "suspected_corporate_action": "split?",
 }
 """Table labels of the finding kinds that warn (the JSON files keep the full names)."""
-
-
-def _consoles() -> tuple[Console, Console]:
-    out = Console()
-    if not out.is_terminal:  # pipes and CI logs: 120 columns rather than rich's 80
-        out = Console(width=max(out.width, 120))
-    return out, Console(stderr=True, soft_wrap=True)
 
 
 def _when(iso: str | None, intraday: bool) -> str:
@@ -93,6 +85,7 @@ def _table(rows: list[dict[str, Any]], interval: str) -> Table:
     return table
 
 
+@guard
 def audit(
     universe: Annotated[
         str | None,
@@ -108,16 +101,15 @@ def audit(
     ] = False,
 ) -> None:
     """Audit coverage, gaps and quality findings; write coverage_report.jsonl and summary."""
-    stdout, stderr = _consoles()
-    report = guard(lambda: _audit(universe, interval, out))
+    report = _audit(universe, interval, out)
     rows = [s.to_dict() for s in report.symbols]
     summary = report.summary()
     if json_:
         print(json.dumps({"summary": summary, "symbols": rows}, indent=2))
     else:
-        stdout.print(_table(rows, interval))
+        print_table(_table(rows, interval))
         status = summary["status"]
-        stderr.print(
+        err.print(
             f"{summary['symbols']} symbols: {status['ok']} ok, {status['warn']} warn, "
             f"{status['error']} error; {summary['total_bars']:,} bars; "
             f"{summary['symbols_with_gaps']} with missing sessions; calendar "
@@ -125,7 +117,7 @@ def audit(
             f"{report.seconds:.2f} s",
             highlight=False,
         )
-    stderr.print(f"written: {report.report_path}\n         {report.summary_path}", highlight=False)
+    err.print(f"written: {report.report_path}\n         {report.summary_path}", highlight=False)
 
 
 def _audit(universe: str | None, interval: str, out: Path | None) -> Any:
@@ -133,21 +125,18 @@ def _audit(universe: str | None, interval: str, out: Path | None) -> Any:
     from sensequant.data.quality import audit_store
     from sensequant.data.reference import resolve_universe
     from sensequant.data.store import BarStore
-    from sensequant.settings import load_settings
     from sensequant.types import INTERVALS
 
     if interval not in INTERVALS:
         raise UsageError(
             f"unknown interval {interval!r}", hint=f"use one of {', '.join(INTERVALS)}"
         )
-    settings = load_settings()
-    store, catalog = BarStore(settings.store_dir), Catalog(settings.catalog_path)
+    st = settings()
+    store, catalog = BarStore(st.store_dir), Catalog(st.catalog_path)
     if not store.symbols(interval):
         raise NoDataError(
-            f"the store {settings.store_dir} holds no {interval} bars",
+            f"the store {st.store_dir} holds no {interval} bars",
             hint="import or fetch data first: `sensequant data import PATH`",
         )
     symbols = None if universe is None else resolve_universe(universe, catalog, store, interval)
-    return audit_store(
-        store, catalog, symbols, interval, out_dir=out or settings.reports_dir / "audit"
-    )
+    return audit_store(store, catalog, symbols, interval, out_dir=out or st.reports_dir / "audit")

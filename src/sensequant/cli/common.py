@@ -1,4 +1,4 @@
-"""What every CLI command shares: the stderr console, date options and the error guard.
+"""What every CLI command shares: the consoles, date options, the table printer and the guard.
 
 Commands print results to stdout and everything else to stderr; a SenseQuant error becomes
 its message and hint (never a traceback) and the error's exit code: 0 ok, 1 failed, 2 bad
@@ -8,24 +8,42 @@ usage, 130 interrupted.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, ParamSpec, TypeVar, overload
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from sensequant.errors import SenseQuantError, UsageError
 
-__all__ = ["err", "guard", "parse_date"]
+__all__ = ["err", "guard", "out", "parse_date", "print_table", "settings"]
 
+out = Console()
+"""The stdout console for results."""
 err = Console(stderr=True, soft_wrap=True)
 """The stderr console for progress, warnings and errors."""
 
-T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _same(text: str) -> str:
     return text
+
+
+def settings() -> Any:
+    """The :class:`sensequant.settings.Settings` (imported when a command runs: fast --help).
+
+    Raises
+    ------
+    ConfigError
+        Naming each bad ``SENSEQUANT_*`` variable.
+    """
+    from sensequant.settings import load_settings
+
+    return load_settings()
 
 
 def parse_date(value: str | None, name: str) -> dt.date | None:
@@ -44,19 +62,56 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
         raise UsageError(f"{name} '{value}' is not a date", hint="use YYYY-MM-DD") from None
 
 
+def print_table(table: Table, console: Console | None = None, *, width: int | None = None) -> None:
+    """Print a table; off a terminal (pipes, CI logs) use 120 columns rather than rich's 80.
+
+    Parameters
+    ----------
+    table : rich.table.Table
+        The table.
+    console : rich.console.Console, optional
+        Where to print (default: :data:`out`, stdout).
+    width : int, optional
+        A fixed width in columns, terminal or not.
+    """
+    console = out if console is None else console
+    if width is not None:
+        console = Console(width=width, stderr=console.stderr)
+    elif not console.is_terminal:
+        console = Console(width=max(console.width, 120), stderr=console.stderr)
+    console.print(table)
+
+
+@overload
+def guard(fn: Callable[P, R], /) -> Callable[P, R]: ...
+
+
+@overload
 def guard(
-    fn: Callable[[], T],
+    *,
+    redact: Callable[[str], str] = ...,
+    interrupted: str = ...,
+    catch_all: bool = ...,
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
+
+def guard(
+    fn: Callable[P, R] | None = None,
+    /,
     *,
     redact: Callable[[str], str] = _same,
     interrupted: str = "interrupted",
     catch_all: bool = False,
-) -> T:
-    """Run ``fn``; turn errors into a clear message and an exit code, never a traceback.
+) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a command: errors become a clear message and an exit code, never a traceback.
+
+    Use as ``@guard`` or ``@guard(redact=..., interrupted=..., catch_all=True)``, under the
+    Typer registration (the signature, and so the options, are the command's own).
 
     Parameters
     ----------
-    fn : callable
-        The command body.
+    fn : callable, optional
+        The command.
     redact : callable, optional
         Applied to every printed message (e.g. replaces configured secrets with ``***``).
     interrupted : str, default "interrupted"
@@ -65,26 +120,40 @@ def guard(
         Also turn unexpected exceptions into a one-line message (exit 1). Used by commands
         that talk to brokers, so a traceback cannot carry a credential to the terminal.
 
-    Raises
-    ------
-    typer.Exit
-        With the error's exit code.
+    Returns
+    -------
+    callable
+        The guarded command (or, without ``fn``, a decorator making one). It raises
+        :class:`typer.Exit` with the error's exit code: 1 failed, 2 bad usage, 130
+        interrupted.
     """
-    try:
-        return fn()
-    except SenseQuantError as exc:
-        err.print(f"[red]error:[/] {redact(exc.message)}", highlight=False)
-        if exc.hint:
-            err.print(f"  [cyan]hint:[/] {redact(exc.hint)}", highlight=False)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        err.print(f"[yellow]{interrupted}[/]", highlight=False)
-        raise typer.Exit(130) from None
-    except (typer.Exit, SystemExit):
-        raise
-    except Exception as exc:
-        if not catch_all:
-            raise
-        err.print(f"[red]error:[/] {type(exc).__name__}: {redact(str(exc))}", highlight=False)
-        err.print("  [cyan]hint:[/] this looks like a bug; please report it", highlight=False)
-        raise typer.Exit(1) from None
+
+    def decorate(command: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(command)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return command(*args, **kwargs)
+            except SenseQuantError as exc:
+                err.print(f"[red]error:[/] {redact(exc.message)}", highlight=False)
+                if exc.hint:
+                    err.print(f"  [cyan]hint:[/] {redact(exc.hint)}", highlight=False)
+                raise typer.Exit(exc.exit_code) from None
+            except KeyboardInterrupt:
+                err.print(f"[yellow]{interrupted}[/]", highlight=False)
+                raise typer.Exit(130) from None
+            except (typer.Exit, SystemExit):
+                raise
+            except Exception as exc:
+                if not catch_all:
+                    raise
+                err.print(
+                    f"[red]error:[/] {type(exc).__name__}: {redact(str(exc))}", highlight=False
+                )
+                err.print(
+                    "  [cyan]hint:[/] this looks like a bug; please report it", highlight=False
+                )
+                raise typer.Exit(1) from None
+
+        return guarded
+
+    return decorate if fn is None else decorate(fn)

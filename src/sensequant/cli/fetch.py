@@ -1,7 +1,8 @@
 """``sensequant data fetch``: incremental, resumable download of bars from a provider.
 
 Registered by :mod:`sensequant.cli.main` as ``data_app.command("fetch")(fetch)``. Progress and
-warnings go to stderr; ``--json`` prints the report (or the plan) to stdout. Exit codes: 0
+warnings go to stderr; ``--json`` prints the report (or the plan) to stdout. The work is
+:func:`sensequant.data.fetch.run_fetch`; this module parses options and prints. Exit codes: 0
 everything fetched, 1 a chunk failed or the fetch stopped early (daily limit, expired
 session, provider down), 2 bad usage, 130 interrupted (complete chunks are saved first).
 """
@@ -9,7 +10,7 @@ session, provider down), 2 bad usage, 130 interrupted (complete chunks are saved
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,76 +26,22 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from sensequant.cli.common import guard, parse_date
-from sensequant.errors import ProviderUnavailableError, UsageError
+from sensequant.cli.common import err, guard, parse_date, print_table, settings
 
 if TYPE_CHECKING:  # pandas-heavy modules load only when a command runs (fast --help)
     from sensequant.data.fetch import Chunk, FetchPlan, FetchReport, SymbolOutcome
-    from sensequant.data.providers.base import BarProvider
 
-__all__ = ["PROVIDERS", "fetch", "make_provider"]
-
-PROVIDERS = ("breeze", "yahoo", "files")
-"""Provider names ``--provider`` accepts."""
+__all__ = ["fetch"]
 
 _out = Console(soft_wrap=True)
-_err = Console(stderr=True, soft_wrap=True)
 _MAX_WARNINGS = 20
 
 
-def make_provider(name: str, settings: Any, source: list[Path] | None = None) -> BarProvider:
-    """Build a provider by name; its module is imported only now (lazy SDK imports).
-
-    Parameters
-    ----------
-    name : str
-        ``breeze``, ``yahoo`` or ``files``.
-    settings : sensequant.settings.Settings
-        Credentials, URLs and budgets.
-    source : list of pathlib.Path, optional
-        Files or folders (the ``files`` provider only).
-
-    Returns
-    -------
-    BarProvider
-
-    Raises
-    ------
-    UsageError
-        For an unknown name.
-    ProviderUnavailableError
-        If the provider's module or its SDK cannot be imported.
-    """
-    key = name.strip().lower()
-    try:
-        if key == "breeze":
-            from sensequant.data.providers.breeze import BreezeProvider
-
-            return BreezeProvider(settings)
-        if key == "yahoo":
-            from sensequant.data.providers.yahoo import YahooProvider
-
-            return YahooProvider(settings)
-        if key == "files":
-            from sensequant.data.providers.files import FilesProvider
-
-            if not source:
-                raise UsageError("the files provider needs --source", hint="e.g. --source FOLDER")
-            return FilesProvider(source)
-    except ImportError as exc:
-        raise ProviderUnavailableError(
-            f"the {key} provider cannot be loaded ({exc})",
-            hint="install SenseQuant with its extras: pip install 'sensequant[breeze]'",
-            provider=key,
-        ) from None
-    raise UsageError(f"unknown provider {name!r}", hint=f"use one of {', '.join(PROVIDERS)}")
-
-
-def _redactor(settings: Any) -> Callable[[str], str]:
+def _redactor(config: Any) -> Callable[[str], str]:
     """Replace every configured secret in a text with ``***``."""
     secrets: list[str] = []
     for attr in ("breeze_api_key", "breeze_api_secret", "breeze_session_token"):
-        value = getattr(settings, attr, None)
+        value = getattr(config, attr, None)
         text = value.get_secret_value() if value is not None else ""
         if len(text) >= 4:
             secrets.append(text)
@@ -162,12 +109,6 @@ class _RichProgress:
         self.progress.console.print(f"  [yellow]warning:[/] {message}", highlight=False)
 
 
-def _table(console: Console, table: Table) -> None:
-    if not console.is_terminal:  # pipes, CI logs: 120 columns rather than rich's 80
-        console = Console(width=max(console.width, 120), stderr=console.stderr)
-    console.print(table)
-
-
 def _print_plan(plan: FetchPlan) -> None:
     table = Table("symbol", "chunks", "cached", "sessions", "expected bars", "first", "last")
     for s in plan.symbols:
@@ -180,7 +121,7 @@ def _print_plan(plan: FetchPlan) -> None:
             f"{s.chunks[0].start:%Y-%m-%d}" if s.chunks else "",
             f"{s.chunks[-1].end:%Y-%m-%d}" if s.chunks else "",
         )
-    _table(_out, table)
+    print_table(table, _out)
     rate = (
         f"{plan.seconds_at_rate_limit / 60:.1f} min at {plan.calls_per_minute} calls/min"
         if plan.calls_per_minute
@@ -212,12 +153,12 @@ def _print_report(report: FetchReport, redact: Callable[[str], str]) -> None:
             str(s.chunks_failed),
             f"{s.rows_written:,}",
         )
-    _table(_err, table)
+    print_table(table, err)
     for w in report.warnings[:_MAX_WARNINGS]:
-        _err.print(f"[yellow]warning:[/] {redact(w)}", highlight=False)
+        err.print(f"[yellow]warning:[/] {redact(w)}", highlight=False)
     if len(report.warnings) > _MAX_WARNINGS:
-        _err.print(f"... {len(report.warnings) - _MAX_WARNINGS} more warnings (see --json)")
-    _err.print(
+        err.print(f"... {len(report.warnings) - _MAX_WARNINGS} more warnings (see --json)")
+    err.print(
         f"{report.provider} {report.interval}: {report.requests} requests "
         f"({report.retries} retries); chunks {report.chunks_cached} cached, "
         f"{report.chunks_fetched} fetched, {report.chunks_empty} empty, "
@@ -227,52 +168,20 @@ def _print_report(report: FetchReport, redact: Callable[[str], str]) -> None:
     )
 
 
-def _symbols(
-    items: Iterable[str], universe: str | None, interval: str, catalog: Any, store: Any
-) -> list[str]:
-    """``--universe`` and ``--symbols`` resolved together (aliases applied; need not be stored)."""
-    from sensequant.data.market import validate_symbol
-    from sensequant.data.reference import resolve_universe
-
-    names = [validate_symbol(x) for item in items for x in item.split(",") if x.strip()]
-    parts = ([universe] if universe else []) + names
-    if not parts:
-        raise UsageError(
-            "nothing to fetch", hint="pass --universe nifty50 or --symbols RELIANCE,TCS"
-        )
-    return resolve_universe(",".join(parts), catalog, store, interval)
+def _redact_configured_secrets(text: str) -> str:
+    """``text`` with the configured secrets replaced (unchanged if settings cannot load)."""
+    try:
+        st = settings()
+    except Exception:
+        return text
+    return _redactor(st)(text)
 
 
-def _yahoo_online(names: list[str], store: Any, interval: str, offline_ok: bool) -> bool:
-    """Fail fast, and clearly, when Yahoo Finance cannot be reached.
-
-    Returns True when online. Offline with ``offline_ok`` and every symbol already stored:
-    warns and returns False (nothing to do). Otherwise raises.
-
-    Raises
-    ------
-    ProviderUnavailableError
-        Offline, naming the host and pointing to ``DATA=`` / ``data import``.
-    """
-    from sensequant.data.providers.yahoo import OFFLINE_HINT, OFFLINE_MESSAGE, yahoo_reachable
-
-    if yahoo_reachable():
-        return True
-    missing = [s for s in names if not store.exists(s, interval)]
-    if offline_ok and not missing:
-        _err.print(
-            f"[yellow]warning:[/] {OFFLINE_MESSAGE}; using the {len(names)} symbols already "
-            "in the store (no new bars)",
-            highlight=False,
-        )
-        return False
-    raise ProviderUnavailableError(
-        OFFLINE_MESSAGE + (f"; {len(missing)} symbol(s) have no stored bars" if missing else ""),
-        hint=OFFLINE_HINT,
-        provider="yahoo",
-    )
-
-
+@guard(
+    redact=_redact_configured_secrets,
+    interrupted="interrupted; re-run the same command to resume",
+    catch_all=True,
+)
 def fetch(
     provider: Annotated[
         str,
@@ -313,88 +222,49 @@ def fetch(
     ] = False,
 ) -> None:
     """Fetch missing bars from a provider into the store (incremental and resumable)."""
-    from sensequant.settings import load_settings
+    from sensequant.data.fetch import run_fetch
 
-    settings = guard(load_settings)
-    redact = _redactor(settings)
-    options = (universe, symbols or [], interval, start, end, force, dry_run, as_json)
-    guard(
-        lambda: _run(settings, redact, provider, *options, offline_ok=offline_ok, source=source),
-        redact=redact,
-        interrupted="interrupted; re-run the same command to resume",
-        catch_all=True,
-    )
-
-
-def _run(
-    settings: Any,
-    redact: Callable[[str], str],
-    provider_name: str,
-    universe: str | None,
-    items: list[str],
-    interval: str,
-    start: str | None,
-    end: str | None,
-    force: bool,
-    dry_run: bool,
-    as_json: bool,
-    *,
-    offline_ok: bool = False,
-    source: list[Path] | None = None,
-) -> None:
-    from sensequant.data.catalog import Catalog
-    from sensequant.data.fetch import FetchPolicy, fetch_bars_to_store, plan_fetch
-    from sensequant.data.store import BarStore
-
+    st = settings()
+    redact = _redactor(st)
     start_day, end_day = parse_date(start, "--start"), parse_date(end, "--end")
-    store = BarStore(settings.store_dir, lock_timeout=60.0)
-    catalog = Catalog(settings.catalog_path)
-    names = _symbols(items, universe, interval, catalog, store)
-    if (
-        provider_name == "yahoo"
-        and not dry_run
-        and not _yahoo_online(names, store, interval, offline_ok)
-    ):
-        return
-    prov = make_provider(provider_name, settings, source)
-    try:
-        infos = getattr(prov, "symbol_infos", None)
-        if callable(infos) and not dry_run:
-            # ISEC code, ISIN, name and listing date into the symbol master first: the plan
-            # starts each symbol at its listing date
-            catalog.upsert_symbols(infos(names))
-        plan = plan_fetch(catalog, prov.info, names, interval, start_day, end_day, force=force)
+    names = [x for item in symbols or [] for x in item.split(",") if x.strip()]
+
+    def on_plan(plan: FetchPlan) -> None:
         for w in plan.warnings:
-            _err.print(f"[yellow]warning:[/] {w}", highlight=False)
-        if dry_run:
-            if as_json:
-                print(json.dumps(plan.to_dict(), indent=2))
-            else:
-                _print_plan(plan)
-            return
-        with _RichProgress(_err, plan.n_chunks) as progress:
-            report = fetch_bars_to_store(
-                prov,
-                store,
-                catalog,
-                names,
-                interval,
-                start_day,
-                end_day,
-                force=force,
-                policy=FetchPolicy.from_settings(settings),
-                progress=progress,
-                plan=plan,
-                redact=redact,
-            )
-    finally:
-        prov.close()
+            err.print(f"[yellow]warning:[/] {w}", highlight=False)
+
+    done = run_fetch(
+        st,
+        provider,
+        names,
+        universe,
+        interval,
+        start_day,
+        end_day,
+        force=force,
+        dry_run=dry_run,
+        offline_ok=offline_ok,
+        source=source,
+        redact=redact,
+        on_plan=on_plan,
+        progress=lambda plan: _RichProgress(err, plan.n_chunks),
+    )
+    if done.offline_warning is not None:
+        err.print(f"[yellow]warning:[/] {done.offline_warning}", highlight=False)
+        return
+    report = done.report
+    if report is None:  # a dry run: the plan only
+        if done.plan is not None and as_json:
+            print(json.dumps(done.plan.to_dict(), indent=2))
+        elif done.plan is not None:
+            _print_plan(done.plan)
+        return
     if as_json:
         print(redact(json.dumps(report.to_dict(), default=str, indent=2)))
     _print_report(report, redact)
     if report.stopped_reason:
-        _err.print(f"[red]stopped:[/] {redact(report.stopped_reason)}", highlight=False)
+        err.print(f"[red]stopped:[/] {redact(report.stopped_reason)}", highlight=False)
         if report.stop_hint:
-            _err.print(f"  [cyan]hint:[/] {redact(report.stop_hint)}", highlight=False)
+            err.print(f"  [cyan]hint:[/] {redact(report.stop_hint)}", highlight=False)
     if report.n_failed:
         raise typer.Exit(1)

@@ -368,7 +368,7 @@ class Registry:
                 raise RegistryError(
                     f"run {run_id} cannot move from {record.state} to {to_state}; allowed "
                     f"from {record.state}: {', '.join(allowed) or 'none (terminal state)'}",
-                    hint="check the run's state with `sensequant runs`",
+                    hint=f"check the run's state with `sensequant show {run_id}`",
                 )
             used_override = False
             if (
@@ -398,7 +398,9 @@ class Registry:
     def _fetch(conn: sqlite3.Connection, run_id: str) -> RunRecord:
         row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
-            raise RegistryError(f"unknown run {run_id!r}", hint="list runs with `sensequant runs`")
+            raise RegistryError(
+                f"unknown run {run_id!r}", hint="list runs with `sensequant candidates --all`"
+            )
         return _record(row)
 
     def get(self, run_id: str) -> RunRecord:

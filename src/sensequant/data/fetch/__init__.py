@@ -9,15 +9,19 @@ from sensequant.data.fetch.runner import (
     SymbolOutcome,
     fetch_bars_to_store,
 )
+from sensequant.data.fetch.service import FetchRun, resolve_fetch_symbols, run_fetch
 
 __all__ = [
     "Chunk",
     "FetchPlan",
     "FetchPolicy",
     "FetchReport",
+    "FetchRun",
     "RateLimiter",
     "SymbolOutcome",
     "fetch_bars_to_store",
     "last_closed_session",
     "plan_fetch",
+    "resolve_fetch_symbols",
+    "run_fetch",
 ]
