@@ -3,7 +3,7 @@
 Source of the scheme: M. Lopez de Prado, *Advances in Financial Machine Learning* (AFML, 2018),
 ch. 7 (purged k-fold CV; purge = drop training samples whose label interval ``[t, t1]``
 overlaps the test span; embargo = also drop samples just after the test span) and ch. 12
-(combinatorial purged CV); ``/work/shared/reference/evaluation.md``.
+(combinatorial purged CV); ``docs/methodology.md``.
 
 Every sample (row) has a decision time ``t`` and a label end ``t1`` (when its label is known,
 e.g. ``t`` + h sessions); its label interval is the CLOSED interval ``[t, t1]``.
