@@ -38,10 +38,11 @@ from sensequant.data.fetch.chunk import ChunkFetcher, FetchedChunk, chunk_sha256
 from sensequant.data.fetch.plan import Chunk, FetchPlan, SymbolPlan, plan_fetch
 from sensequant.data.fetch.ratelimit import RateLimiter
 from sensequant.data.fetch.report import FetchPolicy, FetchProgress, FetchReport, SymbolOutcome
+from sensequant.data.market import TimeLike
 from sensequant.data.providers.base import BarProvider
 from sensequant.data.quality import record_detected_actions
 from sensequant.data.reference import is_index_symbol
-from sensequant.data.store import BarStore, TimeLike
+from sensequant.data.store import BarStore
 from sensequant.errors import (
     DailyLimitError,
     ProviderError,

@@ -72,9 +72,10 @@ import numpy as np
 import pandas as pd
 
 from sensequant.data.catalog import Catalog
+from sensequant.data.market import TimeLike
 from sensequant.data.quality.checks import day_numbers
 from sensequant.data.reference import is_index_symbol
-from sensequant.data.store import BarStore, TimeLike
+from sensequant.data.store import BarStore
 
 __all__ = [
     "ACTIVE_STATUSES",
