@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sensequant.data.store import BarStore, MergeStats, to_ist
+from sensequant.data.market import to_ist
+from sensequant.data.store import BarStore, MergeStats
 from sensequant.errors import InvalidSymbolError, NoDataError, StoreError
 from sensequant.types import BAR_COLUMNS, IST
 from tests.conftest import make_daily_bars

@@ -269,3 +269,21 @@ def test_concurrent_writers_never_double_move(reg: Registry) -> None:
         t.join(timeout=30)
     assert sum(not isinstance(o, RegistryError) for o in outcomes) == 1
     assert [e.to_state for e in reg.events("r1")] == ["candidate", "approved"]
+
+
+def test_previous_version_registry_opens_unchanged(tmp_path: Path) -> None:
+    from sensequant.release.registry_records import REGISTRY_SCHEMA
+
+    path = tmp_path / "registry.sqlite"
+    with sqlite3.connect(path) as con:  # as the previous release wrote it
+        con.executescript(REGISTRY_SCHEMA.migrations[1])
+        con.execute("PRAGMA user_version=1")
+    old = Registry(path, clock=_clock())
+    _register(old, "r1")
+    reopened = Registry(path, clock=_clock())
+    assert reopened.get("r1").state == "candidate"
+    assert [e.to_state for e in reopened.events("r1")] == ["candidate"]
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            con.execute("DELETE FROM events")

@@ -15,8 +15,9 @@ from typing import Any
 import pandas as pd
 
 from sensequant.data.catalog import Catalog
+from sensequant.data.market import TimeLike
 from sensequant.data.quality import ACTIVE_STATUSES, adjust_bars, stored_actions
-from sensequant.data.store import BarStore, TimeLike
+from sensequant.data.store import BarStore
 
 __all__ = ["AdjustedBarStore"]
 

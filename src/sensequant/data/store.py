@@ -17,13 +17,11 @@ is fsync'ed, so a crash leaves either the old file or the new one, never a torn 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import fcntl
 import hashlib
 import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,105 +29,29 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sensequant.data.market import symbol_from_store_filename, symbol_to_filename, validate_symbol
+from sensequant.data.market import (
+    TimeLike,
+    symbol_from_store_filename,
+    symbol_to_filename,
+    to_ist,
+    validate_symbol,
+)
+from sensequant.data.store_format import (
+    ALL_COLUMNS,
+    DataFingerprint,
+    MergeStats,
+    canonical_bars,
+    to_arrow_table,
+)
 from sensequant.errors import NoDataError, StoreError
 from sensequant.fsutil import atomic_write
-from sensequant.types import BAR_COLUMNS, INTERVALS, IST, OPTIONAL_BAR_COLUMNS
+from sensequant.types import INTERVALS
 
 __all__ = ["BarStore", "DataFingerprint", "MergeStats", "TimeLike", "to_ist"]
 
-TimeLike = str | dt.date | dt.datetime | pd.Timestamp
-"""Anything :func:`to_ist` accepts: ISO string, date, datetime or Timestamp."""
-
-_PRICE_COLUMNS = ("open", "high", "low", "close")
-_ALL_COLUMNS = (*BAR_COLUMNS, *OPTIONAL_BAR_COLUMNS)
 _SUFFIX = ".parquet"
 _IMPORT_HINT = "run `sensequant data import PATH` or `make run DATA=...`"
 _FINGERPRINT_VERSION = b"sensequant-bars-v1\n"
-
-
-@dataclass(frozen=True)
-class MergeStats:
-    """What :meth:`BarStore.merge` did.
-
-    Attributes
-    ----------
-    added : int
-        Timestamps that were not stored before.
-    replaced : int
-        Stored timestamps whose values changed (the new row won).
-    unchanged : int
-        Stored timestamps given again with identical values.
-    total : int
-        Bars stored after the merge.
-    """
-
-    added: int
-    replaced: int
-    unchanged: int
-    total: int
-
-    @property
-    def changed(self) -> bool:
-        """True when the merge added or replaced at least one bar."""
-        return self.added > 0 or self.replaced > 0
-
-
-@dataclass(frozen=True)
-class DataFingerprint:
-    """Content fingerprint of one stored series (goes into release manifests).
-
-    Attributes
-    ----------
-    symbol, interval : str
-        The series.
-    first, last : pandas.Timestamp
-        First and last bar timestamps (IST).
-    bars : int
-        Number of bars.
-    sha256 : str
-        Hex SHA-256 over the canonical encoding: a version tag, then for every column in store
-        order its name and its values (timestamps as little-endian int64 nanoseconds since the
-        epoch, other columns as little-endian float64 with NaN canonicalised). Independent of
-        Parquet writer version, compression and row-group layout.
-    """
-
-    symbol: str
-    interval: str
-    first: pd.Timestamp
-    last: pd.Timestamp
-    bars: int
-    sha256: str
-
-
-def to_ist(value: TimeLike) -> pd.Timestamp:
-    """Convert a time-like value to a tz-aware IST timestamp.
-
-    Parameters
-    ----------
-    value : str, datetime.date, datetime.datetime or pandas.Timestamp
-        Naive values are taken as IST wall time; aware ones are converted.
-
-    Returns
-    -------
-    pandas.Timestamp
-        tz ``Asia/Kolkata``.
-
-    Raises
-    ------
-    StoreError
-        If the value cannot be parsed.
-    """
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise StoreError(
-            f"cannot read {value!r} as a date/time ({exc})",
-            hint="use an ISO date such as 2024-01-31",
-        ) from None
-    if ts is pd.NaT:
-        raise StoreError(f"{value!r} is not a date/time", hint="use an ISO date such as 2024-01-31")
-    return ts.tz_localize(IST) if ts.tzinfo is None else ts.tz_convert(IST)
 
 
 def _check_interval(interval: str) -> str:
@@ -291,7 +213,7 @@ class BarStore:
             fails.
         """
         path = self.path(symbol, interval)
-        self._write_table(path, _to_table(_canonical(bars, symbol, interval)))
+        self._write_table(path, to_arrow_table(canonical_bars(bars, symbol, interval)))
 
     def merge(self, symbol: str, interval: str, bars: pd.DataFrame) -> MergeStats:
         """Union ``bars`` with the stored series; the new row wins on equal timestamps.
@@ -316,12 +238,12 @@ class BarStore:
             If ``bars`` breaks the schema (nothing is written).
         """
         path = self.path(symbol, interval)
-        new = _canonical(bars, symbol, interval)
+        new = canonical_bars(bars, symbol, interval)
         if not path.is_file():
-            self._write_table(path, _to_table(new))
+            self._write_table(path, to_arrow_table(new))
             return MergeStats(added=len(new), replaced=0, unchanged=0, total=len(new))
         old = self.read(symbol, interval)
-        cols = [c for c in _ALL_COLUMNS[1:] if c in old.columns or c in new.columns]
+        cols = [c for c in ALL_COLUMNS[1:] if c in old.columns or c in new.columns]
         old_i = old.set_index("timestamp").reindex(columns=cols)
         new_i = new.set_index("timestamp").reindex(columns=cols)
         merged = new_i.combine_first(old_i).sort_index()[cols]
@@ -338,7 +260,7 @@ class BarStore:
         )
         if stats.changed or set(cols) != set(old.columns[1:]):
             merged.index.name = "timestamp"
-            self._write_table(path, _to_table(merged.reset_index()))
+            self._write_table(path, to_arrow_table(merged.reset_index()))
         return stats
 
     def fingerprint(self, symbol: str, interval: str) -> DataFingerprint:
@@ -444,65 +366,3 @@ def _read_pid(lock_path: Path) -> str:
     except OSError:
         text = ""
     return text or "unknown"
-
-
-def _canonical(bars: pd.DataFrame, symbol: str, interval: str) -> pd.DataFrame:
-    """Validate a bar frame against the store schema; return it in canonical form."""
-    where = f"{symbol} {interval}"
-    hint = "clean the bars with sensequant.data.quality.clean.clean_bars before storing them"
-    if not isinstance(bars, pd.DataFrame):
-        raise StoreError(f"{where}: expected a DataFrame, got {type(bars).__name__}", hint=hint)
-    missing = [c for c in BAR_COLUMNS if c not in bars.columns]
-    if missing:
-        raise StoreError(f"{where}: missing columns {missing}", hint=hint)
-    unknown = [c for c in bars.columns if c not in _ALL_COLUMNS]
-    if unknown:
-        raise StoreError(
-            f"{where}: columns {unknown} are not part of the store schema",
-            hint=f"keep only {', '.join(_ALL_COLUMNS)}",
-        )
-    if len(bars) == 0:
-        raise StoreError(f"{where}: no bars to store", hint=hint)
-    ts = bars["timestamp"]
-    tz = getattr(ts.dtype, "tz", None)
-    if tz is None or str(tz) != IST:
-        raise StoreError(
-            f"{where}: timestamps must be tz-aware {IST}, got dtype {ts.dtype}",
-            hint="use Series.dt.tz_localize/tz_convert('Asia/Kolkata')",
-        )
-    if ts.isna().any():
-        raise StoreError(f"{where}: {int(ts.isna().sum())} missing timestamps", hint=hint)
-    index = pd.DatetimeIndex(ts)
-    if not index.is_unique:
-        dup = index[index.duplicated()][0]
-        raise StoreError(f"{where}: duplicate timestamp {dup}", hint=hint)
-    if not index.is_monotonic_increasing:
-        raise StoreError(f"{where}: timestamps are not sorted", hint=hint)
-    out = pd.DataFrame({"timestamp": index.as_unit("ns")})
-    for col in (c for c in _ALL_COLUMNS[1:] if c in bars.columns):
-        series = bars[col]
-        if not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)):
-            raise StoreError(f"{where}: column {col} is {series.dtype}, not numeric", hint=hint)
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        if col in _PRICE_COLUMNS:
-            bad = ~(np.isfinite(values) & (values > 0))
-        elif col == "volume":
-            bad = ~(np.isfinite(values) & (values >= 0))
-        else:
-            bad = np.isinf(values)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise StoreError(
-                f"{where}: {int(bad.sum())} invalid {col} values, first {values[i]!r} at "
-                f"{index[i]}",
-                hint="prices must be finite and > 0, volume finite and >= 0",
-            )
-        out[col] = values
-    return out
-
-
-def _to_table(frame: pd.DataFrame) -> pa.Table:
-    fields = [pa.field("timestamp", pa.timestamp("ns", tz=IST), nullable=False)]
-    fields += [pa.field(c, pa.float64()) for c in frame.columns[1:]]
-    table = pa.Table.from_pandas(frame, schema=pa.schema(fields), preserve_index=False)
-    return table.replace_schema_metadata(None)  # no pandas metadata: plain columns only

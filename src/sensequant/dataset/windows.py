@@ -40,9 +40,10 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from sensequant.data.market import to_ist
 from sensequant.errors import DataError, InsufficientSamplesError, UsageError
 from sensequant.settings import WindowConfig
-from sensequant.types import IST, FloatArray, IntArray
+from sensequant.types import FloatArray, IntArray
 
 SKIP_BEFORE_LISTING: Final = "before listing"
 SKIP_TOO_FEW_SAMPLES: Final = "too few samples"
@@ -129,8 +130,7 @@ class WindowSamples:
 
 
 def _ist_midnight(ts: pd.Timestamp | str, name: str) -> pd.Timestamp:
-    t = pd.Timestamp(ts)
-    t = t.tz_localize(IST) if t.tzinfo is None else t.tz_convert(IST)
+    t = to_ist(ts)
     if t != t.normalize():
         raise UsageError(
             f"{name} = {t} is not a date (IST midnight)", hint=f"pass {name} as a calendar date"

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sensequant.data.catalog import Catalog
-from sensequant.data.market import missing_sessions
+from sensequant.data.market import missing_sessions, to_ist
 from sensequant.data.reference import effective_first_bar, packaged_universes, resolve_universe
 from sensequant.data.store import BarStore
 from sensequant.dataset import SKIP_BEFORE_LISTING, Window, coverage_skip, plan_windows
 from sensequant.errors import NoDataError, UnknownUniverseError, UsageError
 from sensequant.settings import RunConfig
-from sensequant.types import IST
 
 
 @dataclass(frozen=True)
@@ -132,11 +131,6 @@ class PreflightReport:
         }
 
 
-def _ts(value: object) -> pd.Timestamp:
-    ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    return ts.tz_localize(IST) if ts.tzinfo is None else ts.tz_convert(IST)
-
-
 def _check_known(symbols: list[str], stored: list[str], catalog: Catalog) -> None:
     """Raise for symbols known nowhere: not stored, not in the symbol master or a universe."""
     known = set(stored)
@@ -194,8 +188,8 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
         stamps[s] = pd.DatetimeIndex(ts)
     data_first = min(ix[0] for ix in stamps.values())
     data_last = max(ix[-1] for ix in stamps.values())
-    range_start = _ts(dc.start) if dc.start else data_first
-    range_end = _ts(dc.end) if dc.end else data_last
+    range_start = to_ist(dc.start) if dc.start else data_first
+    range_end = to_ist(dc.end) if dc.end else data_last
     if range_start > data_last or range_end < data_first:
         raise UsageError(
             f"the range {range_start.date()}..{range_end.date()} holds no stored bars "

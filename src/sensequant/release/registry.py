@@ -20,100 +20,34 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sensequant import dbutil
 from sensequant.errors import RegistryError
 from sensequant.fsutil import scrub_secrets, to_plain
+from sensequant.release.registry_records import (
+    ALLOWED,
+    GATE_DECISIONS,
+    REGISTRY_SCHEMA,
+    STATES,
+    SYSTEM_ACTOR,
+    Event,
+    RunRecord,
+    record_from_row,
+)
 from sensequant.types import IST
 
-STATES: Final[tuple[str, ...]] = (
-    "candidate",
-    "approved",
-    "rejected",
-    "deployed",
-    "retired",
-    "failed",
-)
-GATE_DECISIONS: Final[tuple[str, ...]] = ("ready-for-review", "gates-failed")
-ALLOWED: Final[dict[str, tuple[str, ...]]] = {
-    "candidate": ("approved", "rejected"),
-    "approved": ("deployed", "rejected"),
-    "deployed": ("retired",),
-    "rejected": (),
-    "retired": (),
-    "failed": (),
-}
-SYSTEM_ACTOR: Final = "sensequant"
-_SCHEMA_VERSION: Final = 1
-
-_SCHEMA: Final = f"""
-CREATE TABLE IF NOT EXISTS runs (
-    run_id        TEXT PRIMARY KEY,
-    created_at    TEXT NOT NULL,
-    run_dir       TEXT NOT NULL,
-    config_name   TEXT NOT NULL,
-    universe      TEXT NOT NULL,
-    start         TEXT,
-    "end"         TEXT,
-    gate_decision TEXT CHECK (gate_decision IS NULL OR gate_decision IN
-                              ('ready-for-review', 'gates-failed')),
-    state         TEXT NOT NULL CHECK (state IN ({", ".join(f"'{s}'" for s in STATES)})),
-    headline      TEXT NOT NULL DEFAULT '{{}}',
-    updated_at    TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS events (
-    event_id   INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id     TEXT NOT NULL REFERENCES runs(run_id),
-    at         TEXT NOT NULL,
-    actor      TEXT NOT NULL CHECK (length(trim(actor)) > 0),
-    from_state TEXT,
-    to_state   TEXT NOT NULL,
-    note       TEXT,
-    override   INTEGER NOT NULL DEFAULT 0 CHECK (override IN (0, 1))
-);
-CREATE INDEX IF NOT EXISTS events_run ON events(run_id, event_id);
-CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'registry events are append-only: UPDATE is not allowed'); END;
-CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
-BEGIN SELECT RAISE(ABORT, 'registry events are append-only: DELETE is not allowed'); END;
-"""
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """A run's registry row (current state; history is in :meth:`Registry.events`)."""
-
-    run_id: str
-    created_at: str
-    run_dir: str
-    config_name: str
-    universe: str
-    start: str | None
-    end: str | None
-    gate_decision: str | None
-    """``ready-for-review`` / ``gates-failed``; None for a failed run."""
-    state: str
-    headline: dict[str, Any] = field(hash=False)
-    """Key results (Sharpe, IC, DSR, decision ...), stored as JSON."""
-    updated_at: str
-
-
-@dataclass(frozen=True)
-class Event:
-    """One append-only registry event. ``at`` is ISO 8601 in IST."""
-
-    event_id: int
-    run_id: str
-    at: str
-    actor: str
-    from_state: str | None
-    to_state: str
-    note: str | None
-    override: bool
-    """True only when the move approved a ``gates-failed`` run by override."""
+__all__ = [
+    "ALLOWED",
+    "GATE_DECISIONS",
+    "STATES",
+    "SYSTEM_ACTOR",
+    "Event",
+    "Registry",
+    "RunRecord",
+]
 
 
 def _now_ist() -> dt.datetime:
@@ -172,9 +106,9 @@ class Registry:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as conn:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SCHEMA)
-                conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+                dbutil.enable_wal(conn)
+            with self._write() as conn:
+                dbutil.migrate(conn, REGISTRY_SCHEMA, self._stamp)
         except (OSError, sqlite3.Error) as exc:
             raise RegistryError(
                 f"cannot open the registry {self.path}: {exc}",
@@ -183,25 +117,14 @@ class Registry:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=self._timeout_s, isolation_level=None)
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA foreign_keys=ON")
+        with dbutil.connect(self.path, timeout=self._timeout_s, row_factory=True) as conn:
             yield conn
-        finally:
-            conn.close()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction: read-check-write without a race with other writers."""
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._connect() as conn, dbutil.immediate(conn):
+            yield conn
 
     def _stamp(self) -> str:
         now = self._clock()
@@ -401,7 +324,7 @@ class Registry:
             raise RegistryError(
                 f"unknown run {run_id!r}", hint="list runs with `sensequant candidates --all`"
             )
-        return _record(row)
+        return record_from_row(row)
 
     def get(self, run_id: str) -> RunRecord:
         """The run's current record.
@@ -433,7 +356,7 @@ class Registry:
             sql += f" WHERE state IN ({', '.join('?' * len(params)) or 'NULL'})"
         with self._connect() as conn:
             rows = conn.execute(sql + " ORDER BY created_at DESC, run_id DESC", params)
-            return [_record(r) for r in rows.fetchall()]
+            return [record_from_row(r) for r in rows.fetchall()]
 
     def events(self, run_id: str) -> list[Event]:
         """The run's events, oldest first.
@@ -461,19 +384,3 @@ class Registry:
             )
             for r in rows
         ]
-
-
-def _record(row: sqlite3.Row) -> RunRecord:
-    return RunRecord(
-        run_id=row["run_id"],
-        created_at=row["created_at"],
-        run_dir=row["run_dir"],
-        config_name=row["config_name"],
-        universe=row["universe"],
-        start=row["start"],
-        end=row["end"],
-        gate_decision=row["gate_decision"],
-        state=row["state"],
-        headline=json.loads(row["headline"]),
-        updated_at=row["updated_at"],
-    )

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sensequant.data.catalog import SymbolInfo
+from sensequant.data.market import to_ist
 from sensequant.data.providers.base import ProviderInfo, empty_bars
 from sensequant.errors import (
     DailyLimitError,
@@ -30,7 +31,7 @@ from sensequant.errors import (
     UnknownInstrumentError,
 )
 from sensequant.testing.synthetic import synthetic_bars
-from sensequant.types import INTERVALS, IST
+from sensequant.types import INTERVALS
 
 __all__ = [
     "FakeCall",
@@ -59,9 +60,7 @@ def cached_synthetic_bars(
     Building the session grid dominates ``synthetic_bars``; a fetch asks for many small
     ranges of the same years, so each (code, interval, year) is generated once per process.
     """
-    s, e = pd.Timestamp(start), pd.Timestamp(end)
-    s = s.tz_localize(IST) if s.tzinfo is None else s.tz_convert(IST)
-    e = e.tz_localize(IST) if e.tzinfo is None else e.tz_convert(IST)
+    s, e = to_ist(start), to_ist(end)
     if e < s:
         return empty_bars()
     parts = []
@@ -284,8 +283,7 @@ class FakeClock:
     """
 
     def __init__(self, start: str | pd.Timestamp = "2024-09-09 18:00") -> None:
-        ts = pd.Timestamp(start)
-        self.start = ts.tz_localize(IST) if ts.tzinfo is None else ts.tz_convert(IST)
+        self.start = to_ist(start)
         self.t = 0.0
         self.slept: list[float] = []
 

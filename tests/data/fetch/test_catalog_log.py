@@ -11,7 +11,7 @@ import pytest
 
 from sensequant.data.catalog import Catalog, SymbolInfo
 from sensequant.data.fetch import FetchReport, fetch_bars_to_store
-from sensequant.data.fetch import runner as fetch_module
+from sensequant.data.fetch import fetcher as fetch_module
 from sensequant.data.providers.base import empty_bars
 from sensequant.data.store import BarStore
 from sensequant.testing.fake_provider import FakeClock, FakeProvider, cached_synthetic_bars

@@ -17,8 +17,7 @@ from typing import Any, Final, Protocol
 
 import pandas as pd
 
-from sensequant.data.market import validate_symbol
-from sensequant.data.store import TimeLike, to_ist
+from sensequant.data.market import TimeLike, to_ist, validate_symbol
 from sensequant.types import IST
 
 __all__ = [

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["MIGRATIONS", "SCHEMA_V1", "SCHEMA_VERSION"]
+from sensequant.dbutil import Schema
+
+__all__ = ["CATALOG_SCHEMA", "MIGRATIONS", "SCHEMA_V1", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION: Final = 2
 """Version of the schema this code writes; a newer database is refused."""
@@ -113,3 +115,10 @@ CREATE TABLE symbol_aliases (
 """,
 }
 """DDL run to reach each version from the one before."""
+
+CATALOG_SCHEMA: Final = Schema(
+    latest=SCHEMA_VERSION,
+    migrations={1: SCHEMA_V1, **MIGRATIONS},
+    versioning="table",
+)
+"""The catalog's schema for :func:`sensequant.dbutil.migrate` (versions in ``schema_version``)."""

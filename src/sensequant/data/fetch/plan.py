@@ -25,9 +25,8 @@ import pandas as pd
 
 from sensequant.data.catalog import Catalog
 from sensequant.data.fetch.ranges import REFERENCE_DAY, effective_range, session_bar_count
-from sensequant.data.market import nse_sessions, validate_symbol
+from sensequant.data.market import TimeLike, nse_sessions, to_ist, validate_symbol
 from sensequant.data.providers.base import ProviderInfo
-from sensequant.data.store import TimeLike, to_ist
 from sensequant.errors import UsageError
 from sensequant.types import IST
 

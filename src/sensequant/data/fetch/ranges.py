@@ -13,9 +13,15 @@ from typing import Any, Final
 
 import pandas as pd
 
-from sensequant.data.market import calendar_bounds, expected_bars, nse_sessions, session_hours
+from sensequant.data.market import (
+    TimeLike,
+    calendar_bounds,
+    expected_bars,
+    nse_sessions,
+    session_hours,
+    to_ist,
+)
 from sensequant.data.providers.base import ProviderInfo
-from sensequant.data.store import TimeLike, to_ist
 from sensequant.errors import UsageError
 from sensequant.types import IST
 

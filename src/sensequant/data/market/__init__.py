@@ -23,6 +23,7 @@ from sensequant.data.market.symbols import (
     symbol_to_filename,
     validate_symbol,
 )
+from sensequant.data.market.timezone import TimeLike, to_ist
 
 __all__ = [
     "CALENDAR_NAME",
@@ -31,6 +32,7 @@ __all__ = [
     "SESSION_HOURS",
     "SESSION_OVERRIDES",
     "Hours",
+    "TimeLike",
     "calendar_bounds",
     "expected_bars",
     "is_session",
@@ -41,5 +43,6 @@ __all__ = [
     "symbol_from_filename",
     "symbol_from_store_filename",
     "symbol_to_filename",
+    "to_ist",
     "validate_symbol",
 ]

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sensequant.data.catalog import Catalog, SymbolInfo
+from sensequant.data.market import to_ist
 from sensequant.data.store import BarStore
 from sensequant.errors import StoreError
 from sensequant.types import INTERVALS, IST
@@ -60,8 +61,7 @@ def effective_first_bar(first_bar: pd.Timestamp, listing_date: dt.date | None) -
         ``first_bar`` in IST, or 00:00 IST of the listing date when that is later (stray bars
         before a listing, e.g. grey-market or vendor artefacts, then do not count).
     """
-    first = pd.Timestamp(first_bar)
-    first = first.tz_localize(IST) if first.tzinfo is None else first.tz_convert(IST)
+    first = to_ist(first_bar)
     if listing_date is None:
         return first
     listed = pd.Timestamp(listing_date).tz_localize(IST)
@@ -110,12 +110,7 @@ def series_extent(
         ts = store.read(symbol, interval, columns=[])["timestamp"]
         return ts.iloc[0], ts.iloc[-1], len(ts)
     # the store writes sorted timestamps: the first group's min and the last group's max
-    return _ist(head.min), _ist(tail.max), int(meta.num_rows)
-
-
-def _ist(value: object) -> pd.Timestamp:
-    ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    return ts.tz_localize("UTC").tz_convert(IST) if ts.tzinfo is None else ts.tz_convert(IST)
+    return to_ist(head.min, naive="UTC"), to_ist(tail.max, naive="UTC"), int(meta.num_rows)
 
 
 def symbol_master(

@@ -20,6 +20,7 @@ from typing import Any, Final, TypeVar
 import pandas as pd
 
 from sensequant.data.catalog import SymbolInfo
+from sensequant.data.market import to_ist
 from sensequant.data.providers.base import ProviderInfo, empty_bars
 from sensequant.data.providers.breeze.errors import (
     SESSION_HINT,
@@ -44,11 +45,6 @@ _ENV_VARS: Final = {
     "breeze_api_secret": "SENSEQUANT_BREEZE_API_SECRET",
     "breeze_session_token": "SENSEQUANT_BREEZE_SESSION_TOKEN",
 }
-
-
-def _ist(ts: pd.Timestamp | Any) -> pd.Timestamp:
-    value = pd.Timestamp(ts)
-    return value.tz_localize(IST) if value.tzinfo is None else value.tz_convert(IST)
 
 
 def _wire(ts: pd.Timestamp) -> str:
@@ -188,7 +184,7 @@ class BreezeProvider:
                 hint=f"use one of {', '.join(self._info.intervals)}",
             )
         code = self.master.isec_code(symbol)
-        lo, hi = _ist(start), _ist(end)
+        lo, hi = to_ist(start), to_ist(end)
         if interval == "1day":
             lo = lo.normalize()
             hi = hi.normalize() + pd.Timedelta(hours=23, minutes=59, seconds=59)

@@ -35,7 +35,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from sensequant.data.market import validate_symbol
+from sensequant.data.market import to_ist, validate_symbol
 from sensequant.data.providers.base import ProviderInfo, empty_bars
 from sensequant.data.providers.yahoo.errors import (
     OFFLINE_HINT,
@@ -276,7 +276,7 @@ class YahooProvider:
                 provider=PROVIDER,
             )
         ticker = yahoo_ticker(symbol)
-        lo, hi = _ist(start), _ist(end)
+        lo, hi = to_ist(start), to_ist(end)
         now = self._clock().tz_convert(IST)
         if interval in HISTORY_DAYS:
             lo = max(lo, now - pd.Timedelta(days=HISTORY_DAYS[interval]) + _HISTORY_MARGIN)
@@ -324,11 +324,6 @@ class YahooProvider:
             if isinstance(error, ProviderUnavailableError):
                 self._online_checked = False  # check again before the next request
             raise error from exc
-
-
-def _ist(value: pd.Timestamp | str) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    return ts.tz_localize(IST) if ts.tzinfo is None else ts.tz_convert(IST)
 
 
 def _final(stamps: pd.Series, interval: str, now: pd.Timestamp) -> pd.Series:

@@ -1,0 +1,137 @@
+"""Run-registry records, states and schema (used by :mod:`sensequant.release.registry`).
+
+The review states and their allowed moves, the registry DDL (``runs`` and the append-only
+``events`` table, enforced by triggers) versioned in ``PRAGMA user_version``, and the row types
+:class:`RunRecord` and :class:`Event`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from sensequant.dbutil import Schema
+
+__all__ = [
+    "ALLOWED",
+    "GATE_DECISIONS",
+    "REGISTRY_SCHEMA",
+    "SCHEMA_VERSION",
+    "STATES",
+    "SYSTEM_ACTOR",
+    "Event",
+    "RunRecord",
+    "record_from_row",
+]
+
+STATES: Final[tuple[str, ...]] = (
+    "candidate",
+    "approved",
+    "rejected",
+    "deployed",
+    "retired",
+    "failed",
+)
+GATE_DECISIONS: Final[tuple[str, ...]] = ("ready-for-review", "gates-failed")
+ALLOWED: Final[dict[str, tuple[str, ...]]] = {
+    "candidate": ("approved", "rejected"),
+    "approved": ("deployed", "rejected"),
+    "deployed": ("retired",),
+    "rejected": (),
+    "retired": (),
+    "failed": (),
+}
+SYSTEM_ACTOR: Final = "sensequant"
+SCHEMA_VERSION: Final = 1
+"""Registry schema version (``PRAGMA user_version``)."""
+
+_DDL: Final = f"""
+CREATE TABLE IF NOT EXISTS runs (
+    run_id        TEXT PRIMARY KEY,
+    created_at    TEXT NOT NULL,
+    run_dir       TEXT NOT NULL,
+    config_name   TEXT NOT NULL,
+    universe      TEXT NOT NULL,
+    start         TEXT,
+    "end"         TEXT,
+    gate_decision TEXT CHECK (gate_decision IS NULL OR gate_decision IN
+                              ('ready-for-review', 'gates-failed')),
+    state         TEXT NOT NULL CHECK (state IN ({", ".join(f"'{s}'" for s in STATES)})),
+    headline      TEXT NOT NULL DEFAULT '{{}}',
+    updated_at    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    event_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id     TEXT NOT NULL REFERENCES runs(run_id),
+    at         TEXT NOT NULL,
+    actor      TEXT NOT NULL CHECK (length(trim(actor)) > 0),
+    from_state TEXT,
+    to_state   TEXT NOT NULL,
+    note       TEXT,
+    override   INTEGER NOT NULL DEFAULT 0 CHECK (override IN (0, 1))
+);
+CREATE INDEX IF NOT EXISTS events_run ON events(run_id, event_id);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'registry events are append-only: UPDATE is not allowed'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'registry events are append-only: DELETE is not allowed'); END;
+"""
+
+
+REGISTRY_SCHEMA: Final = Schema(
+    latest=SCHEMA_VERSION, migrations={1: _DDL}, versioning="user_version"
+)
+"""The registry's schema for :func:`sensequant.dbutil.migrate`."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A run's registry row (current state; history is in :meth:`Registry.events`)."""
+
+    run_id: str
+    created_at: str
+    run_dir: str
+    config_name: str
+    universe: str
+    start: str | None
+    end: str | None
+    gate_decision: str | None
+    """``ready-for-review`` / ``gates-failed``; None for a failed run."""
+    state: str
+    headline: dict[str, Any] = field(hash=False)
+    """Key results (Sharpe, IC, DSR, decision ...), stored as JSON."""
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """One append-only registry event. ``at`` is ISO 8601 in IST."""
+
+    event_id: int
+    run_id: str
+    at: str
+    actor: str
+    from_state: str | None
+    to_state: str
+    note: str | None
+    override: bool
+    """True only when the move approved a ``gates-failed`` run by override."""
+
+
+def record_from_row(row: sqlite3.Row) -> RunRecord:
+    """The :class:`RunRecord` of a ``runs`` row (``headline`` decoded from JSON)."""
+    return RunRecord(
+        run_id=row["run_id"],
+        created_at=row["created_at"],
+        run_dir=row["run_dir"],
+        config_name=row["config_name"],
+        universe=row["universe"],
+        start=row["start"],
+        end=row["end"],
+        gate_decision=row["gate_decision"],
+        state=row["state"],
+        headline=json.loads(row["headline"]),
+        updated_at=row["updated_at"],
+    )

@@ -1,0 +1,315 @@
+"""The run configuration (YAML): what a ``sensequant run`` does, validated by pydantic.
+
+:class:`RunConfig` and its sections, and :func:`load_run_config`. The effective config is saved
+with every run (``runs/<run_id>/config.yaml``). Re-exported by :mod:`sensequant.settings`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from sensequant.errors import ConfigError
+
+__all__ = [
+    "BacktestConfig",
+    "DataConfig",
+    "GateConfig",
+    "LabelConfig",
+    "PortfolioConfig",
+    "RunConfig",
+    "StatsConfig",
+    "StressConfig",
+    "StudentConfig",
+    "TeacherConfig",
+    "WindowConfig",
+    "load_run_config",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Section):
+    """Which bars a run uses."""
+
+    universe: str = "nifty50"
+    """Universe name (``nifty50``, ``nifty100``) or comma-separated symbols."""
+    interval: Literal["1day"] = "1day"
+    start: dt.date | None = dt.date(2004, 1, 1)
+    """First session of the window grid and of out-of-sample evaluation (inclusive); None =
+    the earliest stored bar. Features still use all history before it for warm-up. The
+    default skips 1996-2003, when the daily set holds only a handful of symbols."""
+    end: dt.date | None = None
+    """Last session used (inclusive); None = the last stored bar."""
+    benchmark: str = "NIFTY 50"
+    min_history_sessions: int = Field(300, ge=50)
+    """A symbol with fewer sessions in the range is excluded at pre-flight (with the reason)."""
+
+
+class LabelConfig(_Section):
+    """Forward-return labels (see :mod:`sensequant.dataset.labels`)."""
+
+    horizon: int = Field(5, ge=1, le=60)
+    """h: sessions from the next session's open to the close h sessions later."""
+    vol_lookback: int = Field(20, ge=5)
+    """Sessions of past close-to-close returns used for the volatility scale."""
+    threshold_k: float = Field(0.5, gt=0)
+    """A forward return beyond +/- k * sigma_t * sqrt(h) is 'up' / 'down', else 'flat'."""
+
+
+class WindowConfig(_Section):
+    """Rolling teacher windows (see :mod:`sensequant.dataset.windows`)."""
+
+    length_days: int = Field(180, ge=30)
+    """Window length in calendar days."""
+    step_days: int = Field(90, ge=1)
+    """Calendar days between window starts."""
+    min_samples: int = Field(60, ge=10)
+    """A window with fewer labelled samples is skipped ('too few samples')."""
+    max_failure_rate: float = Field(0.05, ge=0, le=1)
+    """The run fails if more than this share of planned windows FAILED (skips don't count)."""
+
+
+class TeacherConfig(_Section):
+    """Per-(symbol, window) LightGBM teacher."""
+
+    validation_fraction: float = Field(0.25, gt=0.05, lt=0.5)
+    """Tail share of the window held out (after an embargo of h sessions) for metrics."""
+    oof_folds: int = Field(2, ge=2, le=10)
+    """Contiguous purged folds used to produce out-of-fold soft labels."""
+    num_boost_round: int = Field(50, ge=1)
+    learning_rate: float = Field(0.1, gt=0)
+    num_leaves: int = Field(7, ge=2)
+    min_data_in_leaf: int = Field(8, ge=1)
+    feature_fraction: float = Field(0.8, gt=0, le=1)
+    lambda_l2: float = Field(1.0, ge=0)
+
+
+class StudentConfig(_Section):
+    """Cross-sectional student distilled from teacher soft labels."""
+
+    test_period_days: int = Field(90, ge=5)
+    """Calendar days predicted out of sample by each walk-forward student fit."""
+    train_lookback_days: int = Field(1095, ge=180)
+    """Calendar days of teacher windows (ending before the test period) used to train."""
+    first_test_start: dt.date | None = None
+    """First OOS date; None = first date with ``min_train_days`` of soft labels behind it."""
+    min_train_days: int = Field(730, ge=90)
+    soft_label_weight: float = Field(1.0, ge=0, le=1)
+    """alpha in target = alpha * teacher_soft + (1 - alpha) * one_hot(hard label)."""
+    reward_weighting: bool = False
+    """Weight training samples by realised reward (inside the training period only)."""
+    num_boost_round: int = Field(100, ge=1)
+    learning_rate: float = Field(0.1, gt=0)
+    num_leaves: int = Field(15, ge=2)
+    min_data_in_leaf: int = Field(100, ge=1)
+    feature_fraction: float = Field(0.8, gt=0, le=1)
+    lambda_l2: float = Field(1.0, ge=0)
+
+
+class PortfolioConfig(_Section):
+    """How probabilities become target weights."""
+
+    sizing: Literal["top_k", "threshold", "scaled"] = "top_k"
+    """``top_k``: the k best-scoring qualifying symbols at 1/k each (buffered, see
+    ``hold_buffer``); ``threshold``: equal weight among every qualifying symbol (at most
+    ``top_k``), fully invested; ``scaled``: weights proportional to the score above the floor."""
+    top_k: int = Field(10, ge=1)
+    """Hold the k symbols with the highest score, equal weight (the cap on positions for the
+    other sizing rules)."""
+    min_probability: float = Field(0.40, ge=0, le=1)
+    """Only symbols with p_up at least this enter the portfolio (else cash)."""
+    score: Literal["p_up", "p_up_minus_p_down"] = "p_up_minus_p_down"
+    rebalance_every: int = Field(5, ge=1)
+    """Decide only on every n-th prediction session (counted from the first OOS session);
+    between decisions the book drifts. 5 = the label horizon, so each decision is held for
+    the span the model predicts; 1 = rebalance daily."""
+    max_weight_per_symbol: float | None = Field(None, gt=0, le=1)
+    """Per-symbol cap on the target weight (the excess stays in cash); None = no cap."""
+    hold_buffer: int = Field(10, ge=0)
+    """Hysteresis: a held symbol stays while it still qualifies and ranks within
+    ``top_k + hold_buffer``; only the free slots go to the best new names. 0 = pure top-k,
+    which trades on every small change of rank."""
+
+
+class BacktestConfig(_Section):
+    """Backtest execution and costs."""
+
+    fill: Literal["next_open", "next_close"] = "next_open"
+    capital_inr: float = Field(1_000_000.0, gt=0)
+    """Starting capital in rupees (fixed charges such as the DP charge depend on it)."""
+    slippage_bps: float = Field(5.0, ge=0)
+    """Slippage per side, basis points of traded notional."""
+    cost_segment: Literal["delivery", "intraday"] = "delivery"
+    rebalance_tolerance: float = Field(0.02, ge=0, lt=1)
+    """No-trade band: a held position whose drifted weight is within this absolute distance
+    of its (non-zero) target is not traded, so daily drift does not pay a DP charge and
+    brokerage on every trim. 0 = rebalance to exact weights every decision day."""
+    trials: list[PortfolioConfig] = Field(
+        default_factory=lambda: [
+            PortfolioConfig(top_k=5, min_probability=0.40),
+            PortfolioConfig(top_k=10, min_probability=0.40),
+            PortfolioConfig(top_k=10, min_probability=0.34, score="p_up"),
+            PortfolioConfig(top_k=20, min_probability=0.34),
+            PortfolioConfig(top_k=10, min_probability=0.40, rebalance_every=1, hold_buffer=0),
+            PortfolioConfig(
+                sizing="scaled", top_k=50, min_probability=0.34, max_weight_per_symbol=0.10
+            ),
+        ]
+    )
+    """Other portfolio configurations evaluated on the same OOS predictions: every one counts
+    as a trial for the deflated Sharpe ratio (the primary one is counted too)."""
+
+
+class StatsConfig(_Section):
+    """Statistical evaluation."""
+
+    periods_per_year: int = Field(252, ge=1)
+    risk_free_rate: float = Field(0.0, ge=0)
+    """Annual risk-free rate (fraction) for Sharpe/Sortino/alpha; 0 = excess over zero."""
+    bootstrap_reps: int = Field(2000, ge=100)
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+    spa_reps: int = Field(1000, ge=100)
+    """Bootstrap repetitions of Hansen's SPA test and StepM."""
+    stepm_size: float = Field(0.05, gt=0, lt=0.5)
+    """Family-wise error rate of StepM."""
+    pbo_splits: int = Field(16, ge=4)
+    """S, the number of contiguous blocks of the CSCV probability of backtest overfitting
+    (even)."""
+
+
+class StressConfig(_Section):
+    """Stress tests over named crisis periods (see ``configs/stress_periods.yaml``)."""
+
+    enabled: bool = True
+    periods_file: Path | None = None
+    """YAML of named periods; None = the packaged list (``configs/stress_periods.yaml``)."""
+    cash_rate: float = Field(0.065, ge=0)
+    """Annual return of cash in the 60/40 and cash baselines (fraction)."""
+    synthetic_shock: float = Field(-0.10, gt=-1, lt=0)
+    """Gap-down injected into every symbol for the synthetic shock scenario."""
+
+
+class GateConfig(_Section):
+    """Release gates: all must pass for ``ready-for-review``."""
+
+    min_sharpe_excess_vs_benchmark: float | None = 0.0
+    """OOS Sharpe minus the NIFTY 50 Sharpe over the same dates must exceed this."""
+    min_sharpe_excess_vs_equal_weight: float | None = 0.0
+    """OOS Sharpe minus the equal-weight universe Sharpe (the no-skill, survivorship-biased
+    basket) must exceed this."""
+    min_dsr: float | None = 0.95
+    max_drawdown: float | None = 0.35
+    """Largest tolerated OOS max drawdown, as a positive fraction."""
+    min_sharpe_ci_lower: float | None = None
+    min_excess_sharpe_ci_lower: float | None = 0.0
+    """Lower bound of the paired stationary-bootstrap CI of (OOS Sharpe - NIFTY 50 Sharpe)
+    must exceed this: the edge over the benchmark must survive sampling error."""
+    max_stress_loss: float | None = 0.40
+    """Worst strategy loss over the covered stress periods, as a positive fraction."""
+    min_oos_days: int | None = 250
+
+
+class RunConfig(_Section):
+    """Everything ``sensequant run`` does, validated. Load with :func:`load_run_config`."""
+
+    name: str = "default"
+    seed: int = 20240607
+    n_jobs: int = Field(-1, description="joblib workers; -1 = all cores")
+    data: DataConfig = DataConfig()
+    labels: LabelConfig = LabelConfig()
+    windows: WindowConfig = WindowConfig()
+    teacher: TeacherConfig = TeacherConfig()
+    student: StudentConfig = StudentConfig()
+    portfolio: PortfolioConfig = PortfolioConfig()
+    backtest: BacktestConfig = BacktestConfig()
+    stats: StatsConfig = StatsConfig()
+    stress: StressConfig = StressConfig()
+    gates: GateConfig = GateConfig()
+
+    @model_validator(mode="after")
+    def _check_dates(self) -> RunConfig:
+        if self.data.start and self.data.end and self.data.start > self.data.end:
+            raise ValueError(
+                f"data.start {self.data.start} is after data.end {self.data.end}; swap them"
+            )
+        return self
+
+    def with_overrides(self, **data_fields: Any) -> RunConfig:
+        """Return a copy with ``data`` fields replaced (CLI ``--universe/--start/--end``).
+
+        Raises
+        ------
+        ConfigError
+            If the result is invalid (e.g. start after end).
+        """
+        merged = self.model_dump()
+        merged["data"].update({k: v for k, v in data_fields.items() if v is not None})
+        return _validate(merged, source="command-line options")
+
+    def fingerprint(self) -> str:
+        """SHA-256 (first 16 hex) of the canonical JSON of this config."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    def to_yaml(self) -> str:
+        """The effective config as YAML (what a run directory stores)."""
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+def _validate(raw: dict[str, Any], *, source: str) -> RunConfig:
+    try:
+        return RunConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(
+            f"invalid run configuration from {source}: {problems}",
+            hint="see configs/default.yaml for every key with its default",
+        ) from None
+
+
+def load_run_config(path: Path | None = None) -> RunConfig:
+    """Load and validate a run configuration.
+
+    Parameters
+    ----------
+    path : pathlib.Path, optional
+        YAML file; None gives the defaults.
+
+    Returns
+    -------
+    RunConfig
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, not YAML, or fails validation (the message names each key).
+    """
+    if path is None:
+        return RunConfig()
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist", hint="pass an existing YAML file")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return _validate(raw, source=str(path))
