@@ -20,6 +20,7 @@ MODULES = [
     "sensequant.dataset.features.build",
     "sensequant.evaluation.backtest",
     "sensequant.release.registry",
+    "sensequant.release.ledger",
 ]
 
 

@@ -44,8 +44,8 @@ ALLOWED: Final[dict[str, tuple[str, ...]]] = {
     "failed": (),
 }
 SYSTEM_ACTOR: Final = "sensequant"
-SCHEMA_VERSION: Final = 1
-"""Registry schema version (``PRAGMA user_version``)."""
+SCHEMA_VERSION: Final = 2
+"""Registry schema version (``PRAGMA user_version``); 2 added the trial ledger."""
 
 _DDL: Final = f"""
 CREATE TABLE IF NOT EXISTS runs (
@@ -80,8 +80,32 @@ BEGIN SELECT RAISE(ABORT, 'registry events are append-only: DELETE is not allowe
 """
 
 
+_LEDGER_DDL: Final = """
+CREATE TABLE IF NOT EXISTS trials (
+    trial_id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id         TEXT NOT NULL,
+    recorded_at    TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    config_hash    TEXT NOT NULL,
+    universe       TEXT NOT NULL,
+    interval       TEXT NOT NULL,
+    oos_start      TEXT NOT NULL,
+    oos_end        TEXT NOT NULL,
+    n_obs          INTEGER NOT NULL CHECK (n_obs >= 0),
+    sr_per_period  REAL,
+    returns_sha256 TEXT NOT NULL,
+    returns_path   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS trials_scope ON trials(universe, interval, oos_start, oos_end);
+CREATE TRIGGER IF NOT EXISTS trials_no_update BEFORE UPDATE ON trials
+BEGIN SELECT RAISE(ABORT, 'the trial ledger is append-only: UPDATE is not allowed'); END;
+CREATE TRIGGER IF NOT EXISTS trials_no_delete BEFORE DELETE ON trials
+BEGIN SELECT RAISE(ABORT, 'the trial ledger is append-only: DELETE is not allowed'); END;
+"""
+
 REGISTRY_SCHEMA: Final = Schema(
-    latest=SCHEMA_VERSION, migrations={1: _DDL}, versioning="user_version"
+    latest=SCHEMA_VERSION, migrations={1: _DDL, 2: _LEDGER_DDL}, versioning="user_version"
 )
 """The registry's schema for :func:`sensequant.dbutil.migrate`."""
 

@@ -1,0 +1,89 @@
+"""Tests of the trial ledger: append-only rows, hashed return files, scope matching."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sensequant.errors import RegistryError
+from sensequant.release.ledger import TrialLedger, TrialSpec
+from sensequant.release.registry import Registry
+
+
+def _returns(start: str, n: int, seed: int) -> pd.Series:
+    days = pd.bdate_range(start, periods=n, tz="Asia/Kolkata")
+    return pd.Series(np.random.default_rng(seed).normal(0.0005, 0.01, n), index=days)
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> TrialLedger:
+    return TrialLedger(tmp_path / "registry.sqlite", tmp_path / "ledger")
+
+
+def test_append_records_sharpe_and_hash(ledger: TrialLedger) -> None:
+    r = _returns("2020-01-01", 300, 1)
+    (row,) = ledger.append("run-a", "nifty50", "1day", [TrialSpec("s", "model", "h1", r)])
+    assert row.n_obs == 300 and row.kind == "model" and row.config_hash == "h1"
+    assert row.sr_per_period == pytest.approx(r.mean() / r.std(ddof=1))
+    back = ledger.returns_of(row)
+    np.testing.assert_array_equal(back.to_numpy(), r.to_numpy())
+
+
+def test_matching_needs_same_universe_interval_and_overlap(ledger: TrialLedger) -> None:
+    ledger.append(
+        "a", "nifty50", "1day", [TrialSpec("x", "model", "h", _returns("2020-01-01", 50, 1))]
+    )
+    ledger.append(
+        "b", "nifty50", "5minute", [TrialSpec("y", "model", "h", _returns("2020-01-01", 50, 2))]
+    )
+    ledger.append(
+        "c", "metals", "1day", [TrialSpec("z", "model", "h", _returns("2020-01-01", 50, 3))]
+    )
+    ledger.append(
+        "d", "nifty50", "1day", [TrialSpec("w", "model", "h", _returns("2022-01-01", 50, 4))]
+    )
+    lo, hi = (
+        pd.Timestamp("2020-02-01", tz="Asia/Kolkata"),
+        pd.Timestamp("2020-12-31", tz="Asia/Kolkata"),
+    )
+    assert [t.name for t in ledger.matching("nifty50", "1day", lo, hi)] == ["x"]
+    disp = TrialLedger.sharpe_dispersion(ledger.all())
+    assert disp["n_trials"] == 4 and disp["var_sr"] > 0
+
+
+def test_rows_cannot_be_edited_or_deleted(ledger: TrialLedger, tmp_path: Path) -> None:
+    ledger.append(
+        "a", "nifty50", "1day", [TrialSpec("x", "model", "h", _returns("2020-01-01", 20, 1))]
+    )
+    con = sqlite3.connect(tmp_path / "registry.sqlite")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        con.execute("UPDATE trials SET sr_per_period = 9")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        con.execute("DELETE FROM trials")
+    con.close()
+
+
+def test_altered_returns_file_is_refused(ledger: TrialLedger) -> None:
+    (row,) = ledger.append(
+        "a", "nifty50", "1day", [TrialSpec("x", "model", "h", _returns("2020-01-01", 20, 1))]
+    )
+    Path(row.returns_path).write_bytes(b"not parquet")
+    with pytest.raises(RegistryError, match="altered"):
+        ledger.returns_of(row)
+
+
+def test_registry_of_version_one_migrates(tmp_path: Path) -> None:
+    path = tmp_path / "registry.sqlite"
+    Registry(path)
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE trials")
+    con.execute("PRAGMA user_version=1")
+    con.commit()
+    con.close()
+    ledger = TrialLedger(path, tmp_path / "ledger")
+    assert ledger.all() == []
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
