@@ -264,7 +264,8 @@ class BarStore:
             The series.
         bars : pandas.DataFrame
             ``BAR_COLUMNS`` plus optional ``OPTIONAL_BAR_COLUMNS``; timestamps tz IST, sorted,
-            unique; open/high/low/close finite and > 0; volume finite and >= 0. Validated
+            unique; open/high/low/close finite and > 0; volume finite and >= 0, or NaN where
+            the source has no volume (absent, never stored as 0). Validated
             BEFORE anything touches the disk.
 
         Raises
@@ -469,8 +470,8 @@ def _canonical(bars: pd.DataFrame, symbol: str, interval: str) -> pd.DataFrame:
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         if col in _PRICE_COLUMNS:
             bad = ~(np.isfinite(values) & (values > 0))
-        elif col == "volume":
-            bad = ~(np.isfinite(values) & (values >= 0))
+        elif col == "volume":  # NaN = absent (a source without volume), never made 0
+            bad = ~(np.isnan(values) | (np.isfinite(values) & (values >= 0)))
         else:
             bad = np.isinf(values)
         if bad.any():
@@ -478,7 +479,7 @@ def _canonical(bars: pd.DataFrame, symbol: str, interval: str) -> pd.DataFrame:
             raise StoreError(
                 f"{where}: {int(bad.sum())} invalid {col} values, first {values[i]!r} at "
                 f"{index[i]}",
-                hint="prices must be finite and > 0, volume finite and >= 0",
+                hint="prices must be finite and > 0, volume finite and >= 0 (or NaN: absent)",
             )
         out[col] = values
     return out

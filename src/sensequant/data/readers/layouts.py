@@ -12,6 +12,8 @@ Layouts (detected from the header: names are whitespace-trimmed and compared cas
                     (``nifty50_2007_2024_yf.csv``).
 ``ohlcv_lower``     ``date`` (or ``timestamp``) plus ``open,high,low,close,volume`` in any
                     order, e.g. the 5-minute export (``2023-07-03 09:15:00+05:30``).
+``ohlc_lower``      as ``ohlcv_lower`` WITHOUT a volume column (``date,open,high,low,close``,
+                    e.g. the ETF end-of-day export): volume is stored ABSENT (NaN, never 0).
 ``broker_oi``       as ``ohlcv_lower`` with an ``oi`` column (``timestamp,...,volume,oi``).
 ``kaggle_nse``      ``Date,Symbol,Series,Prev Close,Open,High,Low,Last,Close,VWAP,Volume,
                     Turnover,Trades,Deliverable Volume,%Deliverble``: only rows of the series
@@ -30,6 +32,11 @@ Decisions
 ---------
 * Naive timestamps are IST; tz-aware ones are converted to ``Asia/Kolkata``; a file mixing
   time zones (or naive and aware stamps) is rejected. Daily bars are stamped at IST midnight.
+  Numeric dates ``DD-MM-YYYY`` / ``MM-DD-YYYY`` are read in the order the whole file proves
+  (a field above 12), never guessed (:mod:`sensequant.data.readers.timestamps`).
+* A ``symbol`` column may carry the ``NSE:`` exchange prefix (``NSE:RELIANCE``, broker
+  exports): it is stripped and noted; other exchanges are refused
+  (:mod:`sensequant.data.readers.symbols`).
 * Index volume is kept as read (NSE's index volume, or Yahoo's meaningless 0 / nominal values
   in ``index_yf_lower``): it is not a traded quantity and must not be used as one;
   ``quality.clean_bars(..., is_index=True)`` skips every volume check.
@@ -74,7 +81,11 @@ from sensequant.data.readers.parsing import (
     to_numeric,
 )
 from sensequant.data.readers.symbols import file_symbol
-from sensequant.data.readers.timestamps import check_not_future, parse_times
+from sensequant.data.readers.timestamps import (
+    check_not_future,
+    parse_numeric_dates,
+    parse_times,
+)
 from sensequant.errors import InputFileError
 from sensequant.types import BAR_COLUMNS, OPTIONAL_BAR_COLUMNS
 
@@ -86,6 +97,7 @@ LAYOUTS: Final[tuple[str, ...]] = (
     "index_pandas",
     "index_yf_lower",
     "ohlcv_lower",
+    "ohlc_lower",
     "broker_oi",
     "kaggle_nse",
     "parquet",
@@ -132,10 +144,13 @@ def _detect(path: Path, header: list[str]) -> tuple[str, list[str]]:
             layout = "yfinance_v2" if tuple(cols) == _YFINANCE_V2 else "yahoo_daily"
         elif "oi" in present:
             layout = "broker_oi"
+        elif "volume" not in present and present >= set(PRICE_COLUMNS):
+            layout = "ohlc_lower"  # no volume column: volume stored absent (NaN)
         else:
             layout = "index_yf_lower" if tuple(cols) == _INDEX_YF else "ohlcv_lower"
     times = [c for c in names if c in _TIME_NAMES]
     required = list(BAR_COLUMNS[1:]) + (sorted(_KAGGLE_EXTRA) if layout == "kaggle_nse" else [])
+    required = [c for c in required if not (layout == "ohlc_lower" and c == "volume")]
     missing = [c for c in required if c not in present]
     if len(times) != 1 or missing:
         if len(times) > 1:
@@ -179,6 +194,8 @@ def _read_csv(path: Path, text: str, header: list[str]) -> tuple[str, pd.DataFra
     frame = frame[frame.drop(columns="_line").notna().any(axis=1)]  # blank lines
     if frame.empty:
         raise InputFileError(path, "no data rows (header only)", hint="re-download the file")
+    if layout == "ohlc_lower":
+        frame = frame.assign(volume=np.nan)  # absent (unknown), never 0
     return layout, frame
 
 
@@ -291,13 +308,18 @@ def read_bar_file(
             )
     to_numeric(path, frame)
     check_prices(frame, path)
-    ts = parse_times(path, frame)
+    notes: list[str] = []
+    if layout == "ohlc_lower":
+        notes.append("no volume column: volume stored as absent (NaN), never 0")
+    ts = parse_numeric_dates(path, frame, notes)
+    ts = parse_times(path, frame) if ts is None else ts
     check_not_future(path, frame, ts)
     frame["timestamp"] = ts
     found = detect_interval(path, ts, interval)
     if found == "1day":
         frame["timestamp"] = ts.dt.normalize()
-    sym, notes = file_symbol(path, frame, symbol, aliases)
+    sym, symbol_notes = file_symbol(path, frame, symbol, aliases)
+    notes += symbol_notes
     columns = [c for c in (*BAR_COLUMNS, *OPTIONAL_BAR_COLUMNS) if c in frame.columns]
     bars = frame[[*columns, "_line"]].sort_values("timestamp", kind="mergesort")
     return ParsedFile(
