@@ -85,6 +85,8 @@ def _bad_frames(good: pd.DataFrame) -> dict[str, pd.DataFrame]:
     neg.loc[3, "low"] = -1.0
     nan_close = good.copy()
     nan_close.loc[4, "close"] = np.nan
+    neg_volume = good.copy()
+    neg_volume.loc[2, "volume"] = -1.0
     return {
         "unsorted": unsorted,
         "duplicate": dup,
@@ -94,6 +96,8 @@ def _bad_frames(good: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "unknown column": good.assign(adj_close=1.0),
         "negative price": neg,
         "nan close": nan_close,
+        "negative volume": neg_volume,
+        "infinite volume": good.assign(volume=np.inf),
         "empty": good.iloc[:0],
     }
 
@@ -237,3 +241,14 @@ def test_corrupt_file_gives_store_error(store: BarStore, daily_bars: pd.DataFram
     store.path("A", "1day").write_bytes(b"not parquet")
     with pytest.raises(StoreError, match="A 1day"):
         store.read("A", "1day")
+
+
+def test_absent_volume_stored_as_nan_not_zero(store: BarStore) -> None:
+    """A source without volume (ETF end-of-day export) stores NaN; a NaN never overwrites."""
+    bars = make_daily_bars(10)
+    store.write("GOLDBEES", "1day", bars.assign(volume=np.nan))
+    assert store.read("GOLDBEES", "1day")["volume"].isna().all()
+    store.write("INFY", "1day", bars)
+    stats = store.merge("INFY", "1day", bars.assign(volume=np.nan))
+    assert (stats.added, stats.replaced) == (0, 0)
+    assert store.read("INFY", "1day")["volume"].tolist() == bars["volume"].tolist()

@@ -203,7 +203,8 @@ class BarStore:
             The series.
         bars : pandas.DataFrame
             ``BAR_COLUMNS`` plus optional ``OPTIONAL_BAR_COLUMNS``; timestamps tz IST, sorted,
-            unique; open/high/low/close finite and > 0; volume finite and >= 0. Validated
+            unique; open/high/low/close finite and > 0; volume finite and >= 0, or NaN where
+            the source has no volume (absent, never stored as 0). Validated
             BEFORE anything touches the disk.
 
         Raises

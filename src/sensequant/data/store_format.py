@@ -135,8 +135,8 @@ def canonical_bars(bars: pd.DataFrame, symbol: str, interval: str) -> pd.DataFra
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         if col in _PRICE_COLUMNS:
             bad = ~(np.isfinite(values) & (values > 0))
-        elif col == "volume":
-            bad = ~(np.isfinite(values) & (values >= 0))
+        elif col == "volume":  # NaN = absent (a source without volume), never made 0
+            bad = ~(np.isnan(values) | (np.isfinite(values) & (values >= 0)))
         else:
             bad = np.isinf(values)
         if bad.any():
@@ -144,7 +144,7 @@ def canonical_bars(bars: pd.DataFrame, symbol: str, interval: str) -> pd.DataFra
             raise StoreError(
                 f"{where}: {int(bad.sum())} invalid {col} values, first {values[i]!r} at "
                 f"{index[i]}",
-                hint="prices must be finite and > 0, volume finite and >= 0",
+                hint="prices must be finite and > 0, volume finite and >= 0 (or NaN: absent)",
             )
         out[col] = values
     return out

@@ -287,14 +287,17 @@ def test_import_whole_shared_data_tree(
     elapsed = time.perf_counter() - started
     print(f"imported {len(report.files)} files in {elapsed:.1f} s")  # shown with pytest -s
     assert report.n_failed == 0, [o.error for o in report.files if o.error]
-    assert json.loads(json.dumps(report.to_dict()))["n_ok"] == 69
+    # 50 stocks + 2 index files + 16 five-minute + 1 list + 2 ETFs (etf_daily/) + 5 one-minute
+    assert json.loads(json.dumps(report.to_dict()))["n_ok"] == 76
     daily = store.symbols("1day")
-    assert len(daily) == 51 and "NIFTY 50" in daily and "M&M" in daily
+    assert len(daily) == 53 and "NIFTY 50" in daily and "M&M" in daily and "GOLDBEES" in daily
     assert len(store.symbols("5minute")) == 16
+    assert len(store.symbols("1minute")) == 5
     cov = coverage(store, "1day").set_index("symbol")
     nifty = cov.loc["NIFTY 50"]
     assert nifty["first"].year == 2000 and nifty["last"].year == 2024
-    assert (cov["last"] >= pd.Timestamp("2024-09-06", tz=IST)).all()
+    stocks = cov.drop(index=["GOLDBEES", "SILVERBEES"])  # the ETF files end 2024-06-21
+    assert (stocks["last"] >= pd.Timestamp("2024-09-06", tz=IST)).all()
     assert catalog.universes()["nifty100"] == 100
     info = catalog.get_symbol("RELIANCE")
     assert info is not None and info.isin is not None and info.isin.startswith("INE")
@@ -305,7 +308,7 @@ def test_import_whole_shared_data_tree(
     assert again.rows_written == 0 and again.n_skipped == 1
     n_imports = len(catalog.imports(limit=None))
     noop = import_paths([shared_data], store, catalog)  # unchanged: skipped, nothing written
-    assert (noop.n_skipped, noop.n_ok, noop.rows_written) == (69, 0, 0)
+    assert (noop.n_skipped, noop.n_ok, noop.rows_written) == (76, 0, 0)
     assert len(catalog.imports(limit=None)) == n_imports
 
 

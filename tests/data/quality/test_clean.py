@@ -356,14 +356,38 @@ def test_duplicated_day_lists_the_days() -> None:
 
 
 def test_off_session_bars_flagged_and_kept() -> None:
-    rows = _intraday("2024-01-02", [*_grid("2024-01-02"), "09:07", "15:30", "10:02"])
+    rows = _intraday("2024-01-02", [*_grid("2024-01-02"), "09:07", "15:30", "10:02", "03:45"])
     rows += _intraday("2024-03-02", ["09:15", "10:30"])  # DR Saturday: 10:30 is in the break
     rows += _intraday("2015-11-11", ["18:00", "18:03"])  # Muhurat, hours unknown: not judged
     result = _clean(_bars(rows), interval="5minute")
     found = _by_kind(result)
-    assert found["off_session_bar"].count == 4
-    assert found["off_session_bar"].lines == (77, 78, 79, 81)
-    assert result.rows_out == len(rows)
+    # 09:07 (pre-open auction) and 15:30 (post-close) are dropped, not kept as off-session
+    assert found["extended_hours_bar_dropped"].count == 2
+    assert found["extended_hours_bar_dropped"].lines == (77, 78)
+    assert found["off_session_bar"].count == 3
+    assert found["off_session_bar"].lines == (79, 80, 82)
+    assert result.rows_out == len(rows) - 2
+
+
+def test_pre_open_and_post_close_prints_dropped_with_times() -> None:
+    day = [(pd.Timestamp("2024-01-02 09:15") + pd.Timedelta(minutes=i)).strftime("%H:%M")
+           for i in range(375)]  # fmt: skip
+    rows = _intraday("2024-01-02", ["09:07", *day, "15:30", "15:40"])
+    rows += _intraday("2024-01-03", ["09:08", *day, "15:41"])
+    rows += _intraday("2024-03-02", ["09:07", "09:15"])  # DR Saturday: special hours, kept
+    result = _clean(_bars(rows), interval="1minute")
+    found = _by_kind(result)
+    dropped = found["extended_hours_bar_dropped"]
+    assert dropped.count == 5
+    assert dropped.detail.endswith("09:07 x1, 09:08 x1, 15:30 x1, 15:40 x1, 15:41 x1")
+    assert "on 2 days" in dropped.detail
+    assert dropped.first_timestamp == pd.Timestamp("2024-01-02 09:07", tz=IST)
+    assert found["off_session_bar"].count == 1  # the DR Saturday's 09:07
+    assert result.rows_out == len(rows) - 5
+    kept = result.bars["timestamp"].dt.strftime("%H:%M")
+    assert kept.iloc[0] == "09:15" and "15:40" not in set(kept)
+    # daily bars are never judged by time of day
+    assert "extended_hours_bar_dropped" not in _by_kind(_clean(_bars(rows[:3])))
 
 
 def test_outlier_jump_flagged_not_changed() -> None:

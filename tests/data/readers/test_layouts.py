@@ -1,43 +1,18 @@
-"""Tests of sensequant.data.readers.layouts: every layout, every hard error, intervals, time
-zones."""
+"""Tests of sensequant.data.readers.layouts: every layout, symbols, intervals, time zones and
+the real files (hard errors and encodings: test_layout_errors.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from sensequant.data.readers import LAYOUTS, read_bar_file
-from sensequant.errors import InputFileError, InvalidSymbolError
+from sensequant.errors import InvalidSymbolError
 from sensequant.types import IST
-
-
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _ts(value: str) -> pd.Timestamp:
-    return pd.Timestamp(value, tz=IST)
-
-
-def _problem(path: Path, **kwargs: Any) -> str:
-    with pytest.raises(InputFileError) as info:
-        read_bar_file(path, **kwargs)
-    assert info.value.hint
-    assert info.value.path == path
-    return info.value.problem
-
-
-YAHOO = """Date,Open,High,Low,Close,Adj Close,Volume
-2024-01-02,100.0,102.0,99.0,101.0,95.0,1000
-2024-01-03,101.0,103.0,100.0,102.5,96.4,1200
-2024-01-04,102.5,104.0,101.0,103.0,96.9,0
-"""
+from tests.data.readers.helpers import YAHOO, _problem, _ts, _write
 
 
 # ------------------------------------------------------------------------------ layouts
@@ -307,79 +282,29 @@ def test_missing_volume_is_kept_as_nan(tmp_path: Path) -> None:
     assert np.isnan(read_bar_file(_write(tmp_path, "X.csv", text)).bars["volume"].iloc[1])
 
 
-# ---------------------------------------------------------------------------- hard errors
-def test_empty_and_header_only(tmp_path: Path) -> None:
-    assert "empty" in _problem(_write(tmp_path, "A.csv", ""))
-    assert "header only" in _problem(_write(tmp_path, "B.csv", YAHOO.splitlines()[0] + "\n"))
-
-
-def test_unknown_layout_lists_columns_and_layouts(tmp_path: Path) -> None:
-    path = _write(tmp_path, "X.csv", "Ticker,Price,When\nA,1,2024-01-02\n")
-    with pytest.raises(InputFileError) as info:
-        read_bar_file(path)
-    assert "unknown layout" in info.value.problem
-    assert "Ticker" in info.value.problem
-    assert "yahoo_daily" in str(info.value.hint)
-    assert "kaggle_nse" in str(info.value.hint)
-
-
-def test_missing_required_columns_named(tmp_path: Path) -> None:
-    problem = _problem(_write(tmp_path, "X.csv", "Date,Open,High,Close\n2024-01-02,1,1,1\n"))
-    assert "['low', 'volume']" in problem
-    problem = _problem(_write(tmp_path, "Y.csv", "open,high,low,close,volume\n1,1,1,1,1\n"))
-    assert "date (or timestamp)" in problem
-
-
-def test_unparseable_timestamps_name_lines(tmp_path: Path) -> None:
-    text = YAHOO.replace("2024-01-03", "03/01/2024x")
-    problem = _problem(_write(tmp_path, "X.csv", text))
-    assert "unparseable timestamps at line 3" in problem
-
-
-def test_non_numeric_prices_name_lines(tmp_path: Path) -> None:
-    text = YAHOO.replace("102.5,96.4", "abc,96.4")
-    assert "non-numeric close at line 3" in _problem(_write(tmp_path, "X.csv", text))
-
-
-def test_nan_prices_name_lines(tmp_path: Path) -> None:
-    text = YAHOO + "2024-01-05,null,null,null,null,null,null\n"
-    assert "missing (NaN) prices at line 5" in _problem(_write(tmp_path, "X.csv", text))
-
-
-def test_non_positive_prices_name_lines(tmp_path: Path) -> None:
-    text = YAHOO.replace("101.0,103.0,100.0", "0,103.0,-1")
-    assert "non-positive" in (problem := _problem(_write(tmp_path, "X.csv", text)))
+# ---------------------------------------------------------------- kaggle series, bhavcopy
+def test_kaggle_series_option_and_bad_symbol_value(tmp_path: Path) -> None:
+    text = KAGGLE_HEADER + (
+        "2007-07-27,TCS,EQ,500,501,510,495,505,506,503.2,1000,5.03e10,,400,0.4\n"
+        "2007-07-30,TCS,BE,506,507,512,500,508,509,507.1,1100,5.5e10,55,500,0.45\n"
+    )
+    path = _write(tmp_path, "TCS.csv", text)
+    assert len(read_bar_file(path).bars) == 1
+    assert len(read_bar_file(path, series=("EQ", "BE")).bars) == 2
+    bad = _write(tmp_path, "B.csv", text.replace("2007-07-30,TCS", "2007-07-30,T\\CS"))
+    assert "bad value in the Symbol column" in (problem := _problem(bad, series=("EQ", "BE")))
     assert "line 3" in problem
 
 
-def test_many_bad_lines_are_summarised(tmp_path: Path) -> None:
-    rows = "".join(f"2024-01-{d:02d},1,1,1,-1,1,1\n" for d in range(1, 10))
-    problem = _problem(_write(tmp_path, "X.csv", YAHOO.splitlines()[0] + "\n" + rows))
-    assert "lines 2, 3, 4, 5, 6 and 4 more" in problem
-
-
-def test_undecodable_bytes_name_line(tmp_path: Path) -> None:
-    path = tmp_path / "X.csv"
-    path.write_bytes(YAHOO.encode() + b"2024-01-05,1,1,1,1,1,\xff\xfe\n")
-    assert "not UTF-8) at line 5" in _problem(path)
-    binary = tmp_path / "Y.csv"
-    binary.write_bytes(YAHOO.encode() + b"\x00\x00")
-    assert "NUL" in _problem(binary)
-
-
-def test_future_timestamps_rejected(tmp_path: Path) -> None:
-    future = (pd.Timestamp.now(tz=IST) + pd.Timedelta(days=3)).strftime("%Y-%m-%d")
-    text = YAHOO + f"{future},1,1,1,1,1,1\n"
-    assert "future at line 5" in _problem(_write(tmp_path, "X.csv", text))
-
-
-def test_ragged_row_is_reported(tmp_path: Path) -> None:
-    text = YAHOO + "2024-01-05,1,1,1,1,1,1,1,1\n"
-    assert "malformed CSV" in _problem(_write(tmp_path, "X.csv", text))
-
-
-def test_missing_file(tmp_path: Path) -> None:
-    assert "no such file" in _problem(tmp_path / "nope.csv")
+def test_bhavcopy_detected_by_header(tmp_path: Path) -> None:
+    text = (
+        "SYMBOL,SERIES,OPEN,HIGH,LOW,CLOSE,LAST,PREVCLOSE,TOTTRDQTY,TOTTRDVAL,TIMESTAMP,"
+        "TOTALTRADES,ISIN,\nTCS,EQ,1,2,1,2,2,1,10,20,02-JAN-2024,3,INE467B01029,\n"
+    )
+    parsed = read_bar_file(_write(tmp_path, "whatever.csv", text))
+    assert (parsed.layout, parsed.symbol) == ("bhavcopy_legacy", None)
+    assert parsed.bars["symbol"].tolist() == ["TCS"]
+    assert "bhavcopy_udiff" in LAYOUTS
 
 
 # ------------------------------------------------------------------------------ real data
@@ -408,60 +333,3 @@ def test_every_shared_file_parses(shared_data: Path) -> None:
     both = a.index.intersection(b.index)
     assert len(both) > 2000
     assert np.allclose(a[both], b[both], rtol=1e-3)
-
-
-# ---------------------------------------------------------------- encodings and content
-def test_html_page_refused(tmp_path: Path) -> None:
-    html = "\n  <!DOCTYPE html><html><head><title>Login</title></head><body></body></html>"
-    problem = _problem(_write(tmp_path, "X.csv", html))
-    assert "HTML web page" in problem and "'Login'" in problem
-
-
-def test_utf16_with_bom_is_read_without_is_refused(tmp_path: Path) -> None:
-    with_bom = tmp_path / "A.csv"
-    with_bom.write_bytes(YAHOO.encode("utf-16"))  # Python writes the BOM
-    assert read_bar_file(with_bom).bars["close"].tolist() == [101.0, 102.5, 103.0]
-    no_bom = tmp_path / "B.csv"
-    no_bom.write_bytes(YAHOO.encode("utf-16-be"))
-    assert "without a byte-order mark" in _problem(no_bom)
-
-
-def test_binary_content_and_latin1_header(tmp_path: Path) -> None:
-    garbage = tmp_path / "G.csv"
-    garbage.write_bytes(bytes(range(256)) * 8)
-    assert "binary content" in _problem(garbage)
-    latin = tmp_path / "L.csv"
-    latin.write_bytes(b"Date,Open,High,Low,Close,Volume,Cl\xf4ture\n2024-01-02,1,1,1,1,1,1\n")
-    assert "column 7 of the header" in _problem(latin)
-
-
-def test_first_row_longer_than_header_is_not_shifted(tmp_path: Path) -> None:
-    # pandas would silently turn the extra leading fields into an index
-    text = YAHOO.splitlines()[0] + "\n2024-01-02,9,100.0,102.0,99.0,101.0,95.0,1000\n"
-    assert "malformed CSV: line 2 has 8 fields, the header has 7" in _problem(
-        _write(tmp_path, "X.csv", text)
-    )
-
-
-def test_kaggle_series_option_and_bad_symbol_value(tmp_path: Path) -> None:
-    text = KAGGLE_HEADER + (
-        "2007-07-27,TCS,EQ,500,501,510,495,505,506,503.2,1000,5.03e10,,400,0.4\n"
-        "2007-07-30,TCS,BE,506,507,512,500,508,509,507.1,1100,5.5e10,55,500,0.45\n"
-    )
-    path = _write(tmp_path, "TCS.csv", text)
-    assert len(read_bar_file(path).bars) == 1
-    assert len(read_bar_file(path, series=("EQ", "BE")).bars) == 2
-    bad = _write(tmp_path, "B.csv", text.replace("2007-07-30,TCS", "2007-07-30,T\\CS"))
-    assert "bad value in the Symbol column" in (problem := _problem(bad, series=("EQ", "BE")))
-    assert "line 3" in problem
-
-
-def test_bhavcopy_detected_by_header(tmp_path: Path) -> None:
-    text = (
-        "SYMBOL,SERIES,OPEN,HIGH,LOW,CLOSE,LAST,PREVCLOSE,TOTTRDQTY,TOTTRDVAL,TIMESTAMP,"
-        "TOTALTRADES,ISIN,\nTCS,EQ,1,2,1,2,2,1,10,20,02-JAN-2024,3,INE467B01029,\n"
-    )
-    parsed = read_bar_file(_write(tmp_path, "whatever.csv", text))
-    assert (parsed.layout, parsed.symbol) == ("bhavcopy_legacy", None)
-    assert parsed.bars["symbol"].tolist() == ["TCS"]
-    assert "bhavcopy_udiff" in LAYOUTS

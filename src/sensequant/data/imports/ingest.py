@@ -63,6 +63,7 @@ _WARN_FIXES = {
     "exact_duplicate_removed": "the repeats were dropped, nothing else to do",
     "conflicting_duplicate": "check which row is right, fix the file and import it again",
     "negative_volume_clipped": "volume cannot be negative; fix the file if 0 is wrong",
+    "extended_hours_bar_dropped": "they are not regular-session bars, nothing else to do",
 }
 
 

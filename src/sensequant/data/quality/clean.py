@@ -20,11 +20,13 @@ Finding kinds (in the order they are checked)
                              Yahoo leaves on holidays (volume 0, e.g. 2008-11-27).
 ``off_calendar_row_kept``    non-session rows WITH trading (volume > 0): perhaps a special
                              session the calendar lacks; kept and flagged.
-``off_session_bar``          intraday bars on a session day with known hours that do not start
-                             on the day's bar grid (:mod:`sensequant.data.market.sessions`): off the
-                             interval's multiples, before the open or after the close (pre-open
-                             bars, a time-zone shift): kept and flagged. Days with unknown
-                             hours are not judged.
+``extended_hours_bar_dropped``  intraday bars of the pre-open (09:00-09:15) or post-close
+                             (15:30-16:00) window of a regular session (auction and closing
+                             prints; :mod:`sensequant.data.quality.extended_hours`): dropped.
+``off_session_bar``          other intraday bars on a session day with known hours that do
+                             not start on the day's grid (:mod:`sensequant.data.market.sessions`):
+                             off the interval's multiples or outside the hours (a time-zone
+                             shift): kept and flagged. Days with unknown hours are not judged.
 ``stale_row_dropped``        daily session rows with volume 0 and open == high == low == close
                              (stale quotes, sometimes at an unadjusted price): dropped.
 ``zero_volume_session``      other session rows with volume 0: flagged only (not for indices).
@@ -65,6 +67,11 @@ from sensequant.data.quality.checks import (
     session_grid,
 )
 from sensequant.data.quality.corporate_actions import detect_corporate_actions
+from sensequant.data.quality.extended_hours import extended_hours_finding
+from sensequant.data.quality.findings import MAX_EXAMPLES as _MAX_EXAMPLES
+from sensequant.data.quality.findings import Finding
+from sensequant.data.quality.findings import examples as _examples
+from sensequant.data.quality.findings import make_finding as _finding
 from sensequant.errors import DataError
 from sensequant.types import BAR_COLUMNS, IST, OPTIONAL_BAR_COLUMNS
 
@@ -77,6 +84,7 @@ FINDING_KINDS: Final[tuple[str, ...]] = (
     "weekend_row_dropped",
     "holiday_row_dropped",
     "off_calendar_row_kept",
+    "extended_hours_bar_dropped",
     "off_session_bar",
     "stale_row_dropped",
     "zero_volume_session",
@@ -87,33 +95,7 @@ FINDING_KINDS: Final[tuple[str, ...]] = (
 )
 OHLC_TOLERANCE: Final = 1e-9
 """Relative tolerance of the OHLC consistency check."""
-_MAX_EXAMPLES = 10
 _EPOCH = dt.date(1970, 1, 1)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One kind of quality issue found in a series.
-
-    Attributes
-    ----------
-    kind : str
-        One of :data:`FINDING_KINDS`.
-    count : int
-        Rows concerned.
-    detail : str
-        What was found and done, with example dates.
-    first_timestamp : pandas.Timestamp or None
-        Earliest timestamp concerned (IST).
-    lines : tuple of int
-        Up to 10 source-file line numbers concerned (empty when the bars had no ``_line``).
-    """
-
-    kind: str
-    count: int
-    detail: str
-    first_timestamp: pd.Timestamp | None
-    lines: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -135,21 +117,6 @@ class CleanResult:
     findings: tuple[Finding, ...]
     rows_in: int
     rows_out: int
-
-
-def _examples(ts: pd.Series, limit: int = 5) -> str:
-    shown = [t.strftime("%Y-%m-%d") if t == t.normalize() else str(t) for t in ts.iloc[:limit]]
-    more = len(ts) - limit
-    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
-
-
-def _finding(kind: str, frame: pd.DataFrame, mask: np.ndarray, detail: str) -> Finding:
-    rows = frame.loc[mask]
-    lines: tuple[int, ...] = ()
-    if "_line" in rows.columns:
-        lines = tuple(int(x) for x in np.sort(rows["_line"].to_numpy())[:_MAX_EXAMPLES])
-    first = rows["timestamp"].min() if len(rows) else None
-    return Finding(kind, int(mask.sum()), detail, first, lines)
 
 
 def _prepare(bars: pd.DataFrame, where: str) -> pd.DataFrame:
@@ -352,6 +319,10 @@ def clean_bars(
             found.append(_finding("negative_volume_clipped", frame, negative, detail))
             frame.loc[negative, "volume"] = 0.0
     drop = _calendar_checks(frame, is_index, unit, found)
+    if intraday:  # pre-open and post-close prints
+        extended, finding = extended_hours_finding(frame, ~drop)
+        found.extend([finding] if finding else [])
+        drop = drop | extended
     if not is_index and not intraday:
         stale = ~drop & _stale_quotes(frame)
         if stale.any():

@@ -6,8 +6,8 @@ from sensequant.data.readers.bhavcopy import (
     UDIFF_COLUMNS,
     bhavcopy_layout,
     normalise_series,
-    read_bhavcopy,
 )
+from sensequant.data.readers.bhavcopy_zip import read_bhavcopy
 from sensequant.data.readers.layouts import LAYOUTS, read_bar_file
 from sensequant.data.readers.parsing import ParsedFile
 

@@ -11,8 +11,8 @@ Two layouts, told apart by their header (names compared case-insensitively):
     ``Sgmt == CM`` and ``Src == NSE`` are read: the F&O and BSE files share this header and are
     refused with a message.
 
-Either may come as ``.csv`` or as a ``.zip`` holding the CSV (NSE's download form). Every member
-of a zip must be a bhavcopy CSV; anything else is an error naming the zip and the member.
+Either may come as ``.csv`` or as a ``.zip`` holding the CSV (NSE's download form): files are
+read by :mod:`sensequant.data.readers.bhavcopy_zip`; this module parses the CSV text.
 
 What is kept: rows whose series is in ``series`` (default ``("EQ",)``, the normal cash-equity
 market; ``BE``/``BZ`` trade-to-trade rows only when asked), one daily bar per row stamped
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
@@ -41,13 +40,12 @@ from sensequant.data.market import validate_symbol
 from sensequant.data.readers.parsing import (
     PRICE_COLUMNS,
     ParsedFile,
-    check_not_future,
     check_prices,
-    decode_text,
     fail_rows,
     read_csv_text,
     to_numeric,
 )
+from sensequant.data.readers.timestamps import check_not_future
 from sensequant.data.reference import canonical_symbol
 from sensequant.errors import InputFileError, InvalidSymbolError, UsageError
 from sensequant.types import IST
@@ -56,12 +54,12 @@ __all__ = [
     "BHAVCOPY_LAYOUTS",
     "DEFAULT_SERIES",
     "LEGACY_COLUMNS",
+    "REDOWNLOAD",
     "UDIFF_COLUMNS",
     "bhavcopy_layout",
+    "header_fields",
     "normalise_series",
     "parse_bhavcopy",
-    "read_bhavcopy",
-    "read_bhavcopy_zip",
 ]
 
 BHAVCOPY_LAYOUTS: Final[tuple[str, ...]] = ("bhavcopy_legacy", "bhavcopy_udiff")
@@ -78,9 +76,6 @@ UDIFF_COLUMNS: Final[tuple[str, ...]] = (
     "OpnIntrst", "ChngInOpnIntrst", "TtlTradgVol", "TtlTrfVal", "TtlNbOfTxsExctd", "SsnId",
     "NewBrdLotQty", "Rmks", "Rsvd1", "Rsvd2", "Rsvd3", "Rsvd4",
 )  # fmt: skip
-MAX_MEMBER_BYTES: Final = 256 * 2**20
-"""Largest zip member read (a real bhavcopy CSV is under 1 MB)."""
-
 # our column -> bhavcopy column, per layout; trades is optional
 _SPECS: Final[dict[str, dict[str, str]]] = {
     "bhavcopy_legacy": {
@@ -102,11 +97,7 @@ _MARKERS: Final[dict[str, frozenset[str]]] = {
 _DATE_FORMATS = ("%d-%b-%Y", "%Y-%m-%d", "%d-%m-%Y")
 _FIRST_NSE_YEAR = 1994
 _SERIES = re.compile(r"[A-Z0-9]{1,4}")
-_ZIP_HINT = (
-    "an NSE bhavcopy zip holds one CSV (cmDDMONYYYYbhav.csv or "
-    "BhavCopy_NSE_CM_0_0_0_YYYYMMDD_F_0000.csv); unzip other files and import them on their own"
-)
-_REDOWNLOAD = "download the bhavcopy again from nseindia.com (All Reports > Equities)"
+REDOWNLOAD = "download the bhavcopy again from nseindia.com (All Reports > Equities)"
 
 
 def normalise_series(series: Sequence[str]) -> tuple[str, ...]:
@@ -238,11 +229,11 @@ def parse_bhavcopy(
     wanted_series = set(normalise_series(series))
     spec = _SPECS[layout]
     text_names = {spec[k].lower() for k in ("symbol", "series", "timestamp")} | {"sgmt", "src"}
-    header = _header(text)
+    header = header_fields(text)
     raw = read_csv_text(  # numbers parsed by pandas; a text cell leaves its column str
         path,
         text,
-        _REDOWNLOAD,
+        REDOWNLOAD,
         dtype={h: str for h in header if h.strip().lower() in text_names},
         keep_default_na=False,
         na_values=[""],
@@ -258,7 +249,7 @@ def parse_bhavcopy(
             path,
             f"NSE bhavcopy ({layout}) without the columns {missing}; columns found: "
             f"{[str(c).strip() for c in raw.columns if not str(c).startswith('Unnamed')]}",
-            hint=_REDOWNLOAD,
+            hint=REDOWNLOAD,
         )
     frame = pd.DataFrame(
         {
@@ -271,7 +262,7 @@ def parse_bhavcopy(
     blank = raw.isna().all(axis=1).to_numpy()
     frame = frame.loc[~blank]
     if frame.empty:
-        raise InputFileError(path, "no data rows (header only)", hint=_REDOWNLOAD)
+        raise InputFileError(path, "no data rows (header only)", hint=REDOWNLOAD)
     for column, value, what in (("sgmt", "CM", "segment"), ("src", "NSE", "source")):
         if column in names:
             frame = _keep_rows(path, frame, _column(raw, names, column)[frame.index], {value}, what)
@@ -279,14 +270,14 @@ def parse_bhavcopy(
     symbols = frame["symbol"].str.upper()
     if (symbols == "").any():
         raise fail_rows(path, f"empty {spec['symbol']}", frame, symbols == "",
-                        hint="every row needs its NSE symbol; " + _REDOWNLOAD)  # fmt: skip
+                        hint="every row needs its NSE symbol; " + REDOWNLOAD)  # fmt: skip
     notes: list[str] = []
     mapping: dict[str, str] = {}
     for sym in symbols.unique():
         problem = _symbol_problem(sym)
         if problem is not None:
             raise fail_rows(path, problem, frame, symbols == sym,
-                            hint="a symbol is A-Z, 0-9, & - _ . only; " + _REDOWNLOAD)  # fmt: skip
+                            hint="a symbol is A-Z, 0-9, & - _ . only; " + REDOWNLOAD)  # fmt: skip
         current = canonical_symbol(sym, aliases) if aliases else sym
         mapping[sym] = current
         if current != sym:
@@ -313,131 +304,7 @@ def parse_bhavcopy(
     return ParsedFile(path, layout, None, "1day", bars.reset_index(drop=True), tuple(notes))
 
 
-def _header(text: str) -> list[str]:
+def header_fields(text: str) -> list[str]:
+    """The header row's field names (comma-split, blanks stripped)."""
     first = text.split("\n", 1)[0].rstrip("\r")
     return [h.strip() for h in first.split(",")]
-
-
-def read_bhavcopy_zip(
-    path: Path,
-    *,
-    series: Sequence[str] = DEFAULT_SERIES,
-    aliases: Mapping[str, str] | None = None,
-) -> ParsedFile:
-    """Read a zipped bhavcopy: every member must be a bhavcopy CSV (usually exactly one).
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        The ``.zip`` file.
-    series, aliases
-        As :func:`parse_bhavcopy`.
-
-    Returns
-    -------
-    ParsedFile
-        The members' rows together (``path`` is the zip; lines are member lines).
-
-    Raises
-    ------
-    InputFileError
-        Not a readable zip, no CSV inside, a member that is not a bhavcopy (naming the zip and
-        the member) or any error of :func:`parse_bhavcopy` (prefixed with the member's name).
-    """
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputFileError(
-            path, f"not a readable zip archive ({exc}); truncated download?", hint=_REDOWNLOAD
-        ) from None
-    with archive:
-        members = [
-            m
-            for m in archive.infolist()
-            if not m.is_dir()
-            and not any(p.startswith(("__MACOSX", ".")) for p in m.filename.split("/"))
-        ]
-        if not any(m.filename.lower().endswith(".csv") for m in members):
-            raise InputFileError(
-                path,
-                f"the zip holds no CSV file (members: {[m.filename for m in members][:5]})",
-                hint=_ZIP_HINT,
-            )
-        parts: list[ParsedFile] = []
-        for member in members:
-            name = member.filename
-            try:
-                if not name.lower().endswith(".csv"):
-                    raise InputFileError(path, "not a CSV file", hint=_ZIP_HINT)
-                if member.file_size > MAX_MEMBER_BYTES:
-                    raise InputFileError(
-                        path, f"{member.file_size:,} bytes uncompressed: too large", hint=_ZIP_HINT
-                    )
-                try:
-                    raw = archive.read(member)
-                except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                    raise InputFileError(
-                        path, f"cannot be read ({exc})", hint=_REDOWNLOAD
-                    ) from None
-                text = decode_text(path, raw)
-                layout = bhavcopy_layout(_header(text))
-                if layout is None:
-                    raise InputFileError(
-                        path,
-                        f"not an NSE bhavcopy (columns: {_header(text)[:8]})",
-                        hint=_ZIP_HINT,
-                    )
-                parts.append(parse_bhavcopy(path, text, layout, series=series, aliases=aliases))
-            except InputFileError as exc:
-                problem = exc.problem.removeprefix(f"{path}: ")
-                raise InputFileError(
-                    path, f"zip member {name!r}: {problem}", hint=exc.hint
-                ) from None
-    if len(parts) == 1:
-        return parts[0]
-    bars = pd.concat([p.bars for p in parts], ignore_index=True)
-    bars = bars.sort_values("timestamp", kind="mergesort").reset_index(drop=True)
-    layout = "+".join(sorted({p.layout for p in parts}))
-    notes = tuple(dict.fromkeys(n for p in parts for n in p.notes))
-    return ParsedFile(path, layout, None, "1day", bars, notes)
-
-
-def read_bhavcopy(
-    path: Path,
-    *,
-    series: Sequence[str] = DEFAULT_SERIES,
-    aliases: Mapping[str, str] | None = None,
-) -> ParsedFile:
-    """Read one bhavcopy, ``.csv`` or ``.zip`` (see the module notes).
-
-    Parameters
-    ----------
-    path : pathlib.Path
-    series : sequence of str, default ("EQ",)
-    aliases : mapping of str to str, optional
-
-    Returns
-    -------
-    ParsedFile
-
-    Raises
-    ------
-    InputFileError
-        If the file is not a bhavcopy, or as :func:`parse_bhavcopy` / :func:`read_bhavcopy_zip`.
-    """
-    path = Path(path)
-    if path.suffix.lower() == ".zip":
-        return read_bhavcopy_zip(path, series=series, aliases=aliases)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(
-            path, f"cannot read the file ({exc.strerror})", hint="check the path"
-        ) from None
-    text = decode_text(path, raw)
-    layout = bhavcopy_layout(_header(text))
-    if layout is None:
-        raise InputFileError(
-            path, f"not an NSE bhavcopy (columns: {_header(text)[:8]})", hint=_REDOWNLOAD
-        )
-    return parse_bhavcopy(path, text, layout, series=series, aliases=aliases)

@@ -12,6 +12,8 @@ Layouts (detected from the header: names are whitespace-trimmed and compared cas
                     (``nifty50_2007_2024_yf.csv``).
 ``ohlcv_lower``     ``date`` (or ``timestamp``) plus ``open,high,low,close,volume`` in any
                     order, e.g. the 5-minute export (``2023-07-03 09:15:00+05:30``).
+``ohlc_lower``      as ``ohlcv_lower`` WITHOUT a volume column (``date,open,high,low,close``,
+                    e.g. the ETF end-of-day export): volume is stored ABSENT (NaN, never 0).
 ``broker_oi``       as ``ohlcv_lower`` with an ``oi`` column (``timestamp,...,volume,oi``).
 ``kaggle_nse``      ``Date,Symbol,Series,Prev Close,Open,High,Low,Last,Close,VWAP,Volume,
                     Turnover,Trades,Deliverable Volume,%Deliverble``: only rows of the series
@@ -30,6 +32,11 @@ Decisions
 ---------
 * Naive timestamps are IST; tz-aware ones are converted to ``Asia/Kolkata``; a file mixing
   time zones (or naive and aware stamps) is rejected. Daily bars are stamped at IST midnight.
+  Numeric dates ``DD-MM-YYYY`` / ``MM-DD-YYYY`` are read in the order the whole file proves
+  (a field above 12), never guessed (:mod:`sensequant.data.readers.timestamps`).
+* A ``symbol`` column may carry the ``NSE:`` exchange prefix (``NSE:RELIANCE``, broker
+  exports): it is stripped and noted; other exchanges are refused
+  (:mod:`sensequant.data.readers.symbols`).
 * Index volume is kept as read (NSE's index volume, or Yahoo's meaningless 0 / nominal values
   in ``index_yf_lower``): it is not a traded quantity and must not be used as one;
   ``quality.clean_bars(..., is_index=True)`` skips every volume check.
@@ -41,8 +48,9 @@ Decisions
 * Given an alias table, every symbol (argument, file name, Symbol column) is mapped to its
   current form and the rename is noted (``UTIBANK stored as AXISBANK (alias table)``); a
   Kaggle file holding an old and a new symbol one after the other becomes one series.
-* Text must be UTF-8 (or UTF-16 with a BOM); see :func:`sensequant.data.readers.parsing.decode_text`
-  for the encodings, binary content and HTML pages that are refused.
+* Text must be UTF-8 (or UTF-16 with a BOM); see
+  :func:`sensequant.data.readers.decoding.decode_text` for the encodings, binary content and
+  HTML pages that are refused.
 """
 
 from __future__ import annotations
@@ -55,29 +63,31 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from sensequant.data.market import symbol_from_filename, validate_symbol
 from sensequant.data.readers.bhavcopy import (
     BHAVCOPY_LAYOUTS,
     DEFAULT_SERIES,
     bhavcopy_layout,
     normalise_series,
     parse_bhavcopy,
-    read_bhavcopy_zip,
 )
+from sensequant.data.readers.bhavcopy_zip import read_bhavcopy_zip
+from sensequant.data.readers.decoding import decode_text
+from sensequant.data.readers.intervals import detect_interval
 from sensequant.data.readers.parsing import (
     PRICE_COLUMNS,
     ParsedFile,
-    check_not_future,
     check_prices,
-    decode_text,
-    fail_rows,
-    parse_times,
     read_csv_text,
     to_numeric,
 )
-from sensequant.data.reference import canonical_symbol
-from sensequant.errors import InputFileError, InvalidSymbolError
-from sensequant.types import BAR_COLUMNS, INTERVALS, OPTIONAL_BAR_COLUMNS
+from sensequant.data.readers.symbols import file_symbol
+from sensequant.data.readers.timestamps import (
+    check_not_future,
+    parse_numeric_dates,
+    parse_times,
+)
+from sensequant.errors import InputFileError
+from sensequant.types import BAR_COLUMNS, OPTIONAL_BAR_COLUMNS
 
 __all__ = ["LAYOUTS", "PRICE_COLUMNS", "ParsedFile", "check_prices", "read_bar_file"]
 
@@ -87,13 +97,12 @@ LAYOUTS: Final[tuple[str, ...]] = (
     "index_pandas",
     "index_yf_lower",
     "ohlcv_lower",
+    "ohlc_lower",
     "broker_oi",
     "kaggle_nse",
     "parquet",
     *BHAVCOPY_LAYOUTS,
 )
-SPACING_INTERVALS: Final[dict[int, str]] = {60: "1minute", 300: "5minute", 1800: "30minute"}
-"""Modal within-session bar spacing in seconds -> interval name."""
 
 _TIME_NAMES = ("date", "timestamp", "datetime")
 _RENAME = {"deliverable volume": "delivery_volume"}
@@ -135,10 +144,13 @@ def _detect(path: Path, header: list[str]) -> tuple[str, list[str]]:
             layout = "yfinance_v2" if tuple(cols) == _YFINANCE_V2 else "yahoo_daily"
         elif "oi" in present:
             layout = "broker_oi"
+        elif "volume" not in present and present >= set(PRICE_COLUMNS):
+            layout = "ohlc_lower"  # no volume column: volume stored absent (NaN)
         else:
             layout = "index_yf_lower" if tuple(cols) == _INDEX_YF else "ohlcv_lower"
     times = [c for c in names if c in _TIME_NAMES]
     required = list(BAR_COLUMNS[1:]) + (sorted(_KAGGLE_EXTRA) if layout == "kaggle_nse" else [])
+    required = [c for c in required if not (layout == "ohlc_lower" and c == "volume")]
     missing = [c for c in required if c not in present]
     if len(times) != 1 or missing:
         if len(times) > 1:
@@ -182,6 +194,8 @@ def _read_csv(path: Path, text: str, header: list[str]) -> tuple[str, pd.DataFra
     frame = frame[frame.drop(columns="_line").notna().any(axis=1)]  # blank lines
     if frame.empty:
         raise InputFileError(path, "no data rows (header only)", hint="re-download the file")
+    if layout == "ohlc_lower":
+        frame = frame.assign(volume=np.nan)  # absent (unknown), never 0
     return layout, frame
 
 
@@ -208,110 +222,6 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise InputFileError(path, "no data rows", hint="re-export the file")
     frame["_line"] = np.arange(1, len(frame) + 1, dtype=np.int64)
     return frame
-
-
-def _detect_interval(path: Path, ts: pd.Series, given: str | None) -> str:
-    """Interval from the timestamps; checks a given interval against them."""
-    if given is not None and given not in INTERVALS:
-        raise InputFileError(path, f"unknown interval {given!r}", hint=f"use one of {INTERVALS}")
-    days = ts.dt.normalize()
-    midnight = bool((ts == days).all())
-    values = np.sort(ts.to_numpy(dtype="datetime64[ns]").astype(np.int64))
-    day_values = np.sort(days.to_numpy(dtype="datetime64[ns]").astype(np.int64))
-    steps = np.diff(values) // 1_000_000_000
-    same_day = np.diff(day_values) == 0
-    spacing = steps[same_day & (steps > 0)]
-    if midnight or spacing.size == 0:
-        detected = "1day"
-        if given not in (None, "1day") and not midnight:
-            return str(given)  # one bar per day at a time of day: cannot tell, trust caller
-        gaps = np.diff(np.unique(day_values)) // (86_400 * 1_000_000_000)
-        if gaps.size >= 2 and float(np.median(gaps)) > 5:
-            raise InputFileError(
-                path,
-                f"daily stamps lie a median {float(np.median(gaps)):.0f} days apart: "
-                "weekly or monthly bars are not supported",
-                hint="import daily (or 1/5/30-minute) bars",
-            )
-    else:
-        modes, counts = np.unique(spacing, return_counts=True)
-        mode = int(modes[np.argmax(counts)])
-        if mode not in SPACING_INTERVALS:
-            raise InputFileError(
-                path,
-                f"unsupported bar spacing of {mode} s (modal spacing within a session)",
-                hint="supported: 1day, 30minute (1800 s), 5minute (300 s), 1minute (60 s)",
-            )
-        detected = SPACING_INTERVALS[mode]
-    if given is not None and given != detected:
-        raise InputFileError(
-            path,
-            f"interval {given!r} was given but the timestamps look like {detected!r}",
-            hint="pass the right interval or leave it out to detect it",
-        )
-    return detected
-
-
-def _column_symbol(
-    path: Path, frame: pd.DataFrame, aliases: Mapping[str, str] | None, notes: list[str]
-) -> str:
-    """One symbol for a file's symbol column: old and new names of one company (alias table,
-    or one symbol following another in time) become the latest; symbols trading at the same
-    dates are refused."""
-    raw = frame["symbol"].astype("string").str.strip().str.upper()
-    if raw.isna().any() or (raw == "").any():
-        empty = (raw.isna() | (raw == "")).to_numpy(dtype=bool)
-        raise fail_rows(path, "empty Symbol", frame, empty, "fill the Symbol column")
-    mapping: dict[str, str] = {}
-    for value in raw.unique():
-        try:
-            valid = validate_symbol(str(value))
-        except InvalidSymbolError as exc:
-            raise fail_rows(
-                path,
-                f"bad value in the Symbol column: {exc.message}",
-                frame,
-                (raw == value).to_numpy(dtype=bool),
-                "a symbol is A-Z, 0-9, & - _ . only (no path separators); fix these rows",
-            ) from None
-        mapping[str(value)] = canonical_symbol(valid, aliases) if aliases else valid
-    syms = raw.map(mapping)
-    if syms.nunique() > 1:
-        spans = frame.groupby(syms, sort=False)["timestamp"].agg(["min", "max"]).sort_values("min")
-        if bool((spans["min"].iloc[1:].to_numpy() <= spans["max"].iloc[:-1].to_numpy()).any()):
-            raise InputFileError(
-                path,
-                f"the file holds {syms.nunique()} symbols at the same dates "
-                f"({', '.join(list(spans.index)[:5])} ...)",
-                hint="split it into one file per symbol",
-            )
-    final = str(syms.iloc[int(frame["timestamp"].argmax())])
-    for old in sorted(mapping):
-        if old != final:
-            why = "alias table" if mapping[old] == final else "the file's latest symbol"
-            notes.append(f"{old} stored as {final} ({why})")
-    return final
-
-
-def _file_symbol(
-    path: Path, frame: pd.DataFrame, symbol: str | None, aliases: Mapping[str, str] | None
-) -> tuple[str | None, list[str]]:
-    notes: list[str] = []
-    if symbol is not None:
-        sym: str | None = validate_symbol(symbol)
-    elif "symbol" in frame.columns:
-        return _column_symbol(path, frame, aliases, notes), notes
-    else:
-        try:
-            sym = symbol_from_filename(path.stem)
-        except InvalidSymbolError:
-            return None, notes
-    if sym is not None and aliases:
-        current = canonical_symbol(sym, aliases)
-        if current != sym:
-            notes.append(f"{sym} stored as {current} (alias table)")
-            sym = current
-    return sym, notes
 
 
 def read_bar_file(
@@ -398,13 +308,18 @@ def read_bar_file(
             )
     to_numeric(path, frame)
     check_prices(frame, path)
-    ts = parse_times(path, frame)
+    notes: list[str] = []
+    if layout == "ohlc_lower":
+        notes.append("no volume column: volume stored as absent (NaN), never 0")
+    ts = parse_numeric_dates(path, frame, notes)
+    ts = parse_times(path, frame) if ts is None else ts
     check_not_future(path, frame, ts)
     frame["timestamp"] = ts
-    found = _detect_interval(path, ts, interval)
+    found = detect_interval(path, ts, interval)
     if found == "1day":
         frame["timestamp"] = ts.dt.normalize()
-    sym, notes = _file_symbol(path, frame, symbol, aliases)
+    sym, symbol_notes = file_symbol(path, frame, symbol, aliases)
+    notes += symbol_notes
     columns = [c for c in (*BAR_COLUMNS, *OPTIONAL_BAR_COLUMNS) if c in frame.columns]
     bars = frame[[*columns, "_line"]].sort_values("timestamp", kind="mergesort")
     return ParsedFile(

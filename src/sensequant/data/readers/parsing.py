@@ -2,20 +2,14 @@
 
 Everything here turns raw bytes or text columns into checked values and raises
 :class:`~sensequant.errors.InputFileError` naming the file, the line numbers (header = line 1)
-and a fix. Nothing here knows a layout.
-
-Decoding (:func:`decode_text`) accepts UTF-8 (with or without BOM) and UTF-16 with a BOM, and
-rejects, each with its own message: UTF-16 without a BOM, other undecodable bytes (Latin-1 /
-Windows-1252 exports), binary content, NUL bytes and HTML pages (a maintenance, login or error
-page saved under a ``.csv`` name).
+and a fix. Nothing here knows a layout. Decoding bytes to text lives in :mod:`.decoding`,
+timestamp parsing in :mod:`.timestamps`.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,17 +20,14 @@ import numpy as np
 import pandas as pd
 
 from sensequant.errors import InputFileError
-from sensequant.types import BAR_COLUMNS, IST, OPTIONAL_BAR_COLUMNS
+from sensequant.types import BAR_COLUMNS, OPTIONAL_BAR_COLUMNS
 
 __all__ = [
     "PRICE_COLUMNS",
     "ParsedFile",
-    "check_not_future",
     "check_prices",
-    "decode_text",
     "fail_rows",
     "lines_text",
-    "parse_times",
     "read_csv_text",
     "to_numeric",
 ]
@@ -44,10 +35,6 @@ __all__ = [
 PRICE_COLUMNS: Final[tuple[str, ...]] = ("open", "high", "low", "close")
 MAX_LINES: Final = 5
 """Line numbers shown in one message before ``and N more``."""
-
-_HTML_START = ("<!doctype html", "<html", "<?xml", "<head", "<body", "<!--")
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_UTF8_HINT = "re-export the file as UTF-8 CSV (in Excel: Save As > CSV UTF-8)"
 
 
 @dataclass(frozen=True)
@@ -128,105 +115,6 @@ def fail_rows(
     """
     lines = frame.loc[np.asarray(mask, dtype=bool), "_line"].to_numpy()
     return InputFileError(path, f"{problem} at {lines_text(np.sort(lines))}{detail}", hint=hint)
-
-
-def _looks_utf16_without_bom(raw: bytes) -> bool:
-    sample = raw[:4096]
-    if len(sample) < 8:
-        return False
-    even, odd = sample[0::2], sample[1::2]
-    # ASCII text in UTF-16: every other byte is NUL (odd ones for LE, even ones for BE)
-    return (
-        max(odd.count(0) / len(odd), even.count(0) / len(even)) > 0.4
-        and min(odd.count(0) / len(odd), even.count(0) / len(even)) < 0.05
-    )
-
-
-def _looks_binary(raw: bytes) -> bool:
-    sample = raw[:4096]
-    if not sample:
-        return False
-    text_bytes = set(range(32, 127)) | {9, 10, 13}
-    odd = sum(b not in text_bytes and b < 128 for b in sample)
-    return b"\x00" in sample or odd / len(sample) > 0.05
-
-
-def _check_html(path: Path, text: str) -> None:
-    head = text[:4096].lstrip()[:2048].lower()
-    first = head.split("\n", 1)[0]
-    if head.startswith(_HTML_START) or "<html" in first:
-        match = _TITLE.search(text[:8192])
-        title = " ".join(match.group(1).split())[:80] if match else ""
-        shown = f" (page title {title!r})" if title else ""
-        raise InputFileError(
-            path,
-            f"this is an HTML web page, not CSV data{shown}",
-            hint="the download returned a web page (maintenance, login or error page) "
-            "instead of the file: download it again later",
-        )
-
-
-def decode_text(path: Path, raw: bytes) -> str:
-    """Decode a text data file: UTF-8 (BOM optional) or UTF-16 with a BOM.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        The file (for messages).
-    raw : bytes
-        Its content.
-
-    Returns
-    -------
-    str
-        The text (may be empty or blank: the caller decides).
-
-    Raises
-    ------
-    InputFileError
-        UTF-16 without a byte-order mark, binary content, undecodable bytes (naming line and
-        byte offset), a NUL byte (naming the line) or an HTML page.
-    """
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            text = raw.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise InputFileError(
-                path, f"broken UTF-16 text at byte {exc.start}", hint=_UTF8_HINT
-            ) from None
-    elif _looks_utf16_without_bom(raw):
-        raise InputFileError(
-            path,
-            "the file looks like UTF-16 text without a byte-order mark (every other byte is 0)",
-            hint=_UTF8_HINT,
-        )
-    else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            if _looks_binary(raw):
-                raise InputFileError(
-                    path,
-                    "binary content, not a text CSV file",
-                    hint="is this really a CSV file? export the data as CSV or Parquet",
-                ) from None
-            line = raw.count(b"\n", 0, exc.start) + 1
-            start = raw.rfind(b"\n", 0, exc.start) + 1
-            column = raw.count(b",", start, exc.start) + 1
-            where = "the header" if line == 1 else f"line {line}"
-            raise InputFileError(
-                path,
-                f"undecodable bytes (not UTF-8) at line {line}, byte {exc.start}: column "
-                f"{column} of {where} (Latin-1 / Windows-1252 text?)",
-                hint=_UTF8_HINT,
-            ) from None
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise InputFileError(
-            path, f"binary data (NUL byte) at line {line}", hint="is this really a CSV file?"
-        )
-    _check_html(path, text)
-    return text
 
 
 def _ragged_line(text: str) -> str:
@@ -340,89 +228,3 @@ def check_prices(bars: pd.DataFrame, path: Path | str) -> None:
             bad,
             "prices must be > 0; fix or remove these rows",
         )
-
-
-def check_not_future(path: Path, frame: pd.DataFrame, ts: pd.Series) -> None:
-    """Refuse timestamps after now (IST): a bar cannot describe the future.
-
-    Raises
-    ------
-    InputFileError
-        ``timestamps in the future at line(s) ...`` with today's IST date and the first one.
-    """
-    now = pd.Timestamp.now(tz=IST)
-    future = (ts > now).to_numpy()
-    if future.any():
-        first = ts[future].min()
-        raise fail_rows(
-            path,
-            "timestamps in the future",
-            frame,
-            future,
-            "a bar cannot be dated after today: fix the dates (day and month swapped?) or "
-            "remove these rows",
-            detail=f" (today is {now:%Y-%m-%d} IST; earliest future stamp {first:%Y-%m-%d %H:%M})",
-        )
-
-
-_TZ_SUFFIX = r"(?:Z|[+-]\d\d:?\d\d)$"
-_OFFSET = re.compile(r"[+-]\d\d:\d\d")
-TIME_HINT: Final = "use ISO timestamps such as 2024-01-05 or 2023-07-03 09:15:00+05:30"
-
-
-def _mixed_zones(path: Path, frame: pd.DataFrame, text: pd.Series) -> InputFileError:
-    """Error naming the lines whose time zone differs from the majority's."""
-    zone = text.str.extract(f"({_TZ_SUFFIX[:-1]})$", expand=False).fillna("naive")
-    counts = zone.value_counts()
-    odd = (zone != counts.index[0]).to_numpy()
-    return fail_rows(path, f"mixed time zones {list(counts.index)}", frame, odd, TIME_HINT)
-
-
-def parse_times(path: Path, frame: pd.DataFrame) -> pd.Series:
-    """The ``timestamp`` column as tz-aware IST (naive stamps are taken as IST).
-
-    Raises
-    ------
-    InputFileError
-        Unparseable stamps or mixed time zones (naive and aware, or several offsets), naming
-        the lines.
-    """
-    raw = frame["timestamp"]
-    if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        return raw.dt.tz_convert(IST)
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        return raw.dt.tz_localize(IST)
-    text = raw.astype(str).where(raw.notna(), "")
-    tails: list[object] = list(text.str[-6:].unique()) if len(str(text.iloc[0])) > 10 else []
-    if len(tails) == 1 and _OFFSET.fullmatch(str(tails[0])):
-        # fast path: one fixed offset for every stamp (e.g. +05:30): parse the rest as naive
-        offset = str(tails[0])
-        naive = pd.to_datetime(text.str[:-6], format="ISO8601", errors="coerce")
-        if not isinstance(naive.dtype, pd.DatetimeTZDtype):
-            bad = naive.isna()
-            if bad.any():
-                raise fail_rows(path, "unparseable timestamps", frame, bad, TIME_HINT)
-            shift = pd.Timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
-            utc = naive - shift if offset[0] == "+" else naive + shift
-            return utc.dt.tz_localize("UTC").dt.tz_convert(IST)
-    with warnings.catch_warnings():
-        # pandas warns on mixed offsets (object result); that case is reported below
-        warnings.simplefilter("ignore", FutureWarning)
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        if parsed.isna().any():  # retry once without surrounding blanks
-            text = text.str.strip()
-            parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    if parsed.dtype == object:
-        raise _mixed_zones(path, frame, text)
-    bad = parsed.isna()
-    if bad.any():
-        first = str(raw[bad.to_numpy()].iloc[0])
-        raise fail_rows(
-            path, "unparseable timestamps", frame, bad, TIME_HINT, detail=f" (first {first!r})"
-        )
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        # pandas silently gives later naive stamps the first one's offset: check them all
-        if not bool(text.str.contains(_TZ_SUFFIX, regex=True).all()):
-            raise _mixed_zones(path, frame, text)
-        return parsed.dt.tz_convert(IST)
-    return parsed.dt.tz_localize(IST)
