@@ -270,7 +270,7 @@ def stress(
     def body() -> None:
         from sensequant.data.adjusted import AdjustedBarStore
         from sensequant.data.catalog import Catalog
-        from sensequant.pipeline.stress import run_stress
+        from sensequant.pipeline import run_stress
 
         st = _settings()
         run_dir = st.runs_dir / run_id

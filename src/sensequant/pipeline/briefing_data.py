@@ -1,6 +1,6 @@
 """Assemble :class:`~sensequant.release.briefing.BriefingData` and the gate inputs from a
 run's computed results. Nothing here computes a metric; it only files numbers computed by
-:mod:`sensequant.pipeline.evaluate`, :mod:`sensequant.pipeline.statistics` and the stress
+:mod:`sensequant.pipeline.evidence`, :mod:`sensequant.pipeline.statistics` and the stress
 replay, with the reason wherever one is missing."""
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from typing import Any
 from sensequant.dataset import WindowStatus
 from sensequant.evaluation.metrics import PerformanceSummary
 from sensequant.evaluation.stress_report import StressReport
-from sensequant.pipeline.evaluate import EQUAL, NIFTY, STUDENT, TEACHER, Evaluation
+from sensequant.pipeline.evidence import EQUAL, NIFTY, STUDENT, TEACHER, Evaluation
 from sensequant.pipeline.modelling import WindowOutcome, validation_summary
 from sensequant.pipeline.preflight import PreflightReport
+from sensequant.pipeline.rundir import EQUITY_PLOT, MANIFEST
 from sensequant.release.briefing import BriefingData
 from sensequant.release.gates import GateInputs, GateResult, decide
 from sensequant.settings import RunConfig
@@ -188,8 +189,8 @@ def build_briefing_data(
         gates=gates,
         decision=decide(gates),
         costs_note=costs_note,
-        plot="report/equity_drawdown.png",
-        manifest="manifest.yaml",
+        plot=EQUITY_PLOT,
+        manifest=MANIFEST,
         benchmark_note=BENCHMARK_NOTE,
         na_reasons=na,
         evidence=evidence,
