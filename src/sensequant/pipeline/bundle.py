@@ -34,6 +34,7 @@ from sensequant.pipeline.rundir import (
 )
 from sensequant.release.briefing import headline
 from sensequant.release.briefing_md import write_briefing
+from sensequant.release.evidence_types import BriefingEvidence, FeatureGain
 from sensequant.release.gates import GateResult, decide, evaluate_gates
 from sensequant.release.manifest import (
     build_manifest,
@@ -173,12 +174,12 @@ def save_artifacts(
     return release_model[0]
 
 
-def feature_importance(model_text: str, top: int = 30) -> list[dict[str, Any]]:
-    """Gain importance of the release student's features, largest first."""
+def feature_importance(model_text: str, top: int = 30) -> tuple[FeatureGain, ...]:
+    """Gain importance of the release student's features, largest first (``top`` at most)."""
     booster = load_booster(model_text)
     gains = booster.feature_importance(importance_type="gain")
     pairs = sorted(zip(booster.feature_name(), gains, strict=True), key=lambda x: -x[1])
-    return [{"feature": f, "gain": float(g)} for f, g in pairs[:top]]
+    return tuple(FeatureGain(feature=f, gain=float(g)) for f, g in pairs[:top])
 
 
 def finalize_release(
@@ -204,10 +205,12 @@ def finalize_release(
     ev = evaluation
     gates = evaluate_gates(config.gates, gate_inputs(ev, stress))
     decision = decide(gates)
-    evidence = dict(ev.evidence)
-    evidence["stress"] = stress.to_dict() if stress is not None else None
-    evidence["feature_importance"] = feature_importance(release_model)
-    evidence["report"] = REPORT_HTML
+    evidence = BriefingEvidence(
+        oos=ev.evidence,
+        stress=stress.to_dict() if stress is not None else None,
+        feature_importance=feature_importance(release_model),
+        report=REPORT_HTML,
+    )
     data = build_briefing_data(
         run_id=run_id,
         created_at=created_at,
