@@ -42,6 +42,7 @@ import pandas as pd
 import yaml
 
 from sensequant.errors import ConfigError, DataError, StoreError
+from sensequant.release.briefing import JSON_NAME, MD_NAME
 from sensequant.settings import RunConfig
 from sensequant.types import IST
 
@@ -62,8 +63,8 @@ STUDENT_MODEL: Final = "student"
 EQUITY_PLOT: Final = f"{REPORT_DIR}/equity_drawdown.png"
 """The equity/drawdown chart, relative to the run directory (as the briefing links it)."""
 MANIFEST: Final = "manifest.yaml"
-BRIEFING_JSON: Final = "promotion_briefing.json"
-BRIEFING_MD: Final = "promotion_briefing.md"
+BRIEFING_JSON: Final = JSON_NAME
+BRIEFING_MD: Final = MD_NAME
 REPORT_HTML: Final = "report.html"
 UNHASHED: Final = frozenset({TELEMETRY, MANIFEST})
 """Files the manifest does not hash (still being written when the manifest is built)."""
