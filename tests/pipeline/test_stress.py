@@ -21,7 +21,7 @@ import pytest
 from sensequant.data.store import BarStore
 from sensequant.errors import ConfigError
 from sensequant.evaluation.stress import ROW_NAMES, STUDENT, StressReport
-from sensequant.pipeline.stress import load_stress_periods, run_stress
+from sensequant.pipeline.stress_phase import load_stress_periods, run_stress
 from sensequant.types import BENCHMARK_SYMBOL, IST
 from tests.pipeline.conftest import run_real_subset
 

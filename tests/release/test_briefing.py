@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 
 from sensequant.errors import PipelineError
+from sensequant.evaluation.snooping import PBOResult, SPAResult
+from sensequant.evaluation.stats import BootstrapCI
 from sensequant.release.briefing import (
     BENCHMARK,
     EQUAL_WEIGHT,
@@ -25,7 +27,21 @@ from sensequant.release.briefing import (
     briefing_to_dict,
     headline,
 )
+from sensequant.release.briefing_evidence import evidence_md
 from sensequant.release.briefing_md import write_briefing
+from sensequant.release.evidence_types import (
+    BootstrapExtra,
+    BriefingEvidence,
+    Comparison,
+    DecileReturn,
+    FeatureGain,
+    ICYear,
+    OOSEvidence,
+    Snooping,
+    SPATest,
+    StepMTest,
+    TrackRecord,
+)
 from sensequant.release.gates import GateInputs, decide, evaluate_gates
 from sensequant.release.plots import equity_drawdown_png
 from sensequant.settings import GateConfig
@@ -314,3 +330,52 @@ def test_plot_rejects_bad_curves(tmp_path: Path) -> None:
     with pytest.raises(PipelineError, match="non-positive"):
         equity_drawdown_png(tmp_path / "x.png", {"s": returns}, title="t")
     assert not (tmp_path / "x.png").exists()
+
+
+def _ci(estimate: float, lower: float, upper: float) -> BootstrapCI:
+    return BootstrapCI(estimate, lower, upper, 0.95, 500, 7.5, 42, "stationary bootstrap")
+
+
+def test_typed_evidence_renders_and_serialises_in_briefing_key_order() -> None:
+    spa = SPAResult(0.0412, 0.0301, 0.0533, 500, 10, 42, 3, "ignored")
+    pbo = PBOResult(0.3125, 8, 70, np.array([-0.5, 0.25, 0.75]), "ties count as overfit")
+    oos = OOSEvidence(
+        zero_trades=False,
+        comparisons=(Comparison("student - NIFTY 50 (price index)", "sharpe", _ci(0.4, 0.1, 0.7)),),
+        bootstrap_extra=BootstrapExtra(mean_excess_return=_ci(0.023, -0.041, 0.09), mean_ic=None),
+        snooping=Snooping(
+            spa=SPATest(spa, "NIFTY 50 (price index)"),
+            stepm=StepMTest(("student top5",), 0.05),
+            spa_equal_weight=None,
+            stepm_equal_weight=StepMTest((), 0.05),
+            pbo=pbo,
+        ),
+        min_track_record_length=TrackRecord(sessions=1834.2, years=7.28),
+        ic_by_year=(ICYear(2020, 0.021, 0.019, 248),),
+        deciles=(DecileReturn(1, -0.002), DecileReturn(10, 0.0025)),
+        decile_spread=0.0046,
+    )
+    ev = BriefingEvidence(
+        oos=oos, stress=None, feature_importance=(FeatureGain("ret_5", 12.5),), report="r.html"
+    )
+    md = "\n".join(evidence_md(ev))
+    assert "| student - NIFTY 50 (price index) | sharpe | 0.40 | [0.10, 0.70] |" in md
+    assert "stationary bootstrap, 95.0 % CI" in md
+    assert "Hansen SPA over 3 configurations vs NIFTY 50 (price index): p-value" in md
+    assert "(consistent) 0.041, lower 0.030, upper 0.053 (500 reps, block 10.00, seed 42)" in md
+    assert "beating it: student top5" in md and "beating it: none" in md
+    assert "(CSCV, S = 8, 70 splits): 0.312" in md
+    assert "7.28 years (1834.20 sessions)" in md
+    assert "Mean excess return over NIFTY 50 (annualised): 2.3 %, CI [-4.1 %, 9.0 %]" in md
+    assert "Mean daily IC" not in md
+    assert "D1 -0.2 %, D10 0.2 %; top minus bottom 0.5 %" in md
+    assert "[r.html](r.html)" in md and "## Stress tests" not in md
+    doc = ev.to_dict()
+    assert list(doc) == [
+        "zero_trades", "comparisons", "bootstrap_extra", "snooping", "min_track_record_length",
+        "ic_by_year", "deciles", "decile_spread", "stress", "feature_importance", "report",
+    ]  # fmt: skip
+    assert doc["snooping"]["spa"]["benchmark"] == "NIFTY 50 (price index)"
+    assert doc["snooping"]["stepm_equal_weight"] == {"superior": [], "size": 0.05}
+    assert doc["feature_importance"] == [{"feature": "ret_5", "gain": 12.5}]
+    assert BriefingEvidence().to_dict() == {} and evidence_md(BriefingEvidence()) == []

@@ -54,7 +54,7 @@ def stress(
     """Replay a finished run's models over named crisis periods and a synthetic shock."""
     from sensequant.data.adjusted import AdjustedBarStore
     from sensequant.data.catalog import Catalog
-    from sensequant.pipeline.stress import run_stress
+    from sensequant.pipeline import run_stress
 
     st = settings()
     run_dir = st.runs_dir / run_id

@@ -28,7 +28,7 @@ _MODEL_COLUMNS: Final = ("period_id", "test_start", "test_end", "train_end", "mo
 
 @dataclass(frozen=True)
 class StressInputs:
-    """Everything a replay needs (all in memory; see :mod:`sensequant.pipeline.stress`).
+    """Everything a replay needs (all in memory; see :mod:`sensequant.pipeline.stress_phase`).
 
     Attributes
     ----------

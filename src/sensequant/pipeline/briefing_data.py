@@ -1,6 +1,6 @@
 """Assemble :class:`~sensequant.release.briefing.BriefingData` and the gate inputs from a
 run's computed results. Nothing here computes a metric; it only files numbers computed by
-:mod:`sensequant.pipeline.evaluate`, :mod:`sensequant.pipeline.statistics` and the stress
+:mod:`sensequant.pipeline.evidence`, :mod:`sensequant.pipeline.statistics` and the stress
 replay, with the reason wherever one is missing."""
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from typing import Any
 from sensequant.dataset import WindowStatus
 from sensequant.evaluation.metrics import PerformanceSummary
 from sensequant.evaluation.stress_report import StressReport
-from sensequant.pipeline.evaluate import EQUAL, NIFTY, STUDENT, TEACHER, Evaluation
+from sensequant.pipeline.evidence import EQUAL, NIFTY, STUDENT, TEACHER, Evaluation
 from sensequant.pipeline.preflight import PreflightReport
+from sensequant.pipeline.rundir import EQUITY_PLOT, MANIFEST
 from sensequant.pipeline.teachers import WindowOutcome, validation_summary
 from sensequant.release.briefing import BriefingData
+from sensequant.release.evidence_types import BriefingEvidence
 from sensequant.release.gates import GateInputs, GateResult, decide
 from sensequant.settings import RunConfig
 
@@ -54,9 +56,7 @@ def _perf_row(name: str, s: PerformanceSummary) -> dict[str, Any]:
 def gate_inputs(ev: Evaluation, stress: StressReport | None) -> GateInputs:
     """Gate inputs from the evaluation and the stress replay (NaN where not computed)."""
     s, n, e = ev.summaries[STUDENT], ev.summaries[NIFTY], ev.summaries[EQUAL]
-    excess = next(
-        (c for c in ev.evidence.get("comparisons", []) if c["name"].endswith(NIFTY)), None
-    )
+    excess = next((c for c in ev.evidence.comparisons if c.name.endswith(NIFTY)), None)
     worst = stress.worst_period_loss if stress is not None else None
     return GateInputs(
         sharpe=s.sharpe,
@@ -66,7 +66,7 @@ def gate_inputs(ev: Evaluation, stress: StressReport | None) -> GateInputs:
         max_drawdown=abs(s.max_drawdown.depth),
         sharpe_ci_lower=ev.bootstrap.lower if ev.bootstrap else math.nan,
         oos_days=s.n_days,
-        excess_sharpe_ci_lower=excess["lower"] if excess else math.nan,
+        excess_sharpe_ci_lower=excess.ci.lower if excess else math.nan,
         worst_stress_loss=max(0.0, -worst) if worst is not None else math.nan,
     )
 
@@ -80,7 +80,7 @@ def build_briefing_data(
     outcomes: list[WindowOutcome],
     ev: Evaluation,
     gates: list[GateResult],
-    evidence: dict[str, Any],
+    evidence: BriefingEvidence,
 ) -> BriefingData:
     """Everything the briefing shows, with ``na_reasons`` for each missing value."""
     counts = Counter(o.status.value for o in outcomes)
@@ -184,12 +184,12 @@ def build_briefing_data(
             if d
             else None
         ),
-        trials=ev.trials,
+        trials=[t.to_dict() for t in ev.trials],
         gates=gates,
         decision=decide(gates),
         costs_note=costs_note,
-        plot="report/equity_drawdown.png",
-        manifest="manifest.yaml",
+        plot=EQUITY_PLOT,
+        manifest=MANIFEST,
         benchmark_note=BENCHMARK_NOTE,
         na_reasons=na,
         evidence=evidence,

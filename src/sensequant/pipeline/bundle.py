@@ -1,7 +1,7 @@
 """Release phase: save every artifact, evaluate the gates, write the briefing, the HTML
 report and the manifest, register the run.
 
-Nothing here computes a metric: numbers come from :class:`~sensequant.pipeline.evaluate.
+Nothing here computes a metric: numbers come from :class:`~sensequant.pipeline.evidence.
 Evaluation`, the stress replay and the release student; this module only files them.
 """
 
@@ -24,12 +24,19 @@ from sensequant.models.serialize import save_model
 from sensequant.models.student import WalkForwardResult, fit_release_student
 from sensequant.models.teacher import load_booster, teacher_params
 from sensequant.pipeline.briefing_data import build_briefing_data, gate_inputs
-from sensequant.pipeline.evaluate import EQUAL, NIFTY, Evaluation
+from sensequant.pipeline.evidence import EQUAL, NIFTY, Evaluation
 from sensequant.pipeline.preflight import PreflightReport
-from sensequant.pipeline.rundir import write_parquet
+from sensequant.pipeline.rundir import (
+    REPORT_HTML,
+    STUDENT_MODEL,
+    UNHASHED,
+    RunPaths,
+    write_parquet,
+)
 from sensequant.pipeline.teachers import WindowOutcome, teacher_frame
 from sensequant.release.briefing import headline
 from sensequant.release.briefing_md import write_briefing
+from sensequant.release.evidence_types import BriefingEvidence, FeatureGain
 from sensequant.release.gates import GateResult, decide, evaluate_gates
 from sensequant.release.manifest import build_manifest
 from sensequant.release.plots import equity_drawdown_png
@@ -55,11 +62,12 @@ def _save_models(
     panel_features: list[str],
     release_student: tuple[str, dict[str, Any]],
 ) -> None:
+    paths = RunPaths(run_dir)
     fhash = feature_set_hash()
     teachers = teacher_frame(outcomes)
-    write_parquet(teachers, run_dir / "models" / "teachers.parquet")
+    write_parquet(teachers, paths.teachers)
     write_json_atomic(
-        run_dir / "models" / "teachers.json",
+        paths.teachers_meta,
         {
             "format": "one LightGBM text model per row of teachers.parquet (column model_text)",
             "n_models": len(teachers),
@@ -71,7 +79,21 @@ def _save_models(
             "classes": ["down", "flat", "up"],
         },
     )
-    periods = pd.DataFrame(
+    write_parquet(walkforward_frame(student), paths.student_walkforward)
+    model_text, meta = release_student
+    save_model(paths.models_dir, STUDENT_MODEL, model_text, meta | {"feature_set_hash": fhash})
+
+
+def walkforward_frame(student: WalkForwardResult) -> pd.DataFrame:
+    """One row per walk-forward student (``models/student_walkforward.parquet``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period_id, test_start, test_end, train_start, train_end, max_window_end, n_train,
+        n_test, model_text``, in period order.
+    """
+    return pd.DataFrame(
         [
             {
                 "period_id": p.period_id,
@@ -87,9 +109,6 @@ def _save_models(
             for p in student.periods
         ]
     )
-    write_parquet(periods, run_dir / "models" / "student_walkforward.parquet")
-    model_text, meta = release_student
-    save_model(run_dir / "models", "student", model_text, meta | {"feature_set_hash": fhash})
 
 
 def save_artifacts(
@@ -114,6 +133,7 @@ def save_artifacts(
         The release student in LightGBM text format.
     """
     ev = evaluation
+    paths = RunPaths(run_dir)
     names = feature_names(frames)
     release_model = fit_release_student(
         panel,
@@ -125,18 +145,16 @@ def save_artifacts(
         as_of=preflight.range_end,
     )
     _save_models(run_dir, config, outcomes, student, names, release_model)
-    write_parquet(soft_labels, run_dir / "soft_labels.parquet")
-    write_parquet(student.predictions, run_dir / "predictions" / "student_oos.parquet")
-    write_parquet(teacher_pred, run_dir / "predictions" / "teacher_direct_oos.parquet")
+    write_parquet(soft_labels, paths.soft_labels)
+    write_parquet(student.predictions, paths.student_oos)
+    write_parquet(teacher_pred, paths.teacher_oos)
     for name, frame in (
         ("daily", ev.returns),
         ("trials", ev.trial_returns),
         ("ic_daily", ev.ic_daily),
     ):
-        write_parquet(
-            frame.rename_axis("timestamp").reset_index(), run_dir / "returns" / f"{name}.parquet"
-        )
-    write_parquet(ev.student_bt.ledger, run_dir / "returns" / "ledger.parquet")
+        write_parquet(frame.rename_axis("timestamp").reset_index(), paths.returns(name))
+    write_parquet(ev.student_bt.ledger, paths.returns("ledger"))
     wealth = {
         "student (net)": (1 + ev.returns["student_net"]).cumprod(),
         NIFTY: (1 + ev.returns["nifty50"]).cumprod(),
@@ -144,7 +162,7 @@ def save_artifacts(
         "teacher-direct (net)": (1 + ev.returns["teacher_direct_net"]).cumprod(),
     }
     equity_drawdown_png(
-        run_dir / "report" / "equity_drawdown.png",
+        paths.equity_plot,
         wealth,
         title=f"SenseQuant run {run_id}: out-of-sample growth of 1 (net of NSE costs)",
         log_scale=len(ev.returns) > 5 * 252,
@@ -152,12 +170,12 @@ def save_artifacts(
     return release_model[0]
 
 
-def feature_importance(model_text: str, top: int = 30) -> list[dict[str, Any]]:
-    """Gain importance of the release student's features, largest first."""
+def feature_importance(model_text: str, top: int = 30) -> tuple[FeatureGain, ...]:
+    """Gain importance of the release student's features, largest first (``top`` at most)."""
     booster = load_booster(model_text)
     gains = booster.feature_importance(importance_type="gain")
     pairs = sorted(zip(booster.feature_name(), gains, strict=True), key=lambda x: -x[1])
-    return [{"feature": f, "gain": float(g)} for f, g in pairs[:top]]
+    return tuple(FeatureGain(feature=f, gain=float(g)) for f, g in pairs[:top])
 
 
 def finalize_release(
@@ -183,10 +201,12 @@ def finalize_release(
     ev = evaluation
     gates = evaluate_gates(config.gates, gate_inputs(ev, stress))
     decision = decide(gates)
-    evidence = dict(ev.evidence)
-    evidence["stress"] = stress.to_dict() if stress is not None else None
-    evidence["feature_importance"] = feature_importance(release_model)
-    evidence["report"] = "report.html"
+    evidence = BriefingEvidence(
+        oos=ev.evidence,
+        stress=stress.to_dict() if stress is not None else None,
+        feature_importance=feature_importance(release_model),
+        report=REPORT_HTML,
+    )
     data = build_briefing_data(
         run_id=run_id,
         created_at=created_at,
@@ -209,7 +229,7 @@ def finalize_release(
     artifacts = {
         str(p.relative_to(run_dir)): sha256_file(p)
         for p in sorted(run_dir.rglob("*"))
-        if p.is_file() and p.name not in {"telemetry.jsonl", "manifest.yaml"}
+        if p.is_file() and p.name not in UNHASHED
     }
     seeds = {"run": config.seed, "lightgbm": config.seed}
     if ev.bootstrap is not None:
@@ -228,7 +248,7 @@ def finalize_release(
             "corporate_actions_applied": _applied_actions(store, preflight.symbols),
         },
     )
-    write_yaml_atomic(run_dir / "manifest.yaml", manifest)
+    write_yaml_atomic(RunPaths(run_dir).manifest, manifest)
 
     head = headline(data)
     registry.register_run(

@@ -1,9 +1,9 @@
 """The orchestrator: ``sensequant run`` as one process, phases in order.
 
-pre-flight -> features -> teachers -> student -> backtest -> statistics -> release.
+pre-flight -> features -> teachers -> student -> backtest -> artifacts -> stress -> release.
 Each phase is a plain function call whose typed result is handed to the next; each writes its
 artifact into ONE run directory and emits telemetry; each shows a progress bar and ends with a
-line of results.
+line of results (worded in :mod:`sensequant.pipeline.messages`).
 """
 
 from __future__ import annotations
@@ -23,15 +23,21 @@ from sensequant.errors import PipelineError
 from sensequant.evaluation.stress_report import StressReport
 from sensequant.fsutil import write_json_atomic
 from sensequant.models import (
-    WalkForwardResult,
     teacher_direct_predictions,
     walk_forward_student,
 )
-from sensequant.pipeline.bundle import ReleaseOutcome, finalize_release, save_artifacts
-from sensequant.pipeline.evaluate import STUDENT, evaluate
+from sensequant.pipeline import messages
+from sensequant.pipeline.bundle import (
+    ReleaseOutcome,
+    finalize_release,
+    save_artifacts,
+    walkforward_frame,
+)
+from sensequant.pipeline.evidence import STUDENT, Evaluation, evaluate
+from sensequant.pipeline.phase_results import FeaturesResult, StudentPhaseResult
 from sensequant.pipeline.preflight import PreflightReport, preflight
-from sensequant.pipeline.rundir import create_run_dir, new_run_id, write_parquet
-from sensequant.pipeline.stress import run_stress
+from sensequant.pipeline.rundir import RunPaths, create_run_dir, new_run_id, write_parquet
+from sensequant.pipeline.stress_phase import StressSource, replay_stress, write_stress
 from sensequant.pipeline.teachers import (
     TeacherTask,
     WindowOutcome,
@@ -54,39 +60,6 @@ class RunResult:
     decision: str
     headline: dict[str, float | str | None]
     phase_seconds: dict[str, float]
-
-
-def _report_preflight(pf: PreflightReport, rep: Reporter) -> None:
-    for sym, why in pf.excluded.items():
-        rep.warn(f"{sym}: excluded — {why}")
-    common = pf.common_gaps()
-    if common:
-        shown = ", ".join(f"{d:%Y-%m-%d}" for d in common[:8])
-        more = f" and {len(common) - 8} more" if len(common) > 8 else ""
-        rep.info(
-            f"{len(common)} NSE sessions are missing for most symbols (special sessions such "
-            f"as Muhurat trading that the source does not carry?): {shown}{more}"
-        )
-    common_set = set(common)
-    own = {
-        c.symbol: [d for d in c.missing_dates if d not in common_set]
-        for c in pf.coverage
-        if c.excluded is None
-    }
-    gappy = sorted(((s, g) for s, g in own.items() if g), key=lambda x: -len(x[1]))
-    for sym, gaps in gappy[:10]:
-        rep.warn(
-            f"{sym}: {len(gaps)} more NSE sessions missing, e.g. "
-            + ", ".join(f"{d:%Y-%m-%d}" for d in gaps[:3])
-        )
-    if len(gappy) > 10:
-        rep.warn(f"{len(gappy) - 10} more symbols with gaps (see preflight.json)")
-    for reason, n in sorted(pf.unservable_counts().items()):
-        per_symbol = Counter(
-            w.split("@")[0] for w, r in pf.unservable.items() if r.startswith(reason)
-        )
-        detail = ", ".join(f"{s} {k}" for s, k in per_symbol.most_common(6))
-        rep.info(f"{n} windows cannot be served ({reason}): {detail}")
 
 
 def run_pipeline(
@@ -129,13 +102,8 @@ def run_pipeline(
 
     rep.start("pre-flight")
     pf = preflight(config, store, catalog)
-    n_planned = sum(len(w) for w in pf.windows.values())
-    rep.done(
-        f"{len(pf.symbols)} symbols usable, {len(pf.excluded)} excluded; "
-        f"{pf.range_start.date()}..{pf.range_end.date()}; {n_planned} windows planned, "
-        f"{len(pf.unservable)} unservable up front"
-    )
-    _report_preflight(pf, rep)
+    rep.done(messages.preflight_done(pf))
+    messages.report_preflight(pf, rep)
     if not pf.symbols:
         raise PipelineError(
             "no symbol passed pre-flight: "
@@ -145,62 +113,44 @@ def run_pipeline(
 
     run_id = new_run_id(now_ist(), config.fingerprint())
     run_dir = create_run_dir(settings.runs_dir, run_id)
-    (run_dir / "config.yaml").write_text(config.to_yaml(), encoding="utf-8")
-    tel = Telemetry(run_dir / "telemetry.jsonl", run_id)
+    paths = RunPaths(run_dir)
+    paths.config.write_text(config.to_yaml(), encoding="utf-8")
+    tel = Telemetry(paths.telemetry, run_id)
     tel.emit("run_start", config=config.model_dump(mode="json"), run_dir=str(run_dir))
     rep.info(f"run {run_id} -> {run_dir}")
     try:
         with tel.phase("preflight") as res:
             res.update(pf.to_dict())
-            write_json_atomic(run_dir / "preflight.json", pf.to_dict())
+            write_json_atomic(paths.preflight, pf.to_dict())
 
-        frames = _features_phase(config, store, pf, rep, tel)
+        features = _features_phase(config, store, pf, rep, tel)
+        frames = features.frames
         outcomes = _teacher_phase(config, frames, pf, rep, tel, run_dir)
-        student, teacher_pred, panel, soft = _student_phase(
-            config, frames, outcomes, pf, rep, tel, run_dir
-        )
+        sp = _student_phase(config, frames, outcomes, pf, rep, tel)
 
         plain_pred = None
         if config.student.reward_weighting:
-            plain_pred = _plain_student(config, panel, soft, frames, rep, tel)
-        rep.start("backtest")
-        with tel.phase("backtest") as res:
-            ev = evaluate(
-                config,
-                store,
-                pf.symbols,
-                student.predictions,
-                teacher_pred,
-                panel,
-                pf.range_end,
-                plain_pred=plain_pred,
-            )
-            summ = ev.summaries[STUDENT]
-            res.update(sharpe=summ.sharpe, cagr=summ.cagr, oos_days=summ.n_days)
+            plain_pred = _plain_student(config, sp.panel, sp.soft_labels, frames, rep, tel)
+        ev = _backtest_phase(config, store, pf, sp, plain_pred, rep, tel)
+
+        rep.start("artifacts")
+        with tel.phase("artifacts"):
             release_model = save_artifacts(
                 run_id=run_id,
                 run_dir=run_dir,
                 config=config,
                 preflight=pf,
                 outcomes=outcomes,
-                student=student,
-                teacher_pred=teacher_pred,
-                soft_labels=soft,
-                panel=panel,
+                student=sp.student,
+                teacher_pred=sp.teacher_pred,
+                soft_labels=sp.soft_labels,
+                panel=sp.panel,
                 frames=frames,
                 evaluation=ev,
             )
-        for note in ev.notes:
-            rep.warn(note)
-        ic = ev.ic[STUDENT]
-        rep.done(
-            f"{summ.n_days} OOS sessions {summ.start:%Y-%m-%d}..{summ.end:%Y-%m-%d}: "
-            f"Sharpe {summ.sharpe:.2f}, CAGR {summ.cagr:.1%}, max DD {summ.max_drawdown.depth:.1%}"
-            + (f", IC {ic.mean_ic:.3f}" if ic else "")
-            + (f", DSR {ev.dsr.dsr:.2f} ({ev.dsr.n_trials} trials)" if ev.dsr else ", DSR n/a")
-        )
+        rep.done(messages.artifacts_done(run_dir))
 
-        stress = _stress_phase(config, store, run_dir, rep, tel)
+        stress = _stress_phase(config, store, pf, features, sp, run_dir, rep, tel)
 
         rep.start("release")
         with tel.phase("release") as res:
@@ -218,16 +168,7 @@ def run_pipeline(
                 registry=Registry(settings.registry_path),
             )
             res.update(decision=outcome.decision)
-        failed = [g for g in outcome.gates if not g.passed]
-        rep.done(
-            f"{outcome.decision}"
-            + (
-                f" ({len(failed)} gate(s) failed: {', '.join(g.name for g in failed)})"
-                if failed
-                else ""
-            )
-            + f"; briefing {run_dir / 'promotion_briefing.md'}, report {run_dir / 'report.html'}"
-        )
+        rep.done(messages.release_done(outcome, run_dir))
         tel.emit("run_end", decision=outcome.decision, phase_seconds=tel.phase_seconds)
         return RunResult(run_id, run_dir, outcome.decision, outcome.headline, tel.phase_seconds)
     except BaseException as exc:
@@ -248,21 +189,21 @@ def run_pipeline(
 
 def _features_phase(
     config: RunConfig, store: BarStore, pf: PreflightReport, rep: Reporter, tel: Telemetry
-) -> dict[str, SymbolFrame]:
+) -> FeaturesResult:
     rep.start("features", total=len(pf.symbols))
+    bars: dict[str, pd.DataFrame] = {}
     frames: dict[str, SymbolFrame] = {}
     listed = pf.listing_dates
     with tel.phase("features") as res:
         for sym in pf.symbols:
-            bars = store.read(sym, config.data.interval, end=pf.range_end)
-            frames[sym] = symbol_frame(sym, bars, config, listing_date=listed.get(sym))
+            bars[sym] = store.read(sym, config.data.interval, end=pf.range_end)
+            frames[sym] = symbol_frame(sym, bars[sym], config, listing_date=listed.get(sym))
             rep.advance()
         n_rows = sum(len(f.features) for f in frames.values())
         n_feat = next(iter(frames.values())).features.shape[1]
         res.update(symbols=len(frames), rows=n_rows, features=n_feat)
-    labelled = sum(int(f.labels["label"].notna().sum()) for f in frames.values())
-    rep.done(f"{n_feat} features x {n_rows:,} bars over {len(frames)} symbols; {labelled:,} labels")
-    return frames
+    rep.done(messages.features_done(frames, n_feat, n_rows))
+    return FeaturesResult(bars=bars, frames=frames)
 
 
 def _teacher_phase(
@@ -282,23 +223,15 @@ def _teacher_phase(
             tel.emit("window", **o.record())
         rep.advance(len(done))
 
+    paths = RunPaths(run_dir)
     with tel.phase("teachers", windows=n_planned) as res:
         outcomes = train_teachers(tasks, config, on_symbol=on_symbol)
         counts = Counter(o.status.value for o in outcomes)
         res.update(counts)
-        write_parquet(pd.DataFrame([o.record() for o in outcomes]), run_dir / "windows.parquet")
+        write_parquet(pd.DataFrame([o.record() for o in outcomes]), paths.windows)
     failed = [o for o in outcomes if o.status is WindowStatus.FAILED]
-    seconds = tel.phase_seconds.get("teachers", 0.0)
-    trained = counts.get("trained", 0)
-    rep.done(
-        f"{trained} trained, {counts.get('skipped', 0)} skipped, {len(failed)} failed "
-        f"({trained / max(seconds, 1e-9):.1f} windows/s)"
-    )
-    reasons = Counter(
-        (o.reason or "").split(":")[0] for o in outcomes if o.status is WindowStatus.SKIPPED
-    )
-    for reason, n in reasons.most_common():
-        rep.info(f"skipped {n}: {reason}")
+    rep.done(messages.teachers_done(outcomes, counts, tel.phase_seconds.get("teachers", 0.0)))
+    messages.report_skips(outcomes, rep)
     if n_planned and len(failed) / n_planned > config.windows.max_failure_rate:
         first = "; ".join(
             f"{o.window.window_id}: {(o.reason or '').splitlines()[0]}" for o in failed[:3]
@@ -306,9 +239,9 @@ def _teacher_phase(
         raise PipelineError(
             f"{len(failed)} of {n_planned} windows failed "
             f"(> windows.max_failure_rate {config.windows.max_failure_rate:.0%}): {first}",
-            hint=f"see {run_dir / 'windows.parquet'} and telemetry.jsonl for every traceback",
+            hint=f"see {paths.windows} and {paths.telemetry.name} for every traceback",
         )
-    if not trained:
+    if not counts.get("trained", 0):
         raise PipelineError("no teacher window could be trained", hint="see the skip reasons above")
     return outcomes
 
@@ -320,8 +253,7 @@ def _student_phase(
     pf: PreflightReport,
     rep: Reporter,
     tel: Telemetry,
-    run_dir: Path,
-) -> tuple[WalkForwardResult, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> StudentPhaseResult:
     soft = soft_label_frame(outcomes)
     panel = panel_frame(frames, pf.range_start, pf.range_end)
     names = feature_names(frames)
@@ -352,30 +284,71 @@ def _student_phase(
             )
         teacher_pred = teacher_direct_predictions(panel, teacher_frame(outcomes), student.periods)
         res.update(periods=len(student.periods), predictions=len(student.predictions))
-    p = student.predictions
-    rep.done(
-        f"{len(student.periods)} walk-forward fits; {len(p):,} OOS predictions "
-        f"{p['timestamp'].min():%Y-%m-%d}..{p['timestamp'].max():%Y-%m-%d}; "
-        f"teacher-direct {len(teacher_pred):,} on the same dates"
+    rep.done(messages.student_done(student, len(teacher_pred)))
+    return StudentPhaseResult(
+        student=student, teacher_pred=teacher_pred, panel=panel, soft_labels=soft
     )
-    return student, teacher_pred, panel, soft
+
+
+def _backtest_phase(
+    config: RunConfig,
+    store: BarStore,
+    pf: PreflightReport,
+    sp: StudentPhaseResult,
+    plain_pred: pd.DataFrame | None,
+    rep: Reporter,
+    tel: Telemetry,
+) -> Evaluation:
+    rep.start("backtest")
+    with tel.phase("backtest") as res:
+        ev = evaluate(
+            config,
+            store,
+            pf.symbols,
+            sp.student.predictions,
+            sp.teacher_pred,
+            sp.panel,
+            pf.range_end,
+            plain_pred=plain_pred,
+        )
+        summ = ev.summaries[STUDENT]
+        res.update(sharpe=summ.sharpe, cagr=summ.cagr, oos_days=summ.n_days)
+    for note in ev.notes:
+        rep.warn(note)
+    rep.done(messages.backtest_done(ev))
+    return ev
 
 
 def _stress_phase(
-    config: RunConfig, store: BarStore, run_dir: Path, rep: Reporter, tel: Telemetry
+    config: RunConfig,
+    store: BarStore,
+    pf: PreflightReport,
+    features: FeaturesResult,
+    sp: StudentPhaseResult,
+    run_dir: Path,
+    rep: Reporter,
+    tel: Telemetry,
 ) -> StressReport | None:
+    """Replay the stress periods on this run's in-memory models, bars and features."""
     if not config.stress.enabled:
         rep.info("stress tests switched off (stress.enabled: false)")
         return None
+    # the order preflight.json lists the usable symbols in (what a replay from disk uses)
+    order = [c.symbol for c in pf.coverage if c.excluded is None]
+    source = StressSource(
+        config=config,
+        models=walkforward_frame(sp.student),
+        bars={s: features.bars[s] for s in order},
+        frames={s: features.frames[s] for s in order},
+        range_end=pf.range_end,
+        student_oos=sp.student.predictions,
+    )
     rep.start("stress")
     with tel.phase("stress") as res:
-        report = run_stress(run_dir, store, periods_path=config.stress.periods_file)
+        report = replay_stress(source, store, periods_path=config.stress.periods_file)
+        write_stress(run_dir, report)
         res.update(periods=len(report.periods), skipped=len(report.skipped))
-    worst = report.worst_period_loss
-    rep.done(
-        f"{len(report.periods)} periods replayed, {len(report.skipped)} not covered; worst "
-        + (f"historical period return {worst:.1%}" if worst is not None else "period: n/a")
-    )
+    rep.done(messages.stress_done(report))
     return report
 
 

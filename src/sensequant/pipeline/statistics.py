@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,17 @@ from sensequant.evaluation.bootstrap import (
 from sensequant.evaluation.signal import decile_returns, decile_spread, ic_by_year
 from sensequant.evaluation.snooping import pbo_cscv, spa_test, stepm
 from sensequant.evaluation.stats import BootstrapCI, min_track_record_length
+from sensequant.release.evidence_types import (
+    BootstrapExtra,
+    Comparison,
+    DecileReturn,
+    ICYear,
+    OOSEvidence,
+    Snooping,
+    SPATest,
+    StepMTest,
+    TrackRecord,
+)
 from sensequant.settings import RunConfig
 
 T = TypeVar("T")
@@ -36,21 +47,6 @@ def guarded(notes: list[str], what: str, fn: Callable[[], T]) -> T | None:
     except (DataError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
         notes.append(f"{what}: not computable ({exc})")
         return None
-
-
-def _ci(ci: BootstrapCI | None) -> dict[str, Any] | None:
-    if ci is None:
-        return None
-    return {
-        "estimate": ci.estimate,
-        "lower": ci.lower,
-        "upper": ci.upper,
-        "confidence": ci.confidence,
-        "reps": ci.reps,
-        "block_length": ci.block_length,
-        "seed": ci.seed,
-        "method": ci.method,
-    }
 
 
 def _diff_ci(a: pd.Series, b: pd.Series, config: RunConfig) -> Callable[[], BootstrapCI]:
@@ -80,7 +76,7 @@ def compute_evidence(
     ic_daily: pd.DataFrame,
     *,
     plain_student_net: pd.Series | None = None,
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[OOSEvidence, list[str]]:
     """Compute the evidence keys of the briefing (see ``release.briefing_evidence``).
 
     Parameters
@@ -103,18 +99,17 @@ def compute_evidence(
 
     Returns
     -------
-    evidence : dict
-        Keys ``comparisons, bootstrap_extra, snooping, min_track_record_length,
-        ic_by_year, deciles, decile_spread, zero_trades``.
+    evidence : OOSEvidence
+        Comparisons, bootstrap extras, snooping tests, minimum track record length, IC by
+        year, deciles and decile spread, and whether the student never traded.
     notes : list of str
         What could not be computed, and why.
     """
     st = config.stats
     seed = config.seed
     notes: list[str] = []
-    ev: dict[str, Any] = {}
     r = returns["student_net"]
-    ev["zero_trades"] = bool(returns["student_turnover"].abs().sum() == 0)
+    zero_trades = bool(returns["student_turnover"].abs().sum() == 0)
     reps, conf = st.bootstrap_reps, st.confidence
 
     pairs = [
@@ -128,38 +123,34 @@ def compute_evidence(
     for name, other in pairs:
         ci = guarded(notes, f"bootstrap CI of {name}", _diff_ci(r, other, config))
         if ci is not None:
-            comparisons.append({"name": name, "metric": "sharpe", **(_ci(ci) or {})})
-    ev["comparisons"] = comparisons
+            comparisons.append(Comparison(name=name, metric="sharpe", ci=ci))
 
     ic_col = ic_daily["student_ic"] if "student_ic" in ic_daily else pd.Series(dtype=float)
-    ev["bootstrap_extra"] = {
-        "mean_excess_return": _ci(
-            guarded(
-                notes,
-                "bootstrap CI of the mean excess return",
-                lambda: mean_excess_return_ci(
-                    r,
-                    returns["nifty50"],
-                    periods=st.periods_per_year,
-                    reps=reps,
-                    confidence=conf,
-                    seed=seed,
-                ),
-            )
+    extra = BootstrapExtra(
+        mean_excess_return=guarded(
+            notes,
+            "bootstrap CI of the mean excess return",
+            lambda: mean_excess_return_ci(
+                r,
+                returns["nifty50"],
+                periods=st.periods_per_year,
+                reps=reps,
+                confidence=conf,
+                seed=seed,
+            ),
         ),
-        "mean_ic": _ci(
-            guarded(
-                notes,
-                "bootstrap CI of the mean IC",
-                lambda: mean_ic_ci(ic_col, reps=reps, confidence=conf, seed=seed),
-            )
+        mean_ic=guarded(
+            notes,
+            "bootstrap CI of the mean IC",
+            lambda: mean_ic_ci(ic_col, reps=reps, confidence=conf, seed=seed),
         ),
-    }
+    )
 
-    snooping: dict[str, Any] = {}
-    for suffix, label, bench in (
-        ("", "NIFTY 50 (price index)", returns["nifty50"]),
-        ("_equal_weight", "equal-weight universe", returns["equal_weight"]),
+    spa_tests: list[SPATest | None] = []
+    stepm_tests: list[StepMTest | None] = []
+    for label, bench in (
+        ("NIFTY 50 (price index)", returns["nifty50"]),
+        ("equal-weight universe", returns["equal_weight"]),
     ):
         spa = guarded(
             notes,
@@ -171,21 +162,26 @@ def compute_evidence(
             f"StepM vs {label}",
             partial(stepm, bench, trial_returns, reps=st.spa_reps, seed=seed, size=st.stepm_size),
         )
-        snooping["spa" + suffix] = spa.to_dict() | {"benchmark": label} if spa else None
-        snooping["stepm" + suffix] = (
-            {"superior": superior, "size": st.stepm_size} if superior is not None else None
+        spa_tests.append(SPATest(spa, label) if spa else None)
+        stepm_tests.append(
+            StepMTest(tuple(superior), st.stepm_size) if superior is not None else None
         )
     pbo = None
     if trial_returns.shape[1] >= 2:
         pbo = guarded(notes, "PBO", lambda: pbo_cscv(trial_returns, n_splits=st.pbo_splits))
     else:
         notes.append("PBO: not computable (a single configuration was tried)")
-    snooping["pbo"] = pbo.to_dict() if pbo is not None else None
-    ev["snooping"] = snooping
+    snooping = Snooping(
+        spa=spa_tests[0],
+        stepm=stepm_tests[0],
+        spa_equal_weight=spa_tests[1],
+        stepm_equal_weight=stepm_tests[1],
+        pbo=pbo,
+    )
 
     mtrl = guarded(notes, "minimum track record length", lambda: min_track_record_length(r))
-    ev["min_track_record_length"] = (
-        {"sessions": mtrl, "years": mtrl / st.periods_per_year}
+    track = (
+        TrackRecord(sessions=mtrl, years=mtrl / st.periods_per_year)
         if mtrl is not None and math.isfinite(mtrl)
         else None
     )
@@ -197,14 +193,39 @@ def compute_evidence(
             ic_daily.rename_axis("timestamp"), ic_col="student_ic", rank_col="student_rank_ic"
         ),
     )
-    ev["ic_by_year"] = by_year.to_dict("records") if by_year is not None else []
+    years = (
+        tuple(
+            ICYear(
+                year=y["year"],
+                mean_ic=y["mean_ic"],
+                mean_rank_ic=y["mean_rank_ic"],
+                n_days=y["n_days"],
+            )
+            for y in by_year.to_dict("records")
+        )
+        if by_year is not None
+        else ()
+    )
 
     scored = student_pred.assign(score=student_pred["p_up"] - student_pred["p_down"])
     forward = panel[["symbol", "timestamp", "fwd_return"]]
     deciles = guarded(notes, "decile returns", lambda: decile_returns(scored, "score", forward))
+    rows: tuple[DecileReturn, ...] = ()
+    spread = None
     if deciles is not None and len(deciles):
-        ev["deciles"] = deciles[["decile", "mean_fwd_return"]].to_dict("records")
-        ev["decile_spread"] = decile_spread(deciles)
-    else:
-        ev["deciles"], ev["decile_spread"] = [], None
-    return ev, notes
+        rows = tuple(
+            DecileReturn(decile=d["decile"], mean_fwd_return=d["mean_fwd_return"])
+            for d in deciles[["decile", "mean_fwd_return"]].to_dict("records")
+        )
+        spread = decile_spread(deciles)
+    evidence = OOSEvidence(
+        zero_trades=zero_trades,
+        comparisons=tuple(comparisons),
+        bootstrap_extra=extra,
+        snooping=snooping,
+        min_track_record_length=track,
+        ic_by_year=years,
+        deciles=rows,
+        decile_spread=spread,
+    )
+    return evidence, notes

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
 from sensequant.fsutil import to_plain
+from sensequant.release.evidence_types import BriefingEvidence
 from sensequant.release.gates import Decision, GateResult, decision_reason
 
 SCHEMA_VERSION: Final = 1
@@ -120,11 +121,12 @@ class BriefingData:
     benchmark_note: str = DEFAULT_BENCHMARK_NOTE
     survivorship_note: str = DEFAULT_SURVIVORSHIP_NOTE
     na_reasons: dict[str, str] = field(default_factory=dict)
-    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence: BriefingEvidence = field(default_factory=BriefingEvidence)
     """Further computed evidence, stored under its own top-level JSON keys: ``comparisons``,
     ``bootstrap_extra``, ``snooping``, ``min_track_record_length``, ``ic_by_year``,
     ``deciles``, ``decile_spread``, ``feature_importance``, ``stress``, ``zero_trades``,
-    ``report`` (see :mod:`sensequant.release.briefing_evidence`)."""
+    ``report`` (see :mod:`sensequant.release.evidence_types` and
+    :mod:`sensequant.release.briefing_evidence`)."""
 
     def row(self, name: str) -> dict[str, Any] | None:
         """The performance row called ``name``, or None."""
@@ -225,6 +227,6 @@ def briefing_to_dict(data: BriefingData) -> dict[str, Any]:
             "manifest": data.manifest,
             "artifacts": data.artifacts,
             "na_reasons": data.na_reasons,
-            **{k: v for k, v in data.evidence.items() if k not in _CORE_KEYS},
+            **{k: v for k, v in data.evidence.to_dict().items() if k not in _CORE_KEYS},
         }
     )

@@ -1,8 +1,9 @@
 """Markdown for the briefing's further evidence: paired comparisons, data-snooping tests,
 stress periods, signal deciles and the HTML report link.
 
-Every value comes from ``BriefingData.evidence`` (computed in the run); a missing value is
-written ``n/a``, never a number that was not computed.
+Every value comes from ``BriefingData.evidence`` (a typed
+:class:`~sensequant.release.evidence_types.BriefingEvidence` computed in the run); a missing
+value is written ``n/a``, never a number that was not computed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from sensequant.release.evidence_types import BriefingEvidence, OOSEvidence
 
 
 def _num(v: Any, kind: str = "ratio") -> str:
@@ -32,73 +35,71 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return out
 
 
-def _comparisons(ev: Mapping[str, Any]) -> list[str]:
-    comps = ev.get("comparisons") or []
+def _comparisons(ev: OOSEvidence) -> list[str]:
+    comps = ev.comparisons
     if not comps:
         return []
     rows = [
         [
-            str(c.get("name")),
-            str(c.get("metric", "sharpe")),
-            _num(c.get("estimate")),
-            f"[{_num(c.get('lower'))}, {_num(c.get('upper'))}]",
+            c.name,
+            c.metric,
+            _num(c.ci.estimate),
+            f"[{_num(c.ci.lower)}, {_num(c.ci.upper)}]",
         ]
         for c in comps
     ]
-    conf = comps[0].get("confidence")
+    conf = comps[0].ci.confidence
     head = f"### Paired differences (stationary bootstrap, {_num(conf, 'pct')} CI)"
     return [head, "", *_table(["comparison", "metric", "difference", "CI"], rows), ""]
 
 
-def _snooping(ev: Mapping[str, Any]) -> list[str]:
-    sn = ev.get("snooping") or {}
+def _snooping(ev: OOSEvidence) -> list[str]:
+    sn = ev.snooping
     out: list[str] = []
-    for spa_key, stepm_key in (("spa", "stepm"), ("spa_equal_weight", "stepm_equal_weight")):
-        spa = sn.get(spa_key)
-        if spa:
+    for spa, stepm in ((sn.spa, sn.stepm), (sn.spa_equal_weight, sn.stepm_equal_weight)):
+        if spa is not None:
+            res = spa.result
             out.append(
-                f"- Hansen SPA over {spa.get('n_models')} configurations vs "
-                f"{spa.get('benchmark')}: p-value (consistent) "
-                f"{_num(spa.get('pvalue_consistent'), 'p')}, lower "
-                f"{_num(spa.get('pvalue_lower'), 'p')}, upper "
-                f"{_num(spa.get('pvalue_upper'), 'p')} ({spa.get('reps')} reps, block "
-                f"{_num(spa.get('block_length'))}, seed {spa.get('seed')})"
+                f"- Hansen SPA over {res.n_models} configurations vs "
+                f"{spa.benchmark}: p-value (consistent) "
+                f"{_num(res.pvalue_consistent, 'p')}, lower "
+                f"{_num(res.pvalue_lower, 'p')}, upper "
+                f"{_num(res.pvalue_upper, 'p')} ({res.reps} reps, block "
+                f"{_num(res.block_length)}, seed {res.seed})"
             )
-        stepm = sn.get(stepm_key)
         if stepm is not None:
-            sup = stepm.get("superior") or []
+            sup = stepm.superior
             out.append(
                 "- StepM (FWER-controlled) configurations beating it: "
                 + (", ".join(sup) if sup else "none")
             )
-    pbo = sn.get("pbo")
-    if pbo:
+    pbo = sn.pbo
+    if pbo is not None:
         out.append(
-            f"- Probability of backtest overfitting (CSCV, S = {pbo.get('n_splits')}, "
-            f"{pbo.get('n_combinations')} splits): {_num(pbo.get('pbo'), 'p')}"
+            f"- Probability of backtest overfitting (CSCV, S = {pbo.n_splits}, "
+            f"{pbo.n_combinations} splits): {_num(pbo.pbo, 'p')}"
         )
-    mtrl = ev.get("min_track_record_length")
-    if mtrl:
+    mtrl = ev.min_track_record_length
+    if mtrl is not None:
         out.append(
             f"- Minimum track record length for Sharpe > 0 at 95 %: "
-            f"{_num(mtrl.get('years'))} years ({_num(mtrl.get('sessions'))} sessions)"
+            f"{_num(mtrl.years)} years ({_num(mtrl.sessions)} sessions)"
         )
-    extra = ev.get("bootstrap_extra") or {}
-    for key, label, kind in (
-        ("mean_excess_return", "Mean excess return over NIFTY 50 (annualised)", "pct"),
-        ("mean_ic", "Mean daily IC", "ic"),
+    extra = ev.bootstrap_extra
+    for ci, label, kind in (
+        (extra.mean_excess_return, "Mean excess return over NIFTY 50 (annualised)", "pct"),
+        (extra.mean_ic, "Mean daily IC", "ic"),
     ):
-        ci = extra.get(key)
-        if ci:
+        if ci is not None:
             out.append(
-                f"- {label}: {_num(ci.get('estimate'), kind)}, CI "
-                f"[{_num(ci.get('lower'), kind)}, {_num(ci.get('upper'), kind)}]"
+                f"- {label}: {_num(ci.estimate, kind)}, CI "
+                f"[{_num(ci.lower, kind)}, {_num(ci.upper, kind)}]"
             )
     return ["### Data snooping and robustness", "", *out, ""] if out else []
 
 
-def _stress(ev: Mapping[str, Any]) -> list[str]:
-    st = ev.get("stress")
+def _stress(st: Mapping[str, Any] | None) -> list[str]:
+    """The stress section from ``StressReport.to_dict()`` (the briefing's ``stress`` key)."""
     if not st:
         return []
     rows = []
@@ -142,28 +143,29 @@ def _stress(ev: Mapping[str, Any]) -> list[str]:
     return [*out, ""]
 
 
-def _deciles(ev: Mapping[str, Any]) -> list[str]:
-    dec = ev.get("deciles") or []
+def _deciles(ev: OOSEvidence) -> list[str]:
+    dec = ev.deciles
     if not dec:
         return []
-    cells = ", ".join(f"D{d.get('decile')} {_num(d.get('mean_fwd_return'), 'pct')}" for d in dec)
+    cells = ", ".join(f"D{d.decile} {_num(d.mean_fwd_return, 'pct')}" for d in dec)
     return [
         "### Forward return by prediction decile",
         "",
-        f"{cells}; top minus bottom {_num(ev.get('decile_spread'), 'pct')}",
+        f"{cells}; top minus bottom {_num(ev.decile_spread, 'pct')}",
         "",
     ]
 
 
-def evidence_md(ev: Mapping[str, Any]) -> list[str]:
-    """Markdown lines for the evidence keys present in ``ev`` (empty list if none)."""
+def evidence_md(ev: BriefingEvidence) -> list[str]:
+    """Markdown lines for the evidence ``ev`` holds (empty list if none)."""
     out: list[str] = []
-    if ev.get("zero_trades"):
+    oos = ev.oos
+    if oos is not None and oos.zero_trades:
         out += ["**The strategy never traded out of sample:** its metrics are n/a.", ""]
-    body = _comparisons(ev) + _snooping(ev) + _deciles(ev)
+    body = (_comparisons(oos) + _snooping(oos) + _deciles(oos)) if oos is not None else []
     if body:
         out += ["## Further evidence", "", *body]
-    out += _stress(ev)
-    if ev.get("report"):
-        out += [f"Full report with every chart: [{ev['report']}]({ev['report']})", ""]
+    out += _stress(ev.stress)
+    if ev.report:
+        out += [f"Full report with every chart: [{ev.report}]({ev.report})", ""]
     return out

@@ -1,9 +1,11 @@
-"""Stress phase: replay the stress periods for a finished run; write ``<run_dir>/stress/``.
+"""Stress phase: replay the stress periods for a run; write ``<run_dir>/stress/``.
 
-Reads the run's ``config.yaml``, ``models/student_walkforward.parquet`` and its symbol list
-(``promotion_briefing.json`` -> universe -> symbols, else ``preflight.json``), rebuilds the
-features and labels from the bar store exactly as the run did (bars up to the run's range end,
-:func:`~sensequant.dataset.symbol_frame`), and calls
+Inside ``sensequant run`` the phase receives the run's results in memory (:class:`StressSource`:
+walk-forward students, bars, features, OOS predictions) and calls :func:`replay_stress`.
+``sensequant stress RUN_ID`` (:func:`run_stress`) loads a finished run through
+:func:`sensequant.pipeline.rundir.load_run`, rebuilds the features and labels from the bar
+store exactly as the run did (bars up to the run's range end,
+:func:`~sensequant.dataset.symbol_frame`) and replays the same way; both call
 :func:`sensequant.evaluation.stress.run_stress_tests`. Writes (atomically)::
 
     stress/stress.json            StressReport.to_dict() (the briefing's "stress" key)
@@ -18,10 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
-import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,12 +45,11 @@ from sensequant.evaluation.stress import (
     synthetic_period,
 )
 from sensequant.fsutil import write_json_atomic
-from sensequant.pipeline.evaluate import price_matrices
-from sensequant.pipeline.rundir import write_parquet
+from sensequant.pipeline.evidence import price_matrices
+from sensequant.pipeline.rundir import RunPaths, load_run, write_parquet
 from sensequant.settings import RunConfig
 from sensequant.types import IST
 
-STRESS_DIR = "stress"
 PACKAGED_PERIODS = "resources/stress_periods.yaml"
 _PANEL_LEAD = pd.Timedelta(days=400)
 """Calendar days of panel kept before the first out-of-sample date (>= 252 sessions)."""
@@ -91,47 +91,6 @@ def load_stress_periods(path: Path | None = None) -> list[StressPeriod]:
     return parse_stress_periods(raw, origin=origin)
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else None
-
-
-def run_symbols(run_dir: Path) -> list[str]:
-    """The run's usable universe: briefing ``universe.symbols``, else pre-flight's symbols.
-
-    Raises
-    ------
-    DataError
-        If neither file names the symbols.
-    """
-    brief = _read_json(run_dir / "promotion_briefing.json") or {}
-    symbols = (brief.get("universe") or {}).get("symbols")
-    if symbols:
-        return [str(s) for s in symbols]
-    pre = _read_json(run_dir / "preflight.json") or {}
-    rows = pre.get("symbols") or []
-    symbols = [r["symbol"] for r in rows if isinstance(r, dict) and r.get("excluded") is None]
-    if not symbols:
-        raise DataError(
-            f"{run_dir}: no symbol list in promotion_briefing.json or preflight.json",
-            hint="run the stress tests on a finished run directory",
-        )
-    return symbols
-
-
-def _range_end(run_dir: Path, config: RunConfig, close_last: pd.Timestamp | None) -> pd.Timestamp:
-    pre = _read_json(run_dir / "preflight.json") or {}
-    if pre.get("range_end"):
-        return pd.Timestamp(pre["range_end"]).tz_convert(IST)
-    if config.data.end is not None:
-        return pd.Timestamp(config.data.end).tz_localize(IST)
-    if close_last is None:
-        raise DataError(f"{run_dir}: cannot tell the run's last session", hint="re-run")
-    return close_last
-
-
 def _read_bars(
     store: BarStore, symbols: Sequence[str], config: RunConfig, end: pd.Timestamp
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -168,17 +127,51 @@ def _bench(store: BarStore, config: RunConfig, end: pd.Timestamp) -> tuple[pd.Se
     )
 
 
-def _saved_oos(run_dir: Path, inputs: StressInputs) -> tuple[pd.DataFrame | None, str | None]:
-    """The run's OOS predictions with panel labels, and whether rebuilt features reproduce them.
+@dataclass(frozen=True)
+class StressSource:
+    """What a stress replay needs from a run, in memory.
 
-    The last fitted walk-forward student is re-applied to its own test span on the rebuilt
-    panel and compared with ``predictions/student_oos.parquet``; when they agree the saved
-    predictions serve as the pre-period evidence of every period (no need to predict again).
+    Attributes
+    ----------
+    config : RunConfig
+        The run's configuration.
+    models : pandas.DataFrame
+        Walk-forward students (the rows of ``models/student_walkforward.parquet``:
+        ``period_id, test_start, test_end, train_start, train_end, max_window_end, n_train,
+        n_test, model_text``).
+    bars : dict of str to pandas.DataFrame
+        Bars per symbol up to ``range_end``, in the order the replay uses them.
+    frames : dict of str to SymbolFrame
+        Features and labels built from ``bars`` (same keys, same order).
+    range_end : pandas.Timestamp
+        Last session of the run (IST).
+    student_oos : pandas.DataFrame or None
+        The run's OOS student predictions (``symbol, timestamp, p_down, p_flat, p_up,
+        period_id``); None when unavailable.
+    notes : tuple of str
+        Notes for the report gathered while assembling the source.
     """
-    path = run_dir / "predictions" / "student_oos.parquet"
-    if not path.is_file() or inputs.models.empty:
+
+    config: RunConfig
+    models: pd.DataFrame
+    bars: dict[str, pd.DataFrame]
+    frames: dict[str, SymbolFrame]
+    range_end: pd.Timestamp
+    student_oos: pd.DataFrame | None
+    notes: tuple[str, ...] = ()
+
+
+def _saved_oos(
+    saved: pd.DataFrame | None, inputs: StressInputs
+) -> tuple[pd.DataFrame | None, str | None]:
+    """The run's OOS predictions with panel labels, and whether the panel reproduces them.
+
+    The last fitted walk-forward student is re-applied to its own test span on the panel and
+    compared with the run's predictions; when they agree the run's predictions serve as the
+    pre-period evidence of every period (no need to predict again).
+    """
+    if saved is None or inputs.models.empty:
         return None, None
-    saved = pd.read_parquet(path)
     last = inputs.models.sort_values("period_id").iloc[-1]
     pid = int(last["period_id"])
     mine = predict_span(inputs, pid, last["test_start"], last["test_end"])
@@ -201,23 +194,23 @@ def _saved_oos(run_dir: Path, inputs: StressInputs) -> tuple[pd.DataFrame | None
     return saved.merge(labels, on=["symbol", "timestamp"], how="inner"), note
 
 
-def run_stress(
-    run_dir: Path,
+def replay_stress(
+    source: StressSource,
     store: BarStore,
     *,
     periods_path: Path | None = None,
     rules: StressRules | None = None,
     synthetic: bool = True,
 ) -> StressReport:
-    """Replay the stress periods for a finished run and write ``<run_dir>/stress/``.
+    """Replay the stress periods for a run held in memory (nothing is written).
 
     Parameters
     ----------
-    run_dir : pathlib.Path
-        A finished run directory (``config.yaml``, ``models/student_walkforward.parquet``,
-        ``promotion_briefing.json`` or ``preflight.json``).
+    source : StressSource
+        The run's walk-forward students, bars, features and OOS predictions.
     store : BarStore
-        The bar store the run read (bars after the run's range end are ignored).
+        The bar store the run read (prices and the benchmark; bars after the run's range end
+        are ignored).
     periods_path : pathlib.Path, optional
         Stress-period YAML; None = the run's ``stress.periods_file``, else the packaged list.
     rules : StressRules, optional
@@ -234,37 +227,22 @@ def run_stress(
     Raises
     ------
     ConfigError
-        Invalid ``config.yaml`` or stress-period file.
+        Invalid stress-period file.
     DataError
-        Missing run artifacts or benchmark bars.
+        Missing benchmark bars.
     """
-    cfg_path = run_dir / "config.yaml"
-    wf_path = run_dir / "models" / "student_walkforward.parquet"
-    for need in (cfg_path, wf_path):
-        if not need.is_file():
-            raise DataError(f"{need} is missing", hint="pass a finished run directory")
-    try:
-        config = RunConfig.model_validate(yaml.safe_load(cfg_path.read_text(encoding="utf-8")))
-    except ValueError as exc:
-        raise ConfigError(f"{cfg_path}: invalid run configuration ({exc})") from None
+    config, models, frames, end = source.config, source.models, source.frames, source.range_end
     rules = rules or StressRules(
         cash_rate=config.stress.cash_rate,
         periods_per_year=config.stats.periods_per_year,
         risk_free_rate=config.stats.risk_free_rate,
     )
     shock = config.stress.synthetic_shock
-    models = pd.read_parquet(wf_path)
-    symbols = run_symbols(run_dir)
     periods = load_stress_periods(periods_path or config.stress.periods_file)
     bench_open, bench_close = _bench(store, config, pd.Timestamp.now(tz=IST))
-    end = _range_end(run_dir, config, bench_close.index[-1] if len(bench_close) else None)
     bench_open, bench_close = bench_open.loc[:end], bench_close.loc[:end]
     oos_start = pd.Timestamp(models["test_start"].min())
-    notes: list[str] = []
-    bars, missing = _read_bars(store, symbols, config, end)
-    frames = _frames(bars, config)
-    if missing:
-        notes.append(f"no stored bars for {missing}: left out of the replay")
+    notes = list(source.notes)
     lead_start = oos_start - _PANEL_LEAD
     open_px, close_px = price_matrices(store, list(frames), lead_start, end)
     inputs = StressInputs(
@@ -278,7 +256,7 @@ def run_stress(
         portfolio=config.portfolio,
         backtest=config.backtest,
     )
-    oos, note = _saved_oos(run_dir, inputs)
+    oos, note = _saved_oos(source.student_oos, inputs)
     if oos is not None:
         inputs.cache["oos"] = oos
     if note:
@@ -287,8 +265,66 @@ def run_stress(
     if synthetic:
         oos_sessions = close_px.index[close_px.index >= oos_start]
         s_period, day = synthetic_period(pd.DatetimeIndex(oos_sessions), shock=shock)
-        shocked = (s_period, _shocked_inputs(inputs, bars, config, end, day, shock))
-    report = run_stress_tests(periods, inputs, rules=rules, synthetic=shocked, notes=notes)
+        shocked = (s_period, _shocked_inputs(inputs, source.bars, config, end, day, shock))
+    return run_stress_tests(periods, inputs, rules=rules, synthetic=shocked, notes=notes)
+
+
+def run_stress(
+    run_dir: Path,
+    store: BarStore,
+    *,
+    periods_path: Path | None = None,
+    rules: StressRules | None = None,
+    synthetic: bool = True,
+) -> StressReport:
+    """Replay the stress periods for a finished run directory and write ``<run_dir>/stress/``.
+
+    The run is read through :func:`~sensequant.pipeline.rundir.load_run`; features and labels
+    are rebuilt from the store (bars up to the run's range end) as the run built them.
+
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        A finished run directory (``config.yaml``, ``models/student_walkforward.parquet``,
+        ``promotion_briefing.json`` or ``preflight.json``).
+    store : BarStore
+        The bar store the run read (bars after the run's range end are ignored).
+    periods_path, rules, synthetic
+        As in :func:`replay_stress`.
+
+    Returns
+    -------
+    StressReport
+
+    Raises
+    ------
+    ConfigError
+        Invalid ``config.yaml`` or stress-period file.
+    DataError
+        Missing run artifacts or benchmark bars.
+    """
+    run = load_run(run_dir)
+    config = run.config
+    end = run.range_end
+    if end is None:
+        _, bench_close = _bench(store, config, pd.Timestamp.now(tz=IST))
+        if not len(bench_close):
+            raise DataError(f"{run_dir}: cannot tell the run's last session", hint="re-run")
+        end = bench_close.index[-1]
+    bars, missing = _read_bars(store, run.symbols, config, end)
+    notes = [f"no stored bars for {missing}: left out of the replay"] if missing else []
+    source = StressSource(
+        config=config,
+        models=run.models,
+        bars=bars,
+        frames=_frames(bars, config),
+        range_end=end,
+        student_oos=run.student_oos,
+        notes=tuple(notes),
+    )
+    report = replay_stress(
+        source, store, periods_path=periods_path, rules=rules, synthetic=synthetic
+    )
     write_stress(run_dir, report)
     return report
 
@@ -326,16 +362,14 @@ def write_stress(run_dir: Path, report: StressReport) -> Path:
     pathlib.Path
         The ``<run_dir>/stress`` folder.
     """
-    folder = run_dir / STRESS_DIR
-    write_json_atomic(folder / "stress.json", report.to_dict())
-    write_parquet(report.table(), folder / "stress_table.parquet")
+    paths = RunPaths(run_dir)
+    write_json_atomic(paths.stress_json, report.to_dict())
+    write_parquet(report.table(), paths.stress_table)
     daily = [
         p.daily.rename_axis("timestamp").reset_index().assign(period=p.period.name)
         for p in report.periods
     ]
     cols = ["period", "timestamp"]
     frame = pd.concat(daily, ignore_index=True) if daily else pd.DataFrame(columns=cols)
-    write_parquet(
-        frame[cols + [c for c in frame.columns if c not in cols]], folder / "stress_daily.parquet"
-    )
-    return folder
+    write_parquet(frame[cols + [c for c in frame.columns if c not in cols]], paths.stress_daily)
+    return paths.stress_dir

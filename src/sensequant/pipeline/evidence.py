@@ -1,4 +1,4 @@
-"""Evaluation phase: backtests of every configuration tried, benchmarks and statistics.
+"""Backtest phase: backtests of every configuration tried, benchmarks, statistics and evidence.
 
 All statistics are computed on out-of-sample NET returns over the dates every series shares.
 Every configuration evaluated here is a *trial* for the deflated Sharpe ratio.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +31,7 @@ from sensequant.evaluation.stats import (
     probabilistic_sharpe_ratio,
 )
 from sensequant.pipeline.statistics import compute_evidence, guarded
+from sensequant.release.evidence_types import OOSEvidence, TrialSharpe
 from sensequant.settings import PortfolioConfig, RunConfig
 
 STUDENT = "student"
@@ -91,8 +91,9 @@ class Evaluation:
     bootstrap: BootstrapCI | None
     psr: float | None
     dsr: DSRResult | None
-    trials: list[dict[str, float | str]]
-    evidence: dict[str, Any] = field(default_factory=dict)
+    trials: tuple[TrialSharpe, ...]
+    """Sharpe ratio of every configuration tried (the trials of the DSR)."""
+    evidence: OOSEvidence
     """Further evidence for the briefing (see :mod:`sensequant.pipeline.statistics`)."""
     notes: list[str] = field(default_factory=list)
 
@@ -231,12 +232,12 @@ def evaluate(
         ),
     )
     trial_sr = []
-    trials: list[dict[str, float | str]] = []
+    trials: list[TrialSharpe] = []
     for name in trial_returns.columns:
         sr = sharpe(trial_returns[name], rf=rf, periods=periods)
         sr_pp = sr / np.sqrt(st.periods_per_year)
         trial_sr.append(sr_pp)
-        trials.append({"name": name, "sharpe": sr, "sr_per_period": sr_pp})
+        trials.append(TrialSharpe(name=name, sharpe=sr, sr_per_period=sr_pp))
     finite_sr = [x for x in trial_sr if np.isfinite(x)]
     dsr = guarded(notes, "deflated Sharpe ratio", lambda: deflated_sharpe_ratio(r, finite_sr))
     psr = guarded(notes, "PSR", lambda: probabilistic_sharpe_ratio(r, 0.0))
@@ -250,7 +251,7 @@ def evaluate(
         plain_student_net=trial_returns.get(_PLAIN),
     )
     notes.extend(ev_notes)
-    if evidence.get("zero_trades"):
+    if evidence.zero_trades:
         notes.append("the student portfolio never traded out of sample")
     return Evaluation(
         returns=returns,
@@ -265,7 +266,7 @@ def evaluate(
         bootstrap=boot,
         psr=psr,
         dsr=dsr,
-        trials=trials,
+        trials=tuple(trials),
         evidence=evidence,
         notes=notes,
     )
