@@ -236,4 +236,4 @@ def test_comparison_table_uses_project_metrics_on_common_dates() -> None:
     assert own.loc["buy-hold", "n_days"] == len(bh.returns)
     assert own.loc["buy-hold", "annual_turnover"] == pytest.approx(252 / len(bh.returns))
     with pytest.raises(DataError):
-        comparison_table({"bad": (bh.returns,)})  # type: ignore[dict-item]
+        comparison_table({"bad": (bh.returns,)})
