@@ -131,9 +131,14 @@ class PortfolioConfig(_Section):
     top_k: int = Field(10, ge=1)
     """Hold the k symbols with the highest score, equal weight (the cap on positions for the
     other sizing rules)."""
-    min_probability: float = Field(0.40, ge=0, le=1)
-    """Only symbols with p_up at least this enter the portfolio (else cash)."""
-    score: Literal["p_up", "p_up_minus_p_down"] = "p_up_minus_p_down"
+    min_probability: float | None = Field(0.40, ge=0, le=1)
+    """Only symbols with p_up at least this enter the portfolio (else cash); None = no
+    probability floor (rank-only). With ``score="score"`` it defaults to None and must stay
+    None (a generic score has no probability)."""
+    score: Literal["p_up", "p_up_minus_p_down", "score"] = "p_up_minus_p_down"
+    """Ranking score: ``p_up``, ``p_up - p_down``, or ``score`` = a generic score column of the
+    predictions (any model's or baseline's; predictions then need only symbol, timestamp,
+    score) ranked with no probability floor -- a calibration-free top-k comparison."""
     rebalance_every: int = Field(5, ge=1)
     """Decide only on every n-th prediction session (counted from the first OOS session);
     between decisions the book drifts. 5 = the label horizon, so each decision is held for
@@ -144,6 +149,20 @@ class PortfolioConfig(_Section):
     """Hysteresis: a held symbol stays while it still qualifies and ranks within
     ``top_k + hold_buffer``; only the free slots go to the best new names. 0 = pure top-k,
     which trades on every small change of rank."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rank_only_floor(cls, data: Any) -> Any:
+        """``score="score"``: no probability floor by default; an explicit one is an error."""
+        if isinstance(data, dict) and data.get("score") == "score":
+            if "min_probability" not in data:
+                return {**data, "min_probability": None}
+            if data["min_probability"] is not None:
+                raise ValueError(
+                    "score='score' ranks a generic score without probabilities: "
+                    "set min_probability to null (no probability floor)"
+                )
+        return data
 
 
 class BacktestConfig(_Section):

@@ -250,3 +250,55 @@ def test_sizing_parameters_are_checked() -> None:
         apply_caps(pd.DataFrame({"A": [np.nan]}), max_weight_per_symbol=0.5)
     with pytest.raises(DataError, match="more than one row"):
         long_short_weights(pd.concat([SIZING, SIZING.iloc[:1]]), top_k=1, bottom_k=1)
+
+
+# ----------------------------------------------------------------- rank-only (generic score)
+
+
+def _scores(rows: list[tuple[str, pd.Timestamp, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["symbol", "timestamp", "score"])
+
+
+def test_rank_only_top_k_picks_by_score_with_no_floor() -> None:
+    scores = _scores(
+        [
+            *[("A", D1, -0.30), ("B", D1, -0.01), ("C", D1, -0.20), ("D", D1, np.nan)],
+            *[("A", D2, 0.05), ("B", D2, -0.50), ("C", D2, 0.05)],
+        ]
+    )
+    cfg = PortfolioConfig(top_k=2, score="score", rebalance_every=1, hold_buffer=0)
+    assert cfg.min_probability is None  # rank-only: no probability floor by default
+    w = target_weights(scores, cfg)
+    # D1: every score negative, still the best two are held (B, C); NaN never selected
+    assert w.loc[D1].to_dict() == {"A": 0.0, "B": 0.5, "C": 0.5, "D": 0.0}
+    # D2: A and C tie at 0.05 -> both held (ties by name), B dropped
+    assert w.loc[D2].to_dict() == {"A": 0.5, "B": 0.0, "C": 0.5, "D": 0.0}
+
+
+def test_rank_only_matches_probability_score_without_floor() -> None:
+    preds = _preds([("A", D1, 0.10, 0.30), ("B", D1, 0.05, 0.20), ("C", D1, 0.50, 0.45)])
+    generic = preds.assign(score=preds["p_up"] - preds["p_down"])[["symbol", "timestamp", "score"]]
+    rank_only = target_weights(generic, PortfolioConfig(top_k=2, score="score"))
+    no_floor = target_weights(preds, PortfolioConfig(top_k=2, min_probability=None))
+    pd.testing.assert_frame_equal(rank_only, no_floor)
+    floored = target_weights(preds, PortfolioConfig(top_k=2, min_probability=0.40))
+    assert floored.loc[D1].to_dict() == {"A": 0.0, "B": 0.0, "C": 0.5}  # old rule unchanged
+    # the other sizing rules accept a generic score and no floor too
+    thr = probability_threshold_weights(
+        generic, min_probability=None, max_positions=2, score="score"
+    )
+    assert thr.loc[D1].to_dict() == {"A": 0.5, "B": 0.5, "C": 0.0}
+    scaled = probability_scaled_weights(generic, min_probability=None, score="score")
+    assert scaled.loc[D1].to_dict() == pytest.approx({"A": 0.2 / 0.35, "B": 0.15 / 0.35, "C": 0.0})
+    ls = long_short_weights(generic, top_k=1, bottom_k=1, score="score")
+    assert ls.loc[D1].to_dict() == {"A": 0.5, "B": 0.0, "C": -0.5}
+
+
+def test_rank_only_config_and_column_errors() -> None:
+    with pytest.raises(ValueError, match="min_probability"):
+        PortfolioConfig(score="score", min_probability=0.4)
+    with pytest.raises(DataError, match="score"):
+        target_weights(_preds([("A", D1, 0.1, 0.5)]), PortfolioConfig(score="score"))
+    scores = _scores([("A", D1, 0.1)])
+    with pytest.raises(DataError, match="p_up"):
+        target_weights(scores, PortfolioConfig(min_probability=0.4))

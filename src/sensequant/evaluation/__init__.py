@@ -12,6 +12,16 @@ from sensequant.evaluation.backtest import (
     index_returns,
     run_backtest,
 )
+from sensequant.evaluation.baselines import (
+    BaselineSeries,
+    buy_and_hold_baseline,
+    index_baseline,
+    momentum_scores,
+    month_start_decisions,
+    monthly_rebalanced_baseline,
+    reversal_scores,
+)
+from sensequant.evaluation.comparison import comparison_table
 from sensequant.evaluation.costs import CostBreakdown, FeeRow, FeeSchedule, GstRow
 from sensequant.evaluation.metrics import (
     Drawdown,
@@ -51,6 +61,7 @@ from sensequant.evaluation.stats import (
 
 __all__ = [
     "BacktestResult",
+    "BaselineSeries",
     "BootstrapCI",
     "CostBreakdown",
     "DSRResult",
@@ -64,8 +75,10 @@ __all__ = [
     "alpha_beta",
     "annual_volatility",
     "bootstrap_sharpe_ci",
+    "buy_and_hold_baseline",
     "cagr",
     "calmar",
+    "comparison_table",
     "daily_ic",
     "deflated_sharpe_ratio",
     "equal_weight_returns",
@@ -73,14 +86,19 @@ __all__ = [
     "growth_of_one",
     "hit_rate",
     "ic_summary",
+    "index_baseline",
     "index_returns",
     "information_ratio",
     "max_drawdown",
     "min_track_record_length",
+    "momentum_scores",
+    "month_start_decisions",
+    "monthly_rebalanced_baseline",
     "monthly_returns",
     "per_period_rf",
     "probabilistic_sharpe_ratio",
     "profit_factor",
+    "reversal_scores",
     "rolling_beta",
     "rolling_sharpe",
     "run_backtest",

@@ -66,8 +66,10 @@ class PerformanceSummary:
     """Every headline metric of one return series (see the module docstring for formulas).
 
     ``alpha``, ``beta``, ``information_ratio``, ``benchmark_*`` are None without a benchmark;
-    ``annual_turnover`` (mean daily one-way turnover x periods) and ``mean_exposure`` are None
-    when not given. NaN marks an undefined value, explained in ``notes``.
+    ``annual_turnover`` (mean daily one-way turnover x periods) is None without turnover;
+    ``mean_exposure`` (mean gross exposure = mean invested fraction) and ``time_in_market``
+    (share of sessions with exposure > 0) are None without an exposure series. NaN marks an
+    undefined value, explained in ``notes``.
     """
 
     n_days: int
@@ -91,6 +93,7 @@ class PerformanceSummary:
     benchmark_cagr: float | None = None
     annual_turnover: float | None = None
     mean_exposure: float | None = None
+    time_in_market: float | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
@@ -298,7 +301,10 @@ def summarize(
     turnover : pandas.Series, optional
         Daily one-way turnover (traded notional / equity); ``annual_turnover`` = mean x periods.
     exposure : pandas.Series, optional
-        Daily gross exposure; reported as its mean.
+        Daily gross exposure (fraction of equity invested, ``sum |w|``); reported as its mean
+        (``mean_exposure``) and as the share of sessions with exposure > 0
+        (``time_in_market``). Report both with every Sharpe: a book in cash half the time
+        is a different bet from a fully invested one.
     rf : float
         Annual risk-free rate (fraction).
     periods : int
@@ -342,7 +348,9 @@ def summarize(
     if turnover is not None:
         extra["annual_turnover"] = float(_check(turnover, "turnover").mean() * periods)
     if exposure is not None:
-        extra["mean_exposure"] = float(_check(exposure, "exposure").mean())
+        expo = _check(exposure, "exposure")
+        extra["mean_exposure"] = float(expo.mean())
+        extra["time_in_market"] = float((expo > 0).mean()) if expo.size else float("nan")
     idx = pd.DatetimeIndex(returns.index)
     return PerformanceSummary(
         n_days=int(x.size), start=idx[0], end=idx[-1], periods_per_year=periods,
