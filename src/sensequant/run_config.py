@@ -96,6 +96,10 @@ class LabelConfig(_Section):
     method: Literal["fixed_horizon", "triple_barrier"] = "fixed_horizon"
     """``triple_barrier``: barriers at +/- k * sigma_t * sqrt(h) from the entry open and a
     vertical barrier at session t+h; the first barrier touched sets the label and t1."""
+    barrier_k: float | None = Field(None, gt=0)
+    """Triple barrier only: k of the horizontal barriers (and of the ``threshold`` column);
+    None = ``threshold_k``. Barriers touched intraday are hit far more often than a 5-day
+    close is beyond the same threshold, so a larger k keeps the classes balanced."""
     target: Literal["class3", "cs_rank", "cs_zscore"] = "class3"
     """Training target: the 3-class label, or a per-date cross-sectional transform of
     ``fwd_return`` (see :mod:`sensequant.dataset.targets`)."""

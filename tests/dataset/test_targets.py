@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sensequant.dataset import cs_target, make_labels, rank_groups, relevance_grades
+from sensequant.dataset import cs_target, date_t1, make_labels, rank_groups, relevance_grades
 from sensequant.errors import DataError
 from sensequant.settings import LabelConfig
 from sensequant.types import IST
@@ -93,8 +93,11 @@ def test_targets_use_only_bars_up_to_t1(method: str) -> None:
         part = _labels_panel({s: b.iloc[: t + 1] for s, b in bars.items()}, cfg)
         head = full[full["timestamp"] <= cut_ts]
         # a date's target is known once EVERY symbol's label of that date is known
-        date_t1 = head.groupby("timestamp")["t1"].transform("max")
-        known = (date_t1 <= cut_ts).to_numpy()
+        end = date_t1(full)[: len(head)]
+        pd.testing.assert_series_equal(
+            end, head.groupby("timestamp")["t1"].transform("max"), check_names=False
+        )
+        known = (end <= cut_ts).to_numpy()
         assert known.any()
         y_part = cs_target(part, "cs_rank")
         np.testing.assert_array_equal(y_part[: len(head)][known], y_full[: len(head)][known])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -109,3 +111,40 @@ def test_spike_after_touch_changes_nothing() -> None:
     after = make_labels(spiked, cfg)
     ok = (full["t1"] <= bars["timestamp"].iloc[t]).to_numpy()
     pd.testing.assert_frame_equal(after[ok], full[ok])
+
+
+def test_barrier_k_widens_barriers() -> None:
+    bars = make_daily_bars(n=400, seed=13)
+    base = LabelConfig(method="triple_barrier")
+    narrow = make_labels(bars, base)
+    wide = make_labels(bars, base.model_copy(update={"barrier_k": 1.5}))
+    np.testing.assert_allclose(wide["threshold"], narrow["threshold"] * 3.0, equal_nan=True)
+    assert (wide["label"] == 1.0).mean() > (narrow["label"] == 1.0).mean()
+    # barrier_k is ignored by the fixed-horizon method
+    fixed = LabelConfig()
+    pd.testing.assert_frame_equal(
+        make_labels(bars, fixed), make_labels(bars, fixed.model_copy(update={"barrier_k": 1.5}))
+    )
+
+
+@pytest.mark.realdata
+def test_triple_barrier_no_look_ahead_real(shared_data: Path) -> None:
+    raw = pd.read_csv(shared_data / "nse_daily_yf" / "RELIANCE.csv", parse_dates=["Date"])
+    bars = pd.DataFrame(
+        {
+            "timestamp": raw["Date"].dt.tz_localize(IST),
+            "open": raw["Open"],
+            "high": raw["High"],
+            "low": raw["Low"],
+            "close": raw["Close"],
+            "volume": raw["Volume"].astype(float),
+        }
+    )
+    cfg = LabelConfig(method="triple_barrier", barrier_k=1.0)
+    full = make_labels(bars, cfg)
+    covid = int(bars["timestamp"].searchsorted(pd.Timestamp("2020-03-23", tz=IST)))
+    for t in (300, 3200, covid, len(bars) - 2):
+        part = make_labels(bars.iloc[: t + 1], cfg)
+        known = (full["t1"].iloc[: t + 1] <= bars["timestamp"].iloc[t]).to_numpy(dtype=bool)
+        pd.testing.assert_frame_equal(part[known], full.iloc[: t + 1][known])
+    assert full["label"].value_counts(normalize=True).min() > 0.1

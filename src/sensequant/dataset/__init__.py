@@ -15,7 +15,7 @@ from sensequant.dataset.splits import (
     purged_split_indices,
     session_groups,
 )
-from sensequant.dataset.targets import cs_target, rank_groups, relevance_grades
+from sensequant.dataset.targets import cs_target, date_t1, rank_groups, relevance_grades
 from sensequant.dataset.windows import (
     SKIP_BEFORE_LISTING,
     SKIP_NO_FUTURE,
@@ -44,6 +44,7 @@ __all__ = [
     "WindowStatus",
     "coverage_skip",
     "cs_target",
+    "date_t1",
     "feature_names",
     "make_labels",
     "panel_frame",

@@ -20,6 +20,7 @@ Threshold (known at ``t``)::
 
 Triple barrier (``cfg.method = "triple_barrier"``, Lopez de Prado, AFML sec. 3.4)::
 
+    threshold_t uses k = barrier_k when it is set (else threshold_k)
     entry P0 = open_{t+1};  upper = P0 * (1 + threshold_t);  lower = P0 * (1 - threshold_t)
     scan sessions j = t+1 .. t+h: up touched if high_j >= upper, down if low_j <= lower
     first touching session j: label 2 (up) / 0 (down), t1 = timestamp_j,
@@ -108,6 +109,8 @@ def make_labels(bars: pd.DataFrame, cfg: LabelConfig) -> pd.DataFrame:
                 hint="pass bars with timestamp, open, high, low, close, volume",
             )
     h, L, k = cfg.horizon, cfg.vol_lookback, cfg.threshold_k
+    if cfg.method == "triple_barrier" and cfg.barrier_k is not None:
+        k = cfg.barrier_k
     n = len(ts)
     open_ = bars["open"].to_numpy(dtype=np.float64)
     close = bars["close"].to_numpy(dtype=np.float64)

@@ -142,3 +142,38 @@ def relevance_grades(panel: pd.DataFrame, n_grades: int = 5) -> pd.Series:
     grade = np.clip(np.ceil(pct * n_grades - 1e-9) - 1.0, 0, n_grades - 1)
     grade = np.where(enough, grade, np.nan)
     return pd.Series(grade, index=panel.index, name="grade").astype("Int64")
+
+
+def date_t1(panel: pd.DataFrame) -> pd.Series:
+    """End time of a cross-sectional target: the latest ``t1`` among the rows of its date.
+
+    A cs target at (symbol, t) depends on every symbol's ``fwd_return`` on date t, so it is
+    known only after the LAST of them; purge with this instead of the row's own ``t1`` when
+    training on :func:`cs_target` or :func:`relevance_grades`.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long panel with ``timestamp`` and ``t1`` (tz-aware; NaT where unknown).
+
+    Returns
+    -------
+    pandas.Series of shape (n_rows,)
+        datetime64 with the panel's tz, index = ``panel.index``, named ``t1``; NaT-skipping
+        maximum (rows whose own ``t1`` is NaT have a NaN target anyway).
+
+    Raises
+    ------
+    DataError
+        If ``timestamp`` or ``t1`` is missing.
+    """
+    missing = [c for c in ("timestamp", "t1") if c not in panel.columns]
+    if missing:
+        raise DataError(
+            f"panel lacks column(s) {missing} needed for target end times",
+            hint="build it with sensequant.dataset.panel_frame",
+        )
+    key = pd.DatetimeIndex(panel["timestamp"]).asi8
+    out = panel["t1"].groupby(key).transform("max")
+    out.index = panel.index
+    return out.rename("t1")

@@ -148,6 +148,27 @@ def _market_columns(
     return out
 
 
+def _date_grid(dates: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Row -> (date code, slot within the date) so a column can be laid out (dates x slots)."""
+    codes, uniques = pd.factorize(np.asarray(dates), sort=False)
+    order = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes, minlength=len(uniques))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    slot = np.empty(len(codes), dtype=np.int64)
+    slot[order] = np.arange(len(codes)) - starts[codes[order]]
+    return codes, slot, len(uniques), int(sizes.max()) if len(sizes) else 0
+
+
+def _row_nanmedian(grid: np.ndarray) -> np.ndarray:
+    """Median of each row ignoring NaN (mean of the two middle values; NaN for empty rows)."""
+    srt = np.sort(grid, axis=1)  # NaN sorts last
+    k = np.isfinite(srt).sum(axis=1)
+    lo = np.clip((k - 1) // 2, 0, None)[:, None]
+    hi = np.clip(k // 2, 0, grid.shape[1] - 1)[:, None]
+    med = 0.5 * (np.take_along_axis(srt, lo, 1) + np.take_along_axis(srt, hi, 1))[:, 0]
+    return np.where(k > 0, med, np.nan)
+
+
 def cs_rank(values: pd.DataFrame, dates: pd.Series | np.ndarray) -> pd.DataFrame:
     """Per-date percentile rank minus 0.5 of every column.
 
@@ -163,22 +184,16 @@ def cs_rank(values: pd.DataFrame, dates: pd.Series | np.ndarray) -> pd.DataFrame
     pandas.DataFrame, same shape
         ``rank / n_valid - 0.5`` (average ranks, so in ``[1/n - 0.5, 0.5]``); NaN stays NaN.
     """
-    codes, uniques = pd.factorize(np.asarray(dates), sort=False)
-    if len(codes) == 0:
-        return values.astype(np.float64)
-    order = np.argsort(codes, kind="stable")
-    sizes = np.bincount(codes, minlength=len(uniques))
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    slot = np.empty(len(codes), dtype=np.int64)
-    slot[order] = np.arange(len(codes)) - starts[codes[order]]
-    grid = np.full((len(uniques), int(sizes.max())), np.nan)
     x = values.to_numpy(dtype=np.float64)
-    out = np.empty_like(x)
-    for j in range(x.shape[1]):  # one pass per column; each is a vectorised row-wise rank
-        grid[:] = np.nan
-        grid[codes, slot] = x[:, j]
-        ranked = pd.DataFrame(grid).rank(axis=1, pct=True, method="average").to_numpy()
-        out[:, j] = ranked[codes, slot] - 0.5
+    out = np.full_like(x, np.nan)
+    if len(x):
+        codes, slot, n_dates, width = _date_grid(dates)
+        grid = np.empty((n_dates, width))
+        for j in range(x.shape[1]):  # one pass per column; each is a vectorised row-wise rank
+            grid[:] = np.nan
+            grid[codes, slot] = x[:, j]
+            ranked = pd.DataFrame(grid).rank(axis=1, pct=True, method="average").to_numpy()
+            out[:, j] = ranked[codes, slot] - 0.5
     return pd.DataFrame(out, index=values.index, columns=values.columns)
 
 
@@ -199,15 +214,21 @@ def cs_robust_z(values: pd.DataFrame, dates: pd.Series | np.ndarray, clip: float
         NaN stays NaN; a value equal to its date's median is 0, and where MAD is 0 every
         other value is ``+/-clip``.
     """
-    key = np.asarray(dates)
-    med = values.groupby(key, sort=False).transform("median")
-    dev = values - med
-    mad = dev.abs().groupby(key, sort=False).transform("median")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = dev.to_numpy() / (MAD_SCALE * mad.to_numpy())
-    z = np.where(dev.to_numpy() == 0.0, 0.0, z)
-    z = np.clip(z, -clip, clip)
-    return pd.DataFrame(z, index=values.index, columns=values.columns)
+    x = values.to_numpy(dtype=np.float64)
+    out = np.full_like(x, np.nan)
+    if len(x):
+        codes, slot, n_dates, width = _date_grid(dates)
+        grid = np.empty((n_dates, width))
+        for j in range(x.shape[1]):
+            grid[:] = np.nan
+            grid[codes, slot] = x[:, j]
+            dev = x[:, j] - _row_nanmedian(grid)[codes]
+            grid[codes, slot] = np.abs(dev)
+            mad = _row_nanmedian(grid)[codes]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z = dev / (MAD_SCALE * mad)
+            out[:, j] = np.clip(np.where(dev == 0.0, 0.0, z), -clip, clip)
+    return pd.DataFrame(out, index=values.index, columns=values.columns)
 
 
 def panel_features(
