@@ -26,6 +26,7 @@ from sensequant.errors import ConfigError
 __all__ = [
     "BacktestConfig",
     "DataConfig",
+    "FeatureConfig",
     "GateConfig",
     "LabelConfig",
     "PortfolioConfig",
@@ -60,6 +61,29 @@ class DataConfig(_Section):
     """A symbol with fewer sessions in the range is excluded at pre-flight (with the reason)."""
 
 
+FeatureSetName = Literal["technical", "levels", "returns", "cross_sectional", "sector", "market"]
+"""Named feature sets (see :mod:`sensequant.dataset.features.sets`)."""
+_DEFAULT_SETS: list[FeatureSetName] = ["technical", "levels"]
+
+
+class FeatureConfig(_Section):
+    """Which named feature sets a run uses (see :mod:`sensequant.dataset.features.sets`)."""
+
+    sets: list[FeatureSetName] = Field(default_factory=lambda: _DEFAULT_SETS.copy())
+    """Feature sets, in column order; the default is the original 29 features."""
+    cs_normalize: Literal["none", "rank", "zscore"] = "none"
+    """Per-date cross-sectional normalisation of the per-symbol sets (technical, levels,
+    returns): ``rank`` = percentile rank - 0.5, ``zscore`` = robust z clipped to +/-5."""
+
+    @model_validator(mode="after")
+    def _check_sets(self) -> FeatureConfig:
+        if not self.sets:
+            raise ValueError("features.sets is empty; name at least one feature set")
+        if len(set(self.sets)) != len(self.sets):
+            raise ValueError(f"features.sets {self.sets} names a set twice")
+        return self
+
+
 class LabelConfig(_Section):
     """Forward-return labels (see :mod:`sensequant.dataset.labels`)."""
 
@@ -69,6 +93,16 @@ class LabelConfig(_Section):
     """Sessions of past close-to-close returns used for the volatility scale."""
     threshold_k: float = Field(0.5, gt=0)
     """A forward return beyond +/- k * sigma_t * sqrt(h) is 'up' / 'down', else 'flat'."""
+    method: Literal["fixed_horizon", "triple_barrier"] = "fixed_horizon"
+    """``triple_barrier``: barriers at +/- k * sigma_t * sqrt(h) from the entry open and a
+    vertical barrier at session t+h; the first barrier touched sets the label and t1."""
+    barrier_k: float | None = Field(None, gt=0)
+    """Triple barrier only: k of the horizontal barriers (and of the ``threshold`` column);
+    None = ``threshold_k``. Barriers touched intraday are hit far more often than a 5-day
+    close is beyond the same threshold, so a larger k keeps the classes balanced."""
+    target: Literal["class3", "cs_rank", "cs_zscore"] = "class3"
+    """Training target: the 3-class label, or a per-date cross-sectional transform of
+    ``fwd_return`` (see :mod:`sensequant.dataset.targets`)."""
 
 
 class WindowConfig(_Section):
@@ -250,6 +284,7 @@ class RunConfig(_Section):
     seed: int = 20240607
     n_jobs: int = Field(-1, description="joblib workers; -1 = all cores")
     data: DataConfig = DataConfig()
+    features: FeatureConfig = FeatureConfig()
     labels: LabelConfig = LabelConfig()
     windows: WindowConfig = WindowConfig()
     teacher: TeacherConfig = TeacherConfig()

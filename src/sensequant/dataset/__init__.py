@@ -15,6 +15,7 @@ from sensequant.dataset.splits import (
     purged_split_indices,
     session_groups,
 )
+from sensequant.dataset.targets import cs_target, date_t1, rank_groups, relevance_grades
 from sensequant.dataset.windows import (
     SKIP_BEFORE_LISTING,
     SKIP_NO_FUTURE,
@@ -42,12 +43,16 @@ __all__ = [
     "WindowSkip",
     "WindowStatus",
     "coverage_skip",
+    "cs_target",
+    "date_t1",
     "feature_names",
     "make_labels",
     "panel_frame",
     "plan_windows",
     "purged_fold_indices",
     "purged_split_indices",
+    "rank_groups",
+    "relevance_grades",
     "session_groups",
     "symbol_frame",
     "window_samples",

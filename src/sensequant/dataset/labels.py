@@ -18,6 +18,23 @@ Threshold (known at ``t``)::
                   2 (up)   if fwd_return_t >  threshold_t
                   1 (flat) otherwise
 
+Triple barrier (``cfg.method = "triple_barrier"``, Lopez de Prado, AFML sec. 3.4)::
+
+    threshold_t uses k = barrier_k when it is set (else threshold_k)
+    entry P0 = open_{t+1};  upper = P0 * (1 + threshold_t);  lower = P0 * (1 - threshold_t)
+    scan sessions j = t+1 .. t+h: up touched if high_j >= upper, down if low_j <= lower
+    first touching session j: label 2 (up) / 0 (down), t1 = timestamp_j,
+        fwd_return = fill / P0 - 1 with fill = the barrier price, or open_j if the session
+        OPENED beyond the barrier (a gap fills at the open, not at the barrier)
+    no touch by t+h: label 1 (flat), t1 = timestamp_{t+h}, fwd_return = close_{t+h} / P0 - 1
+
+If one session touches both barriers, the one that opened beyond its barrier wins; otherwise
+the barrier nearer to that session's open is taken as touched first (ties: down, the
+conservative choice). A label is known as soon as a barrier is touched, even if session
+t+h is not in the data yet; rows with no touch and no session t+h are NaN. Where
+``threshold_t`` is NaN (warm-up), fwd_return and t1 are those of the vertical barrier and
+the label is NaN.
+
 Classes follow :data:`sensequant.types.CLASSES` (``down, flat, up``). The sqrt(h) scaling
 assumes roughly independent daily returns (square-root-of-time rule). Sessions are rows of the
 bar frame: stale holiday rows must be removed before labelling (the data quality step does it),
@@ -45,7 +62,10 @@ def make_labels(bars: pd.DataFrame, cfg: LabelConfig) -> pd.DataFrame:
         Daily bars of ONE symbol: ``timestamp`` (tz-aware IST, sorted, unique), ``open``,
         ``close`` (rupees); other columns are ignored.
     cfg : LabelConfig
-        ``horizon`` h (sessions), ``vol_lookback`` L (sessions), ``threshold_k`` k.
+        ``horizon`` h (sessions), ``vol_lookback`` L (sessions), ``threshold_k`` k,
+        ``method`` (``fixed_horizon`` as below, or ``triple_barrier``: see the module
+        docstring; then ``fwd_return`` / ``label`` / ``t1`` are those of the first barrier
+        touched, and ``high`` / ``low`` are required too).
 
     Returns
     -------
@@ -81,7 +101,16 @@ def make_labels(bars: pd.DataFrame, cfg: LabelConfig) -> pd.DataFrame:
             f"bar timestamps are not sorted and unique (first {ts[0]}, last {ts[-1]})",
             hint="sort by timestamp and drop duplicates (the data quality step does this)",
         )
+    if cfg.method == "triple_barrier":
+        missing = [c for c in ("high", "low") if c not in bars.columns]
+        if missing:
+            raise DataError(
+                f"bar frame lacks column(s) {missing} needed for triple-barrier labels",
+                hint="pass bars with timestamp, open, high, low, close, volume",
+            )
     h, L, k = cfg.horizon, cfg.vol_lookback, cfg.threshold_k
+    if cfg.method == "triple_barrier" and cfg.barrier_k is not None:
+        k = cfg.barrier_k
     n = len(ts)
     open_ = bars["open"].to_numpy(dtype=np.float64)
     close = bars["close"].to_numpy(dtype=np.float64)
@@ -93,6 +122,18 @@ def make_labels(bars: pd.DataFrame, cfg: LabelConfig) -> pd.DataFrame:
     ret = pd.Series(close).pct_change(fill_method=None)
     sigma = ret.rolling(L, min_periods=L).std(ddof=1).to_numpy()
     threshold = k * sigma * np.sqrt(h)
+
+    if cfg.method == "triple_barrier":
+        high = bars["high"].to_numpy(dtype=np.float64)
+        low = bars["low"].to_numpy(dtype=np.float64)
+        fwd_tb, label_tb, end = _triple_barrier(open_, high, low, close, threshold, h)
+        t1_tb = pd.Series(pd.NaT, index=range(n), dtype=pd.Series(ts).dtype)
+        ok = end >= 0
+        t1_tb[ok] = ts[end[ok]]
+        return pd.DataFrame(
+            {"fwd_return": fwd_tb, "threshold": threshold, "label": label_tb, "t1": t1_tb.array},
+            index=ts,
+        )
 
     label = np.full(n, np.nan)
     known = np.isfinite(fwd) & np.isfinite(threshold)
@@ -109,3 +150,58 @@ def make_labels(bars: pd.DataFrame, cfg: LabelConfig) -> pd.DataFrame:
         },
         index=ts,
     )
+
+
+def _triple_barrier(
+    open_: np.ndarray,
+    high: np.ndarray,
+    low: np.ndarray,
+    close: np.ndarray,
+    threshold: np.ndarray,
+    h: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorised over rows (a loop over the h offsets only); see the module docstring.
+
+    Returns fwd_return (n,), label (n,) and the end row index (n,; -1 = unknown).
+    """
+    n = len(open_)
+    fwd = np.full(n, np.nan)
+    label = np.full(n, np.nan)
+    end = np.full(n, -1, dtype=np.int64)
+    if n < 2:
+        return fwd, label, end
+    p0 = np.full(n, np.nan)
+    p0[:-1] = open_[1:]
+    upper = p0 * (1.0 + threshold)
+    lower = p0 * (1.0 - threshold)
+    has_barrier = np.isfinite(threshold)
+    done = np.zeros(n, dtype=bool)
+    rows = np.arange(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for off in range(1, h + 1):
+            j = rows + off
+            inside = j < n
+            jj = np.where(inside, j, 0)
+            o, hi, lo = open_[jj], high[jj], low[jj]
+            up = inside & has_barrier & ~done & (hi >= upper)
+            dn = inside & has_barrier & ~done & (lo <= lower)
+            both = up & dn
+            gap_up, gap_dn = o >= upper, o <= lower
+            up_first = np.where(
+                gap_up | gap_dn, gap_up, (upper - o) < (o - lower)
+            )  # nearer to the open wins; a tie goes down
+            up = up & (~both | up_first)
+            dn = dn & (~both | ~up_first)
+            fill_up = np.maximum(upper, o)
+            fill_dn = np.minimum(lower, o)
+            for hit, fill, cls in ((up, fill_up, 2.0), (dn, fill_dn, 0.0)):
+                fwd[hit] = fill[hit] / p0[hit] - 1.0
+                label[hit] = cls
+                end[hit] = j[hit]
+            done |= up | dn
+            if off == h:
+                vert = inside & ~done
+                fwd[vert] = close[jj[vert]] / p0[vert] - 1.0
+                label[vert] = np.where(has_barrier[vert], 1.0, np.nan)
+                end[vert] = j[vert]
+    return fwd, label, end
