@@ -1,0 +1,369 @@
+"""The score student: one pooled LightGBM regression on cross-sectional targets, walk-forward.
+
+Per test period ``[T, T + test_period_days)`` (the plan of :mod:`sensequant.models.student`):
+
+1. Training samples: panel rows whose teacher soft score is eligible (teacher window ended
+   before ``T`` and within the lookback, every label of the window ended before ``T``; the
+   class student's purge, :func:`sensequant.models.student_data.training_set`) and whose own
+   label ended before ``T``. The soft score of a row is the mean OOF score of the teachers
+   whose windows hold it. Optionally every ``sample_every``-th session only (labels of
+   neighbouring sessions overlap by ``h - 1`` sessions, so little is lost and fits are faster).
+2. For each blend weight ``a`` of the grid, the target is ``a * soft + (1 - a) * hard``
+   (hard = the row's own cross-sectional target): ``a = 0`` is the *direct* pooled model that
+   ignores the teachers, ``a = 1`` pure distillation. Every weight is fitted and predicts the
+   period, so all variants are compared on identical OOS rows (and each is a trial).
+3. The *student* of the period uses the weight chosen on a purged validation slice that ends
+   before ``T``: the earlier periods' OOS predictions whose labels ended before ``T``; the
+   weight with the highest mean daily Rank IC there wins (ties: the first in grid order). The
+   first period, with no slice yet, uses ``StudentConfig.soft_label_weight``.
+
+Predictions carry a ``score`` column (higher = better expected cross-sectional rank).
+Reference for the rank-normalised target: Qlib's ``CSRankNorm`` processor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from sensequant.errors import ModelError
+from sensequant.models.student import SkippedPeriod, StudentPeriod
+from sensequant.models.student_data import (
+    DAY_NS,
+    ist_time,
+    period_starts,
+    require_columns,
+    to_ns,
+)
+from sensequant.models.teacher import check_feature_names
+from sensequant.settings import StudentConfig
+from sensequant.types import FloatArray, IntArray
+
+__all__ = [
+    "ScoreWalkForward",
+    "fit_release_score_student",
+    "score_student_params",
+    "walk_forward_score_student",
+]
+
+MIN_ROWS = 200
+"""Fewest training rows for a period to be fitted."""
+
+
+@dataclass(frozen=True)
+class ScoreWalkForward:
+    """Result of :func:`walk_forward_score_student`.
+
+    Attributes
+    ----------
+    predictions : pandas.DataFrame
+        The student: ``symbol, timestamp, score, period_id, blend`` (the weight used).
+    variants : dict of float to pandas.DataFrame
+        OOS predictions of every blend weight (same rows and columns, ``blend`` constant).
+    periods : tuple of StudentPeriod
+        Fitted periods; ``model_text`` is the student's (chosen weight) model.
+    skipped : tuple of SkippedPeriod
+    blend_choice : pandas.DataFrame
+        Per period: ``period_id, blend, validation_rows`` and ``rank_ic_<w>`` per weight.
+    """
+
+    predictions: pd.DataFrame
+    variants: dict[float, pd.DataFrame]
+    periods: tuple[StudentPeriod, ...]
+    skipped: tuple[SkippedPeriod, ...]
+    blend_choice: pd.DataFrame
+
+
+def score_student_params(cfg: StudentConfig, *, seed: int) -> dict[str, Any]:
+    """LightGBM parameters of a score-student fit (L2 regression, 2 threads, deterministic)."""
+    return {
+        "objective": "regression",
+        "learning_rate": cfg.learning_rate,
+        "num_leaves": cfg.num_leaves,
+        "min_data_in_leaf": cfg.min_data_in_leaf,
+        "feature_fraction": cfg.feature_fraction,
+        "lambda_l2": cfg.lambda_l2,
+        "max_bin": 63,
+        "deterministic": True,
+        "seed": seed,
+        "num_threads": 2,
+        "verbose": -1,
+        "force_row_wise": True,
+    }
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    ts: IntArray
+    sym: npt_obj
+    t1: IntArray
+    hard: FloatArray
+    ret: FloatArray
+    x: FloatArray
+    day: IntArray
+    rid: IntArray
+    s_wend: IntArray
+    s_wmax: IntArray
+    s_t1: IntArray
+    s_score: FloatArray
+
+
+npt_obj = Any
+
+
+def _arrays(panel: pd.DataFrame, soft: pd.DataFrame, features: list[str]) -> _Arrays:
+    require_columns(
+        panel, ["symbol", "timestamp", "target", "fwd_return", "t1", *features], "panel"
+    )
+    require_columns(
+        soft, ["symbol", "timestamp", "window_id", "window_end", "t1", "score"], "soft_scores"
+    )
+    ts = to_ns(panel["timestamp"], "panel.timestamp")
+    sym = panel["symbol"].astype(str).to_numpy()
+    keys = pd.MultiIndex.from_arrays([sym, ts])
+    if keys.has_duplicates:
+        raise ModelError("panel repeats (symbol, timestamp) pairs; deduplicate it")
+    s_sym = soft["symbol"].astype(str).to_numpy()
+    rid = keys.get_indexer(pd.MultiIndex.from_arrays([s_sym, to_ns(soft["timestamp"], "soft")]))
+    s_t1 = to_ns(soft["t1"], "soft.t1")
+    wmax = (
+        pd.Series(s_t1)
+        .groupby([s_sym, soft["window_id"].astype(str).to_numpy()])
+        .transform("max")
+        .to_numpy(dtype=np.int64)
+    )
+    ok = rid >= 0
+    t1 = panel["t1"]
+    t1_ns = np.where(
+        t1.isna().to_numpy(),
+        np.iinfo(np.int64).max,
+        to_ns(t1.fillna(pd.Timestamp(0, tz="UTC")), "panel.t1"),
+    )
+    _, day = np.unique(ts, return_inverse=True)
+    return _Arrays(
+        ts=ts,
+        sym=sym,
+        t1=t1_ns,
+        hard=panel["target"].to_numpy(dtype=np.float64),
+        ret=panel["fwd_return"].to_numpy(dtype=np.float64),
+        x=np.ascontiguousarray(panel[features].to_numpy(dtype=np.float32)),
+        day=day.astype(np.int64),
+        rid=rid[ok].astype(np.int64),
+        s_wend=to_ns(soft["window_end"], "soft.window_end")[ok],
+        s_wmax=wmax[ok],
+        s_t1=s_t1[ok],
+        s_score=soft["score"].to_numpy(dtype=np.float64)[ok],
+    )
+
+
+def _training(a: _Arrays, T: int, cfg: StudentConfig, every: int) -> tuple[IntArray, FloatArray]:
+    """Panel rows (sorted) and their mean soft score for a period starting at ``T``."""
+    mask = (
+        (a.s_wend < T)
+        & (a.s_wend >= T - cfg.train_lookback_days * DAY_NS)
+        & (a.s_wmax < T)
+        & (a.s_t1 < T)
+    )
+    if not mask.any():
+        return np.empty(0, np.int64), np.empty(0)
+    rows, inv = np.unique(a.rid[mask], return_inverse=True)
+    soft = np.bincount(inv, weights=a.s_score[mask]) / np.bincount(inv)
+    keep = (a.t1[rows] < T) & np.isfinite(a.hard[rows]) & np.isfinite(soft)
+    if every > 1:
+        keep &= a.day[rows] % every == 0
+    return rows[keep], soft[keep]
+
+
+def _daily_rank_ic(score: FloatArray, ret: FloatArray, day: IntArray) -> float:
+    """Mean over days of the Spearman correlation of score and forward return."""
+    frame = pd.DataFrame({"s": score, "r": ret, "d": day}).dropna()
+    if frame.empty:
+        return float("nan")
+    ranks = frame.groupby("d")[["s", "r"]].rank()
+    ranks["d"] = frame["d"]
+    ic = ranks.groupby("d").apply(lambda g: g["s"].corr(g["r"]), include_groups=False)
+    return float(ic.mean())
+
+
+def _fit(
+    x: FloatArray, y: FloatArray, params: dict[str, Any], rounds: int, names: list[str]
+) -> lgb.Booster:
+    ds = lgb.Dataset(x, label=y, params=params, feature_name=names, free_raw_data=True)
+    return lgb.train(params, ds, num_boost_round=rounds)
+
+
+def walk_forward_score_student(
+    panel: pd.DataFrame,
+    soft_scores: pd.DataFrame,
+    *,
+    cfg: StudentConfig,
+    seed: int,
+    feature_names: Sequence[str],
+    blend_grid: Sequence[float],
+    sample_every: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> ScoreWalkForward:
+    """Fit the score student walk-forward (see the module docstring) and predict OOS.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        One row per (symbol, timestamp), sorted by timestamp: the features, ``target``
+        (cross-sectional, NaN allowed), ``fwd_return`` (fraction), ``t1`` (NaT allowed).
+    soft_scores : pandas.DataFrame
+        Teacher OOF scores: ``symbol, timestamp, window_id, window_end, t1, score``.
+    cfg : StudentConfig
+        Period plan, lookback, tree parameters; ``soft_label_weight`` = first period's blend.
+    seed : int
+        LightGBM seed.
+    feature_names : sequence of str
+        Feature columns, in order.
+    blend_grid : sequence of float
+        Soft-target weights in [0, 1] to fit each period (e.g. ``(0.0, 0.5, 1.0)``).
+    sample_every : int, default 1
+        Keep every k-th session of the training rows (1 = all).
+    progress : callable, optional
+        ``progress(done, total)`` after each planned period.
+
+    Returns
+    -------
+    ScoreWalkForward
+
+    Raises
+    ------
+    ModelError
+        Missing columns, duplicate (symbol, timestamp), naive timestamps or a bad grid.
+    """
+    grid = [float(w) for w in blend_grid]
+    if not grid or any(not 0.0 <= w <= 1.0 for w in grid) or len(set(grid)) != len(grid):
+        raise ModelError(f"blend grid {grid} must be distinct weights in [0, 1]")
+    features = list(check_feature_names(list(feature_names)))
+    a = _arrays(panel, soft_scores, features)
+    starts = period_starts(
+        cfg, int(a.ts[a.rid].min()) if a.rid.size else None, int(a.ts.max()) if a.ts.size else -1
+    )
+    params = score_student_params(cfg, seed=seed)
+    span = cfg.test_period_days * DAY_NS
+    preds: dict[float, list[pd.DataFrame]] = {w: [] for w in grid}
+    chosen_parts: list[pd.DataFrame] = []
+    fitted: list[StudentPeriod] = []
+    skipped: list[SkippedPeriod] = []
+    choices: list[dict[str, float]] = []
+    oos_rows: list[IntArray] = []
+    oos_scores: dict[float, list[FloatArray]] = {w: [] for w in grid}
+    for k, T in enumerate(starts):
+        rows, soft = _training(a, T, cfg, sample_every)
+        test = np.flatnonzero((a.ts >= T) & (a.ts < T + span))
+        if rows.size < MIN_ROWS or test.size == 0:
+            why = (
+                f"{rows.size} training samples (need >= {MIN_ROWS})"
+                if rows.size < MIN_ROWS
+                else "no panel rows in the test period"
+            )
+            skipped.append(SkippedPeriod(k, ist_time(T), ist_time(T + span), int(rows.size), why))
+            if progress:
+                progress(k + 1, len(starts))
+            continue
+        # the blend weight: best Rank IC on earlier OOS rows whose labels ended before T
+        choice: dict[str, float] = {"period_id": float(k)}
+        blend = float(cfg.soft_label_weight) if cfg.soft_label_weight in grid else grid[0]
+        if oos_rows:
+            prev = np.concatenate(oos_rows)
+            ok = a.t1[prev] < T
+            choice["validation_rows"] = float(ok.sum())
+            if ok.sum() >= MIN_ROWS:
+                ics = {
+                    w: _daily_rank_ic(
+                        np.concatenate(oos_scores[w])[ok], a.ret[prev][ok], a.day[prev][ok]
+                    )
+                    for w in grid
+                }
+                for w, v in ics.items():
+                    choice[f"rank_ic_{w:g}"] = v
+                finite = {w: v for w, v in ics.items() if np.isfinite(v)}
+                if finite:
+                    blend = max(finite, key=lambda w: (finite[w], -grid.index(w)))
+        choice["blend"] = blend
+        choices.append(choice)
+        x_tr = a.x[rows]
+        models: dict[float, lgb.Booster] = {}
+        for w in grid:
+            y = w * soft + (1.0 - w) * a.hard[rows]
+            models[w] = _fit(x_tr, y, params, cfg.num_boost_round, features)
+            score = np.asarray(models[w].predict(a.x[test]), dtype=np.float64)
+            oos_scores[w].append(score)
+            preds[w].append(
+                pd.DataFrame(
+                    {
+                        "symbol": a.sym[test],
+                        "timestamp": panel["timestamp"].array[test],
+                        "score": score,
+                        "period_id": k,
+                        "blend": w,
+                    }
+                )
+            )
+        oos_rows.append(test)
+        chosen_parts.append(preds[blend][-1])
+        fitted.append(
+            StudentPeriod(
+                period_id=k,
+                test_start=ist_time(T),
+                test_end=ist_time(T + span),
+                train_start=ist_time(int(a.ts[rows].min())),
+                train_end=ist_time(int(a.t1[rows].max())),
+                max_window_end=ist_time(int(a.s_wend[a.s_wend < T].max())),
+                n_train=int(rows.size),
+                n_test=int(test.size),
+                model_text=models[blend].model_to_string(),
+            )
+        )
+        if progress:
+            progress(k + 1, len(starts))
+
+    def _cat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+        if not parts:
+            return pd.DataFrame(columns=["symbol", "timestamp", "score", "period_id", "blend"])
+        out = pd.concat(parts, ignore_index=True)
+        return out.sort_values(["timestamp", "symbol"], kind="stable").reset_index(drop=True)
+
+    return ScoreWalkForward(
+        predictions=_cat(chosen_parts),
+        variants={w: _cat(p) for w, p in preds.items()},
+        periods=tuple(fitted),
+        skipped=tuple(skipped),
+        blend_choice=pd.DataFrame(choices),
+    )
+
+
+def fit_release_score_student(
+    panel: pd.DataFrame,
+    soft_scores: pd.DataFrame,
+    *,
+    cfg: StudentConfig,
+    seed: int,
+    feature_names: Sequence[str],
+    blend: float,
+    sample_every: int = 1,
+) -> tuple[lgb.Booster, int]:
+    """The release model: the student's recipe on every eligible sample up to the data's end.
+
+    Returns the booster and its number of training rows. It predicts nothing here; the
+    walk-forward periods are the out-of-sample evidence.
+    """
+    features = list(check_feature_names(list(feature_names)))
+    a = _arrays(panel, soft_scores, features)
+    T = int(a.ts.max()) + DAY_NS
+    rows, soft = _training(a, T, cfg, sample_every)
+    if rows.size < MIN_ROWS:
+        raise ModelError(
+            f"{rows.size} training samples for the release student (need >= {MIN_ROWS})"
+        )
+    y = blend * soft + (1.0 - blend) * a.hard[rows]
+    params = score_student_params(cfg, seed=seed)
+    return _fit(a.x[rows], y, params, cfg.num_boost_round, features), int(rows.size)
