@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -153,6 +154,20 @@ class StudentConfig(_Section):
     min_data_in_leaf: int = Field(100, ge=1)
     feature_fraction: float = Field(0.8, gt=0, le=1)
     lambda_l2: float = Field(1.0, ge=0)
+    blend_grid: list[float] = Field(default_factory=lambda: [0.0, 0.5, 1.0], min_length=1)
+    """Score student (cross-sectional targets): soft-target weights fitted every period; the
+    student uses the one with the best purged Rank IC on earlier OOS periods (0 = the direct
+    model without teachers, 1 = pure distillation)."""
+    sample_every: int = Field(1, ge=1, le=20)
+    """Score student: train on every k-th session only (labels of neighbouring sessions
+    overlap by ``horizon - 1`` sessions); 1 = every session."""
+
+    @field_validator("blend_grid")
+    @classmethod
+    def _check_grid(cls, grid: list[float]) -> list[float]:
+        if any(not 0.0 <= w <= 1.0 for w in grid) or len(set(grid)) != len(grid):
+            raise ValueError(f"blend weights must be distinct values in [0, 1], got {grid}")
+        return grid
 
 
 class PortfolioConfig(_Section):
@@ -301,6 +316,25 @@ class RunConfig(_Section):
             raise ValueError(
                 f"data.start {self.data.start} is after data.end {self.data.end}; swap them"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _check_scores(self) -> RunConfig:
+        scored = self.labels.target != "class3"
+        rules = [("portfolio", self.portfolio)] + [
+            (f"backtest.trials[{i}]", t) for i, t in enumerate(self.backtest.trials)
+        ]
+        for where, rule in rules:
+            if scored and rule.score != "score":
+                raise ValueError(
+                    f"{where}.score is {rule.score!r} but labels.target {self.labels.target!r} "
+                    "makes score models (no class probabilities); set score: score"
+                )
+            if not scored and rule.score == "score":
+                raise ValueError(
+                    f"{where}.score 'score' needs a cross-sectional target "
+                    "(labels.target: cs_rank or cs_zscore)"
+                )
         return self
 
     def with_overrides(self, **data_fields: Any) -> RunConfig:

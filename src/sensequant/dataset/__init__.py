@@ -4,8 +4,10 @@ from sensequant.dataset.frame import (
     PANEL_LABEL_COLUMNS,
     SymbolFrame,
     feature_names,
+    needs_panel_step,
     panel_frame,
     symbol_frame,
+    with_panel_columns,
 )
 from sensequant.dataset.labels import LABEL_COLUMNS, make_labels
 from sensequant.dataset.splits import (
@@ -47,6 +49,7 @@ __all__ = [
     "date_t1",
     "feature_names",
     "make_labels",
+    "needs_panel_step",
     "panel_frame",
     "plan_windows",
     "purged_fold_indices",
@@ -56,4 +59,5 @@ __all__ = [
     "session_groups",
     "symbol_frame",
     "window_samples",
+    "with_panel_columns",
 ]

@@ -8,14 +8,16 @@ student's input).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
 import pandas as pd
 
 from sensequant.data.reference import effective_first_bar
-from sensequant.dataset.features import build_features
+from sensequant.dataset.features import panel_features, symbol_features
 from sensequant.dataset.labels import make_labels
+from sensequant.dataset.targets import cs_target, date_t1
 from sensequant.settings import RunConfig
 
 PANEL_LABEL_COLUMNS: Final = ("label", "fwd_return", "t1")
@@ -81,10 +83,90 @@ def symbol_frame(
     -------
     SymbolFrame
     """
-    feats = build_features(bars)
+    feats = symbol_features(bars, config.features)
     labels = make_labels(bars, config.labels)
     ts = pd.DatetimeIndex(bars["timestamp"])
     return SymbolFrame(symbol, feats, labels, effective_first_bar(ts[0], listing_date), ts[-1])
+
+
+PANEL_SETS: Final = frozenset({"cross_sectional", "sector", "market"})
+"""Feature sets computed across symbols (on the panel, after the per-symbol frames)."""
+
+
+def needs_panel_step(config: RunConfig) -> bool:
+    """Whether :func:`with_panel_columns` has work: panel feature sets, per-date normalisation
+    or a cross-sectional target."""
+    fc = config.features
+    return (
+        bool(PANEL_SETS & set(fc.sets))
+        or fc.cs_normalize != "none"
+        or config.labels.target != "class3"
+    )
+
+
+def with_panel_columns(
+    frames: dict[str, SymbolFrame],
+    config: RunConfig,
+    *,
+    closes: pd.DataFrame,
+    benchmark_close: pd.Series | None,
+    sectors: Mapping[str, str | None],
+) -> dict[str, SymbolFrame]:
+    """Add the panel-level features and the cross-sectional target to every symbol's frame.
+
+    The panel (every symbol, whole history) goes through
+    :func:`sensequant.dataset.features.panel_features` (cross-sectional, sector and market
+    sets; per-date normalisation); with ``labels.target`` other than ``class3`` each row gets
+    ``target`` (:func:`sensequant.dataset.cs_target`) and its label end ``t1`` becomes the
+    date's latest ``t1`` (:func:`sensequant.dataset.date_t1`: a cross-sectional target is only
+    known once every symbol's forward return of that date is).
+
+    Parameters
+    ----------
+    frames : dict of str to SymbolFrame
+        Per-symbol frames from :func:`symbol_frame`.
+    config : RunConfig
+    closes : pandas.DataFrame
+        Session x symbol closes (rupees), whole history (``features.wide_closes``).
+    benchmark_close : pandas.Series or None
+        Benchmark index closes by session (for the ``market`` set).
+    sectors : mapping of str to str or None
+        Symbol -> industry (for the ``sector`` set).
+
+    Returns
+    -------
+    dict of str to SymbolFrame
+        New frames (inputs untouched); same symbols, same row index per symbol.
+    """
+    first = min(fr.features.index[0] for fr in frames.values())
+    last = max(fr.features.index[-1] for fr in frames.values())
+    panel = panel_frame(frames, first, last)
+    full = panel_features(
+        panel,
+        config=config.features,
+        closes=closes,
+        benchmark_close=benchmark_close,
+        sectors=sectors,
+    )
+    names = [c for c in full.columns if c not in ("symbol", "timestamp", *PANEL_LABEL_COLUMNS)]
+    labels = full[["symbol", "timestamp", *PANEL_LABEL_COLUMNS]].copy()
+    if config.labels.target != "class3":
+        labels["target"] = cs_target(full, config.labels.target).to_numpy()
+        labels["t1"] = date_t1(full).to_numpy()
+    out: dict[str, SymbolFrame] = {}
+    for sym, group in full.groupby("symbol", sort=False):
+        fr = frames[str(sym)]
+        idx = pd.DatetimeIndex(group["timestamp"])
+        feats = pd.DataFrame(group[names].to_numpy(), index=idx, columns=names)
+        feats = feats.reindex(fr.features.index)
+        feats.index.name = fr.features.index.name
+        lab = fr.labels.copy()
+        extra = labels.loc[group.index].set_index(idx)
+        if "target" in extra.columns:
+            lab["target"] = extra["target"].reindex(lab.index).to_numpy()
+            lab["t1"] = extra["t1"].reindex(lab.index).array
+        out[str(sym)] = SymbolFrame(fr.symbol, feats, lab, fr.first_bar, fr.last_bar)
+    return out
 
 
 def panel_frame(
@@ -107,7 +189,8 @@ def panel_frame(
     """
     parts = []
     for sym, fr in frames.items():
-        joined = fr.features.join(fr.labels[list(PANEL_LABEL_COLUMNS)])
+        cols = [*PANEL_LABEL_COLUMNS, *(["target"] if "target" in fr.labels.columns else [])]
+        joined = fr.features.join(fr.labels[cols])
         joined = joined[(joined.index >= start) & (joined.index <= end)]
         joined = joined.reset_index().rename(columns={joined.index.name or "index": "timestamp"})
         joined.insert(0, "symbol", sym)

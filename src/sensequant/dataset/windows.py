@@ -114,7 +114,7 @@ class WindowSamples:
     window : Window
     X : pandas.DataFrame of shape (n, n_features)
         Feature rows, index = sample timestamps (IST); may hold NaN features.
-    y : ndarray of int64, shape (n,)
+    y : ndarray of int64 (classes) or float64 (continuous target), shape (n,)
         Class codes 0 down, 1 flat, 2 up (:data:`sensequant.types.CLASSES`).
     fwd_return : ndarray of float64, shape (n,)
         Forward simple return of each sample (fraction), see :mod:`sensequant.dataset.labels`.
@@ -124,7 +124,7 @@ class WindowSamples:
 
     window: Window
     X: pd.DataFrame
-    y: IntArray
+    y: IntArray | FloatArray
     fwd_return: FloatArray
     t1: pd.Series
 
@@ -224,6 +224,7 @@ def window_samples(
     min_samples: int,
     first_bar: pd.Timestamp,
     last_bar: pd.Timestamp,
+    target: str = "label",
 ) -> WindowSamples:
     """Select the training samples of one window (see the module docstring for the rules).
 
@@ -262,7 +263,7 @@ def window_samples(
         raise WindowSkip(window, *coverage)
     stop = window.end + _ONE_DAY
     ts = features.index
-    label = labels["label"].to_numpy(dtype=np.float64)
+    label = labels[target].to_numpy(dtype=np.float64)
     t1 = labels["t1"]
     t1_known = t1.notna().to_numpy() & (t1 < stop).fillna(False).to_numpy(dtype=bool)
     mask = (
@@ -277,7 +278,7 @@ def window_samples(
     return WindowSamples(
         window=window,
         X=features.loc[mask],
-        y=label[mask].astype(np.int64),
+        y=label[mask].astype(np.int64) if target == "label" else label[mask],
         fwd_return=labels["fwd_return"].to_numpy(dtype=np.float64)[mask],
         t1=t1.loc[mask],
     )

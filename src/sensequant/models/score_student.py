@@ -180,14 +180,17 @@ def _training(a: _Arrays, T: int, cfg: StudentConfig, every: int) -> tuple[IntAr
 
 
 def _daily_rank_ic(score: FloatArray, ret: FloatArray, day: IntArray) -> float:
-    """Mean over days of the Spearman correlation of score and forward return."""
+    """Mean over days of the Spearman correlation of score and forward return (vectorised)."""
     frame = pd.DataFrame({"s": score, "r": ret, "d": day}).dropna()
     if frame.empty:
         return float("nan")
-    ranks = frame.groupby("d")[["s", "r"]].rank()
-    ranks["d"] = frame["d"]
-    ic = ranks.groupby("d").apply(lambda g: g["s"].corr(g["r"]), include_groups=False)
-    return float(ic.mean())
+    g = frame.groupby("d")
+    x = g["s"].rank() - g["s"].rank().groupby(frame["d"]).transform("mean")
+    y = g["r"].rank() - g["r"].rank().groupby(frame["d"]).transform("mean")
+    num = (x * y).groupby(frame["d"]).sum()
+    den = ((x * x).groupby(frame["d"]).sum() * (y * y).groupby(frame["d"]).sum()) ** 0.5
+    ic = (num / den.where(den > 0)).dropna()
+    return float(ic.mean()) if len(ic) else float("nan")
 
 
 def _fit(

@@ -42,8 +42,8 @@ def teacher_direct_predictions(
     Returns
     -------
     pandas.DataFrame
-        Columns ``symbol, timestamp, p_down, p_flat, p_up, period_id``, sorted by
-        (timestamp, symbol).
+        Columns ``symbol, timestamp, p_down, p_flat, p_up, period_id`` (class teachers) or
+        ``symbol, timestamp, score, period_id`` (score teachers), sorted by (timestamp, symbol).
 
     Raises
     ------
@@ -72,13 +72,18 @@ def teacher_direct_predictions(
                 cache[j] = load_booster(str(texts[j]))
             model = cache[j]
             rows = np.flatnonzero(in_test & (p_sym == sym))
-            proba = predict_proba(model, panel.iloc[rows][list(model.feature_name())])
+            X = panel.iloc[rows][list(model.feature_name())]
+            if model.num_model_per_iteration() == 1:  # score teacher: regression output
+                values = {"score": np.asarray(model.predict(X.to_numpy(np.float64)), float)}
+            else:
+                proba = predict_proba(model, X)
+                values = {c: proba[:, i] for i, c in enumerate(PROBA_COLUMNS)}
             preds.append(
                 pd.DataFrame(
                     {
                         "symbol": p_sym[rows],
                         "timestamp": panel["timestamp"].array[rows],
-                        **{c: proba[:, i] for i, c in enumerate(PROBA_COLUMNS)},
+                        **values,
                         "period_id": period.period_id,
                     }
                 )

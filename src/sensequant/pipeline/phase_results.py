@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -40,10 +40,16 @@ class StudentPhaseResult:
     panel : pandas.DataFrame
         The (symbol, timestamp) panel of features and labels over the run's range.
     soft_labels : pandas.DataFrame
-        Teacher out-of-fold class probabilities the student learned from.
+        Teacher out-of-fold class probabilities (or scores) the student learned from.
+    variants : dict of float to pandas.DataFrame
+        Score student only: OOS predictions of every blend weight (0 = the direct model).
+    blend_choice : pandas.DataFrame or None
+        Score student only: the blend weight chosen per period and its validation Rank ICs.
     """
 
     student: WalkForwardResult
     teacher_pred: pd.DataFrame
     panel: pd.DataFrame
     soft_labels: pd.DataFrame
+    variants: dict[float, pd.DataFrame] = field(default_factory=dict)
+    blend_choice: pd.DataFrame | None = None

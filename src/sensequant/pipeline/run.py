@@ -18,12 +18,23 @@ import pandas as pd
 from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.catalog import Catalog
 from sensequant.data.store import BarStore
-from sensequant.dataset import SymbolFrame, WindowStatus, feature_names, panel_frame, symbol_frame
+from sensequant.dataset import (
+    SymbolFrame,
+    WindowStatus,
+    feature_names,
+    needs_panel_step,
+    panel_frame,
+    symbol_frame,
+    with_panel_columns,
+)
+from sensequant.dataset.features import wide_closes
 from sensequant.errors import PipelineError
 from sensequant.evaluation.stress_report import StressReport
 from sensequant.fsutil import write_json_atomic
 from sensequant.models import (
+    WalkForwardResult,
     teacher_direct_predictions,
+    walk_forward_score_student,
     walk_forward_student,
 )
 from sensequant.pipeline import messages
@@ -123,7 +134,7 @@ def run_pipeline(
             res.update(pf.to_dict())
             write_json_atomic(paths.preflight, pf.to_dict())
 
-        features = _features_phase(config, store, pf, rep, tel)
+        features = _features_phase(config, store, catalog, pf, rep, tel)
         frames = features.frames
         outcomes = _teacher_phase(config, frames, pf, rep, tel, run_dir)
         sp = _student_phase(config, frames, outcomes, pf, rep, tel)
@@ -188,7 +199,12 @@ def run_pipeline(
 
 
 def _features_phase(
-    config: RunConfig, store: BarStore, pf: PreflightReport, rep: Reporter, tel: Telemetry
+    config: RunConfig,
+    store: BarStore,
+    catalog: Catalog,
+    pf: PreflightReport,
+    rep: Reporter,
+    tel: Telemetry,
 ) -> FeaturesResult:
     rep.start("features", total=len(pf.symbols))
     bars: dict[str, pd.DataFrame] = {}
@@ -199,11 +215,35 @@ def _features_phase(
             bars[sym] = store.read(sym, config.data.interval, end=pf.range_end)
             frames[sym] = symbol_frame(sym, bars[sym], config, listing_date=listed.get(sym))
             rep.advance()
+        if needs_panel_step(config):
+            frames = _panel_step(config, store, catalog, pf, bars, frames)
         n_rows = sum(len(f.features) for f in frames.values())
         n_feat = next(iter(frames.values())).features.shape[1]
         res.update(symbols=len(frames), rows=n_rows, features=n_feat)
     rep.done(messages.features_done(frames, n_feat, n_rows))
     return FeaturesResult(bars=bars, frames=frames)
+
+
+def _panel_step(
+    config: RunConfig,
+    store: BarStore,
+    catalog: Catalog,
+    pf: PreflightReport,
+    bars: dict[str, pd.DataFrame],
+    frames: dict[str, SymbolFrame],
+) -> dict[str, SymbolFrame]:
+    """Cross-symbol features and the cross-sectional target (same-date data, bars <= t)."""
+    bench = store.read(
+        config.data.benchmark,
+        config.data.interval,
+        end=pf.range_end,
+        columns=["timestamp", "close"],
+    )
+    bench_close = pd.Series(bench["close"].to_numpy(), index=pd.DatetimeIndex(bench["timestamp"]))
+    sectors = {s: getattr(catalog.get_symbol(s), "industry", None) for s in pf.symbols}
+    return with_panel_columns(
+        frames, config, closes=wide_closes(bars), benchmark_close=bench_close, sectors=sectors
+    )
 
 
 def _teacher_phase(
@@ -266,16 +306,32 @@ def _student_phase(
             state["started"] = True
         rep.advance()
 
+    variants: dict[float, pd.DataFrame] = {}
+    blend_choice = None
     with tel.phase("student") as res:
-        student = walk_forward_student(
-            panel,
-            soft,
-            cfg=config.student,
-            horizon=config.labels.horizon,
-            seed=config.seed,
-            feature_names=names,
-            progress=progress,
-        )
+        if config.labels.target != "class3":
+            scored = walk_forward_score_student(
+                panel,
+                soft,
+                cfg=config.student,
+                seed=config.seed,
+                feature_names=names,
+                blend_grid=config.student.blend_grid,
+                sample_every=config.student.sample_every,
+                progress=progress,
+            )
+            student = WalkForwardResult(scored.predictions, scored.periods, scored.skipped)
+            variants, blend_choice = scored.variants, scored.blend_choice
+        else:
+            student = walk_forward_student(
+                panel,
+                soft,
+                cfg=config.student,
+                horizon=config.labels.horizon,
+                seed=config.seed,
+                feature_names=names,
+                progress=progress,
+            )
         if student.predictions.empty:
             raise PipelineError(
                 "the student made no out-of-sample predictions (no test period had enough "
@@ -286,7 +342,12 @@ def _student_phase(
         res.update(periods=len(student.periods), predictions=len(student.predictions))
     rep.done(messages.student_done(student, len(teacher_pred)))
     return StudentPhaseResult(
-        student=student, teacher_pred=teacher_pred, panel=panel, soft_labels=soft
+        student=student,
+        teacher_pred=teacher_pred,
+        panel=panel,
+        soft_labels=soft,
+        variants=variants,
+        blend_choice=blend_choice,
     )
 
 

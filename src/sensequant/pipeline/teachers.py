@@ -24,7 +24,8 @@ from sensequant.dataset import (
     window_samples,
 )
 from sensequant.errors import InsufficientSamplesError
-from sensequant.models.teacher import train_teacher
+from sensequant.models.score_teacher import ScoreTeacherResult, train_score_teacher
+from sensequant.models.teacher import TeacherResult, train_teacher
 from sensequant.parallel import parallel_map
 from sensequant.settings import RunConfig
 from sensequant.types import PROBA_COLUMNS
@@ -35,7 +36,8 @@ class WindowOutcome:
     """What happened to one (symbol, window): trained, skipped (with reason) or failed.
 
     ``oof`` holds the teacher's out-of-fold class probabilities (soft labels) with columns
-    timestamp, t1, p_down, p_flat, p_up; ``model_text`` the LightGBM model.
+    timestamp, t1, p_down, p_flat, p_up -- or, for a score teacher (cross-sectional target),
+    timestamp, t1, score; ``model_text`` the LightGBM model.
     """
 
     window: Window
@@ -85,6 +87,7 @@ def run_teacher_task(task: TeacherTask, config: RunConfig) -> list[WindowOutcome
             out.append(WindowOutcome(w, WindowStatus.SKIPPED, task.unservable[w.window_id]))
             continue
         try:
+            scored = config.labels.target != "class3"
             samples = window_samples(
                 w,
                 fr.features,
@@ -92,14 +95,22 @@ def run_teacher_task(task: TeacherTask, config: RunConfig) -> list[WindowOutcome
                 min_samples=config.windows.min_samples,
                 first_bar=fr.first_bar,
                 last_bar=fr.last_bar,
+                target="target" if scored else "label",
             )
-            res = train_teacher(
-                samples.X,
-                samples.y,
-                samples.t1,
-                cfg=config.teacher,
-                horizon=config.labels.horizon,
-                seed=config.seed,
+            h, tc, seed = config.labels.horizon, config.teacher, config.seed
+            res: ScoreTeacherResult | TeacherResult = (
+                train_score_teacher(
+                    samples.X,
+                    samples.y.astype(np.float64),
+                    samples.t1,
+                    cfg=tc,
+                    horizon=h,
+                    seed=seed,
+                )
+                if scored
+                else train_teacher(
+                    samples.X, samples.y.astype(np.int64), samples.t1, cfg=tc, horizon=h, seed=seed
+                )
             )
         except WindowSkip as skip:
             out.append(WindowOutcome(w, WindowStatus.SKIPPED, f"{skip.reason}: {skip.detail}"))
@@ -113,7 +124,11 @@ def run_teacher_task(task: TeacherTask, config: RunConfig) -> list[WindowOutcome
             tb = traceback.format_exc(limit=4)
             out.append(WindowOutcome(w, WindowStatus.FAILED, f"{exc!r}\n{tb}"))
             continue
-        oof = res.oof_proba.copy()
+        oof = (
+            res.oof_score.to_frame("score")
+            if isinstance(res, ScoreTeacherResult)
+            else res.oof_proba.copy()
+        )
         oof.index.name = "timestamp"
         oof = oof.reset_index()
         oof["t1"] = samples.t1.to_numpy()
@@ -150,8 +165,9 @@ def soft_label_frame(outcomes: list[WindowOutcome]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns symbol, timestamp, window_id, window_end, t1, p_down, p_flat, p_up; one row
-        per (window, sample) — samples in overlapping windows appear once per window.
+        Columns symbol, timestamp, window_id, window_end, t1, then p_down, p_flat, p_up (class
+        teachers) or score (score teachers); one row per (window, sample) — samples in
+        overlapping windows appear once per window.
     """
     parts = []
     for o in outcomes:
@@ -161,7 +177,8 @@ def soft_label_frame(outcomes: list[WindowOutcome]) -> pd.DataFrame:
             part["window_id"] = o.window.window_id
             part["window_end"] = o.window.end
             parts.append(part)
-    cols = ["symbol", "timestamp", "window_id", "window_end", "t1", *PROBA_COLUMNS]
+    values = ["score"] if parts and "score" in parts[0].columns else list(PROBA_COLUMNS)
+    cols = ["symbol", "timestamp", "window_id", "window_end", "t1", *values]
     if not parts:
         return pd.DataFrame(columns=cols)
     return pd.concat(parts, ignore_index=True)[cols]
@@ -189,7 +206,7 @@ def validation_summary(outcomes: list[WindowOutcome]) -> dict[str, float]:
     """Mean and median of teacher validation metrics over trained windows."""
     trained = [o.metrics for o in outcomes if o.status is WindowStatus.TRAINED and o.metrics]
     out: dict[str, float] = {}
-    for key in ("accuracy", "precision", "recall", "f1"):
+    for key in ("accuracy", "precision", "recall", "f1", "rmse", "spearman"):
         vals = np.array([m[key] for m in trained if key in m], dtype=float)
         if len(vals):
             out[f"mean_{key}"] = float(np.nanmean(vals))
