@@ -33,8 +33,13 @@ Rows
 Metrics: total return ``prod(1 + r) - 1``; max drawdown (positive fraction), annualised Sharpe
 and Sortino and hit rate as in :mod:`sensequant.evaluation.metrics`; Sharpe/Sortino are None
 (with the reason in ``na_reasons``) below ``StressRules.min_sessions`` sessions. For the student
-also precision and recall of its 'up' calls (argmax class is up) against the realised labels
-(``label == 2``) of its predictions dated inside the period.
+also precision and recall of its 'up' calls (argmax class is up; for a score model, ``score > 0``,
+i.e. above the date's median expected rank) against the realised labels (``label == 2``) of its
+predictions dated inside the period.
+
+Score models (one-output regression students, see
+:func:`~sensequant.evaluation.stress_inputs.is_score_model`) predict a ``score`` column instead
+of class probabilities; the run's ``PortfolioConfig`` then has ``score="score"``.
 
 Resilience score and failure modes: see
 :class:`~sensequant.evaluation.stress_scoring.StressRules`.
@@ -62,6 +67,7 @@ from sensequant.evaluation.stress_inputs import (
     StressInputs,
     _pre_period_scores,
     _up_scores,
+    is_score_model,
     predict_span,
     select_model,
     walk_forward_predictions,
@@ -110,6 +116,7 @@ __all__ = [
     "baseline_returns",
     "classify_failure",
     "inject_gap_down",
+    "is_score_model",
     "parse_stress_periods",
     "predict_span",
     "replay_period",

@@ -4,6 +4,13 @@
 :func:`select_model` picks the walk-forward student trained strictly before a period (see
 :mod:`sensequant.evaluation.stress` for the model choice); :func:`predict_span` and
 :func:`walk_forward_predictions` score the panel with it. All in memory.
+
+Two kinds of student are replayed: class models (3-class boosters, predictions ``p_down,
+p_flat, p_up``) and score models (one-output regression boosters of
+:mod:`sensequant.models.score_student`, predictions a ``score`` column: higher = better
+expected cross-sectional rank). The kind is read from the booster
+(:func:`is_score_model`); the portfolio ranks a score model's ``score`` with
+``PortfolioConfig(score="score")``.
 """
 
 from __future__ import annotations
@@ -17,13 +24,15 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_score, recall_score
 
-from sensequant.errors import DataError
+from sensequant.errors import DataError, ModelError
 from sensequant.evaluation.costs import FeeSchedule
-from sensequant.models.teacher import load_booster, predict_proba
+from sensequant.models.teacher import N_CLASSES, load_booster, predict_proba
 from sensequant.settings import BacktestConfig, PortfolioConfig
 from sensequant.types import PROBA_COLUMNS
 
 _MODEL_COLUMNS: Final = ("period_id", "test_start", "test_end", "train_end", "model_text")
+SCORE_COLUMN: Final = "score"
+_PROBABILITY_OBJECTIVES: Final = ("binary", "cross_entropy", "xentropy", "xentlambda")
 
 
 @dataclass(frozen=True)
@@ -38,13 +47,15 @@ class StressInputs:
         period and the period itself.
     models : pandas.DataFrame
         Walk-forward students: ``period_id, test_start, test_end`` (exclusive), ``train_end``
-        (tz IST) and ``model_text`` (LightGBM text).
+        (tz IST) and ``model_text`` (LightGBM text of a 3-class booster, or of a one-output
+        regression booster for score models: see :func:`is_score_model`).
     open_px, close_px : pandas.DataFrame
         Session x symbol prices of the universe (NaN = no bar), one sorted calendar.
     bench_open, bench_close : pandas.Series
         NIFTY 50 opens and closes by session.
     fees : FeeSchedule
     portfolio : PortfolioConfig
+        ``score="score"`` for score models (ranks the ``score`` column; no probability floor).
     backtest : BacktestConfig
     """
 
@@ -75,6 +86,46 @@ class StressInputs:
             text = self.models.loc[self.models["period_id"] == period_id, "model_text"].iloc[0]
             self.boosters[period_id] = load_booster(str(text))
         return self.boosters[period_id]
+
+
+def is_score_model(booster: lgb.Booster) -> bool:
+    """Whether ``booster`` is a score model (one output) rather than a 3-class model.
+
+    Parameters
+    ----------
+    booster : lightgbm.Booster
+        A walk-forward student (as loaded from its text by :meth:`StressInputs.booster`).
+
+    Returns
+    -------
+    bool
+        True for one model per iteration (a regression booster: its prediction is a score),
+        False for ``N_CLASSES`` models per iteration (class probabilities).
+
+    Raises
+    ------
+    ModelError
+        Any other number of models per iteration, or a one-output booster whose objective
+        gives probabilities (binary, cross-entropy) rather than a score.
+    """
+    n = int(booster.num_model_per_iteration())
+    objective = str(booster.params.get("objective", "")).split(" ")[0]
+    if n not in (1, N_CLASSES) or (n == 1 and objective.startswith(_PROBABILITY_OBJECTIVES)):
+        raise ModelError(
+            f"student booster has {n} models per iteration (objective {objective!r}); expected "
+            f"1 (score model, regression) or {N_CLASSES} (class model)"
+        )
+    return n == 1
+
+
+def _predict_score(model: lgb.Booster, X: pd.DataFrame) -> np.ndarray:
+    """Scores of a one-output booster on float32 features, as the score student predicts."""
+    if [str(c) for c in X.columns] != list(model.feature_name()):
+        raise ModelError("feature columns do not match the model's")
+    if len(X) == 0:
+        return np.empty(0)
+    x = np.ascontiguousarray(X.to_numpy(dtype=np.float32))
+    return np.asarray(model.predict(x), dtype=np.float64).reshape(len(X))
 
 
 def select_model(models: pd.DataFrame, start: pd.Timestamp) -> pd.Series | None:
@@ -114,30 +165,53 @@ def predict_span(
     Returns
     -------
     pandas.DataFrame
-        ``symbol, timestamp, p_down, p_flat, p_up, label, t1`` (label and t1 from the panel).
+        Class model: ``symbol, timestamp, p_down, p_flat, p_up, label, t1``; score model
+        (:func:`is_score_model`): ``symbol, timestamp, score, label, t1`` (score predicted on
+        float32 features, as :func:`~sensequant.models.score_student.walk_forward_score_student`
+        does). Label and t1 from the panel.
     """
     ts = inputs.panel["timestamp"]
     part = inputs.panel.loc[((ts >= start) & (ts < end)).to_numpy()]
-    if part.empty:
-        proba = np.empty((0, len(PROBA_COLUMNS)))
-    else:
-        model = inputs.booster(period_id)
-        proba = predict_proba(model, part[list(model.feature_name())])
+    model = inputs.booster(period_id)
     out = pd.DataFrame({"symbol": part["symbol"].to_numpy(), "timestamp": part["timestamp"].array})
-    for j, col in enumerate(PROBA_COLUMNS):
-        out[col] = proba[:, j]
+    if is_score_model(model):
+        out[SCORE_COLUMN] = _predict_score(model, part[list(model.feature_name())])
+    else:
+        if part.empty:
+            proba = np.empty((0, len(PROBA_COLUMNS)))
+        else:
+            proba = predict_proba(model, part[list(model.feature_name())])
+        for j, col in enumerate(PROBA_COLUMNS):
+            out[col] = proba[:, j]
     out["label"] = part["label"].to_numpy(dtype=float)
     out["t1"] = part["t1"].array
     return out
 
 
+def _up_calls(known: pd.DataFrame) -> np.ndarray:
+    """1 where a prediction calls 'up': argmax class is up, or (score model) ``score > 0``."""
+    if all(c in known.columns for c in PROBA_COLUMNS):
+        return (np.argmax(known[list(PROBA_COLUMNS)].to_numpy(), axis=1) == 2).astype(int)
+    if SCORE_COLUMN in known.columns:
+        return (known[SCORE_COLUMN].to_numpy(dtype=float) > 0.0).astype(int)
+    raise DataError(
+        f"predictions have neither {list(PROBA_COLUMNS)} nor {SCORE_COLUMN!r}",
+        hint="pass predict_span output (class probabilities or a score column)",
+    )
+
+
 def _up_scores(pred: pd.DataFrame) -> dict[str, float]:
-    """Precision/recall of 'up' calls (argmax) vs ``label == 2``, and the base rate."""
+    """Precision/recall of 'up' calls vs ``label == 2``, and the base rate.
+
+    An 'up' call is the argmax class being up for class models; for score models
+    (a ``score`` column, no ``p_*``) it is ``score > 0``: the score target is zero-centred per
+    date (above the date's median rank), so a positive score calls an above-median name.
+    """
     known = pred.loc[pred["label"].notna()]
     if known.empty:
         return {"precision": math.nan, "recall": math.nan, "base_rate": math.nan, "n": 0.0}
     truth = (known["label"].to_numpy() == 2).astype(int)
-    call = (np.argmax(known[list(PROBA_COLUMNS)].to_numpy(), axis=1) == 2).astype(int)
+    call = _up_calls(known)
     return {
         "precision": float(precision_score(truth, call, zero_division=np.nan)),
         "recall": float(recall_score(truth, call, zero_division=np.nan)),
@@ -154,7 +228,8 @@ def walk_forward_predictions(inputs: StressInputs) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        As :func:`predict_span`, plus ``period_id``.
+        As :func:`predict_span` (``p_*`` or ``score`` columns by the students' kind), plus
+        ``period_id``.
     """
     if "oos" not in inputs.cache:
         parts = [
@@ -164,7 +239,11 @@ def walk_forward_predictions(inputs: StressInputs) -> pd.DataFrame:
             for _, r in inputs.models.iterrows()
         ]
         parts = [p for p in parts if len(p)]
-        cols = ["symbol", "timestamp", *PROBA_COLUMNS, "label", "t1", "period_id"]
+        scored = not inputs.models.empty and is_score_model(
+            inputs.booster(int(inputs.models["period_id"].iloc[0]))
+        )
+        values = [SCORE_COLUMN] if scored else list(PROBA_COLUMNS)
+        cols = ["symbol", "timestamp", *values, "label", "t1", "period_id"]
         inputs.cache["oos"] = (
             pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
         )

@@ -147,7 +147,8 @@ class StressSource:
         Last session of the run (IST).
     student_oos : pandas.DataFrame or None
         The run's OOS student predictions (``symbol, timestamp, p_down, p_flat, p_up,
-        period_id``); None when unavailable.
+        period_id``, or ``symbol, timestamp, score, period_id`` for a score model); None when
+        unavailable.
     notes : tuple of str
         Notes for the report gathered while assembling the source.
     """
@@ -180,11 +181,12 @@ def _saved_oos(
     )
     if both.empty:
         return None, f"could not compare rebuilt predictions with the run's (period {pid})"
-    diff = float(np.max(np.abs(both["p_up_run"].to_numpy() - both["p_up"].to_numpy())))
+    col = "p_up" if "p_up" in mine.columns else "score"  # class model or score model
+    diff = float(np.max(np.abs(both[f"{col}_run"].to_numpy() - both[col].to_numpy())))
     ok = diff < 1e-6
     note = (
         f"features rebuilt from the store {'reproduce' if ok else 'DO NOT reproduce'} the "
-        f"run's out-of-sample predictions of period {pid} (max |p_up difference| {diff:.2e} "
+        f"run's out-of-sample predictions of period {pid} (max |{col} difference| {diff:.2e} "
         f"over {len(both)} rows)"
         + ("" if ok else "; the store changed since the run, so the replay is approximate")
     )
