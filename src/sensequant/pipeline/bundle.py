@@ -20,6 +20,7 @@ from sensequant.dataset import SymbolFrame, feature_names
 from sensequant.dataset.features import feature_set_hash
 from sensequant.evaluation.stress_report import StressReport
 from sensequant.fsutil import sha256_file, to_plain, write_json_atomic, write_yaml_atomic
+from sensequant.models.score_student import fit_release_score_student, score_student_params
 from sensequant.models.serialize import save_model
 from sensequant.models.student import WalkForwardResult, fit_release_student
 from sensequant.models.teacher import load_booster, teacher_params
@@ -84,6 +85,39 @@ def _save_models(
     save_model(paths.models_dir, STUDENT_MODEL, model_text, meta | {"feature_set_hash": fhash})
 
 
+def _release_score_student(
+    config: RunConfig,
+    panel: pd.DataFrame,
+    soft_labels: pd.DataFrame,
+    names: list[str],
+    blend: float | None,
+    preflight: PreflightReport,
+) -> tuple[str, dict[str, Any]]:
+    w = config.student.soft_label_weight if blend is None else blend
+    model, n = fit_release_score_student(
+        panel,
+        soft_labels,
+        cfg=config.student,
+        seed=config.seed,
+        feature_names=names,
+        blend=w,
+        sample_every=config.student.sample_every,
+    )
+    meta = {
+        "role": "release score student (cross-sectional target; soft/hard blend "
+        f"{w:g}, the weight chosen for the last walk-forward period)",
+        "as_of": pd.Timestamp(preflight.range_end).isoformat(),
+        "target": config.labels.target,
+        "blend": w,
+        "n_train": n,
+        "params": score_student_params(config.student, seed=config.seed),
+        "num_boost_round": config.student.num_boost_round,
+        "seed": config.seed,
+        "output": "score (higher = better expected cross-sectional rank)",
+    }
+    return model.model_to_string(), meta
+
+
 def walkforward_frame(student: WalkForwardResult) -> pd.DataFrame:
     """One row per walk-forward student (``models/student_walkforward.parquet``).
 
@@ -124,8 +158,14 @@ def save_artifacts(
     panel: pd.DataFrame,
     frames: dict[str, SymbolFrame],
     evaluation: Evaluation,
+    variants: dict[float, pd.DataFrame] | None = None,
+    blend: float | None = None,
 ) -> str:
     """Write models, predictions, returns and the equity plot; fit the release student.
+
+    For score models (cross-sectional targets) the release student is fitted with ``blend``,
+    the soft-target weight the walk-forward student used last, and every blend variant's OOS
+    predictions are saved beside the student's (``predictions/student_blend_<w>.parquet``).
 
     Returns
     -------
@@ -135,19 +175,28 @@ def save_artifacts(
     ev = evaluation
     paths = RunPaths(run_dir)
     names = feature_names(frames)
-    release_model = fit_release_student(
-        panel,
-        soft_labels,
-        cfg=config.student,
-        horizon=config.labels.horizon,
-        seed=config.seed,
-        feature_names=names,
-        as_of=preflight.range_end,
-    )
+    if config.labels.target != "class3":
+        release_model = _release_score_student(config, panel, soft_labels, names, blend, preflight)
+    else:
+        release_model = fit_release_student(
+            panel,
+            soft_labels,
+            cfg=config.student,
+            horizon=config.labels.horizon,
+            seed=config.seed,
+            feature_names=names,
+            as_of=preflight.range_end,
+        )
     _save_models(run_dir, config, outcomes, student, names, release_model)
     write_parquet(soft_labels, paths.soft_labels)
     write_parquet(student.predictions, paths.student_oos)
     write_parquet(teacher_pred, paths.teacher_oos)
+    for w, frame in (variants or {}).items():
+        write_parquet(frame, paths.blend_oos(w))
+    if ev.comparison is not None:
+        write_parquet(
+            ev.comparison.rename_axis("series").reset_index(), paths.returns("comparison")
+        )
     for name, frame in (
         ("daily", ev.returns),
         ("trials", ev.trial_returns),

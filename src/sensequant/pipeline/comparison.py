@@ -170,29 +170,32 @@ def verdict(table: pd.DataFrame) -> str:
     """Plain sentences: the model against the best baseline, and distillation against direct."""
     if RELEASED not in table.index:
         return "no comparison computed in this run"
-    rows = table.drop(index=[RELEASED])
-    m = table.loc[RELEASED]
+
+    def v(row: str, col: str) -> float:
+        return float(np.asarray(table.loc[row, col], dtype=np.float64))
+
+    rows = [str(n) for n in table.index if n != RELEASED]
     out = []
-    with_ic = rows[np.isfinite(rows["rank_ic"].astype(float))]
-    if len(with_ic):
-        best = with_ic["rank_ic"].astype(float).idxmax()
-        b = float(with_ic.loc[best, "rank_ic"])
-        word = "beats" if float(m["rank_ic"]) > b else "does NOT beat"
+    with_ic = [n for n in rows if np.isfinite(v(n, "rank_ic"))]
+    if with_ic:
+        best = max(with_ic, key=lambda n: v(n, "rank_ic"))
+        b = v(best, "rank_ic")
+        word = "beats" if v(RELEASED, "rank_ic") > b else "does NOT beat"
         out.append(
-            f"The released model's Rank IC {float(m['rank_ic']):.4f} {word} the best other "
+            f"The released model's Rank IC {v(RELEASED, 'rank_ic'):.4f} {word} the best other "
             f"signal, {best} ({b:.4f})."
         )
-    costed = [n for n in rows.index if "monthly" in n]
+    costed = [n for n in rows if "monthly" in n]
     if costed:
-        e = float(rows.loc[costed[0], "sharpe"])
-        word = "above" if float(m["sharpe"]) > e else "BELOW"
+        e = v(costed[0], "sharpe")
+        word = "above" if v(RELEASED, "sharpe") > e else "BELOW"
         out.append(
-            f"Its net Sharpe {float(m['sharpe']):.2f} is {word} the {costed[0]} "
-            f"({e:.2f}), at a mean exposure of {float(m['mean_exposure']):.0%}."
+            f"Its net Sharpe {v(RELEASED, 'sharpe'):.2f} is {word} the {costed[0]} "
+            f"({e:.2f}), at a mean exposure of {v(RELEASED, 'mean_exposure'):.0%}."
         )
     if DIRECT in table.index and "pure distillation (blend 1)" in table.index:
-        d = float(table.loc[DIRECT, "rank_ic"])
-        p = float(table.loc["pure distillation (blend 1)", "rank_ic"])
+        d = v(DIRECT, "rank_ic")
+        p = v("pure distillation (blend 1)", "rank_ic")
         word = "lost to" if p < d else "beat"
         out.append(
             f"Distillation {word} the direct model: pure distillation Rank IC {p:.4f} vs "

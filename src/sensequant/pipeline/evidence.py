@@ -6,18 +6,19 @@ Every configuration evaluated here is a *trial* for the deflated Sharpe ratio.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from sensequant.data.store import BarStore
-from sensequant.evaluation.backtest import (
-    BacktestResult,
-    equal_weight_returns,
-    index_returns,
-    run_backtest,
+from sensequant.evaluation.backtest import BacktestResult, index_returns, run_backtest
+from sensequant.evaluation.baseline_scores import momentum_scores, reversal_scores
+from sensequant.evaluation.baselines import (
+    buy_and_hold_baseline,
+    index_baseline,
+    monthly_rebalanced_baseline,
 )
 from sensequant.evaluation.costs import FeeSchedule
 from sensequant.evaluation.metrics import PerformanceSummary, alpha_beta, sharpe, summarize
@@ -30,6 +31,7 @@ from sensequant.evaluation.stats import (
     deflated_sharpe_ratio,
     probabilistic_sharpe_ratio,
 )
+from sensequant.pipeline.comparison import build_comparison, model_score
 from sensequant.pipeline.statistics import compute_evidence, guarded
 from sensequant.release.evidence_types import OOSEvidence, TrialSharpe
 from sensequant.settings import PortfolioConfig, RunConfig
@@ -37,7 +39,8 @@ from sensequant.settings import PortfolioConfig, RunConfig
 STUDENT = "student"
 TEACHER = "teacher-direct"
 NIFTY = "NIFTY 50 (price index)"
-EQUAL = "equal-weight universe"
+EQUAL = "equal-weight universe, rebalanced monthly, NSE costs"
+BUY_HOLD = "equal-weight universe, bought once, never rebalanced"
 _PLAIN = "plain student (no reward weighting)"
 
 
@@ -57,7 +60,8 @@ def price_matrices(
 def trial_name(cfg: PortfolioConfig) -> str:
     """Readable name of a portfolio configuration (every field that makes it a trial)."""
     rule = f"top{cfg.top_k}" if cfg.sizing == "top_k" else f"{cfg.sizing}<={cfg.top_k}"
-    name = f"{rule} p_up>={cfg.min_probability:.2f} ({cfg.score})"
+    floor = "rank-only" if cfg.min_probability is None else f"p_up>={cfg.min_probability:.2f}"
+    name = f"{rule} {floor} ({cfg.score})"
     if cfg.max_weight_per_symbol is not None:
         name += f" cap {cfg.max_weight_per_symbol:.0%}"
     return name + f" every {cfg.rebalance_every}d buffer {cfg.hold_buffer}"
@@ -96,6 +100,12 @@ class Evaluation:
     evidence: OOSEvidence
     """Further evidence for the briefing (see :mod:`sensequant.pipeline.statistics`)."""
     notes: list[str] = field(default_factory=list)
+    comparison: pd.DataFrame | None = None
+    """Model, variants and baselines on identical OOS dates (:mod:`.comparison`)."""
+    comparison_verdict: str = "no comparison computed in this run"
+    ledger_trials: int = 0
+    """Trials of earlier runs in the ledger (same universe, interval, overlapping OOS span)
+    that the deflated Sharpe ratio counts besides this run's own."""
 
 
 def _align(series: dict[str, pd.Series]) -> pd.DataFrame:
@@ -113,6 +123,8 @@ def evaluate(
     range_end: pd.Timestamp,
     *,
     plain_pred: pd.DataFrame | None = None,
+    variants: Mapping[float, pd.DataFrame] | None = None,
+    ledger_sr: Sequence[float] = (),
 ) -> Evaluation:
     """Backtest student, teacher-direct and every trial; compute metrics and statistics.
 
@@ -131,6 +143,11 @@ def evaluate(
     plain_pred : pandas.DataFrame, optional
         OOS predictions of the plain student when the student is reward-weighted; it is
         backtested as one more trial and compared with the reward-weighted one.
+    variants : mapping of float to pandas.DataFrame, optional
+        Score student: OOS predictions of every blend weight; each is a trial.
+    ledger_sr : sequence of float
+        Per-period Sharpe ratios of the earlier ledger trials on the same universe, interval
+        and overlapping OOS span; the deflated Sharpe ratio counts them with this run's.
 
     Returns
     -------
@@ -157,7 +174,13 @@ def evaluate(
     t_bt = backtest(teacher_pred, config.portfolio)
 
     nifty = index_returns(bench_close)
-    ew = equal_weight_returns(close_px)
+    monthly = monthly_rebalanced_baseline(
+        open_px, close_px, start, fees=fees, cfg=bt_cfg, end=range_end, name=EQUAL
+    )
+    buy_hold = buy_and_hold_baseline(
+        open_px, close_px, start, fees=fees, cfg=bt_cfg, end=range_end, name=BUY_HOLD
+    )
+    ew = monthly.returns
     returns = _align(
         {
             "student_net": s_bt.returns_net,
@@ -176,7 +199,32 @@ def evaluate(
             f"{dropped} OOS sessions lacked a benchmark or equal-weight return and were "
             "left out of every statistic"
         )
+    forward = panel[["symbol", "timestamp", "fwd_return"]]
+    hist_start = start - pd.Timedelta(days=400)  # 12-1 momentum needs 252 sessions behind
+    _, close_hist = price_matrices(store, symbols, hist_start, range_end)
+    dates = pd.DatetimeIndex(sorted(student_pred["timestamp"].unique()))
+    comp = build_comparison(
+        config,
+        student_pred=student_pred,
+        student_bt=s_bt,
+        teacher_pred=teacher_pred,
+        teacher_bt=t_bt,
+        variants=variants or {},
+        forward=forward,
+        close_px=close_px,
+        backtest=backtest,
+        baselines={
+            NIFTY: index_baseline(bench_close, start, end=range_end, name=NIFTY),
+            BUY_HOLD: buy_hold,
+            EQUAL: monthly,
+        },
+        score_baselines={
+            "reversal (minus 5-session return)": reversal_scores(close_hist, dates),
+            "momentum 12-1 months": momentum_scores(close_hist, dates),
+        },
+    )
     trial_series = {f"student {name}": bt.returns_net for name, bt in student_bts.items()}
+    trial_series.update({f"variant {n}": r for n, r in comp.extra_trials.items()})
     trial_series[f"teacher-direct {primary}"] = t_bt.returns_net
     if plain_pred is not None:
         trial_series[_PLAIN] = backtest(plain_pred, config.portfolio).returns_net
@@ -209,11 +257,10 @@ def evaluate(
     }
     alpha, beta = alpha_beta(r, returns["nifty50"], rf=rf, periods=periods)
 
-    forward = panel[["symbol", "timestamp", "fwd_return"]]
     ic: dict[str, ICSummary | None] = {}
     ic_frames = []
     for name, pred in ((STUDENT, student_pred), (TEACHER, teacher_pred)):
-        scored = pred.assign(score=pred["p_up"] - pred["p_down"])
+        scored = model_score(pred)
         daily = daily_ic(scored, "score", forward)
         ic[name] = ic_summary(daily) if len(daily) else None
         ic_frames.append(daily.add_prefix(f"{name}_"))
@@ -239,6 +286,7 @@ def evaluate(
         trial_sr.append(sr_pp)
         trials.append(TrialSharpe(name=name, sharpe=sr, sr_per_period=sr_pp))
     finite_sr = [x for x in trial_sr if np.isfinite(x)]
+    finite_sr += [x for x in ledger_sr if np.isfinite(x)]
     dsr = guarded(notes, "deflated Sharpe ratio", lambda: deflated_sharpe_ratio(r, finite_sr))
     psr = guarded(notes, "PSR", lambda: probabilistic_sharpe_ratio(r, 0.0))
     evidence, ev_notes = compute_evidence(
@@ -269,4 +317,7 @@ def evaluate(
         trials=tuple(trials),
         evidence=evidence,
         notes=notes,
+        comparison=comp.table,
+        comparison_verdict=comp.verdict,
+        ledger_trials=len(ledger_sr),
     )

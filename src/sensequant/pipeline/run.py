@@ -22,12 +22,8 @@ from sensequant.dataset import (
     SymbolFrame,
     WindowStatus,
     feature_names,
-    needs_panel_step,
     panel_frame,
-    symbol_frame,
-    with_panel_columns,
 )
-from sensequant.dataset.features import wide_closes
 from sensequant.errors import PipelineError
 from sensequant.evaluation.stress_report import StressReport
 from sensequant.fsutil import write_json_atomic
@@ -45,6 +41,7 @@ from sensequant.pipeline.bundle import (
     walkforward_frame,
 )
 from sensequant.pipeline.evidence import STUDENT, Evaluation, evaluate
+from sensequant.pipeline.features_phase import features_phase
 from sensequant.pipeline.phase_results import FeaturesResult, StudentPhaseResult
 from sensequant.pipeline.preflight import PreflightReport, preflight
 from sensequant.pipeline.rundir import RunPaths, create_run_dir, new_run_id, write_parquet
@@ -56,7 +53,9 @@ from sensequant.pipeline.teachers import (
     teacher_frame,
     train_teachers,
 )
+from sensequant.pipeline.trials import last_blend, record_trials
 from sensequant.progress import NullReporter, Reporter
+from sensequant.release.ledger import TrialLedger
 from sensequant.release.registry import Registry
 from sensequant.settings import RunConfig, Settings
 from sensequant.telemetry import Telemetry, now_ist
@@ -134,7 +133,7 @@ def run_pipeline(
             res.update(pf.to_dict())
             write_json_atomic(paths.preflight, pf.to_dict())
 
-        features = _features_phase(config, store, catalog, pf, rep, tel)
+        features = features_phase(config, store, catalog, pf, rep, tel)
         frames = features.frames
         outcomes = _teacher_phase(config, frames, pf, rep, tel, run_dir)
         sp = _student_phase(config, frames, outcomes, pf, rep, tel)
@@ -142,7 +141,8 @@ def run_pipeline(
         plain_pred = None
         if config.student.reward_weighting:
             plain_pred = _plain_student(config, sp.panel, sp.soft_labels, frames, rep, tel)
-        ev = _backtest_phase(config, store, pf, sp, plain_pred, rep, tel)
+        ledger = TrialLedger(settings.registry_path, settings.home / "ledger")
+        ev = _backtest_phase(config, store, pf, sp, plain_pred, ledger, rep, tel)
 
         rep.start("artifacts")
         with tel.phase("artifacts"):
@@ -158,6 +158,8 @@ def run_pipeline(
                 panel=sp.panel,
                 frames=frames,
                 evaluation=ev,
+                variants=sp.variants,
+                blend=last_blend(sp),
             )
         rep.done(messages.artifacts_done(run_dir))
 
@@ -179,6 +181,7 @@ def run_pipeline(
                 registry=Registry(settings.registry_path),
             )
             res.update(decision=outcome.decision)
+            record_trials(ledger, run_id, config, ev)
         rep.done(messages.release_done(outcome, run_dir))
         tel.emit("run_end", decision=outcome.decision, phase_seconds=tel.phase_seconds)
         return RunResult(run_id, run_dir, outcome.decision, outcome.headline, tel.phase_seconds)
@@ -196,54 +199,6 @@ def run_pipeline(
         raise
     finally:
         tel.close()
-
-
-def _features_phase(
-    config: RunConfig,
-    store: BarStore,
-    catalog: Catalog,
-    pf: PreflightReport,
-    rep: Reporter,
-    tel: Telemetry,
-) -> FeaturesResult:
-    rep.start("features", total=len(pf.symbols))
-    bars: dict[str, pd.DataFrame] = {}
-    frames: dict[str, SymbolFrame] = {}
-    listed = pf.listing_dates
-    with tel.phase("features") as res:
-        for sym in pf.symbols:
-            bars[sym] = store.read(sym, config.data.interval, end=pf.range_end)
-            frames[sym] = symbol_frame(sym, bars[sym], config, listing_date=listed.get(sym))
-            rep.advance()
-        if needs_panel_step(config):
-            frames = _panel_step(config, store, catalog, pf, bars, frames)
-        n_rows = sum(len(f.features) for f in frames.values())
-        n_feat = next(iter(frames.values())).features.shape[1]
-        res.update(symbols=len(frames), rows=n_rows, features=n_feat)
-    rep.done(messages.features_done(frames, n_feat, n_rows))
-    return FeaturesResult(bars=bars, frames=frames)
-
-
-def _panel_step(
-    config: RunConfig,
-    store: BarStore,
-    catalog: Catalog,
-    pf: PreflightReport,
-    bars: dict[str, pd.DataFrame],
-    frames: dict[str, SymbolFrame],
-) -> dict[str, SymbolFrame]:
-    """Cross-symbol features and the cross-sectional target (same-date data, bars <= t)."""
-    bench = store.read(
-        config.data.benchmark,
-        config.data.interval,
-        end=pf.range_end,
-        columns=["timestamp", "close"],
-    )
-    bench_close = pd.Series(bench["close"].to_numpy(), index=pd.DatetimeIndex(bench["timestamp"]))
-    sectors = {s: getattr(catalog.get_symbol(s), "industry", None) for s in pf.symbols}
-    return with_panel_columns(
-        frames, config, closes=wide_closes(bars), benchmark_close=bench_close, sectors=sectors
-    )
 
 
 def _teacher_phase(
@@ -357,10 +312,13 @@ def _backtest_phase(
     pf: PreflightReport,
     sp: StudentPhaseResult,
     plain_pred: pd.DataFrame | None,
+    ledger: TrialLedger,
     rep: Reporter,
     tel: Telemetry,
 ) -> Evaluation:
     rep.start("backtest")
+    preds = sp.student.predictions["timestamp"]
+    earlier = ledger.matching(config.data.universe, config.data.interval, preds.min(), preds.max())
     with tel.phase("backtest") as res:
         ev = evaluate(
             config,
@@ -371,6 +329,8 @@ def _backtest_phase(
             sp.panel,
             pf.range_end,
             plain_pred=plain_pred,
+            variants=sp.variants,
+            ledger_sr=[t.sr_per_period for t in earlier if t.sr_per_period is not None],
         )
         summ = ev.summaries[STUDENT]
         res.update(sharpe=summ.sharpe, cagr=summ.cagr, oos_days=summ.n_days)

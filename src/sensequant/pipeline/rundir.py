@@ -142,8 +142,14 @@ class RunPaths:
         """``predictions/teacher_direct_oos.parquet``: teacher-direct OOS predictions."""
         return self.root / PREDICTIONS_DIR / "teacher_direct_oos.parquet"
 
+    def blend_oos(self, weight: float) -> Path:
+        """``predictions/student_blend_<w>.parquet``: a score-student variant's OOS predictions
+        (soft-target weight ``w``; 0 = the direct model)."""
+        return self.root / PREDICTIONS_DIR / f"student_blend_{weight:g}.parquet"
+
     def returns(self, name: str) -> Path:
-        """``returns/<name>.parquet`` (``daily``, ``trials``, ``ic_daily``, ``ledger``)."""
+        """``returns/<name>.parquet`` (``daily``, ``trials``, ``ic_daily``, ``ledger``,
+        ``comparison``)."""
         return self.root / RETURNS_DIR / f"{name}.parquet"
 
     @property

@@ -207,7 +207,11 @@ def compute_evidence(
         else ()
     )
 
-    scored = student_pred.assign(score=student_pred["p_up"] - student_pred["p_down"])
+    scored = (
+        student_pred
+        if "score" in student_pred.columns
+        else student_pred.assign(score=student_pred["p_up"] - student_pred["p_down"])
+    )
     forward = panel[["symbol", "timestamp", "fwd_return"]]
     deciles = guarded(notes, "decile returns", lambda: decile_returns(scored, "score", forward))
     rows: tuple[DecileReturn, ...] = ()
