@@ -16,6 +16,7 @@ import pytest
 from sensequant.errors import PipelineError
 from sensequant.evaluation.snooping import PBOResult, SPAResult
 from sensequant.evaluation.stats import BootstrapCI
+from sensequant.pipeline.briefing_data import comparison_rows
 from sensequant.release.briefing import (
     BENCHMARK,
     EQUAL_WEIGHT,
@@ -27,6 +28,7 @@ from sensequant.release.briefing import (
     briefing_to_dict,
     headline,
 )
+from sensequant.release.briefing_comparison import COMPARISON_TITLE, NO_COMPARISON
 from sensequant.release.briefing_evidence import evidence_md
 from sensequant.release.briefing_md import write_briefing
 from sensequant.release.evidence_types import (
@@ -63,11 +65,47 @@ def _perf(name: str, seed: int, **overrides: Any) -> dict[str, Any]:
         "max_dd_trough": "2022-06-17",
         "volatility": round(float(rng.uniform(0.1, 0.3)), 5),
         "turnover": round(float(rng.uniform(2, 30)), 3),
+        "exposure": round(float(rng.uniform(0.3, 1.0)), 5),
+        "time_in_market": round(float(rng.uniform(0.5, 1.0)), 5),
         "hit_rate": round(float(rng.uniform(0.45, 0.58)), 5),
         "total_return": round(float(rng.uniform(0.1, 0.9)), 5),
     }
     row.update(overrides)
     return row
+
+
+NAN = math.nan
+COMPARISON_FRAME = pd.DataFrame(
+    {
+        "mean_ic": [0.0183, 0.0211, 0.0342, 0.0157, 0.0093, 0.0071, NAN, NAN, NAN],
+        "rank_ic": [0.0196, 0.0213, 0.0344, 0.0162, 0.0105, 0.0082, NAN, NAN, NAN],
+        "icir": [0.1837, 0.2044, 0.2916, 0.1523, 0.0631, 0.0544, NAN, NAN, NAN],
+        "sharpe": [0.8412, 0.7921, 0.9133, 0.6544, 0.1217, 0.4326, 0.6113, 0.8825, 0.8648],
+        "annual_return": [0.1473, 0.1314, 0.1622, 0.1118, 0.0187, 0.0712, 0.1036, 0.1397, 0.1352],
+        "max_drawdown": [-0.2314, -0.2419, -0.2237, -0.2733, -0.3921, -0.3312, -0.3801, -0.3467,
+                         -0.3519],
+        "mean_exposure": [0.8719, 0.8846, 0.9107, 0.8623, 0.9581, 0.9433, NAN, 0.9912, 0.9907],
+        "time_in_market": [0.9452, 0.9541, 0.9627, 0.9318, 0.9973, 0.9915, NAN, 1.0, 1.0],
+        "annual_turnover": [9.7312, 9.4428, 11.2843, 14.6174, 52.3516, 8.8347, NAN, NAN, 0.4413],
+        "n_days": [731] * 9,
+        "label": [
+            "the released student portfolio, rebalanced daily, net of NSE costs",
+            "the student portfolio, rebalanced daily, net of NSE costs",
+            "pooled model on the raw target (no teachers), rebalanced daily, net of NSE costs",
+            "teacher predictions traded directly, rebalanced daily, net of NSE costs",
+            "reversal score, rebalanced daily, net of NSE costs",
+            "momentum score, rebalanced daily, net of NSE costs",
+            "NIFTY 50 price index, not rebalanced, no costs",
+            "equal weight bought once and never rebalanced, entry costs only",
+            "equal weight rebalanced monthly, net of NSE costs",
+        ],
+    },
+    index=[
+        "released model", "student", "direct", "teacher-direct", "reversal 5d", "momentum 12-1",
+        "NIFTY 50", "equal-weight buy-and-hold", "equal-weight monthly (costed)",
+    ],
+)  # fmt: skip
+VERDICT = "Distillation lost to the direct model: student Rank IC 0.0213 vs direct 0.0344."
 
 
 def make_data(*, gates: GateConfig | None = None, sharpe_ci_lower: float = 0.21) -> BriefingData:
@@ -146,6 +184,8 @@ def make_data(*, gates: GateConfig | None = None, sharpe_ci_lower: float = 0.21)
             "performance": "benchmark has no turnover",
             "trials.top20": "trial crashed",
         },
+        comparison=comparison_rows(COMPARISON_FRAME),
+        comparison_verdict=VERDICT,
     )
 
 
@@ -206,7 +246,8 @@ def test_markdown_shows_the_results(written: tuple[BriefingData, dict[str, Path]
     data, paths = written
     md = paths["md"].read_text(encoding="utf-8")
     student = data.performance[0]
-    assert "Student OOS Sharpe 0.84 vs NIFTY 50 price index 0.61" in md
+    assert "Student OOS Sharpe 0.84 (mean exposure " in md
+    assert f"{student['exposure'] * 100:.1f} %) vs NIFTY 50 price index 0.61" in md
     assert f"{student['cagr'] * 100:.1f} %" in md
     assert f"{student['max_drawdown'] * 100:.1f} %" in md
     assert f"{student['turnover']:.1f}x" in md
@@ -379,3 +420,68 @@ def test_typed_evidence_renders_and_serialises_in_briefing_key_order() -> None:
     assert doc["snooping"]["stepm_equal_weight"] == {"superior": [], "size": 0.05}
     assert doc["feature_importance"] == [{"feature": "ret_5", "gain": 12.5}]
     assert BriefingEvidence().to_dict() == {} and evidence_md(BriefingEvidence()) == []
+
+
+def test_comparison_rows_from_the_table() -> None:
+    na: dict[str, str] = {}
+    rows = comparison_rows(COMPARISON_FRAME, na)
+    assert [r["name"] for r in rows] == list(COMPARISON_FRAME.index)
+    assert not na  # a table: nothing missing as a whole
+    nifty = rows[6]
+    assert list(nifty) == ["name", "label", *COMPARISON_FRAME.columns.drop("label")]
+    assert nifty["mean_ic"] is None and nifty["annual_turnover"] is None  # NaN -> None
+    assert nifty["sharpe"] == 0.6113 and nifty["n_days"] == 731
+    assert isinstance(nifty["n_days"], int) and nifty["label"].startswith("NIFTY 50 price")
+    assert comparison_rows(None, na) == [] and na == {"comparison": NO_COMPARISON}
+    assert comparison_rows(COMPARISON_FRAME.iloc[:0]) == []
+
+
+def test_comparison_in_json_and_markdown(
+    written: tuple[BriefingData, dict[str, Path]],
+) -> None:
+    data, paths = written
+    doc = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert doc["comparison"] == data.comparison and doc["comparison_verdict"] == VERDICT
+    assert [r["name"] for r in doc["comparison"]] == list(COMPARISON_FRAME.index)
+    assert doc["comparison"][7]["annual_turnover"] is None
+    md = paths["md"].read_text(encoding="utf-8")
+    head, rest = md.split(f"## {COMPARISON_TITLE}", 1)
+    assert "Student OOS Sharpe" in head and "## Decision and gates" not in head
+    section = rest.split("\n## ", 1)[0]
+    header = "| | Rank IC | IC | ICIR | net Sharpe | annual return | max DD | exposure |"
+    assert header.replace("| |", "|  |") in section
+    for name, label in zip(COMPARISON_FRAME.index, COMPARISON_FRAME["label"], strict=True):
+        assert f"| {name} | " in section and f" | {label} |" in section
+    assert (
+        "| student | 0.0213 | 0.0211 | 0.20 | 0.79 | 13.1 % | -24.2 % | 88.5 % | 95.4 % | 9.4x "
+        "| 731 |" in section
+    )
+    assert "| NIFTY 50 | n/a (no score for this series) |" in section
+    assert "n/a (no exposure series)" in section and "n/a (no turnover series)" in section
+    assert f"**Verdict:** {VERDICT}" in section
+
+
+def test_no_comparison_says_why(tmp_path: Path) -> None:
+    data = make_data()
+    data.comparison, data.comparison_verdict = comparison_rows(None, data.na_reasons), ""
+    paths = write_briefing(tmp_path, data)
+    md = paths["md"].read_text(encoding="utf-8")
+    section = md.split(f"## {COMPARISON_TITLE}", 1)[1].split("\n## ", 1)[0]
+    assert "n/a (no comparison computed in this run)" in section
+    doc = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert doc["comparison"] == [] and doc["comparison_verdict"] == ""
+    assert doc["na_reasons"]["comparison"] == NO_COMPARISON
+
+
+def test_briefing_json_key_order() -> None:
+    doc = briefing_to_dict(make_data())
+    assert list(doc) == [
+        "schema_version", "run_id", "created_at", "config_name", "universe", "oos",
+        "data_range", "decision", "decision_reason", "gates", "headline", "performance",
+        "signal", "alpha_beta", "bootstrap", "psr", "dsr", "trials", "windows",
+        "teacher_validation", "notes", "plot", "manifest", "artifacts", "na_reasons",
+        "comparison", "comparison_verdict",
+    ]  # fmt: skip
+    data = make_data()
+    data.evidence = BriefingEvidence(report="report.html")
+    assert list(briefing_to_dict(data))[-3:] == ["report", "comparison", "comparison_verdict"]

@@ -36,11 +36,35 @@ FEATURES = ["logret_5", "rsi_14", "atr_14", "volume_z_20"]
 TRIALS = ["student top10", "student top5", "teacher-direct top10"]
 
 
+VERDICT = "Distillation lost to the direct model: student Rank IC 0.0213 vs direct 0.0344 <b>."
+COMPARISON: list[dict[str, Any]] = [
+    {"name": "released model", "label": "released student, daily, net of NSE costs",
+     "mean_ic": 0.0183, "rank_ic": 0.0196, "icir": 0.1837, "sharpe": 0.8412,
+     "annual_return": 0.1473, "max_drawdown": -0.2314, "mean_exposure": 0.8719,
+     "time_in_market": 0.9452, "annual_turnover": 9.7312, "n_days": 800},
+    {"name": "direct", "label": "pooled model, no teachers, daily, net of NSE costs",
+     "mean_ic": 0.0342, "rank_ic": 0.0344, "icir": 0.2916, "sharpe": 0.9133,
+     "annual_return": 0.1622, "max_drawdown": -0.2237, "mean_exposure": 0.9107,
+     "time_in_market": 0.9627, "annual_turnover": 11.2843, "n_days": 800},
+    {"name": "NIFTY 50", "label": "NIFTY 50 price index, not rebalanced, no costs",
+     "mean_ic": None, "rank_ic": None, "icir": None, "sharpe": 0.6113,
+     "annual_return": 0.1036, "max_drawdown": -0.3801, "mean_exposure": None,
+     "time_in_market": None, "annual_turnover": None, "n_days": 800},
+    {"name": "equal-weight monthly (costed)",
+     "label": "equal weight rebalanced monthly, net of NSE costs",
+     "mean_ic": None, "rank_ic": None, "icir": None, "sharpe": 0.8648,
+     "annual_return": 0.1352, "max_drawdown": -0.3519, "mean_exposure": 0.9907,
+     "time_in_market": 1.0, "annual_turnover": 0.4413, "n_days": 800},
+]  # fmt: skip
+
+
 # --------------------------------------------------------------------------- fixtures
 
 
-def _perf_row(name: str, r: pd.Series, turnover: pd.Series | None = None) -> dict[str, Any]:
-    s = metrics.summarize(r, turnover=turnover)
+def _perf_row(
+    name: str, r: pd.Series, turnover: pd.Series | None = None, exposure: pd.Series | None = None
+) -> dict[str, Any]:
+    s = metrics.summarize(r, turnover=turnover, exposure=exposure)
     return {
         "name": name,
         "cagr": s.cagr,
@@ -51,6 +75,8 @@ def _perf_row(name: str, r: pd.Series, turnover: pd.Series | None = None) -> dic
         "max_dd_trough": s.max_drawdown.trough.date().isoformat(),
         "volatility": s.annual_volatility,
         "turnover": s.annual_turnover,
+        "exposure": s.mean_exposure,
+        "time_in_market": s.time_in_market,
         "hit_rate": s.hit_rate,
         "total_return": s.total_return,
     }
@@ -133,10 +159,10 @@ def make_run_dir(
 
     r = daily.set_index("timestamp")
     perf = [
-        _perf_row("student", r["student_net"], r["student_turnover"]),
+        _perf_row("student", r["student_net"], r["student_turnover"], r["student_exposure"]),
         _perf_row("teacher-direct", r["teacher_direct_net"]),
-        _perf_row("NIFTY 50 (price index)", r["nifty50"]),
-        _perf_row("equal-weight universe", r["equal_weight"]),
+        _perf_row("NIFTY 50 (price index)", r["nifty50"], exposure=1.0 + 0.0 * r["nifty50"]),
+        _perf_row("equal-weight universe", r["equal_weight"], exposure=1.0 + 0.0 * r["nifty50"]),
     ]
     for row in perf[2:]:
         row["turnover"] = None
@@ -210,6 +236,8 @@ def make_run_dir(
                         "tie_rule": "ties count as overfit", "lambda_median": -0.21},
             },
             "min_track_record_length": {"sessions": 1834.2, "years": 7.28},
+            "comparison": COMPARISON,
+            "comparison_verdict": VERDICT,
             "ic_by_year": [
                 {"year": 2019, "mean_ic": 0.0211, "mean_rank_ic": 0.0199, "n_days": 261},
                 {"year": 2020, "mean_ic": -0.0042, "mean_rank_ic": 0.0011, "n_days": 262},
@@ -521,3 +549,37 @@ def test_figure_html_svg_is_inline_and_png_is_data_uri() -> None:
     fig.subplots().plot([0, 1], [0, 1])
     svg = fg.figure_html(fig, "line", fmt="svg")
     assert svg.startswith("<svg") and 'aria-label="line"' in svg and "<?xml" not in svg
+
+
+def test_comparison_section_shows_every_row_and_the_verdict(
+    full_run: tuple[Path, str, _Sections],
+) -> None:
+    _, text, doc = full_run
+    assert SECTION_IDS.index("comparison") == SECTION_IDS.index("summary") + 1
+    section = doc.text["comparison"]
+    for row in COMPARISON:
+        assert row["name"] in section and row["label"] in section
+    for value in ("0.0344", "0.0342", "0.29", "0.91", "16.2 %", "-22.4 %", "91.1 %", "96.3 %",
+                  "11.3x", "800", "0.61", "-38.0 %", "0.4x", "100.0 %"):  # fmt: skip
+        assert value in section, value
+    assert "n/a (no score for this series)" in section
+    assert "n/a (no exposure series)" in section and "n/a (no turnover series)" in section
+    assert VERDICT in section and "<b>." not in text  # escaped
+    for header in ("Rank IC", "ICIR", "net Sharpe", "exposure", "time in market", "what it is"):
+        assert header in section
+
+
+def test_summary_shows_exposure_next_to_sharpe(full_run: tuple[Path, str, _Sections]) -> None:
+    run, _, doc = full_run
+    briefing = json.loads((run / "promotion_briefing.json").read_text())
+    student = briefing["performance"][0]
+    summary = doc.text["summary"]
+    assert "Sharpe" in summary and "Mean exposure" in summary and "Time in market" in summary
+    assert fmt_number(student["exposure"], "pct") in summary
+    assert fmt_number(student["time_in_market"], "pct") in summary
+    assert "Exposure" in doc.text["teacher-student"]
+
+
+def test_missing_comparison_says_why(legacy_run: tuple[Path, _Sections]) -> None:
+    _, doc = legacy_run
+    assert "n/a (no comparison computed in this run)" in doc.text["comparison"]

@@ -9,6 +9,8 @@ import math
 from collections import Counter
 from typing import Any
 
+import pandas as pd
+
 from sensequant.dataset import WindowStatus
 from sensequant.evaluation.metrics import PerformanceSummary
 from sensequant.evaluation.stress_report import StressReport
@@ -17,6 +19,7 @@ from sensequant.pipeline.preflight import PreflightReport
 from sensequant.pipeline.rundir import EQUITY_PLOT, MANIFEST
 from sensequant.pipeline.teachers import WindowOutcome, validation_summary
 from sensequant.release.briefing import BriefingData
+from sensequant.release.briefing_comparison import NO_COMPARISON
 from sensequant.release.evidence_types import BriefingEvidence
 from sensequant.release.gates import GateInputs, GateResult, decide
 from sensequant.settings import RunConfig
@@ -48,9 +51,47 @@ def _perf_row(name: str, s: PerformanceSummary) -> dict[str, Any]:
         "max_dd_trough": dd.trough.date().isoformat() if dd.trough is not None else None,
         "volatility": num(s.annual_volatility),
         "turnover": num(s.annual_turnover),
+        "exposure": num(s.mean_exposure),
+        "time_in_market": num(s.time_in_market),
         "hit_rate": num(s.hit_rate),
         "total_return": num(s.total_return),
     }
+
+
+def comparison_rows(
+    table: pd.DataFrame | None, na: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The comparison table as plain rows: ``name``, ``label``, then the numbers.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or None
+        Index = series name, columns
+        :data:`~sensequant.evaluation.comparison.COMPARISON_COLUMNS` plus ``label`` (str);
+        None or empty when the run computed no comparison.
+    na : dict of str to str, optional
+        Filled in place with ``na["comparison"]`` (why the table is absent) when there is
+        no table.
+
+    Returns
+    -------
+    list of dict
+        One dict per row, in the table's order; NaN/inf -> None, ``n_days`` an int.
+    """
+    if table is None or table.empty:
+        if na is not None:
+            na.setdefault("comparison", NO_COMPARISON)
+        return []
+    rows = []
+    for name, values in table.iterrows():
+        label = values.get("label")
+        row: dict[str, Any] = {"name": str(name), "label": label if isinstance(label, str) else ""}
+        for col in table.columns:
+            if col != "label":
+                value = num(values[col])
+                row[str(col)] = int(value) if col == "n_days" and value is not None else value
+        rows.append(row)
+    return rows
 
 
 def gate_inputs(ev: Evaluation, stress: StressReport | None) -> GateInputs:
@@ -96,6 +137,10 @@ def build_briefing_data(
     na: dict[str, str] = {
         f"performance.{NIFTY}.turnover": "a benchmark: no trading modelled",
         f"performance.{EQUAL}.turnover": "a benchmark: rebalanced daily without costs",
+        f"performance.{NIFTY}.exposure": "a benchmark: an index, always fully invested",
+        f"performance.{NIFTY}.time_in_market": "a benchmark: an index, always fully invested",
+        f"performance.{EQUAL}.exposure": "a benchmark: always fully invested",
+        f"performance.{EQUAL}.time_in_market": "a benchmark: always fully invested",
     }
     signal: dict[str, dict[str, float | None]] = {}
     for name in (STUDENT, TEACHER):
@@ -121,6 +166,7 @@ def build_briefing_data(
         f"{bt.slippage_bps:g} bp slippage per side; fills at the {bt.fill.replace('_', ' ')}; "
         f"no-trade band {bt.rebalance_tolerance:.0%}; capital Rs {bt.capital_inr:,.0f}"
     )
+    comparison = comparison_rows(getattr(ev, "comparison", None), na)
     oos = ev.returns.index
     b, d = ev.bootstrap, ev.dsr
     st = config.stats
@@ -193,4 +239,6 @@ def build_briefing_data(
         benchmark_note=BENCHMARK_NOTE,
         na_reasons=na,
         evidence=evidence,
+        comparison=comparison,
+        comparison_verdict=str(getattr(ev, "comparison_verdict", "") or ""),
     )

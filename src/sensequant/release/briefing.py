@@ -127,6 +127,16 @@ class BriefingData:
     ``deciles``, ``decile_spread``, ``feature_importance``, ``stress``, ``zero_trades``,
     ``report`` (see :mod:`sensequant.release.evidence_types` and
     :mod:`sensequant.release.briefing_evidence`)."""
+    comparison: list[dict[str, Any]] = field(default_factory=list)
+    """Model and baselines on identical OOS dates, one dict per series (in table order):
+    ``name``, ``label`` (what the series is: rebalanced or not, costed or not) and the numbers
+    of :data:`~sensequant.evaluation.comparison.COMPARISON_COLUMNS` (``mean_ic, rank_ic, icir,
+    sharpe, annual_return, max_drawdown, mean_exposure, time_in_market, annual_turnover,
+    n_days``; fractions, ``max_drawdown`` a depth <= 0), None where not available. Empty when
+    the run computed none (the reason under ``na_reasons["comparison"]``)."""
+    comparison_verdict: str = ""
+    """One or two plain sentences on the comparison (e.g. whether distillation beat the
+    direct model); empty when none was computed."""
 
     def row(self, name: str) -> dict[str, Any] | None:
         """The performance row called ``name``, or None."""
@@ -182,6 +192,8 @@ _CORE_KEYS: Final = frozenset(
         "notes",
         "artifacts",
         "na_reasons",
+        "comparison",
+        "comparison_verdict",
     }
 )
 
@@ -228,5 +240,7 @@ def briefing_to_dict(data: BriefingData) -> dict[str, Any]:
             "artifacts": data.artifacts,
             "na_reasons": data.na_reasons,
             **{k: v for k, v in data.evidence.to_dict().items() if k not in _CORE_KEYS},
+            "comparison": data.comparison,
+            "comparison_verdict": data.comparison_verdict,
         }
     )

@@ -24,12 +24,15 @@ from sensequant.release.briefing import (
     briefing_to_dict,
     headline,
 )
+from sensequant.release.briefing_comparison import comparison_md
 from sensequant.release.briefing_evidence import evidence_md
 from sensequant.release.gates import decide, decision_reason
 
 PERFORMANCE_COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (
     ("cagr", "CAGR", "pct"),
     ("sharpe", "Sharpe", "ratio"),
+    ("exposure", "Exposure", "pct"),
+    ("time_in_market", "Time in market", "pct"),
     ("sortino", "Sortino", "ratio"),
     ("max_drawdown", "Max DD", "pct"),
     ("max_dd_peak", "DD peak", "text"),
@@ -88,8 +91,10 @@ def _headline_md(d: BriefingData) -> list[str]:
         return _fmt(h[key], kind, d, reason_key)
 
     student = f"performance.{STUDENT}"
+    exposure = _fmt(_get(d.row(STUDENT), "exposure"), "pct", d, student + ".exposure")
     return [
-        f"Student OOS Sharpe {f('sharpe', 'ratio', student + '.sharpe')} vs NIFTY 50 price "
+        f"Student OOS Sharpe {f('sharpe', 'ratio', student + '.sharpe')} (mean exposure "
+        f"{exposure}) vs NIFTY 50 price "
         f"index {f('benchmark_sharpe', 'ratio', f'performance.{BENCHMARK}.sharpe')} and "
         f"equal-weight universe "
         f"{f('equal_weight_sharpe', 'ratio', f'performance.{EQUAL_WEIGHT}.sharpe')}; "
@@ -281,6 +286,7 @@ def render_markdown(data: BriefingData, run_dir: Path) -> str:
         f"- universe: {d.universe} ({len(d.symbols)} symbols: {', '.join(d.symbols)})",
         f"- OOS range: {oos}; data: {_fmt(d.data_range, 'text', d, 'data_range')}",
         "",
+        *comparison_md(d.comparison, d.comparison_verdict, d.na_reasons.get),
         "## Decision and gates",
         "",
         *_gates_md(d),

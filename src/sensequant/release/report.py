@@ -42,13 +42,20 @@ from sensequant.release.report_sections import (
     _teacher_student,
     _underwater,
 )
-from sensequant.release.report_tables import _data_notes, _statistics, _stress, _trials
+from sensequant.release.report_tables import (
+    _comparison,
+    _data_notes,
+    _statistics,
+    _stress,
+    _trials,
+)
 
 logger = logging.getLogger(__name__)
 
 REPORT_NAME: Final = "report.html"
 SECTIONS: Final[tuple[tuple[str, str], ...]] = (
     ("summary", "Summary"),
+    ("comparison", "Model and baselines"),
     ("gates", "Decision and gates"),
     ("equity", "Equity curves (growth of 1)"),
     ("underwater", "Drawdown (underwater)"),
@@ -90,6 +97,7 @@ code{font-size:.85rem;background:var(--soft);padding:0 3px}
 
 _BUILDERS: Final[dict[str, Callable[[_Run], str]]] = {
     "summary": _summary,
+    "comparison": _comparison,
     "gates": _gates,
     "equity": _equity,
     "underwater": _underwater,

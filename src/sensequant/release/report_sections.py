@@ -62,6 +62,8 @@ _MONTHS: Final = (
 _HEADLINE: Final[tuple[tuple[str, str, str], ...]] = (
     ("cagr", "CAGR", "pct"),
     ("sharpe", "Sharpe", "ratio"),
+    ("exposure", "Mean exposure", "pct"),
+    ("time_in_market", "Time in market", "pct"),
     ("sortino", "Sortino", "ratio"),
     ("max_drawdown", "Max drawdown", "pct"),
     ("volatility", "Volatility", "pct"),

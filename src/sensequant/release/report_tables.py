@@ -17,6 +17,12 @@ from sensequant.release.briefing import (
     MD_NAME,
     STUDENT,
 )
+from sensequant.release.briefing_comparison import (
+    COMPARISON_DISPLAY,
+    NO_COMPARISON,
+    NO_VERDICT,
+    default_comparison_reason,
+)
 from sensequant.release.report_common import (
     NOT_COMPUTED,
     Cols,
@@ -30,6 +36,38 @@ from sensequant.release.report_common import (
     _table,
     fmt_number,
 )
+
+
+def _comparison(run: _Run) -> str:
+    """Model, student, direct, teacher-direct and baselines on the same OOS dates."""
+    records = run.b.get("comparison")
+    if not isinstance(records, list) or not records:
+        return _p(_na(run.explicit_reason("comparison") or NO_COMPARISON))
+    rows = []
+    for r in (r for r in records if isinstance(r, dict)):
+        name = r.get("name")
+        cells = [_esc(name)]
+        for key, _, kind in COMPARISON_DISPLAY:
+            value: Any = r.get(key)
+            if kind == "text" and isinstance(value, str) and value:
+                cells.append(_esc(value))
+            elif kind != "text" and _finite(value):
+                cells.append(fmt_number(value, kind))
+            else:
+                why = run.explicit_reason(f"comparison.{name}.{key}")
+                cells.append(_na(why or default_comparison_reason(key)))
+        rows.append(cells)
+    align = "l" + "".join("l" if kind == "text" else "r" for _, _, kind in COMPARISON_DISPLAY)
+    verdict = run.b.get("comparison_verdict")
+    return (
+        _p("Identical OOS sessions in every row; net of costs where the label says costed.", "meta")
+        + _table(["", *(h for _, h, _ in COMPARISON_DISPLAY)], rows, align=align)
+        + (
+            _p(f"<strong>Verdict:</strong> {_esc(verdict)}")
+            if isinstance(verdict, str) and verdict
+            else _p(f"Verdict: {_na(NO_VERDICT)}")
+        )
+    )
 
 
 def _trials(run: _Run) -> str:
