@@ -76,8 +76,10 @@ def score_teacher_params(cfg: TeacherConfig, *, seed: int) -> dict[str, Any]:
     }
 
 
-def _fit(X: FloatArray, y: FloatArray, params: dict[str, Any], rounds: int) -> lgb.Booster:
-    ds = lgb.Dataset(X, label=y, params=params, free_raw_data=True)
+def _fit(
+    X: FloatArray, y: FloatArray, params: dict[str, Any], rounds: int, names: tuple[str, ...]
+) -> lgb.Booster:
+    ds = lgb.Dataset(X, label=y, params=params, feature_name=list(names), free_raw_data=True)
     return lgb.train(params, ds, num_boost_round=rounds)
 
 
@@ -133,7 +135,7 @@ def train_score_teacher(
         )
     params = score_teacher_params(cfg, seed=seed)
     rounds = cfg.num_boost_round
-    main = _fit(Xv[train], yv[train], params, rounds)
+    main = _fit(Xv[train], yv[train], params, rounds, features)
     pred = np.asarray(main.predict(Xv[val], num_threads=1), dtype=np.float64)
     rho = spearmanr(pred, yv[val]).statistic if np.ptp(pred) > 0 else np.nan
     metrics = {
@@ -150,7 +152,7 @@ def train_score_teacher(
                 f"({n} rows, horizon {horizon})",
                 hint=hint,
             )
-        oof[te] = _fit(Xv[tr], yv[tr], params, rounds).predict(Xv[te], num_threads=1)
+        oof[te] = _fit(Xv[tr], yv[tr], params, rounds, features).predict(Xv[te], num_threads=1)
     return ScoreTeacherResult(
         model_text=main.model_to_string(),
         feature_names=features,

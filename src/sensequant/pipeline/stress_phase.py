@@ -29,7 +29,14 @@ import pandas as pd
 import yaml
 
 from sensequant.data.store import BarStore
-from sensequant.dataset import SymbolFrame, panel_frame, symbol_frame
+from sensequant.dataset import (
+    SymbolFrame,
+    needs_panel_step,
+    panel_frame,
+    symbol_frame,
+    with_panel_columns,
+)
+from sensequant.dataset.features import wide_closes
 from sensequant.errors import ConfigError, DataError, NoDataError
 from sensequant.evaluation.costs import FeeSchedule
 from sensequant.evaluation.stress import (
@@ -108,12 +115,21 @@ def _frames(
     bars: dict[str, pd.DataFrame],
     config: RunConfig,
     shock: tuple[pd.Timestamp, float] | None = None,
+    *,
+    store: BarStore,
+    bench_close: pd.Series,
 ) -> dict[str, SymbolFrame]:
-    """Features and labels per symbol, as the run built them (optionally from shocked bars)."""
-    return {
-        sym: symbol_frame(sym, b if shock is None else shock_bars(b, *shock), config)
-        for sym, b in bars.items()
-    }
+    """Features and labels per symbol, as the run built them (optionally from shocked bars),
+    with the run's panel columns (cross-symbol features, cross-sectional target) if any."""
+    used = {s: b if shock is None else shock_bars(b, *shock) for s, b in bars.items()}
+    frames = {sym: symbol_frame(sym, b, config) for sym, b in used.items()}
+    if not needs_panel_step(config):
+        return frames
+    catalog = getattr(store, "catalog", None)  # an AdjustedBarStore knows the symbol master
+    sectors = {s: getattr(catalog.get_symbol(s), "industry", None) for s in used} if catalog else {}
+    return with_panel_columns(
+        frames, config, closes=wide_closes(used), benchmark_close=bench_close, sectors=sectors
+    )
 
 
 def _bench(store: BarStore, config: RunConfig, end: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
@@ -267,7 +283,7 @@ def replay_stress(
     if synthetic:
         oos_sessions = close_px.index[close_px.index >= oos_start]
         s_period, day = synthetic_period(pd.DatetimeIndex(oos_sessions), shock=shock)
-        shocked = (s_period, _shocked_inputs(inputs, source.bars, config, end, day, shock))
+        shocked = (s_period, _shocked_inputs(inputs, store, source.bars, config, end, day, shock))
     return run_stress_tests(periods, inputs, rules=rules, synthetic=shocked, notes=notes)
 
 
@@ -319,7 +335,7 @@ def run_stress(
         config=config,
         models=run.models,
         bars=bars,
-        frames=_frames(bars, config),
+        frames=_frames(bars, config, store=store, bench_close=_bench(store, config, end)[1]),
         range_end=end,
         student_oos=run.student_oos,
         notes=tuple(notes),
@@ -333,6 +349,7 @@ def run_stress(
 
 def _shocked_inputs(
     inputs: StressInputs,
+    store: BarStore,
     bars: dict[str, pd.DataFrame],
     config: RunConfig,
     end: pd.Timestamp,
@@ -340,11 +357,11 @@ def _shocked_inputs(
     shock: float = -0.10,
 ) -> StressInputs:
     """Inputs with every bar from ``day`` on scaled by ``1 + shock`` (features rebuilt)."""
-    frames = _frames(bars, config, shock=(day, shock))
     o, c = inject_gap_down(inputs.open_px, inputs.close_px, day, shock)
     bo, bc = inject_gap_down(
         inputs.bench_open.to_frame("b"), inputs.bench_close.to_frame("b"), day, shock
     )
+    frames = _frames(bars, config, shock=(day, shock), store=store, bench_close=bc["b"])
     return dataclasses.replace(
         inputs,
         panel=panel_frame(frames, day - _PANEL_LEAD, end),
