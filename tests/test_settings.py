@@ -61,3 +61,69 @@ def test_breeze_rate_limits_above_the_broker_limit_only_for_a_local_stand_in(
     monkeypatch.setenv("SENSEQUANT_BREEZE_API_URL", "http://127.0.0.1:8000/breezeapi/api/v1/")
     monkeypatch.setenv("SENSEQUANT_BREEZE_HIST_URL", "http://127.0.0.1:8000/api/v2/")
     assert load_settings().breeze_calls_per_minute == 150
+
+
+_SCORE_RULE = {"score": "score", "min_probability": None}
+
+
+def test_cs_target_with_a_probability_portfolio_score_is_a_config_error(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml.safe_dump({"labels": {"target": "cs_rank"}}))
+    with pytest.raises(ConfigError, match=r"portfolio\.score") as info:
+        load_run_config(p)
+    assert "cs_rank" in str(info.value)
+
+
+def test_cs_target_needs_score_in_every_backtest_trial(tmp_path: Path) -> None:
+    raw = {
+        "labels": {"target": "cs_zscore"},
+        "portfolio": _SCORE_RULE,
+        "backtest": {"trials": [_SCORE_RULE, {"top_k": 5, "score": "p_up"}]},
+    }
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError, match=r"backtest\.trials\[1\]\.score"):
+        load_run_config(p)
+    raw["backtest"] = {"trials": [_SCORE_RULE]}
+    p.write_text(yaml.safe_dump(raw))
+    cfg = load_run_config(p)
+    assert cfg.labels.target == "cs_zscore"
+    assert cfg.portfolio.min_probability is None
+
+
+def test_class3_with_score_portfolio_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml.safe_dump({"portfolio": _SCORE_RULE}))
+    with pytest.raises(ConfigError, match=r"portfolio\.score 'score' needs a cross-sectional"):
+        load_run_config(p)
+
+
+def test_score_rule_refuses_an_explicit_probability_floor(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    raw = {
+        "labels": {"target": "cs_rank"},
+        "portfolio": {"score": "score", "min_probability": 0.4},
+        "backtest": {"trials": [_SCORE_RULE]},
+    }
+    p.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError, match="min_probability"):
+        load_run_config(p)
+
+
+@pytest.mark.parametrize("grid", [[0.0, 1.5], [-0.5], [0.5, 0.5], []])
+def test_bad_blend_grid_is_a_config_error(tmp_path: Path, grid: list[float]) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml.safe_dump({"student": {"blend_grid": grid}}))
+    with pytest.raises(ConfigError, match=r"student\.blend_grid"):
+        load_run_config(p)
+
+
+def test_blend_grid_and_sample_every_accept_valid_values(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml.safe_dump({"student": {"blend_grid": [0.0, 0.25, 1.0], "sample_every": 5}}))
+    cfg = load_run_config(p)
+    assert cfg.student.blend_grid == [0.0, 0.25, 1.0]
+    assert cfg.student.sample_every == 5
+    p.write_text(yaml.safe_dump({"student": {"sample_every": 0}}))
+    with pytest.raises(ConfigError, match=r"student\.sample_every"):
+        load_run_config(p)
