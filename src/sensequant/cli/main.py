@@ -1,7 +1,8 @@
 """``sensequant`` command line: the Typer app and the registration of every command.
 
 The commands live one module per group (:mod:`.data`, :mod:`.fetch`, :mod:`.audit`,
-:mod:`.actions`, :mod:`.runs`), thin wrappers over the pipeline, data and registry layers.
+:mod:`.actions`, :mod:`.runs`, :mod:`.lookahead`), thin wrappers over the pipeline, data and
+registry layers.
 Exit codes: 0 ok, 1 failed, 2 bad usage. Progress and logs go to stderr, results to files
 (and ``--json`` to stdout for scripting). SenseQuant is read-only towards brokers: no command
 places orders.
@@ -17,6 +18,7 @@ from sensequant.cli.actions import actions
 from sensequant.cli.audit import audit
 from sensequant.cli.data import data_import, data_list
 from sensequant.cli.fetch import fetch
+from sensequant.cli.lookahead import lookahead
 from sensequant.cli.runs import approve, candidates, reject, run, show, stress
 
 __all__ = ["app", "data_app", "main"]
@@ -43,6 +45,7 @@ app.command()(candidates)
 app.command()(show)
 app.command()(approve)
 app.command()(reject)
+app.command()(lookahead)
 
 
 def main() -> None:  # pragma: no cover - console entry point helper
