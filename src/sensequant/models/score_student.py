@@ -179,18 +179,22 @@ def _training(a: _Arrays, T: int, cfg: StudentConfig, every: int) -> tuple[IntAr
     return rows[keep], soft[keep]
 
 
-def _daily_rank_ic(score: FloatArray, ret: FloatArray, day: IntArray) -> float:
-    """Mean over days of the Spearman correlation of score and forward return (vectorised)."""
+def _daily_rank_ics(score: FloatArray, ret: FloatArray, day: IntArray) -> pd.Series:
+    """Spearman correlation of score and forward return on each day (vectorised).
+
+    Returns a Series indexed by day number; days with fewer than two ranked rows or no
+    spread are left out. Rows with a NaN score or return are dropped first.
+    """
     frame = pd.DataFrame({"s": score, "r": ret, "d": day}).dropna()
     if frame.empty:
-        return float("nan")
+        return pd.Series(dtype=np.float64)
     g = frame.groupby("d")
-    x = g["s"].rank() - g["s"].rank().groupby(frame["d"]).transform("mean")
-    y = g["r"].rank() - g["r"].rank().groupby(frame["d"]).transform("mean")
+    rs, rr = g["s"].rank(), g["r"].rank()
+    x = rs - rs.groupby(frame["d"]).transform("mean")
+    y = rr - rr.groupby(frame["d"]).transform("mean")
     num = (x * y).groupby(frame["d"]).sum()
     den = ((x * x).groupby(frame["d"]).sum() * (y * y).groupby(frame["d"]).sum()) ** 0.5
-    ic = (num / den.where(den > 0)).dropna()
-    return float(ic.mean()) if len(ic) else float("nan")
+    return (num / den.where(den > 0)).dropna()
 
 
 def _fit(
@@ -257,8 +261,10 @@ def walk_forward_score_student(
     fitted: list[StudentPeriod] = []
     skipped: list[SkippedPeriod] = []
     choices: list[dict[str, float]] = []
-    oos_rows: list[IntArray] = []
-    oos_scores: dict[float, list[FloatArray]] = {w: [] for w in grid}
+    # per earlier test day: its latest label end, its row count and each weight's Rank IC
+    day_t1: list[pd.Series] = []
+    day_rows: list[pd.Series] = []
+    day_ic: dict[float, list[pd.Series]] = {w: [] for w in grid}
     for k, T in enumerate(starts):
         rows, soft = _training(a, T, cfg, sample_every)
         test = np.flatnonzero((a.ts >= T) & (a.ts < T + span))
@@ -275,19 +281,16 @@ def walk_forward_score_student(
         # the blend weight: best Rank IC on earlier OOS rows whose labels ended before T
         choice: dict[str, float] = {"period_id": float(k)}
         blend = float(cfg.soft_label_weight) if cfg.soft_label_weight in grid else grid[0]
-        if oos_rows:
-            prev = np.concatenate(oos_rows)
-            ok = a.t1[prev] < T
-            choice["validation_rows"] = float(ok.sum())
-            if ok.sum() >= MIN_ROWS:
-                ics = {
-                    w: _daily_rank_ic(
-                        np.concatenate(oos_scores[w])[ok], a.ret[prev][ok], a.day[prev][ok]
-                    )
-                    for w in grid
-                }
-                for w, v in ics.items():
-                    choice[f"rank_ic_{w:g}"] = v
+        if day_t1:
+            known = pd.concat(day_t1)
+            known = known[known < T].index  # days whose every label ended before T
+            choice["validation_rows"] = float(pd.concat(day_rows).reindex(known).sum())
+            if choice["validation_rows"] >= MIN_ROWS:
+                ics = {}
+                for w in grid:
+                    daily = pd.concat(day_ic[w]).reindex(known).dropna()
+                    ics[w] = float(daily.mean()) if len(daily) else float("nan")
+                    choice[f"rank_ic_{w:g}"] = ics[w]
                 finite = {w: v for w, v in ics.items() if np.isfinite(v)}
                 if finite:
                     blend = max(finite, key=lambda w: (finite[w], -grid.index(w)))
@@ -299,7 +302,7 @@ def walk_forward_score_student(
             y = w * soft + (1.0 - w) * a.hard[rows]
             models[w] = _fit(x_tr, y, params, cfg.num_boost_round, features)
             score = np.asarray(models[w].predict(a.x[test]), dtype=np.float64)
-            oos_scores[w].append(score)
+            day_ic[w].append(_daily_rank_ics(score, a.ret[test], a.day[test]))
             preds[w].append(
                 pd.DataFrame(
                     {
@@ -311,7 +314,9 @@ def walk_forward_score_student(
                     }
                 )
             )
-        oos_rows.append(test)
+        days = pd.Series(a.t1[test]).groupby(a.day[test])
+        day_t1.append(days.max())
+        day_rows.append(days.size())
         chosen_parts.append(preds[blend][-1])
         fitted.append(
             StudentPeriod(
