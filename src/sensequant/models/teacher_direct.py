@@ -73,7 +73,8 @@ def teacher_direct_predictions(
             model = cache[j]
             rows = np.flatnonzero(in_test & (p_sym == sym))
             X = panel.iloc[rows][list(model.feature_name())]
-            if model.num_model_per_iteration() == 1:  # score teacher: regression output
+            per_iteration = getattr(model, "num_model_per_iteration", None)
+            if per_iteration is not None and per_iteration() == 1:  # score teacher (regression)
                 values = {"score": np.asarray(model.predict(X.to_numpy(np.float64)), float)}
             else:
                 proba = predict_proba(model, X)
