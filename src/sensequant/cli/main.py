@@ -18,6 +18,7 @@ from sensequant.cli.audit import audit
 from sensequant.cli.data import data_import, data_list
 from sensequant.cli.fetch import fetch
 from sensequant.cli.runs import approve, candidates, reject, run, show, stress
+from sensequant.cli.sweep import sweep
 
 __all__ = ["app", "data_app", "main"]
 
@@ -39,6 +40,7 @@ data_app.command("list")(data_list)
 
 app.command()(run)
 app.command()(stress)
+app.command()(sweep)
 app.command()(candidates)
 app.command()(show)
 app.command()(approve)
