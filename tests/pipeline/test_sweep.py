@@ -224,3 +224,24 @@ def test_report_ranks_points_and_warns(tmp_path: Path) -> None:
     md = (report.sweep_dir / "sweep.md").read_text(encoding="utf-8")
     assert "| 1 | run-0.1 | student.learning_rate=0.1 | 1.30 | 0.0200 | 0.400 | 0 |" in md
     assert "WARNING" in md
+
+
+def test_cli_json_and_exit_code_1_when_a_point_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sensequant.pipeline.sweep as sweep_mod
+
+    seen: list[RunCache] = []
+    fake = _fake_runner({0.05: 0.8, 0.1: 1.3, 0.2: None}, seen)
+    monkeypatch.setattr(sweep_mod, "_default_runner", fake)
+    grid = tmp_path / "g.yaml"
+    grid.write_text("grid:\n  student.learning_rate: [0.05, 0.1]\n", encoding="utf-8")
+    env = {"SENSEQUANT_HOME": str(tmp_path), "COLUMNS": "200"}
+    ok = CliRunner().invoke(app, ["sweep", "--grid", str(grid), "--json"], env=env)
+    assert ok.exit_code == 0, ok.output
+    data = json.loads(ok.stdout)
+    assert [p["rank"] for p in data["points"]] == [1, 2] and data["n_failed"] == 0
+    grid.write_text("grid:\n  student.learning_rate: [0.2]\n", encoding="utf-8")
+    failed = CliRunner().invoke(app, ["sweep", "--grid", str(grid)], env=env)
+    assert failed.exit_code == 1
+    assert "1 of 1 points failed" in failed.output
