@@ -20,6 +20,7 @@ from sensequant.cli.data import data_import, data_list
 from sensequant.cli.fetch import fetch
 from sensequant.cli.lookahead import lookahead
 from sensequant.cli.runs import approve, candidates, reject, run, show, stress
+from sensequant.cli.sweep import sweep
 
 __all__ = ["app", "data_app", "main"]
 
@@ -41,6 +42,7 @@ data_app.command("list")(data_list)
 
 app.command()(run)
 app.command()(stress)
+app.command()(sweep)
 app.command()(candidates)
 app.command()(show)
 app.command()(approve)

@@ -8,6 +8,8 @@ asks for panel feature sets, per-date normalisation or a cross-sectional target,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from sensequant.data.catalog import Catalog
@@ -21,6 +23,9 @@ from sensequant.progress import Reporter
 from sensequant.settings import RunConfig
 from sensequant.telemetry import Telemetry
 
+if TYPE_CHECKING:
+    from sensequant.pipeline.cache import RunCache
+
 __all__ = ["features_phase"]
 
 
@@ -31,8 +36,13 @@ def features_phase(
     pf: PreflightReport,
     rep: Reporter,
     tel: Telemetry,
+    cache: RunCache | None = None,
 ) -> FeaturesResult:
-    """Run the features phase (see the module docstring)."""
+    """Run the features phase (see the module docstring); reuse ``cache``'s result if any."""
+    if cache is not None:
+        return cache.features(
+            config, pf, lambda: features_phase(config, store, catalog, pf, rep, tel), rep, tel
+        )
     rep.start("features", total=len(pf.symbols))
     bars: dict[str, pd.DataFrame] = {}
     frames: dict[str, SymbolFrame] = {}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -53,3 +54,14 @@ class StudentPhaseResult:
     soft_labels: pd.DataFrame
     variants: dict[float, pd.DataFrame] = field(default_factory=dict)
     blend_choice: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What ``run_pipeline`` returns: where the run is and its verdict."""
+
+    run_id: str
+    run_dir: Path
+    decision: str
+    headline: dict[str, float | str | None]
+    phase_seconds: dict[str, float]

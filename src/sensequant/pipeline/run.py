@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -40,9 +39,10 @@ from sensequant.pipeline.bundle import (
     save_artifacts,
     walkforward_frame,
 )
+from sensequant.pipeline.cache import RunCache
 from sensequant.pipeline.evidence import STUDENT, Evaluation, evaluate
 from sensequant.pipeline.features_phase import features_phase
-from sensequant.pipeline.phase_results import FeaturesResult, StudentPhaseResult
+from sensequant.pipeline.phase_results import FeaturesResult, RunResult, StudentPhaseResult
 from sensequant.pipeline.preflight import PreflightReport, preflight
 from sensequant.pipeline.rundir import RunPaths, create_run_dir, new_run_id, write_parquet
 from sensequant.pipeline.stress_phase import StressSource, replay_stress, write_stress
@@ -61,19 +61,11 @@ from sensequant.settings import RunConfig, Settings
 from sensequant.telemetry import Telemetry, now_ist
 
 
-@dataclass(frozen=True)
-class RunResult:
-    """What ``run_pipeline`` returns: where the run is and its verdict."""
-
-    run_id: str
-    run_dir: Path
-    decision: str
-    headline: dict[str, float | str | None]
-    phase_seconds: dict[str, float]
-
-
 def run_pipeline(
-    config: RunConfig, settings: Settings, reporter: Reporter | None = None
+    config: RunConfig,
+    settings: Settings,
+    reporter: Reporter | None = None,
+    cache: RunCache | None = None,
 ) -> RunResult:
     """Run every phase and leave a release candidate, ready for review, in a run directory.
 
@@ -85,6 +77,8 @@ def run_pipeline(
         Where the store, catalog, runs and registry live.
     reporter : Reporter, optional
         Progress display; default shows nothing.
+    cache : RunCache, optional
+        Reuse features and teacher outcomes of earlier runs in this process (sweeps).
 
     Returns
     -------
@@ -133,9 +127,9 @@ def run_pipeline(
             res.update(pf.to_dict())
             write_json_atomic(paths.preflight, pf.to_dict())
 
-        features = features_phase(config, store, catalog, pf, rep, tel)
+        features = features_phase(config, store, catalog, pf, rep, tel, cache)
         frames = features.frames
-        outcomes = _teacher_phase(config, frames, pf, rep, tel, run_dir)
+        outcomes = _teacher_phase(config, frames, pf, rep, tel, run_dir, cache)
         sp = _student_phase(config, frames, outcomes, pf, rep, tel)
 
         plain_pred = None
@@ -208,6 +202,7 @@ def _teacher_phase(
     rep: Reporter,
     tel: Telemetry,
     run_dir: Path,
+    cache: RunCache | None = None,
 ) -> list[WindowOutcome]:
     tasks = [TeacherTask(frames[s], pf.windows[s], pf.unservable) for s in pf.symbols]
     n_planned = sum(len(t.windows) for t in tasks)
@@ -220,7 +215,8 @@ def _teacher_phase(
 
     paths = RunPaths(run_dir)
     with tel.phase("teachers", windows=n_planned) as res:
-        outcomes = train_teachers(tasks, config, on_symbol=on_symbol)
+        train = lambda: train_teachers(tasks, config, on_symbol=on_symbol)  # noqa: E731
+        outcomes = train() if cache is None else cache.teachers(config, pf, train, on_symbol)
         counts = Counter(o.status.value for o in outcomes)
         res.update(counts)
         write_parquet(pd.DataFrame([o.record() for o in outcomes]), paths.windows)
