@@ -68,7 +68,8 @@ _SCORE_RULE = {"score": "score", "min_probability": None}
 
 def test_cs_target_with_a_probability_portfolio_score_is_a_config_error(tmp_path: Path) -> None:
     p = tmp_path / "c.yaml"
-    p.write_text(yaml.safe_dump({"labels": {"target": "cs_rank"}}))
+    raw = {"labels": {"target": "cs_rank"}, "portfolio": {"score": "p_up_minus_p_down"}}
+    p.write_text(yaml.safe_dump(raw))
     with pytest.raises(ConfigError, match=r"portfolio\.score") as info:
         load_run_config(p)
     assert "cs_rank" in str(info.value)
@@ -93,7 +94,7 @@ def test_cs_target_needs_score_in_every_backtest_trial(tmp_path: Path) -> None:
 
 def test_class3_with_score_portfolio_is_refused(tmp_path: Path) -> None:
     p = tmp_path / "c.yaml"
-    p.write_text(yaml.safe_dump({"portfolio": _SCORE_RULE}))
+    p.write_text(yaml.safe_dump({"labels": {"target": "class3"}, "portfolio": _SCORE_RULE}))
     with pytest.raises(ConfigError, match=r"portfolio\.score 'score' needs a cross-sectional"):
         load_run_config(p)
 

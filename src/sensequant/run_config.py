@@ -175,6 +175,16 @@ class StudentConfig(_Section):
         return grid
 
 
+def _rank_only_trials() -> list[PortfolioConfig]:
+    """The default portfolio trials of a score model: rank-only top-k variants."""
+    return [
+        PortfolioConfig(score="score", top_k=5),
+        PortfolioConfig(score="score", top_k=10),
+        PortfolioConfig(score="score", top_k=20),
+        PortfolioConfig(score="score", top_k=10, rebalance_every=1, hold_buffer=0),
+    ]
+
+
 class RunConfig(_Section):
     """Everything ``sensequant run`` does, validated. Load with :func:`load_run_config`."""
 
@@ -182,13 +192,16 @@ class RunConfig(_Section):
     seed: int = 20240607
     n_jobs: int = Field(-1, description="joblib workers; -1 = all cores")
     data: DataConfig = DataConfig()
-    features: FeatureConfig = FeatureConfig()
-    labels: LabelConfig = LabelConfig()
+    features: FeatureConfig = FeatureConfig(
+        sets=["technical", "levels", "returns", "cross_sectional", "sector", "market"],
+        cs_normalize="rank",
+    )
+    labels: LabelConfig = LabelConfig(target="cs_rank")
     windows: WindowConfig = WindowConfig()
     teacher: TeacherConfig = TeacherConfig()
-    student: StudentConfig = StudentConfig()
-    portfolio: PortfolioConfig = PortfolioConfig()
-    backtest: BacktestConfig = BacktestConfig()
+    student: StudentConfig = StudentConfig(learning_rate=0.05, sample_every=5)
+    portfolio: PortfolioConfig = PortfolioConfig(score="score")
+    backtest: BacktestConfig = BacktestConfig(trials=_rank_only_trials())
     stats: StatsConfig = StatsConfig()
     stress: StressConfig = StressConfig()
     gates: GateConfig = GateConfig()

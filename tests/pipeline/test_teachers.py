@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 import sensequant.pipeline.teachers as teachers
 from sensequant.dataset import WindowStatus, plan_windows, symbol_frame
 from sensequant.pipeline.teachers import TeacherTask, run_teacher_task, soft_label_frame
-from sensequant.settings import RunConfig
+from sensequant.settings import load_run_config
 from sensequant.types import IST, PROBA_COLUMNS
 from tests.conftest import make_daily_bars
 
-CFG = RunConfig()
+# the class teachers (3-class labels): the original model, configs/class3.yaml
+CFG = load_run_config(Path(__file__).resolve().parents[2] / "configs" / "class3.yaml")
 
 
 @pytest.fixture()

@@ -157,13 +157,13 @@ def test_secrets_are_scrubbed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
         "broker": {"API_KEY": "k-1", "Password": "pw", "name": "breeze"},
         "echo": SECRET,
         "url": f"https://api.example/login?secret={SECRET}",
-        "accounts": [{"client-secret": "cs"}, {"label": "fine"}],
+        "accounts": [{"client-secret": "cs-9f3x"}, {"label": "fine"}],
     }
     m = _manifest(extra=extra)
     path = tmp_path / "manifest.yaml"
     write_yaml_atomic(path, m)
     text = path.read_text()
-    for leaked in (SECRET, "tok-123", "k-1", "pw", "cs"):
+    for leaked in (SECRET, "tok-123", "k-1", "pw", "cs-9f3x"):
         assert leaked not in text.replace(REDACTED, ""), leaked
     loaded = yaml.safe_load(text)
     assert loaded["extra"]["session_token"] == REDACTED
