@@ -41,7 +41,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 bench: setup
-	$(BIN)/python benchmarks/bench_run.py --data ../shared/data
+	$(BIN)/python benchmarks/bench_models.py --data ../shared/data
 
 clean-venv:
 	rm -rf $(VENV)
