@@ -47,10 +47,7 @@ __all__ = [
 ]
 
 
-_Section = Section
-
-
-class DataConfig(_Section):
+class DataConfig(Section):
     """Which bars a run uses."""
 
     universe: str = "nifty50"
@@ -72,7 +69,7 @@ FeatureSetName = Literal["technical", "levels", "returns", "cross_sectional", "s
 _DEFAULT_SETS: list[FeatureSetName] = ["technical", "levels"]
 
 
-class FeatureConfig(_Section):
+class FeatureConfig(Section):
     """Which named feature sets a run uses (see :mod:`sensequant.dataset.features.sets`)."""
 
     sets: list[FeatureSetName] = Field(default_factory=lambda: _DEFAULT_SETS.copy())
@@ -90,7 +87,7 @@ class FeatureConfig(_Section):
         return self
 
 
-class LabelConfig(_Section):
+class LabelConfig(Section):
     """Forward-return labels (see :mod:`sensequant.dataset.labels`)."""
 
     horizon: int = Field(5, ge=1, le=60)
@@ -111,7 +108,7 @@ class LabelConfig(_Section):
     ``fwd_return`` (see :mod:`sensequant.dataset.targets`)."""
 
 
-class WindowConfig(_Section):
+class WindowConfig(Section):
     """Rolling teacher windows (see :mod:`sensequant.dataset.windows`)."""
 
     length_days: int = Field(180, ge=30)
@@ -124,7 +121,7 @@ class WindowConfig(_Section):
     """The run fails if more than this share of planned windows FAILED (skips don't count)."""
 
 
-class TeacherConfig(_Section):
+class TeacherConfig(Section):
     """Per-(symbol, window) LightGBM teacher."""
 
     validation_fraction: float = Field(0.25, gt=0.05, lt=0.5)
@@ -139,7 +136,7 @@ class TeacherConfig(_Section):
     lambda_l2: float = Field(1.0, ge=0)
 
 
-class StudentConfig(_Section):
+class StudentConfig(Section):
     """Cross-sectional student distilled from teacher soft labels."""
 
     test_period_days: int = Field(90, ge=5)
@@ -185,7 +182,7 @@ def _rank_only_trials() -> list[PortfolioConfig]:
     ]
 
 
-class RunConfig(_Section):
+class RunConfig(Section):
     """Everything ``sensequant run`` does, validated. Load with :func:`load_run_config`."""
 
     name: str = "default"

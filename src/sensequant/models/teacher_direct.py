@@ -11,6 +11,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from sensequant.errors import ModelError
 from sensequant.models.student import StudentPeriod
 from sensequant.models.student_data import collect_predictions, require_columns, to_ns
 from sensequant.models.teacher import load_booster, predict_proba
@@ -55,15 +56,20 @@ def teacher_direct_predictions(
     require_columns(teachers, ["symbol", "window_id", "window_end", "model_text"], "teachers")
     p_ts = to_ns(panel["timestamp"], "panel.timestamp")
     p_sym = panel["symbol"].astype(str).to_numpy()
+    p_code, sym_names = pd.factorize(p_sym)
     t_sym = teachers["symbol"].astype(str).to_numpy()
     t_end = to_ns(teachers["window_end"], "teachers.window_end")
     texts = teachers["model_text"].to_numpy()
+    stamps = panel["timestamp"].array
     cache: dict[int, lgb.Booster] = {}
+    matrices: dict[tuple[str, ...], np.ndarray] = {}  # feature matrix per feature list, once
     preds: list[pd.DataFrame] = []
     for period in periods:
         T, T_end = int(period.test_start.value), int(period.test_end.value)
-        in_test = (p_ts >= T) & (p_ts < T_end)
-        for sym in np.unique(p_sym[in_test]):
+        in_test = np.flatnonzero((p_ts >= T) & (p_ts < T_end))
+        codes = p_code[in_test]
+        for code in np.unique(codes):
+            sym = str(sym_names[code])
             cand = np.flatnonzero((t_sym == sym) & (t_end < T))
             if cand.size == 0:
                 continue
@@ -71,19 +77,25 @@ def teacher_direct_predictions(
             if j not in cache:
                 cache[j] = load_booster(str(texts[j]))
             model = cache[j]
-            rows = np.flatnonzero(in_test & (p_sym == sym))
-            X = panel.iloc[rows][list(model.feature_name())]
+            rows = in_test[codes == code]
+            names = tuple(model.feature_name())
+            if names not in matrices:
+                missing = [c for c in names if c not in panel.columns]
+                if missing:
+                    raise ModelError(f"panel lacks teacher feature column(s) {missing[:10]}")
+                matrices[names] = np.ascontiguousarray(panel[list(names)].to_numpy(np.float64))
+            X = matrices[names][rows]
             per_iteration = getattr(model, "num_model_per_iteration", None)
             if per_iteration is not None and per_iteration() == 1:  # score teacher (regression)
-                values = {"score": np.asarray(model.predict(X.to_numpy(np.float64)), float)}
+                values = {"score": np.asarray(model.predict(X), dtype=np.float64)}
             else:
-                proba = predict_proba(model, X)
+                proba = predict_proba(model, pd.DataFrame(X, columns=list(names)))
                 values = {c: proba[:, i] for i, c in enumerate(PROBA_COLUMNS)}
             preds.append(
                 pd.DataFrame(
                     {
                         "symbol": p_sym[rows],
-                        "timestamp": panel["timestamp"].array[rows],
+                        "timestamp": stamps[rows],
                         **values,
                         "period_id": period.period_id,
                     }
