@@ -296,11 +296,15 @@ def walk_forward_score_student(
                     blend = max(finite, key=lambda w: (finite[w], -grid.index(w)))
         choice["blend"] = blend
         choices.append(choice)
-        x_tr = a.x[rows]
+        # one binned dataset per period, shared by every blend weight (only the label changes)
+        ds = lgb.Dataset(
+            a.x[rows], label=a.hard[rows], params=params, feature_name=features,
+            free_raw_data=False,
+        ).construct()  # fmt: skip
         models: dict[float, lgb.Booster] = {}
         for w in grid:
-            y = w * soft + (1.0 - w) * a.hard[rows]
-            models[w] = _fit(x_tr, y, params, cfg.num_boost_round, features)
+            ds.set_label(w * soft + (1.0 - w) * a.hard[rows])
+            models[w] = lgb.train(params, ds, num_boost_round=cfg.num_boost_round)
             score = np.asarray(models[w].predict(a.x[test]), dtype=np.float64)
             day_ic[w].append(_daily_rank_ics(score, a.ret[test], a.day[test]))
             preds[w].append(
