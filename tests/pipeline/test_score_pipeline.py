@@ -1,7 +1,8 @@
 """Score models end to end on a real subset: comparison table, verdict and the trial ledger.
 
-Three runs of one ``cs_rank`` configuration share one SENSEQUANT_HOME, so the third run's
-deflated Sharpe ratio must count its own trials plus every trial the ledger already holds.
+Two runs of one ``cs_rank`` configuration, a 4-point sweep and a third run share one
+SENSEQUANT_HOME, so the third run's deflated Sharpe ratio must count its own trials plus every
+trial the ledger already holds (both runs and every sweep point).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sensequant.pipeline.sweep import run_sweep
 from sensequant.release.ledger import TrialLedger
 from tests.pipeline.conftest import run_real_subset
 
@@ -38,15 +40,20 @@ SECTIONS: dict[str, dict[str, Any]] = {
 }
 
 
+SWEEP_GRID = {"student.learning_rate": [0.05, 0.1], "student.num_boost_round": [10, 20]}
+
+
 @pytest.fixture(scope="module")
 def score_runs(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple:
     home = tmp_path_factory.mktemp("home")
+    span = {"start": dt.date(2015, 1, 1), "end": dt.date(2020, 12, 31)}
     results = []
-    for _ in range(3):
-        _, _, result, _ = run_real_subset(
-            shared_data, home, start=dt.date(2015, 1, 1), end=dt.date(2020, 12, 31), **SECTIONS
-        )
+    for _ in range(2):
+        settings, cfg, result, _ = run_real_subset(shared_data, home, **span, **SECTIONS)
         results.append(result)
+    sweep = run_sweep(cfg, SWEEP_GRID, settings)  # 4 points between the second and third run
+    assert len(sweep.points) == 4 and all(p.run_id for p in sweep.points)
+    results.append(run_real_subset(shared_data, home, **span, **SECTIONS)[2])
     return home, results
 
 

@@ -86,6 +86,11 @@ class LedgerTrial:
     returns_path: str
 
 
+def _ist(value: object) -> pd.Timestamp:
+    t = pd.Timestamp(value)  # type: ignore[arg-type]
+    return t.tz_localize(IST) if t.tzinfo is None else t.tz_convert(IST)
+
+
 def _sr_per_period(r: pd.Series) -> float | None:
     x = r.dropna().to_numpy(dtype=np.float64)
     if x.size < 2:
@@ -203,13 +208,16 @@ class TrialLedger:
     def matching(
         self, universe: str, interval: str, oos_start: pd.Timestamp, oos_end: pd.Timestamp
     ) -> list[LedgerTrial]:
-        """Trials on the same universe and interval whose OOS span overlaps ``[start, end]``."""
-        lo, hi = pd.Timestamp(oos_start), pd.Timestamp(oos_end)
+        """Trials on the same universe and interval whose OOS span overlaps ``[start, end]``.
+
+        Naive bounds (e.g. dates) are read as IST wall-clock times.
+        """
+        lo, hi = _ist(oos_start), _ist(oos_end)
         out = []
         for t in self.all():
             if t.universe != universe or t.interval != interval or t.n_obs == 0:
                 continue
-            if pd.Timestamp(t.oos_start) <= hi and pd.Timestamp(t.oos_end) >= lo:
+            if _ist(t.oos_start) <= hi and _ist(t.oos_end) >= lo:
                 out.append(t)
         return out
 
