@@ -318,7 +318,9 @@ def monthly_rebalanced_baseline(
     label = (
         "equal-weight universe rebalanced monthly (decided at each month's last close, "
         f"traded at the first session's {cfg.fill.removeprefix('next_')} of the next month) "
-        f"with {_cost_words(cfg)} and a {band:g} no-trade band, the strategy's backtest"
+        f"with {_cost_words(cfg)} and "
+        + (f"a {band:g} no-trade band" if band > 0 else "every position reset to 1/n")
+        + ", the strategy's backtest"
     )
     return _costed(
         name, label, weights, open_px, close_px,
