@@ -163,6 +163,12 @@ class StudentConfig(Section):
     sample_every: int = Field(1, ge=1, le=20)
     """Score student: train on every k-th session only (labels of neighbouring sessions
     overlap by ``horizon - 1`` sessions); 1 = every session."""
+    objective: Literal["regression", "lambdarank", "rank_xendcg"] = "regression"
+    """Score student's LightGBM objective: ``regression`` (L2 on the blended soft/hard
+    target) or a ranking objective with one query group per date and the date's quantile
+    grade 0..4 of the blended target as the label (dates with fewer than 5 training rows
+    dropped); the score is the model's raw output either way. The class student
+    (``labels.target: class3``) ignores it."""
 
     @field_validator("blend_grid")
     @classmethod

@@ -1,15 +1,27 @@
-"""Tests for the walk-forward score student: blend variants, purged blend choice, leakage."""
+"""Tests for the walk-forward score student: blend variants, purged blend choice, leakage,
+regression and ranking objectives."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from scipy.stats import spearmanr
 
 from sensequant.dataset import cs_target
-from sensequant.errors import ModelError
-from sensequant.models.score_student import ScoreWalkForward, walk_forward_score_student
+from sensequant.errors import ConfigError, ModelError
+from sensequant.models.score_rank import MIN_GROUP_ROWS, grades_by_day, rank_training
+from sensequant.models.score_student import (
+    ScoreWalkForward,
+    fit_release_score_student,
+    score_student_params,
+    walk_forward_score_student,
+)
+from sensequant.run_config import load_run_config
 from sensequant.settings import StudentConfig
 from sensequant.types import IST
 
@@ -190,3 +202,102 @@ def test_bad_grid_is_a_model_error(
 ) -> None:
     with pytest.raises(ModelError, match="blend grid"):
         _run(data, blend_grid=grid)
+
+
+OBJECTIVES = ("regression", "lambdarank", "rank_xendcg")
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_each_objective_ranks_well_and_is_deterministic(
+    data: tuple[pd.DataFrame, pd.DataFrame], objective: str
+) -> None:
+    cfg = CFG.model_copy(update={"objective": objective})
+    first = _run(data, cfg=cfg)
+    again = _run(data, cfg=cfg)
+    pd.testing.assert_frame_equal(first.predictions, again.predictions)
+    assert [p.model_text for p in first.periods] == [p.model_text for p in again.periods]
+    pred = first.predictions
+    assert len(first.periods) >= 5
+    assert np.isfinite(pred["score"].to_numpy()).all()
+    assert _mean_rank_ic(pred, data[0]) > 0.1
+    for w, frame in first.variants.items():
+        assert _mean_rank_ic(frame, data[0]) > 0.05, w
+    assert f"objective={objective}" in first.periods[0].model_text
+
+
+@pytest.mark.parametrize("objective", ["lambdarank", "rank_xendcg"])
+def test_ranking_trains_one_group_per_date_on_grades(
+    data: tuple[pd.DataFrame, pd.DataFrame], objective: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    groups: list[np.ndarray] = []
+    labels: list[np.ndarray] = []
+    set_group, set_label = lgb.Dataset.set_group, lgb.Dataset.set_label
+
+    def spy_group(self: lgb.Dataset, group: np.ndarray) -> lgb.Dataset:
+        groups.append(np.asarray(group))
+        return set_group(self, group)
+
+    def spy_label(self: lgb.Dataset, label: np.ndarray) -> lgb.Dataset:
+        labels.append(np.asarray(label))
+        return set_label(self, label)
+
+    monkeypatch.setattr(lgb.Dataset, "set_group", spy_group)
+    monkeypatch.setattr(lgb.Dataset, "set_label", spy_label)
+    wf = _run(data, cfg=CFG.model_copy(update={"objective": objective}), sample_every=5)
+    # set_group once per fitted period; every date of the panel holds all N_SYMBOLS names
+    assert len(groups) == len(wf.periods)
+    for g, p in zip(groups, wf.periods, strict=True):
+        assert (g == N_SYMBOLS).all()
+        assert g.sum() == p.n_train
+    # one label per blend weight: each date's quantile grades 0..4, N_SYMBOLS / 5 per grade
+    fit_labels = [lab for lab in labels if lab.size and lab.size == groups[0].sum()]
+    assert len(fit_labels) >= len(GRID)
+    for lab in fit_labels[: len(GRID)]:
+        per_date = np.sort(lab.reshape(-1, N_SYMBOLS), axis=1)
+        expected = np.repeat(np.arange(5.0), N_SYMBOLS // 5)
+        assert (per_date == expected).all()
+
+
+def test_rank_training_sorts_by_day_and_drops_small_days() -> None:
+    day = np.array([2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 1, 2, 1, 1, 2, 0], dtype=np.int64)
+    rows = np.arange(day.size, dtype=np.int64)[::-1].copy()
+    soft = rows.astype(float) * 10.0
+    r, s, g = rank_training(rows, soft, day, "lambdarank")
+    assert g is not None
+    assert g.tolist() == [6, 6]  # day 0 has 4 rows < MIN_GROUP_ROWS
+    assert (np.bincount(day)[0] < MIN_GROUP_ROWS) and (day[r] == np.repeat([1, 2], 6)).all()
+    np.testing.assert_array_equal(s, r * 10.0)
+    r2, s2, g2 = rank_training(rows, soft, day, "regression")
+    assert g2 is None and r2 is rows and s2 is soft
+
+
+def test_grades_by_day_are_per_day_quantiles() -> None:
+    day = np.repeat([5, 3], 10)
+    values = np.concatenate([np.arange(10.0), -np.arange(10.0) * 100])
+    grades = grades_by_day(values, day)
+    np.testing.assert_array_equal(grades[:10], np.repeat(np.arange(5.0), 2))
+    np.testing.assert_array_equal(grades[10:], np.repeat(np.arange(5.0), 2)[::-1])
+    with pytest.raises(ModelError, match="finite"):
+        grades_by_day(np.array([np.nan, 1.0]), np.array([0, 0]))
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_release_student_follows_the_objective(
+    data: tuple[pd.DataFrame, pd.DataFrame], objective: str
+) -> None:
+    cfg = CFG.model_copy(update={"objective": objective})
+    assert score_student_params(cfg, seed=3)["objective"] == objective
+    model, n = fit_release_score_student(
+        data[0], data[1], cfg=cfg, seed=3, feature_names=FEATURES, blend=0.5
+    )
+    assert str(model.params["objective"]).split(" ")[0] == objective
+    assert n >= 200 and (objective == "regression" or n % N_SYMBOLS == 0)
+
+
+def test_bad_objective_is_a_config_error(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml.safe_dump({"student": {"objective": "lambda_rank"}}))
+    with pytest.raises(ConfigError, match=r"student\.objective"):
+        load_run_config(p)
+    p.write_text(yaml.safe_dump({"student": {"objective": "rank_xendcg"}}))
+    assert load_run_config(p).student.objective == "rank_xendcg"

@@ -1,4 +1,4 @@
-"""The score student: one pooled LightGBM regression on cross-sectional targets, walk-forward.
+"""The score student: one pooled LightGBM model on cross-sectional targets, walk-forward.
 
 Per test period ``[T, T + test_period_days)`` (the plan of :mod:`sensequant.models.student`):
 
@@ -12,12 +12,15 @@ Per test period ``[T, T + test_period_days)`` (the plan of :mod:`sensequant.mode
    (hard = the row's own cross-sectional target): ``a = 0`` is the *direct* pooled model that
    ignores the teachers, ``a = 1`` pure distillation. Every weight is fitted and predicts the
    period, so all variants are compared on identical OOS rows (and each is a trial).
+   ``StudentConfig.objective``: L2 ``regression`` on the target, or ``lambdarank`` /
+   ``rank_xendcg`` on its per-date grades 0..4, one group per date (:mod:`.score_rank`).
 3. The *student* of the period uses the weight chosen on a purged validation slice that ends
    before ``T``: the earlier periods' OOS predictions whose labels ended before ``T``; the
    weight with the highest mean daily Rank IC there wins (ties: the first in grid order). The
    first period, with no slice yet, uses ``StudentConfig.soft_label_weight``.
 
-Predictions carry a ``score`` column (higher = better expected cross-sectional rank).
+Predictions carry a ``score`` column (higher = better expected cross-sectional rank; the raw
+model output, which for a ranking objective has no unit).
 Reference for the rank-normalised target: Qlib's ``CSRankNorm`` processor.
 """
 
@@ -32,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from sensequant.errors import ModelError
+from sensequant.models.score_rank import rank_label, rank_training
 from sensequant.models.student import SkippedPeriod, StudentPeriod
 from sensequant.models.student_data import (
     DAY_NS,
@@ -80,9 +84,12 @@ class ScoreWalkForward:
 
 
 def score_student_params(cfg: StudentConfig, *, seed: int) -> dict[str, Any]:
-    """LightGBM parameters of a score-student fit (L2 regression, 2 threads, deterministic)."""
+    """LightGBM parameters of a score-student fit (``cfg.objective``, 2 threads, deterministic).
+
+    Ranking objectives keep LightGBM's default ``label_gain`` (grades 0..4 are within it).
+    """
     return {
-        "objective": "regression",
+        "objective": cfg.objective,
         "learning_rate": cfg.learning_rate,
         "num_leaves": cfg.num_leaves,
         "min_data_in_leaf": cfg.min_data_in_leaf,
@@ -198,9 +205,14 @@ def _daily_rank_ics(score: FloatArray, ret: FloatArray, day: IntArray) -> pd.Ser
 
 
 def _fit(
-    x: FloatArray, y: FloatArray, params: dict[str, Any], rounds: int, names: list[str]
+    x: FloatArray,
+    y: FloatArray,
+    params: dict[str, Any],
+    rounds: int,
+    names: list[str],
+    group: IntArray | None = None,
 ) -> lgb.Booster:
-    ds = lgb.Dataset(x, label=y, params=params, feature_name=names, free_raw_data=True)
+    ds = lgb.Dataset(x, label=y, group=group, params=params, feature_name=names)
     return lgb.train(params, ds, num_boost_round=rounds)
 
 
@@ -225,7 +237,8 @@ def walk_forward_score_student(
     soft_scores : pandas.DataFrame
         Teacher OOF scores: ``symbol, timestamp, window_id, window_end, t1, score``.
     cfg : StudentConfig
-        Period plan, lookback, tree parameters; ``soft_label_weight`` = first period's blend.
+        Period plan, lookback, objective, tree parameters; ``soft_label_weight`` = first
+        period's blend.
     seed : int
         LightGBM seed.
     feature_names : sequence of str
@@ -267,6 +280,7 @@ def walk_forward_score_student(
     day_ic: dict[float, list[pd.Series]] = {w: [] for w in grid}
     for k, T in enumerate(starts):
         rows, soft = _training(a, T, cfg, sample_every)
+        rows, soft, groups = rank_training(rows, soft, a.day, cfg.objective)
         test = np.flatnonzero((a.ts >= T) & (a.ts < T + span))
         if rows.size < MIN_ROWS or test.size == 0:
             why = (
@@ -298,12 +312,14 @@ def walk_forward_score_student(
         choices.append(choice)
         # one binned dataset per period, shared by every blend weight (only the label changes)
         ds = lgb.Dataset(
-            a.x[rows], label=a.hard[rows], params=params, feature_name=features,
-            free_raw_data=False,
+            a.x[rows], label=rank_label(a.hard[rows], a.day[rows], groups), params=params,
+            feature_name=features, free_raw_data=False,
         ).construct()  # fmt: skip
+        if groups is not None:
+            ds.set_group(groups)
         models: dict[float, lgb.Booster] = {}
         for w in grid:
-            ds.set_label(w * soft + (1.0 - w) * a.hard[rows])
+            ds.set_label(rank_label(w * soft + (1.0 - w) * a.hard[rows], a.day[rows], groups))
             models[w] = lgb.train(params, ds, num_boost_round=cfg.num_boost_round)
             score = np.asarray(models[w].predict(a.x[test]), dtype=np.float64)
             day_ic[w].append(_daily_rank_ics(score, a.ret[test], a.day[test]))
@@ -365,17 +381,20 @@ def fit_release_score_student(
 ) -> tuple[lgb.Booster, int]:
     """The release model: the student's recipe on every eligible sample up to the data's end.
 
-    Returns the booster and its number of training rows. It predicts nothing here; the
-    walk-forward periods are the out-of-sample evidence.
+    Returns the booster and its number of training rows (after a ranking objective's
+    small-date drop). It predicts nothing here; the walk-forward periods are the
+    out-of-sample evidence.
     """
     features = list(check_feature_names(list(feature_names)))
     a = _arrays(panel, soft_scores, features)
     T = int(a.ts.max()) + DAY_NS
     rows, soft = _training(a, T, cfg, sample_every)
+    rows, soft, groups = rank_training(rows, soft, a.day, cfg.objective)
     if rows.size < MIN_ROWS:
         raise ModelError(
             f"{rows.size} training samples for the release student (need >= {MIN_ROWS})"
         )
-    y = blend * soft + (1.0 - blend) * a.hard[rows]
+    y = rank_label(blend * soft + (1.0 - blend) * a.hard[rows], a.day[rows], groups)
     params = score_student_params(cfg, seed=seed)
-    return _fit(a.x[rows], y, params, cfg.num_boost_round, features), int(rows.size)
+    model = _fit(a.x[rows], y, params, cfg.num_boost_round, features, groups)
+    return model, int(rows.size)
