@@ -15,6 +15,7 @@ from sensequant.dataset import (
     SKIP_TOO_FEW_SAMPLES,
     Window,
     WindowSkip,
+    WindowSource,
     WindowStatus,
     make_labels,
     plan_windows,
@@ -180,3 +181,40 @@ def test_status_enum_and_mismatched_frames(frames: tuple[pd.DataFrame, ...]) -> 
             first_bar=bars["timestamp"].iloc[0],
             last_bar=bars["timestamp"].iloc[-1],
         )
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_window_source_matches_the_pandas_selection(
+    frames: tuple[pd.DataFrame, ...], mixed: bool
+) -> None:
+    """One prepared source per symbol gives each window the rows of the pandas masks."""
+    bars, feats, labels = frames
+    if mixed:  # not one float64 block: rows are gathered by pandas
+        feats = feats.astype({feats.columns[0]: np.float32})
+    cfg = WindowConfig(length_days=180, step_days=60)
+    first, last = bars["timestamp"].iloc[0], bars["timestamp"].iloc[-1]
+    wins = plan_windows("SYN", _ts("2016-01-01"), last.normalize(), cfg)
+    checked = 0
+    for target in ("label", "fwd_return"):
+        source = WindowSource(feats, labels, target)
+        for w in wins:
+            try:
+                s = source.samples(w, min_samples=20, first_bar=first, last_bar=last)
+            except WindowSkip:
+                continue
+            stop = w.end + pd.Timedelta(days=1)
+            t1 = labels["t1"]
+            mask = (
+                np.asarray((feats.index >= w.start) & (feats.index < stop))
+                & labels[target].notna().to_numpy()
+                & t1.notna().to_numpy()
+                & (t1 < stop).to_numpy(dtype=bool)
+                & feats.notna().any(axis=1).to_numpy()
+            )
+            pd.testing.assert_frame_equal(s.X, feats.loc[mask])
+            pd.testing.assert_series_equal(s.t1, t1.loc[mask])
+            want = labels[target].to_numpy()[mask]
+            np.testing.assert_array_equal(s.y, want.astype(np.int64) if target == "label" else want)
+            np.testing.assert_array_equal(s.fwd_return, labels["fwd_return"].to_numpy()[mask])
+            checked += 1
+    assert checked >= 10

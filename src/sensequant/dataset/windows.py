@@ -216,6 +216,102 @@ def coverage_skip(
     return None
 
 
+class WindowSource:
+    """One symbol's feature/label frames prepared once for the samples of many windows.
+
+    The per-row tests that do not depend on the window (label known, label end known, at least
+    one feature) and the numpy views of the frames are computed here, so each window costs a
+    few array comparisons and one row gather instead of pandas masks and ``.loc`` copies.
+    :func:`window_samples` is the one-window form; the teacher phase builds one source per
+    symbol and calls :meth:`samples` for each of its windows (same rules, same results).
+
+    Parameters
+    ----------
+    features : pandas.DataFrame of shape (n_bars, n_features)
+        :func:`sensequant.dataset.features.build_features` output of one symbol.
+    labels : pandas.DataFrame of shape (n_bars, 4+)
+        :func:`sensequant.dataset.labels.make_labels` output on the same bars (same index),
+        with ``t1``, ``fwd_return`` and the ``target`` column.
+    target : str, default "label"
+        Label column: ``"label"`` (class codes) or ``"target"`` (continuous target).
+
+    Raises
+    ------
+    DataError
+        If ``features`` and ``labels`` do not share the same index.
+    """
+
+    def __init__(self, features: pd.DataFrame, labels: pd.DataFrame, target: str = "label"):
+        if not features.index.equals(labels.index):
+            raise DataError(
+                f"features ({len(features)} rows) and labels ({len(labels)} rows) have "
+                "different timestamps",
+                hint="build both from the same bar frame",
+            )
+        self.features = features
+        self.target = target
+        self._ts = features.index
+        self._label = labels[target].to_numpy(dtype=np.float64)
+        t1 = labels["t1"]
+        self._t1_name = t1.name
+        self._t1 = t1.array
+        self._t1_index = pd.DatetimeIndex(t1)
+        self._fwd_return = labels["fwd_return"].to_numpy(dtype=np.float64)
+        self._usable = (
+            ~np.isnan(self._label) & t1.notna().to_numpy() & features.notna().any(axis=1).to_numpy()
+        )
+        # one float64 block: rows can be gathered with numpy (same values, same dtypes)
+        self._values: np.ndarray | None = (
+            features.to_numpy() if (features.dtypes == np.float64).all() else None
+        )
+
+    def samples(
+        self,
+        window: Window,
+        *,
+        min_samples: int,
+        first_bar: pd.Timestamp,
+        last_bar: pd.Timestamp,
+    ) -> WindowSamples:
+        """Training samples of one window (see :func:`window_samples`).
+
+        Raises
+        ------
+        WindowSkip
+            With ``reason`` in :data:`SKIP_REASONS`.
+        """
+        coverage = coverage_skip(window, first_bar, last_bar)
+        if coverage is not None:
+            raise WindowSkip(window, *coverage)
+        stop = window.end + _ONE_DAY
+        ts = self._ts
+        mask = (
+            np.asarray((ts >= window.start) & (ts < stop))
+            & self._usable
+            & np.asarray(self._t1_index < stop)
+        )
+        pos = np.flatnonzero(mask)
+        n = int(pos.size)
+        if n < min_samples:
+            raise WindowSkip(
+                window, SKIP_TOO_FEW_SAMPLES, f"{n} samples < min_samples {min_samples}"
+            )
+        index = ts[pos]
+        X = (
+            pd.DataFrame(self._values[pos], index=index, columns=self.features.columns)
+            if self._values is not None
+            else self.features.iloc[pos]
+        )
+        label = self._label[pos]
+        return WindowSamples(
+            window=window,
+            X=X,
+            y=label.astype(np.int64) if self.target == "label" else label,
+            fwd_return=self._fwd_return[pos],
+            t1=pd.Series(self._t1[pos], index=index, name=self._t1_name),
+        )
+
+
 def window_samples(
     window: Window,
     features: pd.DataFrame,
@@ -227,6 +323,9 @@ def window_samples(
     target: str = "label",
 ) -> WindowSamples:
     """Select the training samples of one window (see the module docstring for the rules).
+
+    For many windows of one symbol, build one :class:`WindowSource` and call its
+    :meth:`~WindowSource.samples` (same result, without re-preparing the frames).
 
     Parameters
     ----------
@@ -240,6 +339,8 @@ def window_samples(
         Fewest samples a window may have (``WindowConfig.min_samples``).
     first_bar, last_bar : pandas.Timestamp
         Timestamps of the symbol's first and last stored bar (tz-aware).
+    target : str, default "label"
+        Label column (``"label"`` classes or ``"target"`` continuous target).
 
     Returns
     -------
@@ -258,27 +359,6 @@ def window_samples(
             "rows) have different timestamps",
             hint="build both from the same bar frame",
         )
-    coverage = coverage_skip(window, first_bar, last_bar)
-    if coverage is not None:
-        raise WindowSkip(window, *coverage)
-    stop = window.end + _ONE_DAY
-    ts = features.index
-    label = labels[target].to_numpy(dtype=np.float64)
-    t1 = labels["t1"]
-    t1_known = t1.notna().to_numpy() & (t1 < stop).fillna(False).to_numpy(dtype=bool)
-    mask = (
-        np.asarray((ts >= window.start) & (ts < stop))
-        & ~np.isnan(label)
-        & t1_known
-        & features.notna().any(axis=1).to_numpy()
-    )
-    n = int(mask.sum())
-    if n < min_samples:
-        raise WindowSkip(window, SKIP_TOO_FEW_SAMPLES, f"{n} samples < min_samples {min_samples}")
-    return WindowSamples(
-        window=window,
-        X=features.loc[mask],
-        y=label[mask].astype(np.int64) if target == "label" else label[mask],
-        fwd_return=labels["fwd_return"].to_numpy(dtype=np.float64)[mask],
-        t1=t1.loc[mask],
+    return WindowSource(features, labels, target).samples(
+        window, min_samples=min_samples, first_bar=first_bar, last_bar=last_bar
     )

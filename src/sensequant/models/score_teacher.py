@@ -80,7 +80,9 @@ def _fit(
     X: FloatArray, y: FloatArray, params: dict[str, Any], rounds: int, names: tuple[str, ...]
 ) -> lgb.Booster:
     ds = lgb.Dataset(X, label=y, params=params, feature_name=list(names), free_raw_data=True)
-    return lgb.train(params, ds, num_boost_round=rounds)
+    # keep_training_booster: skip lgb.train's model_to_string/model_from_string round trip
+    # (the text keeps every double exactly, so predictions and model text are the same).
+    return lgb.train(params, ds, num_boost_round=rounds, keep_training_booster=True)
 
 
 def train_score_teacher(

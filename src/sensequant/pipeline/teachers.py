@@ -20,8 +20,8 @@ from sensequant.dataset import (
     SymbolFrame,
     Window,
     WindowSkip,
+    WindowSource,
     WindowStatus,
-    window_samples,
 )
 from sensequant.errors import InsufficientSamplesError
 from sensequant.models.score_teacher import ScoreTeacherResult, train_score_teacher
@@ -82,20 +82,20 @@ def run_teacher_task(task: TeacherTask, config: RunConfig) -> list[WindowOutcome
     """
     out: list[WindowOutcome] = []
     fr = task.frame
+    scored = config.labels.target != "class3"
+    source: WindowSource | None = None  # prepared once per symbol, on the first window
     for w in task.windows:
         if w.window_id in task.unservable:
             out.append(WindowOutcome(w, WindowStatus.SKIPPED, task.unservable[w.window_id]))
             continue
         try:
-            scored = config.labels.target != "class3"
-            samples = window_samples(
+            if source is None:
+                source = WindowSource(fr.features, fr.labels, "target" if scored else "label")
+            samples = source.samples(
                 w,
-                fr.features,
-                fr.labels,
                 min_samples=config.windows.min_samples,
                 first_bar=fr.first_bar,
                 last_bar=fr.last_bar,
-                target="target" if scored else "label",
             )
             h, tc, seed = config.labels.horizon, config.teacher, config.seed
             res: ScoreTeacherResult | TeacherResult = (
@@ -124,14 +124,12 @@ def run_teacher_task(task: TeacherTask, config: RunConfig) -> list[WindowOutcome
             tb = traceback.format_exc(limit=4)
             out.append(WindowOutcome(w, WindowStatus.FAILED, f"{exc!r}\n{tb}"))
             continue
-        oof = (
-            res.oof_score.to_frame("score")
+        values = (
+            {"score": res.oof_score.to_numpy()}
             if isinstance(res, ScoreTeacherResult)
-            else res.oof_proba.copy()
+            else {c: res.oof_proba[c].to_numpy() for c in res.oof_proba.columns}
         )
-        oof.index.name = "timestamp"
-        oof = oof.reset_index()
-        oof["t1"] = samples.t1.to_numpy()
+        oof = pd.DataFrame({"timestamp": samples.X.index, **values, "t1": samples.t1.to_numpy()})
         out.append(
             WindowOutcome(
                 w,
