@@ -12,9 +12,11 @@ Layout (relative to ``<home>/runs/<run_id>/``)::
     models/student_walkforward.parquet  each walk-forward student: period, train span, model
     models/student.txt|json        release student (LightGBM text + JSON metadata)
     predictions/student_oos.parquet, predictions/teacher_direct_oos.parquet
+    predictions/student_blend_<w>.parquet   score student: each blend weight (0 = direct model)
     returns/daily.parquet          OOS daily returns: strategy, costs, benchmarks
     returns/trials.parquet         daily net returns of every configuration tried
     returns/ic_daily.parquet       daily IC / Rank IC
+    returns/comparison.parquet     model, variants and baselines on identical OOS dates
     returns/ledger.parquet         per-trade ledger of the student portfolio
     stress/stress.json             stress replay (periods, rows, scores, failure modes)
     stress/stress_table.parquet    one row per (period, strategy or baseline)
