@@ -14,12 +14,15 @@ from sensequant.data.store import BarStore
 from sensequant.dataset import SKIP_BEFORE_LISTING, WindowStatus, plan_windows, symbol_frame
 from sensequant.pipeline.preflight import preflight
 from sensequant.pipeline.teachers import TeacherTask, run_teacher_task
-from sensequant.settings import RunConfig
+from sensequant.settings import load_run_config
 from sensequant.types import IST
 from tests.conftest import make_daily_bars
 
 LISTED = dt.date(2018, 1, 1)
-CFG = RunConfig().with_overrides(universe="AAA,BBB", start=dt.date(2015, 1, 1))
+# the class teachers on one symbol (a cross-sectional target needs the whole universe)
+CFG = load_run_config(
+    Path(__file__).resolve().parents[2] / "configs" / "class3.yaml"
+).with_overrides(universe="AAA,BBB", start=dt.date(2015, 1, 1))
 
 
 def _sessions(n: int, seed: int, start: str) -> pd.DataFrame:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sensequant.pipeline.statistics import compute_evidence
+from sensequant.release.briefing import EQUAL_WEIGHT
 from sensequant.settings import RunConfig
 from sensequant.types import IST
 
@@ -54,13 +55,13 @@ def test_evidence_on_a_trading_strategy() -> None:
     assert names == [
         "student - teacher-direct",
         "student - NIFTY 50 (price index)",
-        "student - equal-weight universe",
+        f"student - {EQUAL_WEIGHT}",
     ]
     assert all(c.ci.lower <= c.ci.estimate <= c.ci.upper for c in ev.comparisons)
     sn = ev.snooping
     assert sn.spa is not None and sn.spa.benchmark == "NIFTY 50 (price index)"
     assert sn.spa_equal_weight is not None
-    assert sn.spa_equal_weight.benchmark == "equal-weight universe"
+    assert sn.spa_equal_weight.benchmark == EQUAL_WEIGHT
     assert sn.pbo is not None and 0 <= sn.pbo.pbo <= 1
     assert len(ev.deciles) == 10 and ev.decile_spread is not None
     assert [row.year for row in ev.ic_by_year] == [2020, 2021, 2022]

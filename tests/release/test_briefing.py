@@ -252,7 +252,7 @@ def test_markdown_shows_the_results(written: tuple[BriefingData, dict[str, Path]
     assert f"{student['max_drawdown'] * 100:.1f} %" in md
     assert f"{student['turnover']:.1f}x" in md
     assert "| student | " in md and "| NIFTY 50 (price index) | " in md
-    assert "| equal-weight universe | " in md and "| teacher-direct | " in md
+    assert f"| {EQUAL_WEIGHT} | " in md and "| teacher-direct | " in md
     assert "0.0314" in md and "0.0272" in md  # IC and Rank IC
     assert "alpha 4.4 % per year, beta 0.81" in md
     assert "90 % CI [0.21, 1.44]" in md and "2000 reps" in md and "seed 77, method bca" in md

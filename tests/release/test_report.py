@@ -19,6 +19,7 @@ import yaml
 from sensequant.errors import PipelineError
 from sensequant.evaluation import metrics
 from sensequant.release import figures as fg
+from sensequant.release.briefing import EQUAL_WEIGHT
 from sensequant.release.report import (
     NEVER_TRADED,
     NOT_COMPUTED,
@@ -162,7 +163,7 @@ def make_run_dir(
         _perf_row("student", r["student_net"], r["student_turnover"], r["student_exposure"]),
         _perf_row("teacher-direct", r["teacher_direct_net"]),
         _perf_row("NIFTY 50 (price index)", r["nifty50"], exposure=1.0 + 0.0 * r["nifty50"]),
-        _perf_row("equal-weight universe", r["equal_weight"], exposure=1.0 + 0.0 * r["nifty50"]),
+        _perf_row(EQUAL_WEIGHT, r["equal_weight"], exposure=1.0 + 0.0 * r["nifty50"]),
     ]
     for row in perf[2:]:
         row["turnover"] = None
@@ -364,7 +365,7 @@ def test_summary_numbers_equal_the_briefing(full_run: tuple[Path, str, _Sections
     briefing = json.loads((run / "promotion_briefing.json").read_text())
     summary = doc.text["summary"]
     rows = {r["name"]: r for r in briefing["performance"]}
-    for name in ("student", "NIFTY 50 (price index)", "equal-weight universe"):
+    for name in ("student", "NIFTY 50 (price index)", EQUAL_WEIGHT):
         for key, kind in (("cagr", "pct"), ("sharpe", "ratio"), ("max_drawdown", "pct"),
                           ("total_return", "pct"), ("volatility", "pct")):  # fmt: skip
             assert fmt_number(rows[name][key], kind) in summary, (name, key)

@@ -33,13 +33,14 @@ from sensequant.evaluation.stats import (
 )
 from sensequant.pipeline.comparison import build_comparison, model_score
 from sensequant.pipeline.statistics import compute_evidence, guarded
+from sensequant.release.briefing import EQUAL_WEIGHT
 from sensequant.release.evidence_types import OOSEvidence, TrialSharpe
 from sensequant.settings import PortfolioConfig, RunConfig
 
 STUDENT = "student"
 TEACHER = "teacher-direct"
 NIFTY = "NIFTY 50 (price index)"
-EQUAL = "equal-weight universe, rebalanced monthly, NSE costs"
+EQUAL = EQUAL_WEIGHT  # the gates' equal-weight series: monthly, costed
 BUY_HOLD = "equal-weight universe, bought once, never rebalanced"
 _PLAIN = "plain student (no reward weighting)"
 

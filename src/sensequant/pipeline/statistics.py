@@ -24,6 +24,7 @@ from sensequant.evaluation.bootstrap import (
 from sensequant.evaluation.signal import decile_returns, decile_spread, ic_by_year
 from sensequant.evaluation.snooping import pbo_cscv, spa_test, stepm
 from sensequant.evaluation.stats import BootstrapCI, min_track_record_length
+from sensequant.release.briefing import EQUAL_WEIGHT
 from sensequant.release.evidence_types import (
     BootstrapExtra,
     Comparison,
@@ -115,7 +116,7 @@ def compute_evidence(
     pairs = [
         ("student - teacher-direct", returns["teacher_direct_net"]),
         ("student - NIFTY 50 (price index)", returns["nifty50"]),
-        ("student - equal-weight universe", returns["equal_weight"]),
+        (f"student - {EQUAL_WEIGHT}", returns["equal_weight"]),
     ]
     if plain_student_net is not None:
         pairs.append(("reward-weighted - plain student", plain_student_net.reindex(r.index)))
@@ -150,7 +151,7 @@ def compute_evidence(
     stepm_tests: list[StepMTest | None] = []
     for label, bench in (
         ("NIFTY 50 (price index)", returns["nifty50"]),
-        ("equal-weight universe", returns["equal_weight"]),
+        (EQUAL_WEIGHT, returns["equal_weight"]),
     ):
         spa = guarded(
             notes,

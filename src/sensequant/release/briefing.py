@@ -22,7 +22,7 @@ MD_NAME: Final = "promotion_briefing.md"
 STUDENT: Final = "student"
 TEACHER: Final = "teacher-direct"
 BENCHMARK: Final = "NIFTY 50 (price index)"
-EQUAL_WEIGHT: Final = "equal-weight universe"
+EQUAL_WEIGHT: Final = "equal-weight universe, rebalanced monthly, NSE costs"
 DEFAULT_BENCHMARK_NOTE: Final = (
     "Benchmark: NIFTY 50 price index, no total-return index available, so the benchmark "
     "excludes dividends (which flatters a strategy measured against it)."

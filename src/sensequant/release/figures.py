@@ -31,7 +31,7 @@ PALETTE: Final[dict[str, str]] = {
     "student": "#1f5fa8",
     "teacher-direct": "#e07b00",
     "NIFTY 50 (price index)": "#555555",
-    "equal-weight universe": "#2e8b3a",
+    "equal-weight universe, rebalanced monthly, NSE costs": "#2e8b3a",
 }
 _CYCLE: Final = ("#1f5fa8", "#e07b00", "#2e8b3a", "#555555", "#8e44ad", "#c0392b", "#16a085")
 
