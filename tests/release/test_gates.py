@@ -110,7 +110,7 @@ def test_explanation_has_the_numbers() -> None:
     assert (excess.threshold, excess.comparison) == (0.0, ">")
     ew = results["sharpe_excess_vs_equal_weight"]
     assert ew.explanation == (
-        "OOS Sharpe 0.84 minus equal-weight universe Sharpe 0.95 = -0.11 is not > 0.10"
+        "OOS Sharpe 0.84 minus equal-weight (monthly, costed) Sharpe 0.95 = -0.11 is not > 0.10"
     )
     assert results["max_drawdown"].explanation == "OOS max drawdown 23.0 % <= 35.0 %"
     assert results["oos_days"].explanation == "OOS sessions 480 >= 250"

@@ -19,7 +19,7 @@ from sensequant.settings import StressConfig
 
 STUDENT: Final = "student"
 NIFTY: Final = "NIFTY 50 (price index)"
-EQUAL: Final = "equal-weight universe"
+EQUAL: Final = "equal-weight universe (rebalanced daily, no costs)"
 SIXTY_FORTY: Final = "60/40 NIFTY/cash"
 CASH: Final = "cash"
 ROW_NAMES: Final = (STUDENT, NIFTY, EQUAL, SIXTY_FORTY, CASH)

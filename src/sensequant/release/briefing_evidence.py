@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sensequant.evaluation.stress_scoring import EQUAL as STRESS_EQUAL
 from sensequant.release.evidence_types import BriefingEvidence, OOSEvidence
 
 
@@ -106,7 +107,7 @@ def _stress(st: Mapping[str, Any] | None) -> list[str]:
     for p in st.get("periods") or []:
         by = {r.get("name"): r for r in p.get("rows") or []}
         s, n = by.get("student") or {}, by.get("NIFTY 50 (price index)") or {}
-        e = by.get("equal-weight universe") or {}
+        e = by.get(STRESS_EQUAL) or {}
         rows.append(
             [
                 str(p.get("name")),

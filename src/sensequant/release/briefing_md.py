@@ -96,7 +96,7 @@ def _headline_md(d: BriefingData) -> list[str]:
         f"Student OOS Sharpe {f('sharpe', 'ratio', student + '.sharpe')} (mean exposure "
         f"{exposure}) vs NIFTY 50 price "
         f"index {f('benchmark_sharpe', 'ratio', f'performance.{BENCHMARK}.sharpe')} and "
-        f"equal-weight universe "
+        f"equal-weight universe (monthly, NSE costs) "
         f"{f('equal_weight_sharpe', 'ratio', f'performance.{EQUAL_WEIGHT}.sharpe')}; "
         f"CAGR {f('cagr', 'pct', student + '.cagr')}, max drawdown "
         f"{f('max_drawdown', 'pct', student + '.max_drawdown')}; mean IC "

@@ -255,11 +255,13 @@ def evaluate_gates(cfg: GateConfig, inputs: GateInputs) -> list[GateResult]:
             )
         )
     if cfg.min_sharpe_excess_vs_equal_weight is not None:
-        miss = _missing(**{"OOS Sharpe": s, "equal-weight universe Sharpe": ew})
+        miss = _missing(**{"OOS Sharpe": s, "equal-weight (monthly, costed) Sharpe": ew})
         results.append(
             _gate(
                 "sharpe_excess_vs_equal_weight",
-                "" if miss else f"OOS Sharpe {s:.2f} minus equal-weight universe Sharpe {ew:.2f} =",
+                ""
+                if miss
+                else f"OOS Sharpe {s:.2f} minus equal-weight (monthly, costed) Sharpe {ew:.2f} =",
                 s - ew if not miss else math.nan,
                 cfg.min_sharpe_excess_vs_equal_weight,
                 ">",
