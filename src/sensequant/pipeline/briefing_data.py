@@ -224,6 +224,9 @@ def build_briefing_data(
             {
                 "dsr": num(d.dsr),
                 "n_trials": d.n_trials,
+                # of which from earlier runs and sweeps in the trial ledger (same universe,
+                # interval, overlapping OOS span); the rest are this run's own
+                "ledger_trials": ev.ledger_trials,
                 "trial_sr_variance": num(d.trial_sr_variance),
                 "sr0": num(d.sr0_per_period),
             }

@@ -72,7 +72,6 @@ def build_comparison(
     teacher_bt: BacktestResult,
     variants: Mapping[float, pd.DataFrame],
     forward: pd.DataFrame,
-    close_px: pd.DataFrame,
     backtest: Callable[[pd.DataFrame, PortfolioConfig], BacktestResult],
     baselines: Mapping[str, BaselineSeries],
     score_baselines: Mapping[str, pd.DataFrame],
@@ -90,8 +89,6 @@ def build_comparison(
         Score student: OOS predictions per blend weight (empty for class students).
     forward : pandas.DataFrame
         ``symbol, timestamp, fwd_return`` (the label's forward return) for IC.
-    close_px : pandas.DataFrame
-        Session x symbol closes (unused here; kept for symmetry with the baselines' inputs).
     backtest : callable
         ``backtest(predictions, portfolio_config) -> BacktestResult`` with the run's costs.
     baselines : mapping of str to BaselineSeries
@@ -103,7 +100,6 @@ def build_comparison(
     -------
     Comparison
     """
-    del close_px
     rank_rule = config.portfolio
     if rank_rule.score != "score":  # class models: baselines need the rank-only variant
         rank_rule = PortfolioConfig(

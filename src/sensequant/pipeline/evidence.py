@@ -214,7 +214,6 @@ def evaluate(
         teacher_bt=t_bt,
         variants=variants or {},
         forward=forward,
-        close_px=close_px,
         backtest=backtest,
         baselines={
             NIFTY: index_baseline(bench_close, start, end=range_end, name=NIFTY),

@@ -181,7 +181,9 @@ def _statistics_md(d: BriefingData) -> list[str]:
     else:
         lines.append(
             f"- DSR {_fmt(ds.get('dsr'), 'prob', d, 'dsr.dsr')} with N = "
-            f"{_fmt(ds.get('n_trials'), 'int', d, 'dsr.n_trials')} trials (variance of the "
+            f"{_fmt(ds.get('n_trials'), 'int', d, 'dsr.n_trials')} trials, "
+            f"{int(ds.get('ledger_trials') or 0)} of them from earlier runs and sweeps in the "
+            "trial ledger (variance of the "
             f"trials' per-period Sharpe "
             f"{_fmt(ds.get('trial_sr_variance'), 'sci', d, 'dsr.trial_sr_variance')}, "
             f"SR0 {_fmt(ds.get('sr0'), 'ic', d, 'dsr.sr0')} per period)"
