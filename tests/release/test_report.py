@@ -566,8 +566,9 @@ def test_comparison_section_shows_every_row_and_the_verdict(
     assert "n/a (no score for this series)" in section
     assert "n/a (no exposure series)" in section and "n/a (no turnover series)" in section
     assert VERDICT in section and "<b>." not in text  # escaped
-    for header in ("Rank IC", "ICIR", "net Sharpe", "exposure", "time in market", "what it is"):
+    for header in ("Rank IC", "ICIR", "net Sharpe", "exposure", "time in market", "series"):
         assert header in section
+    assert "what each series is" in section  # the description sits under each name
 
 
 def test_summary_shows_exposure_next_to_sharpe(full_run: tuple[Path, str, _Sections]) -> None:

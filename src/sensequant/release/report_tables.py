@@ -43,30 +43,36 @@ def _comparison(run: _Run) -> str:
     records = run.b.get("comparison")
     if not isinstance(records, list) or not records:
         return _p(_na(run.explicit_reason("comparison") or NO_COMPARISON))
+    numeric = [(key, head, kind) for key, head, kind in COMPARISON_DISPLAY if kind != "text"]
+    texts = [key for key, _, kind in COMPARISON_DISPLAY if kind == "text"]
     rows = []
     for r in (r for r in records if isinstance(r, dict)):
         name = r.get("name")
-        cells = [_esc(name)]
-        for key, _, kind in COMPARISON_DISPLAY:
+        what = " ".join(str(r[k]) for k in texts if isinstance(r.get(k), str) and r.get(k))
+        first = f"<strong>{_esc(name)}</strong>"
+        cells = [first + (f'<br><span class="meta">{_esc(what)}</span>' if what else "")]
+        for key, _, kind in numeric:
             value: Any = r.get(key)
-            if kind == "text" and isinstance(value, str) and value:
-                cells.append(_esc(value))
-            elif kind != "text" and _finite(value):
+            if _finite(value):
                 cells.append(fmt_number(value, kind))
             else:
                 why = run.explicit_reason(f"comparison.{name}.{key}")
                 cells.append(_na(why or default_comparison_reason(key)))
         rows.append(cells)
-    align = "l" + "".join("l" if kind == "text" else "r" for _, _, kind in COMPARISON_DISPLAY)
+    align = "l" + "r" * len(numeric)
     verdict = run.b.get("comparison_verdict")
     return (
-        _p("Identical OOS sessions in every row; net of costs where the label says costed.", "meta")
-        + _table(["", *(h for _, h, _ in COMPARISON_DISPLAY)], rows, align=align)
-        + (
+        (
             _p(f"<strong>Verdict:</strong> {_esc(verdict)}")
             if isinstance(verdict, str) and verdict
             else _p(f"Verdict: {_na(NO_VERDICT)}")
         )
+        + _p(
+            "Identical OOS sessions in every row; what each series is, and whether it is "
+            "costed, is written under its name.",
+            "meta",
+        )
+        + _table(["series", *(h for _, h, _ in numeric)], rows, align=align)
     )
 
 
