@@ -15,6 +15,7 @@ Every configuration run is a trial: the run appends its trials to the home's led
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -57,6 +58,13 @@ def main() -> None:
     cols = ["series", "mean_ic", "rank_ic", "icir", "sharpe", "mean_exposure", "time_in_market"]
     print(f"\nconfig: {args.config or 'built-in defaults'}; home {home}; run {result.run_id}")
     print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    brief = json.loads((result.run_dir / "promotion_briefing.json").read_text())
+    for c in brief.get("comparisons") or []:  # paired stationary-bootstrap CIs (net Sharpe)
+        print(
+            f"{c['name']}: Sharpe difference {c['estimate']:+.2f} "
+            f"[{c['lower']:+.2f}, {c['upper']:+.2f}] ({c['confidence']:.0%}, {c['reps']} reps)"
+        )
+    print(f"verdict: {brief.get('comparison_verdict')}")
     for phase, sec in result.phase_seconds.items():
         print(f"{phase:<14} {sec:8.1f} s")
     windows = pd.read_parquet(result.run_dir / "windows.parquet")
