@@ -32,6 +32,7 @@ from typing import Any
 
 import lightgbm as lgb
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from sensequant.errors import ModelError
@@ -39,6 +40,7 @@ from sensequant.models.score_rank import rank_label, rank_training
 from sensequant.models.student import SkippedPeriod, StudentPeriod
 from sensequant.models.student_data import (
     DAY_NS,
+    align_soft_rows,
     ist_time,
     period_starts,
     require_columns,
@@ -107,7 +109,7 @@ def score_student_params(cfg: StudentConfig, *, seed: int) -> dict[str, Any]:
 @dataclass(frozen=True)
 class _Arrays:
     ts: IntArray
-    sym: npt_obj
+    sym: npt.NDArray[np.object_]
     t1: IntArray
     hard: FloatArray
     ret: FloatArray
@@ -120,9 +122,6 @@ class _Arrays:
     s_score: FloatArray
 
 
-npt_obj = Any
-
-
 def _arrays(panel: pd.DataFrame, soft: pd.DataFrame, features: list[str]) -> _Arrays:
     require_columns(
         panel, ["symbol", "timestamp", "target", "fwd_return", "t1", *features], "panel"
@@ -132,25 +131,9 @@ def _arrays(panel: pd.DataFrame, soft: pd.DataFrame, features: list[str]) -> _Ar
     )
     ts = to_ns(panel["timestamp"], "panel.timestamp")
     sym = panel["symbol"].astype(str).to_numpy()
-    keys = pd.MultiIndex.from_arrays([sym, ts])
-    if keys.has_duplicates:
-        raise ModelError("panel repeats (symbol, timestamp) pairs; deduplicate it")
-    s_sym = soft["symbol"].astype(str).to_numpy()
-    rid = keys.get_indexer(pd.MultiIndex.from_arrays([s_sym, to_ns(soft["timestamp"], "soft")]))
-    s_t1 = to_ns(soft["t1"], "soft.t1")
-    wmax = (
-        pd.Series(s_t1)
-        .groupby([s_sym, soft["window_id"].astype(str).to_numpy()])
-        .transform("max")
-        .to_numpy(dtype=np.int64)
-    )
+    rid, s_t1, wmax = align_soft_rows(sym, ts, soft)
     ok = rid >= 0
-    t1 = panel["t1"]
-    t1_ns = np.where(
-        t1.isna().to_numpy(),
-        np.iinfo(np.int64).max,
-        to_ns(t1.fillna(pd.Timestamp(0, tz="UTC")), "panel.t1"),
-    )
+    t1_ns = to_ns(panel["t1"], "panel.t1", allow_nat=True)  # NaT -> never known
     _, day = np.unique(ts, return_inverse=True)
     return _Arrays(
         ts=ts,

@@ -125,6 +125,49 @@ class StudentArrays:
     s_p: FloatArray
 
 
+def align_soft_rows(
+    p_sym: npt.NDArray[np.object_], p_ts: IntArray, soft: pd.DataFrame
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Match teacher soft-label rows to panel rows; label ends per soft row and per window.
+
+    Parameters
+    ----------
+    p_sym, p_ts : ndarray, shape (n_panel,)
+        Panel symbols and timestamps (ns); a (symbol, timestamp) pair may occur once.
+    soft : pandas.DataFrame
+        ``symbol, timestamp, window_id, t1`` per (window, sample).
+
+    Returns
+    -------
+    rid : ndarray of int64, shape (n_soft,)
+        Panel row of each soft row (-1 when the panel has no such row).
+    s_t1 : ndarray of int64, shape (n_soft,)
+        Each soft row's label end (ns).
+    wmax : ndarray of int64, shape (n_soft,)
+        The latest label end of the soft row's window (ns).
+
+    Raises
+    ------
+    ModelError
+        If the panel repeats a (symbol, timestamp) pair or timestamps are naive/missing.
+    """
+    keys = pd.MultiIndex.from_arrays([p_sym, p_ts])
+    if keys.has_duplicates:
+        raise ModelError("panel repeats (symbol, timestamp) pairs; deduplicate it")
+    s_sym = soft["symbol"].astype(str).to_numpy()
+    rid = keys.get_indexer(
+        pd.MultiIndex.from_arrays([s_sym, to_ns(soft["timestamp"], "soft.timestamp")])
+    )
+    s_t1 = to_ns(soft["t1"], "soft_labels.t1")
+    wmax = (
+        pd.Series(s_t1)
+        .groupby([s_sym, soft["window_id"].astype(str).to_numpy()])
+        .transform("max")
+        .to_numpy(dtype=np.int64)
+    )
+    return rid.astype(np.int64), s_t1, wmax
+
+
 def prepare_arrays(
     panel: pd.DataFrame, soft_labels: pd.DataFrame, feature_names: Sequence[str]
 ) -> StudentArrays:
@@ -154,20 +197,7 @@ def prepare_arrays(
     )
     p_ts = to_ns(panel["timestamp"], "panel.timestamp")
     p_sym = panel["symbol"].astype(str).to_numpy()
-    pkeys = pd.MultiIndex.from_arrays([p_sym, p_ts])
-    if pkeys.has_duplicates:
-        raise ModelError("panel repeats (symbol, timestamp) pairs; deduplicate it")
-    s_sym = soft_labels["symbol"].astype(str).to_numpy()
-    rid_all = pkeys.get_indexer(
-        pd.MultiIndex.from_arrays([s_sym, to_ns(soft_labels["timestamp"], "soft.timestamp")])
-    )
-    s_t1_all = to_ns(soft_labels["t1"], "soft_labels.t1")
-    wmax = (
-        pd.Series(s_t1_all)
-        .groupby([s_sym, soft_labels["window_id"].astype(str).to_numpy()])
-        .transform("max")
-        .to_numpy(dtype=np.int64)
-    )
+    rid_all, s_t1_all, wmax = align_soft_rows(p_sym, p_ts, soft_labels)
     ok = rid_all >= 0
     p_label = panel["label"].to_numpy(dtype=np.float64)
     bad = np.isfinite(p_label) & ~np.isin(p_label, (0.0, 1.0, 2.0))
