@@ -46,7 +46,7 @@ from sensequant.models.student_data import (
     require_columns,
     to_ns,
 )
-from sensequant.models.teacher import check_feature_names
+from sensequant.models.teacher import check_feature_names, tree_params
 from sensequant.settings import StudentConfig
 from sensequant.types import FloatArray, IntArray
 
@@ -90,20 +90,7 @@ def score_student_params(cfg: StudentConfig, *, seed: int) -> dict[str, Any]:
 
     Ranking objectives keep LightGBM's default ``label_gain`` (grades 0..4 are within it).
     """
-    return {
-        "objective": cfg.objective,
-        "learning_rate": cfg.learning_rate,
-        "num_leaves": cfg.num_leaves,
-        "min_data_in_leaf": cfg.min_data_in_leaf,
-        "feature_fraction": cfg.feature_fraction,
-        "lambda_l2": cfg.lambda_l2,
-        "max_bin": 63,
-        "deterministic": True,
-        "seed": seed,
-        "num_threads": 2,
-        "verbose": -1,
-        "force_row_wise": True,
-    }
+    return tree_params(cfg, objective=cfg.objective, seed=seed, threads=2)
 
 
 @dataclass(frozen=True)

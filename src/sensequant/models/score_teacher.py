@@ -21,9 +21,15 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from sensequant.dataset import purged_fold_indices, purged_split_indices
+from sensequant.dataset import purged_split_indices
 from sensequant.errors import InsufficientSamplesError, ModelError
-from sensequant.models.teacher import MIN_TRAIN_ROWS, MIN_VALIDATION_ROWS, check_feature_names
+from sensequant.models.teacher import (
+    MIN_TRAIN_ROWS,
+    MIN_VALIDATION_ROWS,
+    check_feature_names,
+    purged_oof,
+    tree_params,
+)
 from sensequant.settings import TeacherConfig
 from sensequant.types import FloatArray
 
@@ -60,20 +66,7 @@ class ScoreTeacherResult:
 
 def score_teacher_params(cfg: TeacherConfig, *, seed: int) -> dict[str, Any]:
     """LightGBM parameters of a score-teacher fit (L2 regression; one thread, deterministic)."""
-    return {
-        "objective": "regression",
-        "learning_rate": cfg.learning_rate,
-        "num_leaves": cfg.num_leaves,
-        "min_data_in_leaf": cfg.min_data_in_leaf,
-        "feature_fraction": cfg.feature_fraction,
-        "lambda_l2": cfg.lambda_l2,
-        "max_bin": 63,
-        "deterministic": True,
-        "seed": seed,
-        "num_threads": 1,
-        "verbose": -1,
-        "force_row_wise": True,
-    }
+    return tree_params(cfg, objective="regression", seed=seed, threads=1)
 
 
 def _fit(
@@ -144,17 +137,16 @@ def train_score_teacher(
         "rmse": float(np.sqrt(np.mean((pred - yv[val]) ** 2))),
         "spearman": float(rho),
     }
-    oof = np.full(n, np.nan)
-    for k, (tr, te) in enumerate(
-        purged_fold_indices(X.index, t1, n_folds=cfg.oof_folds, embargo=horizon)
-    ):
-        if tr.size == 0:
-            raise InsufficientSamplesError(
-                f"OOF fold {k} of {cfg.oof_folds} has no training row left after purging "
-                f"({n} rows, horizon {horizon})",
-                hint=hint,
-            )
-        oof[te] = _fit(Xv[tr], yv[tr], params, rounds, features).predict(Xv[te], num_threads=1)
+    oof = purged_oof(
+        X.index,
+        t1,
+        n_folds=cfg.oof_folds,
+        horizon=horizon,
+        width=None,
+        fit_predict=lambda tr, te: _fit(Xv[tr], yv[tr], params, rounds, features).predict(
+            Xv[te], num_threads=1
+        ),
+    )
     return ScoreTeacherResult(
         model_text=main.model_to_string(),
         feature_names=features,

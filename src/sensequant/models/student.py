@@ -27,6 +27,7 @@ from sensequant.models.student_data import (
     prepare_arrays,
     training_set,
 )
+from sensequant.models.teacher import tree_params
 from sensequant.settings import StudentConfig
 from sensequant.types import IST, PROBA_COLUMNS
 
@@ -113,21 +114,7 @@ def student_params(cfg: StudentConfig, *, seed: int) -> dict[str, Any]:
     -------
     dict
     """
-    return {
-        "objective": "multiclass",
-        "num_class": 3,
-        "learning_rate": cfg.learning_rate,
-        "num_leaves": cfg.num_leaves,
-        "min_data_in_leaf": cfg.min_data_in_leaf,
-        "feature_fraction": cfg.feature_fraction,
-        "lambda_l2": cfg.lambda_l2,
-        "max_bin": 63,
-        "deterministic": True,
-        "seed": seed,
-        "num_threads": 2,
-        "verbose": -1,
-        "force_row_wise": True,
-    }
+    return tree_params(cfg, objective="multiclass", seed=seed, threads=2, num_class=3)
 
 
 def walk_forward_student(

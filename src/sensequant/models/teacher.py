@@ -18,7 +18,7 @@ The purge/embargo index code (and its source, AFML ch. 7) is :mod:`sensequant.da
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -29,7 +29,7 @@ from sklearn.metrics import accuracy_score, log_loss, precision_recall_fscore_su
 
 from sensequant.dataset import purged_fold_indices, purged_split_indices
 from sensequant.errors import InsufficientSamplesError, ModelError
-from sensequant.settings import TeacherConfig
+from sensequant.settings import StudentConfig, TeacherConfig
 from sensequant.types import PROBA_COLUMNS, FloatArray, IntArray
 
 N_CLASSES: Final = 3
@@ -75,6 +75,45 @@ class TeacherResult:
     class_counts: tuple[int, int, int]
 
 
+def tree_params(
+    cfg: TeacherConfig | StudentConfig,
+    *,
+    objective: str,
+    seed: int,
+    threads: int,
+    num_class: int | None = None,
+    min_data_in_bin: int | None = None,
+    layout: str = "force_row_wise",
+) -> dict[str, Any]:
+    """The LightGBM parameters every SenseQuant tree model shares, from a config section.
+
+    Tree shape and regularisation come from ``cfg``; every fit is deterministic, silent and
+    bins each feature into at most 63 bins. ``layout`` is ``force_row_wise`` or
+    ``force_col_wise`` (LightGBM's histogram layout). Keys keep one order, so the parameters
+    saved in model metadata read the same for every model kind.
+    """
+    out: dict[str, Any] = {"objective": objective}
+    if num_class is not None:
+        out["num_class"] = num_class
+    out |= {
+        "learning_rate": cfg.learning_rate,
+        "num_leaves": cfg.num_leaves,
+        "min_data_in_leaf": cfg.min_data_in_leaf,
+        "feature_fraction": cfg.feature_fraction,
+        "lambda_l2": cfg.lambda_l2,
+        "max_bin": 63,
+    }
+    if min_data_in_bin is not None:
+        out["min_data_in_bin"] = min_data_in_bin
+    return out | {
+        "deterministic": True,
+        "seed": seed,
+        "num_threads": threads,
+        "verbose": -1,
+        layout: True,
+    }
+
+
 def teacher_params(cfg: TeacherConfig, *, seed: int) -> dict[str, Any]:
     """LightGBM parameters of a teacher fit (also worth saving in model metadata).
 
@@ -95,22 +134,15 @@ def teacher_params(cfg: TeacherConfig, *, seed: int) -> dict[str, Any]:
     dict
         Parameters for ``lightgbm.train``.
     """
-    return {
-        "objective": "multiclass",
-        "num_class": N_CLASSES,
-        "learning_rate": cfg.learning_rate,
-        "num_leaves": cfg.num_leaves,
-        "min_data_in_leaf": cfg.min_data_in_leaf,
-        "feature_fraction": cfg.feature_fraction,
-        "lambda_l2": cfg.lambda_l2,
-        "max_bin": 63,
-        "min_data_in_bin": 5,
-        "deterministic": True,
-        "seed": seed,
-        "num_threads": 1,
-        "verbose": -1,
-        "force_col_wise": True,
-    }
+    return tree_params(
+        cfg,
+        objective="multiclass",
+        seed=seed,
+        threads=1,
+        num_class=N_CLASSES,
+        min_data_in_bin=5,
+        layout="force_col_wise",
+    )
 
 
 def check_feature_names(names: Sequence[str]) -> tuple[str, ...]:
@@ -240,17 +272,16 @@ def train_teacher(
         "f1": float(f1),
         "log_loss": float(log_loss(y_val, p_val, labels=list(range(N_CLASSES)))),
     }
-    oof = np.full((n, N_CLASSES), np.nan)
-    for k, (tr, te) in enumerate(
-        purged_fold_indices(X.index, t1, n_folds=cfg.oof_folds, embargo=horizon)
-    ):
-        if tr.size == 0:
-            raise InsufficientSamplesError(
-                f"OOF fold {k} of {cfg.oof_folds} has no training row left after purging "
-                f"({n} rows, horizon {horizon})",
-                hint=hint,
-            )
-        oof[te] = _fit(Xv[tr], yv[tr], params, rounds, features).predict(Xv[te], num_threads=1)
+    oof = purged_oof(
+        X.index,
+        t1,
+        n_folds=cfg.oof_folds,
+        horizon=horizon,
+        width=N_CLASSES,
+        fit_predict=lambda tr, te: _fit(Xv[tr], yv[tr], params, rounds, features).predict(
+            Xv[te], num_threads=1
+        ),
+    )
     return TeacherResult(
         model_text=main.model_to_string(),
         feature_names=features,
@@ -261,6 +292,44 @@ def train_teacher(
         best_iteration=int(main.current_iteration()),
         class_counts=_class_counts(yv),
     )
+
+
+def purged_oof(
+    times: pd.Index,
+    t1: pd.Series,
+    *,
+    n_folds: int,
+    horizon: int,
+    width: int | None,
+    fit_predict: Callable[[IntArray, IntArray], Any],
+) -> FloatArray:
+    """Out-of-fold predictions over contiguous purged folds (every teacher kind uses this).
+
+    For each fold of :func:`sensequant.dataset.purged_fold_indices` (embargo ``horizon``
+    rows), ``fit_predict(train_rows, test_rows)`` fits on the purged training rows and
+    returns predictions for the test rows.
+
+    Returns
+    -------
+    ndarray of float64, shape (n,) or (n, width)
+        NaN where no fold predicted (never, for a complete fold plan).
+
+    Raises
+    ------
+    InsufficientSamplesError
+        If a fold has no training row left after purging.
+    """
+    n = len(times)
+    oof = np.full(n if width is None else (n, width), np.nan)
+    for k, (tr, te) in enumerate(purged_fold_indices(times, t1, n_folds=n_folds, embargo=horizon)):
+        if tr.size == 0:
+            raise InsufficientSamplesError(
+                f"OOF fold {k} of {n_folds} has no training row left after purging "
+                f"({n} rows, horizon {horizon})",
+                hint="use a longer window, a shorter horizon or a smaller validation_fraction",
+            )
+        oof[te] = fit_predict(tr, te)
+    return oof
 
 
 def load_booster(model_text: str) -> lgb.Booster:
