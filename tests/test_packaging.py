@@ -51,3 +51,16 @@ def test_no_path_outside_the_repository_in_the_package() -> None:
         if OUTSIDE_PATH.search(line)
     ]
     assert hits == []
+
+
+def test_package_description_names_no_path_outside_the_repository() -> None:
+    """The wheel's long description (PKG-INFO) comes from ``[project] readme``: users of the
+    installed package have no ``../shared``, so it must point into the repository only."""
+    import tomllib
+
+    root = SRC.parent
+    readme = tomllib.loads((root / "pyproject.toml").read_text())["project"]["readme"]
+    text = (root / readme).read_text(encoding="utf-8")
+    assert readme != "README.md"  # the repository guide names ../shared/data for the data
+    assert not OUTSIDE_PATH.search(text)
+    assert "docs/architecture.md" in text
