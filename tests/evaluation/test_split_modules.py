@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -52,24 +50,3 @@ def test_package_face_unchanged() -> None:
     assert all(hasattr(evaluation, n) for n in evaluation.__all__)
     assert evaluation.run_backtest is backtest.run_backtest
     assert evaluation.FeeRow is costs_rows.FeeRow
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "backtest",
-        "backtest_inputs",
-        "backtest_ledger",
-        "costs",
-        "costs_rows",
-        "portfolio",
-        "portfolio_caps",
-        "portfolio_ranking",
-        "stress",
-        "stress_inputs",
-    ],
-)
-def test_module_under_400_lines(name: str) -> None:
-    module = importlib.import_module(f"sensequant.evaluation.{name}")
-    assert module.__file__ is not None
-    assert len(Path(module.__file__).read_text(encoding="utf-8").splitlines()) <= 400

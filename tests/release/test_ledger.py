@@ -31,6 +31,10 @@ def test_append_records_sharpe_and_hash(ledger: TrialLedger) -> None:
     assert row.sr_per_period == pytest.approx(r.mean() / r.std(ddof=1))
     back = ledger.returns_of(row)
     np.testing.assert_array_equal(back.to_numpy(), r.to_numpy())
+    later = [TrialSpec(n, "sweep", "h2", r.iloc[:100]) for n in ("p", "q")]
+    added = ledger.append("run-b", "nifty50", "1day", later)
+    assert [(t.name, t.run_id) for t in added] == [("p", "run-b"), ("q", "run-b")]
+    assert [t.trial_id for t in ledger.all()] == [row.trial_id, *(t.trial_id for t in added)]
 
 
 def test_matching_needs_same_universe_interval_and_overlap(ledger: TrialLedger) -> None:

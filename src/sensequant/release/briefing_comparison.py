@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
+from sensequant.release.report_common import fmt_number
+
 __all__ = [
     "COMPARISON_DISPLAY",
     "COMPARISON_TITLE",
@@ -75,15 +77,7 @@ def _fmt(value: Any, kind: str) -> str | None:
         return str(value) if str(value) else None
     if not isinstance(value, int | float) or not math.isfinite(value):
         return None
-    number = float(value)
-    formats: dict[str, Callable[[], str]] = {
-        "pct": lambda: f"{number * 100:.1f} %",
-        "ratio": lambda: f"{number:.2f}",
-        "ic": lambda: f"{number:.4f}",
-        "int": lambda: f"{round(number):d}",
-        "multiple": lambda: f"{number:.1f}x",
-    }
-    return formats[kind]()
+    return fmt_number(float(value), kind)
 
 
 def _cell(text: str) -> str:

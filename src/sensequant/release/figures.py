@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Final, Literal
 import numpy as np
 import pandas as pd
 
+from sensequant.release.briefing import BENCHMARK, EQUAL_WEIGHT, STUDENT, TEACHER
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.axis import Axis
@@ -28,10 +30,10 @@ DPI: Final = 100
 WIDTH_IN: Final = 10.5
 ImageFormat = Literal["png", "svg"]
 PALETTE: Final[dict[str, str]] = {
-    "student": "#1f5fa8",
-    "teacher-direct": "#e07b00",
-    "NIFTY 50 (price index)": "#555555",
-    "equal-weight universe, rebalanced monthly, NSE costs": "#2e8b3a",
+    STUDENT: "#1f5fa8",
+    TEACHER: "#e07b00",
+    BENCHMARK: "#555555",
+    EQUAL_WEIGHT: "#2e8b3a",
 }
 _CYCLE: Final = ("#1f5fa8", "#e07b00", "#2e8b3a", "#555555", "#8e44ad", "#c0392b", "#16a085")
 

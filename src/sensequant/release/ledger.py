@@ -197,7 +197,10 @@ class TrialLedger:
                 "returns_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-        return [t for t in self.all() if t.trial_id > first]
+            added = conn.execute(
+                "SELECT * FROM trials WHERE trial_id > ? ORDER BY trial_id", (first,)
+            ).fetchall()
+        return [LedgerTrial(**dict(row)) for row in added]
 
     def all(self) -> list[LedgerTrial]:
         """Every ledger row, oldest first."""

@@ -4,7 +4,7 @@
 the source of every summary number (formatted as in the Markdown briefing: ``12.3 %``, Sharpe
 with 2 decimals); plotted series come from ``returns/daily.parquet``, ``returns/ic_daily.
 parquet`` and ``returns/trials.parquet`` through the :mod:`sensequant.evaluation.metrics`
-definitions (see :mod:`sensequant.release.figures`); feature importance from
+definitions (see :mod:`sensequant.evaluation.series_metrics`); feature importance from
 ``models/student.txt``. Images are base64 PNG data URIs, so the file needs nothing else: no
 script, font, stylesheet or network access.
 
