@@ -237,6 +237,29 @@ def test_zip_errors_name_zip_and_member(
     assert expected in _problem(path)
 
 
+def test_read_bhavcopy_csv_and_zip_member_share_one_parse(tmp_path: Path) -> None:
+    """A .csv and a zip member go through the same decode/detect/parse step; only the hint of
+    a non-bhavcopy differs (download again vs. unzip and import on its own)."""
+    from sensequant.data.readers.bhavcopy import REDOWNLOAD
+
+    name = legacy_name("2024-01-03")
+    text = legacy_text(day_rows(1), "2024-01-03")
+    csv_path = _write(tmp_path, name, text)
+    zip_path = write_zip(tmp_path / f"{name}.zip", {name: text})
+    assert read_bhavcopy(csv_path).bars.equals(read_bhavcopy(zip_path).bars)
+    other = "Date,Close\n2024-01-02,5\n"
+    with pytest.raises(InputFileError) as plain:
+        read_bhavcopy(_write(tmp_path, "prices.csv", other))
+    assert plain.value.problem.endswith("not an NSE bhavcopy (columns: ['Date', 'Close'])")
+    assert plain.value.hint == REDOWNLOAD
+    with pytest.raises(InputFileError) as member:
+        read_bhavcopy(write_zip(tmp_path / "p.zip", {"prices.csv": other}))
+    assert member.value.problem.endswith(
+        "zip member 'prices.csv': not an NSE bhavcopy (columns: ['Date', 'Close'])"
+    )
+    assert member.value.hint is not None and "unzip other files" in member.value.hint
+
+
 def test_broken_zip(tmp_path: Path) -> None:
     name = legacy_name("2024-01-02")
     good = write_zip(tmp_path / "a.zip", {name: legacy_text(day_rows(0), "2024-01-02")})

@@ -10,6 +10,7 @@ from sensequant.data.market.calendar import (
 )
 from sensequant.data.market.sessions import (
     INTERVAL_MINUTES,
+    REGULAR_HOURS,
     SESSION_HOURS,
     Hours,
     expected_bars,
@@ -29,6 +30,7 @@ __all__ = [
     "CALENDAR_NAME",
     "FILE_SAFE_ALIASES",
     "INTERVAL_MINUTES",
+    "REGULAR_HOURS",
     "SESSION_HOURS",
     "SESSION_OVERRIDES",
     "Hours",

@@ -25,6 +25,7 @@ from sensequant.types import IST
 
 __all__ = [
     "INTERVAL_MINUTES",
+    "REGULAR_HOURS",
     "SESSION_HOURS",
     "expected_bars",
     "session_bar_starts",
@@ -36,7 +37,8 @@ INTERVAL_MINUTES: Final[dict[str, int]] = {"1minute": 1, "5minute": 5, "30minute
 
 Hours = tuple[tuple[dt.time, dt.time], ...]
 
-_REGULAR: Final[Hours] = ((dt.time(9, 15), dt.time(15, 30)),)
+REGULAR_HOURS: Final[Hours] = ((dt.time(9, 15), dt.time(15, 30)),)
+"""Regular session hours (IST, one [open, close) segment) since 2010-01-04."""
 _BEFORE_2010: Final[Hours] = ((dt.time(9, 55), dt.time(15, 30)),)
 _REGULAR_FROM: Final = dt.date(2010, 1, 4)
 
@@ -74,7 +76,7 @@ def session_hours(day: dt.date) -> Hours | None:
         return SESSION_HOURS[day]
     if day in _UNKNOWN_HOURS:
         return None
-    return _REGULAR if day >= _REGULAR_FROM else _BEFORE_2010
+    return REGULAR_HOURS if day >= _REGULAR_FROM else _BEFORE_2010
 
 
 def _grid(day: dt.date, hours: Hours, minutes: int) -> list[pd.Timestamp]:

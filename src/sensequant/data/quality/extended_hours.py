@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sensequant.data.market import is_session, session_hours
+from sensequant.data.market import REGULAR_HOURS, is_session, session_hours
 from sensequant.data.quality.checks import day_numbers
 from sensequant.data.quality.findings import Finding, make_finding
 
@@ -41,7 +41,6 @@ PRE_OPEN: Final = (dt.time(9, 0), dt.time(9, 15))
 POST_CLOSE: Final = (dt.time(15, 30), dt.time(16, 0))
 """``[start, end)`` from the close to the end of the closing-price session (IST)."""
 
-_REGULAR: Final = ((dt.time(9, 15), dt.time(15, 30)),)
 _MIN_NS: Final = 60 * 10**9
 _EPOCH: Final = dt.date(1970, 1, 1)
 
@@ -72,7 +71,10 @@ def extended_hours_bars(timestamps: pd.Series | pd.DatetimeIndex) -> npt.NDArray
     dates = [_EPOCH + dt.timedelta(days=int(d)) for d in udays]
     sessions = is_session(pd.DatetimeIndex([pd.Timestamp(d) for d in dates]))
     regular = np.array(
-        [bool(s) and session_hours(d) == _REGULAR for d, s in zip(dates, sessions, strict=True)],
+        [
+            bool(s) and session_hours(d) == REGULAR_HOURS
+            for d, s in zip(dates, sessions, strict=True)
+        ],
         dtype=bool,
     )
     window = np.zeros(day.size, dtype=bool)

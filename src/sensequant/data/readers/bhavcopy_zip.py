@@ -34,6 +34,28 @@ _ZIP_HINT = (
 )
 
 
+def _parse_raw(
+    path: Path,
+    raw: bytes,
+    hint: str,
+    series: Sequence[str],
+    aliases: Mapping[str, str] | None,
+) -> ParsedFile:
+    """Decode the bytes of one bhavcopy CSV, detect its layout and parse it.
+
+    Raises
+    ------
+    InputFileError
+        If the header is not a bhavcopy's (with ``hint``), or as :func:`parse_bhavcopy`.
+    """
+    text = decode_text(path, raw)
+    header = header_fields(text)
+    layout = bhavcopy_layout(header)
+    if layout is None:
+        raise InputFileError(path, f"not an NSE bhavcopy (columns: {header[:8]})", hint=hint)
+    return parse_bhavcopy(path, text, layout, series=series, aliases=aliases)
+
+
 def read_bhavcopy_zip(
     path: Path,
     *,
@@ -93,15 +115,7 @@ def read_bhavcopy_zip(
                     raw = archive.read(member)
                 except (zipfile.BadZipFile, OSError, EOFError) as exc:
                     raise InputFileError(path, f"cannot be read ({exc})", hint=REDOWNLOAD) from None
-                text = decode_text(path, raw)
-                layout = bhavcopy_layout(header_fields(text))
-                if layout is None:
-                    raise InputFileError(
-                        path,
-                        f"not an NSE bhavcopy (columns: {header_fields(text)[:8]})",
-                        hint=_ZIP_HINT,
-                    )
-                parts.append(parse_bhavcopy(path, text, layout, series=series, aliases=aliases))
+                parts.append(_parse_raw(path, raw, _ZIP_HINT, series, aliases))
             except InputFileError as exc:
                 problem = exc.problem.removeprefix(f"{path}: ")
                 raise InputFileError(
@@ -148,10 +162,4 @@ def read_bhavcopy(
         raise InputFileError(
             path, f"cannot read the file ({exc.strerror})", hint="check the path"
         ) from None
-    text = decode_text(path, raw)
-    layout = bhavcopy_layout(header_fields(text))
-    if layout is None:
-        raise InputFileError(
-            path, f"not an NSE bhavcopy (columns: {header_fields(text)[:8]})", hint=REDOWNLOAD
-        )
-    return parse_bhavcopy(path, text, layout, series=series, aliases=aliases)
+    return _parse_raw(path, raw, REDOWNLOAD, series, aliases)

@@ -35,7 +35,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from sensequant.data.market import to_ist, validate_symbol
+from sensequant.data.market import INTERVAL_MINUTES, to_ist, validate_symbol
 from sensequant.data.providers.base import ProviderInfo, empty_bars
 from sensequant.data.providers.yahoo.errors import (
     OFFLINE_HINT,
@@ -88,7 +88,6 @@ INDEX_TICKERS: Final[dict[str, str]] = {"NIFTY 50": "^NSEI", "NIFTY BANK": "^NSE
 
 _FETCH_INTERVAL: Final[dict[str, str]] = {**YAHOO_INTERVALS, "30minute": "15m"}
 """What is asked of Yahoo: 30-minute bars are built here from 15-minute bars."""
-_BAR_MINUTES: Final[dict[str, int]] = {"30minute": 30, "5minute": 5, "1minute": 1}
 _HISTORY_MARGIN: Final = pd.Timedelta(hours=6)
 """Requests start this much inside Yahoo's history limit (Yahoo counts from its own clock)."""
 _DAILY_FINAL_AFTER: Final = pd.Timedelta(hours=16)
@@ -311,7 +310,7 @@ class YahooProvider:
         if interval == "1day":
             end = hi.normalize() + pd.Timedelta(days=1)
         else:
-            end = hi + pd.Timedelta(minutes=_BAR_MINUTES[interval])
+            end = hi + pd.Timedelta(minutes=INTERVAL_MINUTES[interval])
         what = f"{symbol} ({ticker}) {interval} {lo:%Y-%m-%d %H:%M}..{hi:%Y-%m-%d %H:%M}"
         try:
             return self._download(ticker, start=lo, end=end, interval=_FETCH_INTERVAL[interval])
@@ -330,4 +329,4 @@ def _final(stamps: pd.Series, interval: str, now: pd.Timestamp) -> pd.Series:
     """True for bars that have ended by ``now`` (partial bars are never returned)."""
     if interval == "1day":
         return stamps + _DAILY_FINAL_AFTER <= now
-    return stamps + pd.Timedelta(minutes=_BAR_MINUTES[interval]) <= now
+    return stamps + pd.Timedelta(minutes=INTERVAL_MINUTES[interval]) <= now
