@@ -11,9 +11,8 @@
    master and become a catalog universe (``nifty100`` when the file name contains it, else the
    lower-case file stem);
 4. every other file is parsed (:func:`sensequant.data.readers.layouts.read_bar_file`) with the alias
-   table (:func:`sensequant.data.reference.aliases.load_aliases`), so old symbols are stored under
-   the
-   current one (``UTIBANK`` -> ``AXISBANK``, noted in the outcome); a file that fails is
+   table (:func:`sensequant.data.reference.aliases.load_aliases`), so old symbols are stored
+   under the current one (``UTIBANK`` -> ``AXISBANK``, noted in the outcome); a file that fails is
    reported and skipped, the others still import;
 5. parsed files are grouped by (symbol, interval). NSE bhavcopies (one file per day, every
    symbol) are split per symbol ONCE for the whole call: their rows are concatenated and

@@ -1,6 +1,5 @@
 """What :func:`sensequant.data.imports.ingest.import_paths` reports: one outcome per file,
-per-series
-totals and warnings (JSON-ready through :meth:`ImportReport.to_dict`)."""
+per-series totals and warnings (JSON-ready through :meth:`ImportReport.to_dict`)."""
 
 from __future__ import annotations
 

@@ -2,12 +2,11 @@
 
 ``FilesProvider`` indexes a folder (or files) of bar files once: per-symbol CSV/Parquet in any
 layout :func:`sensequant.data.readers.layouts.read_bar_file` detects, Kaggle files, and NSE
-bhavcopies
-(legacy or UDiFF, ``.csv`` or ``.zip``; one file per day holding every symbol). It then answers
-``fetch_bars`` from memory, so ``sensequant data fetch --provider files --source DIR`` gets the
-fetcher's incremental, logged behaviour over a folder that grows (a vendor drop, a daily
-bhavcopy download). Files that cannot be read are listed in :attr:`FilesProvider.errors` with
-the importer's message; they never stop the others.
+bhavcopies (legacy or UDiFF, ``.csv`` or ``.zip``; one file per day holding every symbol). It
+then answers ``fetch_bars`` from memory, so ``sensequant data fetch --provider files --source
+DIR`` gets the fetcher's incremental, logged behaviour over a folder that grows (a vendor drop,
+a daily bhavcopy download). Files that cannot be read are listed in :attr:`FilesProvider.errors`
+with the importer's message; they never stop the others.
 """
 
 from __future__ import annotations

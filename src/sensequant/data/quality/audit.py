@@ -1,14 +1,13 @@
 """Store audit: per-symbol coverage against the NSE calendar, completeness, quality, actions.
 
-:func:`audit_store` is what ``sensequant data audit`` runs. Per symbol it reports the first
-and last bar, bars, sessions expected (NSE calendar between the first and last bar, clamped
-to the calendar's coverage) and present, missing sessions (count, up to 10 examples, the
-longest run), rows on non-session days; for intraday intervals also incomplete sessions
-(fewer on-grid bars than :func:`sensequant.data.market.sessions.expected_bars`), sessions whose
-hours
-are unknown (not judged), bars off the session grid, and the days the import found duplicated
-in full; the quality findings recorded in the catalog (counts by kind), corporate actions by
-status, the symbol master's data-unavailable reason, and a status:
+:func:`audit_store` is what ``sensequant data audit`` runs. Per symbol it reports the first and
+last bar, bars, sessions expected (NSE calendar between the first and last bar, clamped to the
+calendar's coverage) and present, missing sessions (count, up to 10 examples, the longest run),
+rows on non-session days; for intraday intervals also incomplete sessions (fewer on-grid bars
+than :func:`sensequant.data.market.sessions.expected_bars`), sessions whose hours are unknown
+(not judged), bars off the session grid, and the days the import found duplicated in full; the
+quality findings recorded in the catalog (counts by kind), corporate actions by status, the
+symbol master's data-unavailable reason, and a status:
 
 * ``error``: nothing usable (not stored, unreadable, empty);
 * ``warn``: missing regular sessions (special sessions such as Muhurat trading and special

@@ -1,8 +1,7 @@
 """Correctable bar-quality issues: corrected or flagged, never silently.
 
-:func:`clean_bars` takes parsed bars (from :func:`sensequant.data.readers.layouts.read_bar_file` or
-a
-provider) and returns store-ready bars plus one :class:`Finding` per kind of issue met.
+:func:`clean_bars` takes parsed bars (from :func:`sensequant.data.readers.layouts.read_bar_file`
+or a provider) and returns store-ready bars plus one :class:`Finding` per kind of issue met.
 
 Finding kinds (in the order they are checked)
 ---------------------------------------------

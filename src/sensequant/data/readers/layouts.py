@@ -248,8 +248,7 @@ def read_bar_file(
         NSE series kept from files with a series column (Kaggle, bhavcopy).
     aliases : mapping of str to str, optional
         Old symbol -> newer symbol (:func:`sensequant.data.reference.aliases.load_aliases`);
-        default: no
-        mapping.
+        default: no mapping.
 
     Returns
     -------

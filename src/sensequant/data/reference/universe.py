@@ -13,8 +13,7 @@ Sources of a universe, by name:
   ``nifty50,metals``, ``nifty50,extra.txt``).
 
 Listed symbols go through the alias table (:mod:`sensequant.data.reference.aliases`): an old NSE
-symbol
-resolves to the current one (``UTIBANK`` -> ``AXISBANK``) and :func:`resolve` reports the
+symbol resolves to the current one (``UTIBANK`` -> ``AXISBANK``) and :func:`resolve` reports the
 rename. Resolution never requires bars to exist unless asked (``require_stored``): ``data
 fetch`` resolves universes whose symbols are not stored yet.
 """

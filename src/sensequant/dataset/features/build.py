@@ -2,10 +2,9 @@
 
 :func:`build_features` is computed ONCE over a symbol's whole history and then sliced into
 windows (:mod:`sensequant.dataset.windows`), so indicator warm-up only costs the start of the
-history.
-Every column at row ``t`` depends on bars ``0..t`` only;
-``tests/dataset/features/test_lookahead.py``
-checks that ``build_features(bars[:t+1])`` equals ``build_features(bars)[:t+1]``.
+history. Every column at row ``t`` depends on bars ``0..t`` only;
+``tests/dataset/features/test_lookahead.py`` checks that ``build_features(bars[:t+1])`` equals
+``build_features(bars)[:t+1]``.
 """
 
 from __future__ import annotations
