@@ -5,7 +5,7 @@ walk-forward students, bars, features, OOS predictions) and calls :func:`replay_
 ``sensequant stress RUN_ID`` (:func:`run_stress`) loads a finished run through
 :func:`sensequant.pipeline.rundir.load_run`, rebuilds the features and labels from the bar
 store exactly as the run did (bars up to the run's range end,
-:func:`~sensequant.dataset.symbol_frame`) and replays the same way; both call
+:func:`~sensequant.dataset.build_frames`) and replays the same way; both call
 :func:`sensequant.evaluation.stress.run_stress_tests`. Writes (atomically)::
 
     stress/stress.json            StressReport.to_dict() (the briefing's "stress" key)
@@ -29,14 +29,7 @@ import pandas as pd
 import yaml
 
 from sensequant.data.store import BarStore
-from sensequant.dataset import (
-    SymbolFrame,
-    needs_panel_step,
-    panel_frame,
-    symbol_frame,
-    with_panel_columns,
-)
-from sensequant.dataset.features import wide_closes
+from sensequant.dataset import SymbolFrame, build_frames, needs_panel_step, panel_frame
 from sensequant.errors import ConfigError, DataError, NoDataError
 from sensequant.evaluation.costs import FeeSchedule
 from sensequant.evaluation.stress import (
@@ -122,14 +115,11 @@ def _frames(
     """Features and labels per symbol, as the run built them (optionally from shocked bars),
     with the run's panel columns (cross-symbol features, cross-sectional target) if any."""
     used = {s: b if shock is None else shock_bars(b, *shock) for s, b in bars.items()}
-    frames = {sym: symbol_frame(sym, b, config) for sym, b in used.items()}
-    if not needs_panel_step(config):
-        return frames
     catalog = getattr(store, "catalog", None)  # an AdjustedBarStore knows the symbol master
-    sectors = {s: getattr(catalog.get_symbol(s), "industry", None) for s in used} if catalog else {}
-    return with_panel_columns(
-        frames, config, closes=wide_closes(used), benchmark_close=bench_close, sectors=sectors
-    )
+    sectors = None
+    if catalog is not None and needs_panel_step(config):
+        sectors = {s: getattr(catalog.get_symbol(s), "industry", None) for s in used}
+    return build_frames(used, config, benchmark_close=bench_close, sectors=sectors)
 
 
 def _bench(store: BarStore, config: RunConfig, end: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
