@@ -46,13 +46,14 @@ def features_phase(
     with tel.phase("features") as res:
         bars = {s: store.read(s, config.data.interval, end=pf.range_end) for s in pf.symbols}
         panel = needs_panel_step(config)
+        sectors = (
+            {s: getattr(catalog.get_symbol(s), "industry", None) for s in bars} if panel else {}
+        )
         frames = build_frames(
             bars,
             config,
             benchmark_close=_bench_close(config, store, pf) if panel else None,
-            sectors={s: getattr(catalog.get_symbol(s), "industry", None) for s in bars}
-            if panel
-            else None,
+            sectors=sectors,
             listing_dates=pf.listing_dates,
             on_frame=lambda _: rep.advance(),
         )
@@ -60,7 +61,7 @@ def features_phase(
         n_feat = next(iter(frames.values())).features.shape[1]
         res.update(symbols=len(frames), rows=n_rows, features=n_feat)
     rep.done(messages.features_done(frames, n_feat, n_rows))
-    return FeaturesResult(bars=bars, frames=frames)
+    return FeaturesResult(bars=bars, frames=frames, sectors=sectors)
 
 
 def _bench_close(config: RunConfig, store: BarStore, pf: PreflightReport) -> pd.Series:
