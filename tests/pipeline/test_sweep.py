@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import sensequant.pipeline.features_phase as features_mod
+import sensequant.dataset.frame as frame_mod
 import sensequant.pipeline.run as run_mod
 from sensequant.cli.main import app
 from sensequant.data.catalog import Catalog, SymbolInfo
@@ -129,7 +129,7 @@ def test_features_and_teachers_are_computed_once_for_student_only_changes(
     synthetic_home: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = {"frames": 0, "teachers": 0}
-    real_frame = features_mod.symbol_frame
+    real_frame = frame_mod.symbol_frame
 
     def counting_frame(*args: Any, **kwargs: Any) -> Any:
         calls["frames"] += 1
@@ -139,7 +139,7 @@ def test_features_and_teachers_are_computed_once_for_student_only_changes(
         calls["teachers"] += 1
         return []  # the run stops after the teachers phase: "no teacher window"
 
-    monkeypatch.setattr(features_mod, "symbol_frame", counting_frame)
+    monkeypatch.setattr(frame_mod, "symbol_frame", counting_frame)
     monkeypatch.setattr(run_mod, "train_teachers", no_teachers)
     base = RunConfig().with_overrides(universe="AAA,BBB", start=dt.date(2015, 1, 1))
     points = expand_grid(

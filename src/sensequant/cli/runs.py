@@ -60,8 +60,9 @@ def stress(
     run_dir = st.runs_dir / run_id
     if not (run_dir / "config.yaml").is_file():
         raise UsageError(f"no run directory {run_dir}", hint="see `sensequant candidates --all`")
-    store = AdjustedBarStore(st.store_dir, Catalog(st.catalog_path))
-    report = run_stress(run_dir, store, periods_path=periods)
+    catalog = Catalog(st.catalog_path)
+    store = AdjustedBarStore(st.store_dir, catalog)
+    report = run_stress(run_dir, store, catalog=catalog, periods_path=periods)
     table = Table("period", "start", "end", "student", "NIFTY 50", "failure mode")
     for p in report.to_dict()["periods"]:
         rows = {r["name"]: r for r in p["rows"]}

@@ -3,6 +3,7 @@
 from sensequant.dataset.frame import (
     PANEL_LABEL_COLUMNS,
     SymbolFrame,
+    build_frames,
     feature_names,
     needs_panel_step,
     panel_frame,
@@ -46,6 +47,7 @@ __all__ = [
     "WindowSkip",
     "WindowSource",
     "WindowStatus",
+    "build_frames",
     "coverage_skip",
     "cs_target",
     "date_t1",

@@ -8,14 +8,14 @@ student's input).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
 import pandas as pd
 
 from sensequant.data.reference import effective_first_bar
-from sensequant.dataset.features import panel_features, symbol_features
+from sensequant.dataset.features import panel_features, symbol_features, wide_closes
 from sensequant.dataset.labels import make_labels
 from sensequant.dataset.targets import cs_target, date_t1
 from sensequant.settings import RunConfig
@@ -167,6 +167,61 @@ def with_panel_columns(
             lab["t1"] = extra["t1"].reindex(lab.index).array
         out[str(sym)] = SymbolFrame(fr.symbol, feats, lab, fr.first_bar, fr.last_bar)
     return out
+
+
+def build_frames(
+    bars: Mapping[str, pd.DataFrame],
+    config: RunConfig,
+    *,
+    benchmark_close: pd.Series | None = None,
+    sectors: Mapping[str, str | None] | None = None,
+    listing_dates: Mapping[str, dt.date] | None = None,
+    on_frame: Callable[[str], None] | None = None,
+) -> dict[str, SymbolFrame]:
+    """Every symbol's frame (:func:`symbol_frame`), then the panel step when the config needs it.
+
+    The one assembly the features phase, the stress replay and the look-ahead check share:
+    :func:`with_panel_columns` runs (on ``features.wide_closes(bars)``) only when
+    :func:`needs_panel_step` says so.
+
+    Parameters
+    ----------
+    bars : mapping of str to pandas.DataFrame
+        Symbol -> bars (``timestamp`` tz IST, sorted, unique; OHLCV); the frames keep this order.
+    config : RunConfig
+    benchmark_close : pandas.Series, optional
+        Benchmark index closes by session (for the ``market`` set).
+    sectors : mapping of str to str or None, optional
+        Symbol -> industry (for the ``sector`` set); None = none known.
+    listing_dates : mapping of str to datetime.date, optional
+        Symbol -> the catalog's listing date (see :func:`symbol_frame`).
+    on_frame : callable, optional
+        Called with the symbol after each per-symbol frame (progress).
+
+    Returns
+    -------
+    dict of str to SymbolFrame
+
+    Raises
+    ------
+    DataError
+        If a symbol's bars cannot be labelled (see :func:`sensequant.dataset.make_labels`).
+    """
+    listed = listing_dates or {}
+    frames: dict[str, SymbolFrame] = {}
+    for sym, b in bars.items():
+        frames[sym] = symbol_frame(sym, b, config, listing_date=listed.get(sym))
+        if on_frame is not None:
+            on_frame(sym)
+    if not needs_panel_step(config):
+        return frames
+    return with_panel_columns(
+        frames,
+        config,
+        closes=wide_closes(bars),
+        benchmark_close=benchmark_close,
+        sectors=sectors or {},
+    )
 
 
 def panel_frame(

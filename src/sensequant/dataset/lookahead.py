@@ -1,9 +1,9 @@
 """Look-ahead (truncation) check: do features, labels and targets change when the future goes?
 
 :func:`lookahead_check` computes every symbol's frame (features, labels, cross-sectional
-columns: exactly what ``sensequant run`` computes, via :func:`symbol_frame` and
-:func:`with_panel_columns`) on the FULL history, then again on bars truncated at N cut dates
-(every symbol and the benchmark cut), and compares rows with timestamp <= cut:
+columns: exactly what ``sensequant run`` computes, via :func:`build_frames`) on the FULL
+history, then again on bars truncated at N cut dates (every symbol and the benchmark cut), and
+compares rows with timestamp <= cut:
 
 * features (and the label ``threshold``, a past-only quantity) must be exactly equal, NaN
   equal to NaN;
@@ -24,13 +24,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from sensequant.dataset.features import wide_closes
-from sensequant.dataset.frame import (
-    SymbolFrame,
-    needs_panel_step,
-    symbol_frame,
-    with_panel_columns,
-)
+from sensequant.dataset.frame import SymbolFrame, build_frames, needs_panel_step
 from sensequant.errors import DataError, UsageError
 from sensequant.settings import RunConfig
 
@@ -212,17 +206,12 @@ def _frames(
     config: RunConfig,
 ) -> dict[str, SymbolFrame]:
     """Per-symbol frames plus the panel step, as the features phase computes them."""
-    frames = {sym: symbol_frame(sym, b, config) for sym, b in bars.items()}
-    if needs_panel_step(config):
-        bench = None
-        if benchmark is not None:
-            bench = pd.Series(
-                benchmark["close"].to_numpy(), index=pd.DatetimeIndex(benchmark["timestamp"])
-            )
-        frames = with_panel_columns(
-            frames, config, closes=wide_closes(bars), benchmark_close=bench, sectors=sectors
+    bench = None
+    if benchmark is not None and needs_panel_step(config):
+        bench = pd.Series(
+            benchmark["close"].to_numpy(), index=pd.DatetimeIndex(benchmark["timestamp"])
         )
-    return frames
+    return build_frames(bars, config, benchmark_close=bench, sectors=sectors)
 
 
 def _truncate(bars: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:

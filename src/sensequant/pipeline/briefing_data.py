@@ -166,7 +166,7 @@ def build_briefing_data(
         f"{bt.slippage_bps:g} bp slippage per side; fills at the {bt.fill.replace('_', ' ')}; "
         f"no-trade band {bt.rebalance_tolerance:.0%}; capital Rs {bt.capital_inr:,.0f}"
     )
-    comparison = comparison_rows(getattr(ev, "comparison", None), na)
+    comparison = comparison_rows(ev.comparison, na)
     oos = ev.returns.index
     b, d = ev.bootstrap, ev.dsr
     st = config.stats
@@ -243,5 +243,5 @@ def build_briefing_data(
         na_reasons=na,
         evidence=evidence,
         comparison=comparison,
-        comparison_verdict=str(getattr(ev, "comparison_verdict", "") or ""),
+        comparison_verdict=ev.comparison_verdict,
     )

@@ -156,7 +156,10 @@ def evaluate(
     """
     notes: list[str] = []
     start = pd.Timestamp(student_pred["timestamp"].min())
-    open_px, close_px = price_matrices(store, symbols, start, range_end)
+    hist_start = start - pd.Timedelta(days=400)  # 12-1 momentum needs 252 sessions behind
+    open_hist, close_hist = price_matrices(store, symbols, hist_start, range_end)
+    oos = close_hist.index >= start  # one read; the backtests see the OOS span only
+    open_px, close_px = open_hist.loc[oos], close_hist.loc[oos]
     bench = store.read(config.data.benchmark, "1day", end=range_end, columns=["timestamp", "close"])
     bench_close = pd.Series(bench["close"].to_numpy(), index=pd.DatetimeIndex(bench["timestamp"]))
     fees = FeeSchedule.load()
@@ -203,8 +206,6 @@ def evaluate(
             "left out of every statistic"
         )
     forward = panel[["symbol", "timestamp", "fwd_return"]]
-    hist_start = start - pd.Timedelta(days=400)  # 12-1 momentum needs 252 sessions behind
-    _, close_hist = price_matrices(store, symbols, hist_start, range_end)
     dates = pd.DatetimeIndex(sorted(student_pred["timestamp"].unique()))
     comp = build_comparison(
         config,

@@ -1,9 +1,9 @@
 """Features phase: per-symbol features and labels, then the cross-symbol step.
 
-Bars are read once per symbol up to the run's range end; :func:`sensequant.dataset.symbol_frame`
-computes per-symbol features (technical, levels, returns) and labels; when the configuration
-asks for panel feature sets, per-date normalisation or a cross-sectional target,
-:func:`sensequant.dataset.with_panel_columns` adds them using same-date data and bars <= t only.
+Bars are read once per symbol up to the run's range end; :func:`sensequant.dataset.build_frames`
+computes per-symbol features (technical, levels, returns) and labels and, when the configuration
+asks for panel feature sets, per-date normalisation or a cross-sectional target, adds them
+(:func:`sensequant.dataset.with_panel_columns`) using same-date data and bars <= t only.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import pandas as pd
 
 from sensequant.data.catalog import Catalog
 from sensequant.data.store import BarStore
-from sensequant.dataset import SymbolFrame, needs_panel_step, symbol_frame, with_panel_columns
-from sensequant.dataset.features import wide_closes
+from sensequant.dataset import build_frames, needs_panel_step
 from sensequant.pipeline import messages
 from sensequant.pipeline.phase_results import FeaturesResult
 from sensequant.pipeline.preflight import PreflightReport
@@ -44,40 +43,33 @@ def features_phase(
             config, pf, lambda: features_phase(config, store, catalog, pf, rep, tel), rep, tel
         )
     rep.start("features", total=len(pf.symbols))
-    bars: dict[str, pd.DataFrame] = {}
-    frames: dict[str, SymbolFrame] = {}
-    listed = pf.listing_dates
     with tel.phase("features") as res:
-        for sym in pf.symbols:
-            bars[sym] = store.read(sym, config.data.interval, end=pf.range_end)
-            frames[sym] = symbol_frame(sym, bars[sym], config, listing_date=listed.get(sym))
-            rep.advance()
-        if needs_panel_step(config):
-            frames = _panel_step(config, store, catalog, pf, bars, frames)
+        bars = {s: store.read(s, config.data.interval, end=pf.range_end) for s in pf.symbols}
+        panel = needs_panel_step(config)
+        sectors = (
+            {s: getattr(catalog.get_symbol(s), "industry", None) for s in bars} if panel else {}
+        )
+        frames = build_frames(
+            bars,
+            config,
+            benchmark_close=_bench_close(config, store, pf) if panel else None,
+            sectors=sectors,
+            listing_dates=pf.listing_dates,
+            on_frame=lambda _: rep.advance(),
+        )
         n_rows = sum(len(f.features) for f in frames.values())
         n_feat = next(iter(frames.values())).features.shape[1]
         res.update(symbols=len(frames), rows=n_rows, features=n_feat)
     rep.done(messages.features_done(frames, n_feat, n_rows))
-    return FeaturesResult(bars=bars, frames=frames)
+    return FeaturesResult(bars=bars, frames=frames, sectors=sectors)
 
 
-def _panel_step(
-    config: RunConfig,
-    store: BarStore,
-    catalog: Catalog,
-    pf: PreflightReport,
-    bars: dict[str, pd.DataFrame],
-    frames: dict[str, SymbolFrame],
-) -> dict[str, SymbolFrame]:
-    """Cross-symbol features and the cross-sectional target (same-date data, bars <= t)."""
+def _bench_close(config: RunConfig, store: BarStore, pf: PreflightReport) -> pd.Series:
+    """Benchmark closes by session up to the run's range end (the ``market`` set's input)."""
     bench = store.read(
         config.data.benchmark,
         config.data.interval,
         end=pf.range_end,
         columns=["timestamp", "close"],
     )
-    bench_close = pd.Series(bench["close"].to_numpy(), index=pd.DatetimeIndex(bench["timestamp"]))
-    sectors = {s: getattr(catalog.get_symbol(s), "industry", None) for s in pf.symbols}
-    return with_panel_columns(
-        frames, config, closes=wide_closes(bars), benchmark_close=bench_close, sectors=sectors
-    )
+    return pd.Series(bench["close"].to_numpy(), index=pd.DatetimeIndex(bench["timestamp"]))

@@ -22,10 +22,14 @@ class FeaturesResult:
         Bars up to the run's range end, as read from the store.
     frames : dict of str to SymbolFrame
         Features and labels built from ``bars``.
+    sectors : dict of str to str or None
+        Symbol -> the catalog's industry, as handed to the panel step (empty when the
+        configuration has no panel step).
     """
 
     bars: dict[str, pd.DataFrame]
     frames: dict[str, SymbolFrame]
+    sectors: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

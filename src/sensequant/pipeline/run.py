@@ -359,6 +359,7 @@ def _stress_phase(
         frames={s: features.frames[s] for s in order},
         range_end=pf.range_end,
         student_oos=sp.student.predictions,
+        sectors=features.sectors,
     )
     rep.start("stress")
     with tel.phase("stress") as res:

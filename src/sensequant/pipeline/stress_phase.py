@@ -5,7 +5,7 @@ walk-forward students, bars, features, OOS predictions) and calls :func:`replay_
 ``sensequant stress RUN_ID`` (:func:`run_stress`) loads a finished run through
 :func:`sensequant.pipeline.rundir.load_run`, rebuilds the features and labels from the bar
 store exactly as the run did (bars up to the run's range end,
-:func:`~sensequant.dataset.symbol_frame`) and replays the same way; both call
+:func:`~sensequant.dataset.build_frames`) and replays the same way; both call
 :func:`sensequant.evaluation.stress.run_stress_tests`. Writes (atomically)::
 
     stress/stress.json            StressReport.to_dict() (the briefing's "stress" key)
@@ -20,23 +20,17 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
 
+from sensequant.data.catalog import Catalog
 from sensequant.data.store import BarStore
-from sensequant.dataset import (
-    SymbolFrame,
-    needs_panel_step,
-    panel_frame,
-    symbol_frame,
-    with_panel_columns,
-)
-from sensequant.dataset.features import wide_closes
+from sensequant.dataset import SymbolFrame, build_frames, needs_panel_step, panel_frame
 from sensequant.errors import ConfigError, DataError, NoDataError
 from sensequant.evaluation.costs import FeeSchedule
 from sensequant.evaluation.stress import (
@@ -116,20 +110,13 @@ def _frames(
     config: RunConfig,
     shock: tuple[pd.Timestamp, float] | None = None,
     *,
-    store: BarStore,
+    sectors: Mapping[str, str | None],
     bench_close: pd.Series,
 ) -> dict[str, SymbolFrame]:
     """Features and labels per symbol, as the run built them (optionally from shocked bars),
     with the run's panel columns (cross-symbol features, cross-sectional target) if any."""
     used = {s: b if shock is None else shock_bars(b, *shock) for s, b in bars.items()}
-    frames = {sym: symbol_frame(sym, b, config) for sym, b in used.items()}
-    if not needs_panel_step(config):
-        return frames
-    catalog = getattr(store, "catalog", None)  # an AdjustedBarStore knows the symbol master
-    sectors = {s: getattr(catalog.get_symbol(s), "industry", None) for s in used} if catalog else {}
-    return with_panel_columns(
-        frames, config, closes=wide_closes(used), benchmark_close=bench_close, sectors=sectors
-    )
+    return build_frames(used, config, benchmark_close=bench_close, sectors=sectors)
 
 
 def _bench(store: BarStore, config: RunConfig, end: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
@@ -167,6 +154,8 @@ class StressSource:
         unavailable.
     notes : tuple of str
         Notes for the report gathered while assembling the source.
+    sectors : mapping of str to str or None
+        Symbol -> industry the run's panel step used (the ``sector`` set); empty = none known.
     """
 
     config: RunConfig
@@ -176,6 +165,7 @@ class StressSource:
     range_end: pd.Timestamp
     student_oos: pd.DataFrame | None
     notes: tuple[str, ...] = ()
+    sectors: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def _saved_oos(
@@ -283,7 +273,7 @@ def replay_stress(
     if synthetic:
         oos_sessions = close_px.index[close_px.index >= oos_start]
         s_period, day = synthetic_period(pd.DatetimeIndex(oos_sessions), shock=shock)
-        shocked = (s_period, _shocked_inputs(inputs, store, source.bars, config, end, day, shock))
+        shocked = (s_period, _shocked_inputs(inputs, source, day, shock))
     return run_stress_tests(periods, inputs, rules=rules, synthetic=shocked, notes=notes)
 
 
@@ -291,6 +281,7 @@ def run_stress(
     run_dir: Path,
     store: BarStore,
     *,
+    catalog: Catalog | None = None,
     periods_path: Path | None = None,
     rules: StressRules | None = None,
     synthetic: bool = True,
@@ -307,6 +298,9 @@ def run_stress(
         ``promotion_briefing.json`` or ``preflight.json``).
     store : BarStore
         The bar store the run read (bars after the run's range end are ignored).
+    catalog : Catalog, optional
+        The symbol master the run's ``sector`` set read industries from; None = no industries
+        known (a run with the ``sector`` set then does not reproduce).
     periods_path, rules, synthetic
         As in :func:`replay_stress`.
 
@@ -331,14 +325,18 @@ def run_stress(
         end = bench_close.index[-1]
     bars, missing = _read_bars(store, run.symbols, config, end)
     notes = [f"no stored bars for {missing}: left out of the replay"] if missing else []
+    sectors: dict[str, str | None] = {}
+    if catalog is not None and needs_panel_step(config):
+        sectors = {s: getattr(catalog.get_symbol(s), "industry", None) for s in bars}
     source = StressSource(
         config=config,
         models=run.models,
         bars=bars,
-        frames=_frames(bars, config, store=store, bench_close=_bench(store, config, end)[1]),
+        frames=_frames(bars, config, sectors=sectors, bench_close=_bench(store, config, end)[1]),
         range_end=end,
         student_oos=run.student_oos,
         notes=tuple(notes),
+        sectors=sectors,
     )
     report = replay_stress(
         source, store, periods_path=periods_path, rules=rules, synthetic=synthetic
@@ -349,10 +347,7 @@ def run_stress(
 
 def _shocked_inputs(
     inputs: StressInputs,
-    store: BarStore,
-    bars: dict[str, pd.DataFrame],
-    config: RunConfig,
-    end: pd.Timestamp,
+    source: StressSource,
     day: pd.Timestamp,
     shock: float = -0.10,
 ) -> StressInputs:
@@ -361,10 +356,12 @@ def _shocked_inputs(
     bo, bc = inject_gap_down(
         inputs.bench_open.to_frame("b"), inputs.bench_close.to_frame("b"), day, shock
     )
-    frames = _frames(bars, config, shock=(day, shock), store=store, bench_close=bc["b"])
+    frames = _frames(
+        source.bars, source.config, (day, shock), sectors=source.sectors, bench_close=bc["b"]
+    )
     return dataclasses.replace(
         inputs,
-        panel=panel_frame(frames, day - _PANEL_LEAD, end),
+        panel=panel_frame(frames, day - _PANEL_LEAD, source.range_end),
         open_px=o,
         close_px=c,
         bench_open=bo["b"],
