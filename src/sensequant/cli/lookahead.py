@@ -78,7 +78,7 @@ def lookahead(
     dc = cfg.data
     bars = {s: store.read(s, dc.interval, end=pf.range_end) for s in pf.symbols}
     bench = store.read(dc.benchmark, dc.interval, end=pf.range_end, columns=["timestamp", "close"])
-    sectors = {s: getattr(catalog.get_symbol(s), "industry", None) for s in pf.symbols}
+    sectors = catalog.industries(list(pf.symbols))
     report = lookahead_check(bars, bench, sectors, cfg, cuts)
     if as_json:
         print(json.dumps(report.to_dict(), indent=2))

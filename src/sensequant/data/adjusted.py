@@ -46,8 +46,6 @@ class AdjustedBarStore(BarStore):
 
     def __init__(self, root: Path, catalog: Catalog, *, lock_timeout: float = 5.0) -> None:
         super().__init__(root, lock_timeout=lock_timeout)
-        self.catalog = catalog
-        """The catalog this view reads its factors (and the symbol master) from."""
         frame = catalog.corporate_actions(statuses=ACTIVE_STATUSES)
         self._actions: dict[str, pd.DataFrame] = {
             str(sym): group.reset_index(drop=True) for sym, group in frame.groupby("symbol")

@@ -46,9 +46,7 @@ def features_phase(
     with tel.phase("features") as res:
         bars = {s: store.read(s, config.data.interval, end=pf.range_end) for s in pf.symbols}
         panel = needs_panel_step(config)
-        sectors = (
-            {s: getattr(catalog.get_symbol(s), "industry", None) for s in bars} if panel else {}
-        )
+        sectors = catalog.industries(list(bars)) if panel else {}
         frames = build_frames(
             bars,
             config,

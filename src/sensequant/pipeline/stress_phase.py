@@ -327,7 +327,7 @@ def run_stress(
     notes = [f"no stored bars for {missing}: left out of the replay"] if missing else []
     sectors: dict[str, str | None] = {}
     if catalog is not None and needs_panel_step(config):
-        sectors = {s: getattr(catalog.get_symbol(s), "industry", None) for s in bars}
+        sectors = catalog.industries(list(bars))
     source = StressSource(
         config=config,
         models=run.models,

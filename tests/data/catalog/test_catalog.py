@@ -265,3 +265,14 @@ def test_record_ingest_many_is_one_all_or_nothing_write(catalog: Catalog) -> Non
     with pytest.raises(RuntimeError):
         catalog.record_ingest_many(broken())
     assert len(catalog.ingest_log("breeze")) == 3  # the partial batch was rolled back
+
+
+def test_industries_in_one_query_with_none_for_unknown(catalog: Catalog) -> None:
+    catalog.upsert_symbols(
+        [SymbolInfo("TCS", industry="Information Technology"), SymbolInfo("ITC", name="ITC Ltd.")]
+    )
+    assert catalog.industries(["TCS", "ITC", "NOPE"]) == {
+        "TCS": "Information Technology",
+        "ITC": None,
+        "NOPE": None,
+    }

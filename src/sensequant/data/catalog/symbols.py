@@ -58,6 +58,18 @@ class SymbolsMixin(CatalogBase):
         with self._connect() as con:
             return rows_sql.select_symbols(con, symbols)
 
+    def industries(self, symbols: Sequence[str]) -> dict[str, str | None]:
+        """Each symbol's industry (the NIFTY 100 list's ``Industry``), one query.
+
+        Returns
+        -------
+        dict of str to str or None
+            Every symbol of ``symbols``; None where the symbol master has no industry (or
+            no row) for it.
+        """
+        known = {info.symbol: info.industry for info in self.symbols(symbols)}
+        return {s: known.get(s) for s in symbols}
+
     def clear_unavailable(self, symbol: str) -> bool:
         """Remove ``symbol``'s ``data_unavailable_reason`` (it has data after all).
 
