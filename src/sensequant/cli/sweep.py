@@ -19,10 +19,6 @@ from sensequant.cli.common import err, guard, print_table, settings
 __all__ = ["sweep"]
 
 
-def _fmt(v: float | None, digits: int) -> str:
-    return "n/a" if v is None else f"{v:.{digits}f}"
-
-
 @guard
 def sweep(
     grid: Annotated[Path, typer.Option(help="Grid YAML: `grid:` then `section.field: [...]`.")],
@@ -30,7 +26,7 @@ def sweep(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Run the pipeline for every grid point and rank the points by net Sharpe."""
-    from sensequant.pipeline.sweep import run_sweep
+    from sensequant.pipeline.sweep import fmt_value, run_sweep
     from sensequant.pipeline.sweep_grid import expand_grid, format_overrides, load_grid
     from sensequant.progress import RichReporter
     from sensequant.settings import load_run_config
@@ -58,9 +54,9 @@ def sweep(
                 str(p.rank or "-"),
                 p.run_id or "failed",
                 format_overrides(p.overrides),
-                _fmt(p.sharpe, 2),
-                _fmt(p.rank_ic, 4),
-                _fmt(p.dsr, 3),
+                fmt_value(p.sharpe, 2),
+                fmt_value(p.rank_ic, 4),
+                fmt_value(p.dsr, 3),
                 "n/a" if p.ledger_trials is None else str(p.ledger_trials),
                 p.decision or p.error or "",
             )

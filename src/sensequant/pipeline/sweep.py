@@ -36,7 +36,7 @@ from sensequant.release.ledger import TrialLedger
 from sensequant.settings import RunConfig, Settings
 from sensequant.telemetry import now_ist
 
-__all__ = ["SweepPointResult", "SweepReport", "run_sweep"]
+__all__ = ["SweepPointResult", "SweepReport", "fmt_value", "run_sweep"]
 
 Runner = Callable[[RunConfig, Settings, Reporter, RunCache], RunResult]
 
@@ -249,7 +249,8 @@ def _warning(ranked: list[SweepPointResult]) -> str:
     )
 
 
-def _fmt(v: float | int | None, digits: int) -> str:
+def fmt_value(v: float | int | None, digits: int) -> str:
+    """``v`` with ``digits`` decimals, or ``n/a`` when it is missing (report and CLI tables)."""
     return "n/a" if v is None else f"{v:.{digits}f}"
 
 
@@ -272,7 +273,7 @@ def sweep_markdown(report: SweepReport) -> str:
     for p in report.points:
         lines.append(
             f"| {p.rank or '-'} | {p.run_id or 'failed'} | {format_overrides(p.overrides)} | "
-            f"{_fmt(p.sharpe, 2)} | {_fmt(p.rank_ic, 4)} | {_fmt(p.dsr, 3)} | "
+            f"{fmt_value(p.sharpe, 2)} | {fmt_value(p.rank_ic, 4)} | {fmt_value(p.dsr, 3)} | "
             f"{p.ledger_trials if p.ledger_trials is not None else 'n/a'} | "
             f"{p.decision or p.error or ''} |"
         )
