@@ -136,11 +136,8 @@ def build_briefing_data(
     val = validation_summary(outcomes)
     na: dict[str, str] = {
         f"performance.{NIFTY}.turnover": "a benchmark: no trading modelled",
-        f"performance.{EQUAL}.turnover": "a benchmark: rebalanced daily without costs",
         f"performance.{NIFTY}.exposure": "a benchmark: an index, always fully invested",
         f"performance.{NIFTY}.time_in_market": "a benchmark: an index, always fully invested",
-        f"performance.{EQUAL}.exposure": "a benchmark: always fully invested",
-        f"performance.{EQUAL}.time_in_market": "a benchmark: always fully invested",
     }
     signal: dict[str, dict[str, float | None]] = {}
     for name in (STUDENT, TEACHER):

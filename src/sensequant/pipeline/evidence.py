@@ -255,7 +255,14 @@ def evaluate(
         ),
         NIFTY: summarize(returns["nifty50"], rf=rf, periods=periods),
         EQUAL: summarize(
-            returns["equal_weight"], benchmark=returns["nifty50"], rf=rf, periods=periods
+            returns["equal_weight"],
+            benchmark=returns["nifty50"],
+            turnover=monthly.turnover.reindex(returns.index)
+            if monthly.turnover is not None
+            else None,
+            exposure=monthly.exposure.reindex(returns.index),
+            rf=rf,
+            periods=periods,
         ),
     }
     alpha, beta = alpha_beta(r, returns["nifty50"], rf=rf, periods=periods)
