@@ -257,8 +257,13 @@ def test_distillation_target_mixes_and_keeps_soft_for_unknown_labels() -> None:
 
 
 class _FakeBooster:
+    params: dict[str, str] = {"objective": "multiclass"}  # noqa: RUF012
+
     def __init__(self, code: int) -> None:
         self.code = code
+
+    def num_model_per_iteration(self) -> int:
+        return 3  # a class teacher
 
     def feature_name(self) -> list[str]:
         return FEATURES

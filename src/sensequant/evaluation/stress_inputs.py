@@ -26,13 +26,12 @@ from sklearn.metrics import precision_score, recall_score
 
 from sensequant.errors import DataError, ModelError
 from sensequant.evaluation.costs import FeeSchedule
-from sensequant.models.teacher import N_CLASSES, load_booster, predict_proba
+from sensequant.models.teacher import is_score_model, load_booster, predict_proba
 from sensequant.settings import BacktestConfig, PortfolioConfig
 from sensequant.types import PROBA_COLUMNS
 
 _MODEL_COLUMNS: Final = ("period_id", "test_start", "test_end", "train_end", "model_text")
 SCORE_COLUMN: Final = "score"
-_PROBABILITY_OBJECTIVES: Final = ("binary", "cross_entropy", "xentropy", "xentlambda")
 
 
 @dataclass(frozen=True)
@@ -86,36 +85,6 @@ class StressInputs:
             text = self.models.loc[self.models["period_id"] == period_id, "model_text"].iloc[0]
             self.boosters[period_id] = load_booster(str(text))
         return self.boosters[period_id]
-
-
-def is_score_model(booster: lgb.Booster) -> bool:
-    """Whether ``booster`` is a score model (one output) rather than a 3-class model.
-
-    Parameters
-    ----------
-    booster : lightgbm.Booster
-        A walk-forward student (as loaded from its text by :meth:`StressInputs.booster`).
-
-    Returns
-    -------
-    bool
-        True for one model per iteration (a regression booster: its prediction is a score),
-        False for ``N_CLASSES`` models per iteration (class probabilities).
-
-    Raises
-    ------
-    ModelError
-        Any other number of models per iteration, or a one-output booster whose objective
-        gives probabilities (binary, cross-entropy) rather than a score.
-    """
-    n = int(booster.num_model_per_iteration())
-    objective = str(booster.params.get("objective", "")).split(" ")[0]
-    if n not in (1, N_CLASSES) or (n == 1 and objective.startswith(_PROBABILITY_OBJECTIVES)):
-        raise ModelError(
-            f"student booster has {n} models per iteration (objective {objective!r}); expected "
-            f"1 (score model, regression) or {N_CLASSES} (class model)"
-        )
-    return n == 1
 
 
 def _predict_score(model: lgb.Booster, X: pd.DataFrame) -> np.ndarray:

@@ -332,6 +332,40 @@ def purged_oof(
     return oof
 
 
+_PROBABILITY_OBJECTIVES: Final = ("binary", "cross_entropy", "xentropy", "xentlambda")
+"""One-output objectives whose predictions are probabilities, not scores."""
+
+
+def is_score_model(booster: lgb.Booster) -> bool:
+    """Whether ``booster`` is a score model (one output) rather than a 3-class model.
+
+    Parameters
+    ----------
+    booster : lightgbm.Booster
+        A teacher or student booster (e.g. loaded with :func:`load_booster`).
+
+    Returns
+    -------
+    bool
+        True for one model per iteration (a regression booster: its prediction is a score),
+        False for ``N_CLASSES`` models per iteration (class probabilities).
+
+    Raises
+    ------
+    ModelError
+        Any other number of models per iteration, or a one-output booster whose objective
+        gives probabilities (binary, cross-entropy) rather than a score.
+    """
+    n = int(booster.num_model_per_iteration())
+    objective = str(booster.params.get("objective", "")).split(" ")[0]
+    if n not in (1, N_CLASSES) or (n == 1 and objective.startswith(_PROBABILITY_OBJECTIVES)):
+        raise ModelError(
+            f"booster has {n} models per iteration (objective {objective!r}); expected "
+            f"1 (score model, regression) or {N_CLASSES} (class model)"
+        )
+    return n == 1
+
+
 def load_booster(model_text: str) -> lgb.Booster:
     """Rebuild a LightGBM booster from its text format.
 

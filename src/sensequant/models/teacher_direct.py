@@ -14,7 +14,7 @@ import pandas as pd
 from sensequant.errors import ModelError
 from sensequant.models.student import StudentPeriod
 from sensequant.models.student_data import collect_predictions, require_columns, to_ns
-from sensequant.models.teacher import load_booster, predict_proba
+from sensequant.models.teacher import is_score_model, load_booster, predict_proba
 from sensequant.types import PROBA_COLUMNS
 
 
@@ -85,8 +85,7 @@ def teacher_direct_predictions(
                     raise ModelError(f"panel lacks teacher feature column(s) {missing[:10]}")
                 matrices[names] = np.ascontiguousarray(panel[list(names)].to_numpy(np.float64))
             X = matrices[names][rows]
-            per_iteration = getattr(model, "num_model_per_iteration", None)
-            if per_iteration is not None and per_iteration() == 1:  # score teacher (regression)
+            if is_score_model(model):  # score teacher (regression)
                 values = {"score": np.asarray(model.predict(X), dtype=np.float64)}
             else:
                 proba = predict_proba(model, pd.DataFrame(X, columns=list(names)))
