@@ -204,8 +204,11 @@ class TrialLedger:
 
     def all(self) -> list[LedgerTrial]:
         """Every ledger row, oldest first."""
+        return self._select("", ())
+
+    def _select(self, where: str, args: tuple[object, ...]) -> list[LedgerTrial]:
         with self._connect() as conn:
-            rows = conn.execute("SELECT * FROM trials ORDER BY trial_id").fetchall()
+            rows = conn.execute(f"SELECT * FROM trials {where} ORDER BY trial_id", args).fetchall()
         return [LedgerTrial(**dict(row)) for row in rows]
 
     def matching(
@@ -216,13 +219,10 @@ class TrialLedger:
         Naive bounds (e.g. dates) are read as IST wall-clock times.
         """
         lo, hi = _ist(oos_start), _ist(oos_end)
-        out = []
-        for t in self.all():
-            if t.universe != universe or t.interval != interval or t.n_obs == 0:
-                continue
-            if _ist(t.oos_start) <= hi and _ist(t.oos_end) >= lo:
-                out.append(t)
-        return out
+        scope = self._select(
+            "WHERE universe = ? AND interval = ? AND n_obs > 0", (universe, interval)
+        )  # the trials_scope index serves this; the span overlap is checked on timestamps
+        return [t for t in scope if _ist(t.oos_start) <= hi and _ist(t.oos_end) >= lo]
 
     def returns_of(self, trial: LedgerTrial) -> pd.Series:
         """The trial's daily net returns, after checking the file against its hash."""
