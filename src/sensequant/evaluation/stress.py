@@ -38,7 +38,7 @@ i.e. above the date's median expected rank) against the realised labels (``label
 predictions dated inside the period.
 
 Score models (one-output regression students, see
-:func:`~sensequant.models.teacher.is_score_model`) predict a ``score`` column instead
+:func:`~sensequant.models.lgbm.is_score_model`) predict a ``score`` column instead
 of class probabilities; the run's ``PortfolioConfig`` then has ``score="score"``.
 
 Resilience score and failure modes: see

@@ -26,7 +26,8 @@ from sklearn.metrics import precision_score, recall_score
 
 from sensequant.errors import DataError, ModelError
 from sensequant.evaluation.costs import FeeSchedule
-from sensequant.models.teacher import is_score_model, load_booster, predict_proba
+from sensequant.models.lgbm import is_score_model
+from sensequant.models.teacher import load_booster, predict_proba
 from sensequant.settings import BacktestConfig, PortfolioConfig
 from sensequant.types import PROBA_COLUMNS
 

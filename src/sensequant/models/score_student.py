@@ -36,6 +36,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sensequant.errors import ModelError
+from sensequant.models.lgbm import tree_params
 from sensequant.models.score_rank import rank_label, rank_training
 from sensequant.models.student import SkippedPeriod, StudentPeriod
 from sensequant.models.student_data import (
@@ -46,7 +47,7 @@ from sensequant.models.student_data import (
     require_columns,
     to_ns,
 )
-from sensequant.models.teacher import check_feature_names, tree_params
+from sensequant.models.teacher import check_feature_names
 from sensequant.settings import StudentConfig
 from sensequant.types import FloatArray, IntArray
 

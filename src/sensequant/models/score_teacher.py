@@ -23,13 +23,8 @@ from scipy.stats import spearmanr
 
 from sensequant.dataset import purged_split_indices
 from sensequant.errors import InsufficientSamplesError, ModelError
-from sensequant.models.teacher import (
-    MIN_TRAIN_ROWS,
-    MIN_VALIDATION_ROWS,
-    check_feature_names,
-    purged_oof,
-    tree_params,
-)
+from sensequant.models.lgbm import purged_oof, tree_params
+from sensequant.models.teacher import MIN_TRAIN_ROWS, MIN_VALIDATION_ROWS, check_feature_names
 from sensequant.settings import TeacherConfig
 from sensequant.types import FloatArray
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from sensequant.errors import InsufficientSamplesError
 from sensequant.models.distill import fit_distilled
+from sensequant.models.lgbm import tree_params
 from sensequant.models.student_data import (
     DAY_NS,
     collect_predictions,
@@ -27,7 +28,6 @@ from sensequant.models.student_data import (
     prepare_arrays,
     training_set,
 )
-from sensequant.models.teacher import tree_params
 from sensequant.settings import StudentConfig
 from sensequant.types import IST, PROBA_COLUMNS
 

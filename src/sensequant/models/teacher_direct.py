@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from sensequant.errors import ModelError
+from sensequant.models.lgbm import is_score_model
 from sensequant.models.student import StudentPeriod
 from sensequant.models.student_data import collect_predictions, require_columns, to_ns
-from sensequant.models.teacher import is_score_model, load_booster, predict_proba
+from sensequant.models.teacher import load_booster, predict_proba
 from sensequant.types import PROBA_COLUMNS
 
 
