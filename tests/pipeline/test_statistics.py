@@ -92,3 +92,27 @@ def test_reward_weighted_student_is_compared_with_the_plain_one() -> None:
     assert "reward-weighted - plain student" in comp
     c = comp["reward-weighted - plain student"]
     assert c.ci.lower <= c.ci.estimate <= c.ci.upper
+
+
+def test_pbo_over_the_ledger_ranks_earlier_distinct_trials_too() -> None:
+    rng = np.random.default_rng(3)
+    returns, trials, pred, panel, ic = _inputs(rng.normal(0.0008, 0.01, 400))
+    earlier = pd.DataFrame(
+        {
+            "ledger 1 x": rng.normal(0.0001, 0.01, 400),
+            "ledger 2 y": rng.normal(0.0002, 0.01, 400),
+            "ledger 3 copy of a": trials["a"].to_numpy(),  # the same series: counted once
+        },
+        index=returns.index,
+    )
+    earlier.iloc[:10, 0] = np.nan  # sessions a trial lacks are left out of every column
+    ev, _ = compute_evidence(CFG, returns, trials, pred, panel, ic, ledger_returns=earlier)
+    sn = ev.snooping
+    assert sn.pbo is not None and sn.pbo_ledger is not None
+    assert sn.pbo_ledger_trials == 5  # a, b, c + x, y
+    assert 0 <= sn.pbo_ledger.pbo <= 1
+    assert ev.to_dict()["snooping"]["pbo_ledger"]["n_trials"] == 5
+    # nothing new in the ledger: no second PBO
+    only_copy = earlier[["ledger 3 copy of a"]]
+    ev2, _ = compute_evidence(CFG, returns, trials, pred, panel, ic, ledger_returns=only_copy)
+    assert ev2.snooping.pbo_ledger is None and ev2.snooping.pbo_ledger_trials == 0

@@ -91,3 +91,20 @@ def test_registry_of_version_one_migrates(tmp_path: Path) -> None:
     ledger = TrialLedger(path, tmp_path / "ledger")
     assert ledger.all() == []
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_returns_matrix_keeps_covering_distinct_series(ledger: TrialLedger) -> None:
+    full = _returns("2020-01-01", 300, 1)
+    other = _returns("2020-01-01", 300, 2)
+    short = full.iloc[:100]  # covers a third of the dates: left out
+    specs = [
+        TrialSpec("a", "model", "h1", full),
+        TrialSpec("a again", "model", "h1", full),  # same series, same file hash: kept once
+        TrialSpec("b", "model", "h2", other),
+        TrialSpec("short", "model", "h3", short),
+    ]
+    rows = ledger.append("run-a", "nifty50", "1day", specs)
+    matrix = ledger.returns_matrix(rows, pd.DatetimeIndex(full.index))
+    assert list(matrix.columns) == [f"ledger {rows[0].trial_id} a", f"ledger {rows[2].trial_id} b"]
+    np.testing.assert_array_equal(matrix.iloc[:, 1].to_numpy(), other.to_numpy())
+    assert matrix.index.equals(full.index)

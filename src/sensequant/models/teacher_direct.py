@@ -61,10 +61,13 @@ def teacher_direct_predictions(
     t_sym = teachers["symbol"].astype(str).to_numpy()
     t_end = to_ns(teachers["window_end"], "teachers.window_end")
     texts = teachers["model_text"].to_numpy()
-    stamps = panel["timestamp"].array
     cache: dict[int, lgb.Booster] = {}
     matrices: dict[tuple[str, ...], np.ndarray] = {}  # feature matrix per feature list, once
-    preds: list[pd.DataFrame] = []
+    # gathered per (period, symbol) and assembled into one frame at the end
+    all_rows: list[np.ndarray] = []
+    all_values: list[np.ndarray] = []
+    all_periods: list[np.ndarray] = []
+    score_model: bool | None = None
     for period in periods:
         T, T_end = int(period.test_start.value), int(period.test_end.value)
         in_test = np.flatnonzero((p_ts >= T) & (p_ts < T_end))
@@ -86,19 +89,28 @@ def teacher_direct_predictions(
                     raise ModelError(f"panel lacks teacher feature column(s) {missing[:10]}")
                 matrices[names] = np.ascontiguousarray(panel[list(names)].to_numpy(np.float64))
             X = matrices[names][rows]
-            if is_score_model(model):  # score teacher (regression)
-                values = {"score": np.asarray(model.predict(X), dtype=np.float64)}
+            is_score = is_score_model(model)
+            if score_model is not None and is_score != score_model:
+                raise ModelError("teachers mix score and class models; one run has one kind")
+            score_model = is_score
+            if is_score:  # score teacher (regression)
+                values = np.asarray(model.predict(X), dtype=np.float64)[:, None]
             else:
-                proba = predict_proba(model, pd.DataFrame(X, columns=list(names)))
-                values = {c: proba[:, i] for i, c in enumerate(PROBA_COLUMNS)}
-            preds.append(
-                pd.DataFrame(
-                    {
-                        "symbol": p_sym[rows],
-                        "timestamp": stamps[rows],
-                        **values,
-                        "period_id": period.period_id,
-                    }
-                )
-            )
-    return collect_predictions(preds, panel)
+                values = predict_proba(model, pd.DataFrame(X, columns=list(names)))
+            all_rows.append(rows)
+            all_values.append(values)
+            all_periods.append(np.full(rows.size, period.period_id, dtype=np.int64))
+    if not all_rows:
+        return collect_predictions([], panel)
+    rows = np.concatenate(all_rows)
+    values = np.concatenate(all_values)
+    columns = ["score"] if score_model else list(PROBA_COLUMNS)
+    frame = pd.DataFrame(
+        {
+            "symbol": p_sym[rows],
+            "timestamp": panel["timestamp"].array[rows],
+            **{c: values[:, i] for i, c in enumerate(columns)},
+            "period_id": np.concatenate(all_periods),
+        }
+    )
+    return collect_predictions([frame], panel)

@@ -6,7 +6,7 @@ Every configuration evaluated here is a *trial* for the deflated Sharpe ratio.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,6 +126,7 @@ def evaluate(
     plain_pred: pd.DataFrame | None = None,
     variants: Mapping[float, pd.DataFrame] | None = None,
     ledger_sr: Sequence[float] = (),
+    ledger_returns: Callable[[pd.DatetimeIndex], pd.DataFrame] | None = None,
 ) -> Evaluation:
     """Backtest student, teacher-direct and every trial; compute metrics and statistics.
 
@@ -149,6 +150,9 @@ def evaluate(
     ledger_sr : sequence of float
         Per-period Sharpe ratios of the earlier ledger trials on the same universe, interval
         and overlapping OOS span; the deflated Sharpe ratio counts them with this run's.
+    ledger_returns : callable, optional
+        ``ledger_returns(dates)``: those trials' daily net returns on ``dates``
+        (:meth:`sensequant.release.TrialLedger.returns_matrix`), for PBO over the ledger.
 
     Returns
     -------
@@ -307,6 +311,9 @@ def evaluate(
         panel,
         ic_daily,
         plain_student_net=trial_returns.get(_PLAIN),
+        ledger_returns=ledger_returns(pd.DatetimeIndex(trial_returns.index))
+        if ledger_returns is not None
+        else None,
     )
     notes.extend(ev_notes)
     if evidence.zero_trades:

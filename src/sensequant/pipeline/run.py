@@ -327,6 +327,7 @@ def _backtest_phase(
             plain_pred=plain_pred,
             variants=sp.variants,
             ledger_sr=[t.sr_per_period for t in earlier if t.sr_per_period is not None],
+            ledger_returns=lambda dates: ledger.returns_matrix(earlier, dates),
         )
         summ = ev.summaries[STUDENT]
         res.update(sharpe=summ.sharpe, cagr=summ.cagr, oos_days=summ.n_days)

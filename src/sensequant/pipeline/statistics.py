@@ -22,7 +22,7 @@ from sensequant.evaluation.bootstrap import (
     mean_ic_ci,
 )
 from sensequant.evaluation.signal import decile_returns, decile_spread, ic_by_year
-from sensequant.evaluation.snooping import pbo_cscv, spa_test, stepm
+from sensequant.evaluation.snooping import PBOResult, pbo_cscv, spa_test, stepm
 from sensequant.evaluation.stats import BootstrapCI, min_track_record_length
 from sensequant.release.briefing import EQUAL_WEIGHT
 from sensequant.release.evidence_types import (
@@ -77,6 +77,7 @@ def compute_evidence(
     ic_daily: pd.DataFrame,
     *,
     plain_student_net: pd.Series | None = None,
+    ledger_returns: pd.DataFrame | None = None,
 ) -> tuple[OOSEvidence, list[str]]:
     """Compute the evidence keys of the briefing (see ``release.briefing_evidence``).
 
@@ -97,6 +98,11 @@ def compute_evidence(
         Daily IC frame with ``student_ic`` and ``student_rank_ic`` columns.
     plain_student_net : pandas.Series, optional
         Net returns of the plain (not reward-weighted) student when the reward loop is on.
+    ledger_returns : pandas.DataFrame, optional
+        Daily net returns of the earlier ledger trials on the same universe, interval and
+        OOS span (:meth:`sensequant.release.TrialLedger.returns_matrix`); PBO by CSCV is
+        computed a second time over them together with this run's trials, on the sessions
+        every one of them has (identical series counted once).
 
     Returns
     -------
@@ -172,12 +178,15 @@ def compute_evidence(
         pbo = guarded(notes, "PBO", lambda: pbo_cscv(trial_returns, n_splits=st.pbo_splits))
     else:
         notes.append("PBO: not computable (a single configuration was tried)")
+    pbo_ledger, n_ledger = _ledger_pbo(trial_returns, ledger_returns, st.pbo_splits, notes)
     snooping = Snooping(
         spa=spa_tests[0],
         stepm=stepm_tests[0],
         spa_equal_weight=spa_tests[1],
         stepm_equal_weight=stepm_tests[1],
         pbo=pbo,
+        pbo_ledger=pbo_ledger,
+        pbo_ledger_trials=n_ledger,
     )
 
     mtrl = guarded(notes, "minimum track record length", lambda: min_track_record_length(r))
@@ -234,3 +243,29 @@ def compute_evidence(
         decile_spread=spread,
     )
     return evidence, notes
+
+
+def _ledger_pbo(
+    trial_returns: pd.DataFrame,
+    ledger_returns: pd.DataFrame | None,
+    n_splits: int,
+    notes: list[str],
+) -> tuple[PBOResult | None, int]:
+    """PBO by CSCV over this run's trials and the earlier ledger trials (model configurations).
+
+    Returns the result (None when there is no earlier distinct trial or too few common
+    sessions) and the number of trials it ranked.
+    """
+    if ledger_returns is None or ledger_returns.shape[1] == 0:
+        return None, 0
+    combined = pd.concat([trial_returns, ledger_returns.reindex(trial_returns.index)], axis=1)
+    combined = combined.dropna()
+    combined = combined.loc[:, ~combined.T.duplicated().to_numpy()]
+    if combined.shape[1] <= trial_returns.shape[1]:
+        return None, 0  # every earlier trial repeats one of this run's series
+    pbo = guarded(
+        notes,
+        "PBO over the ledger's trials",
+        lambda: pbo_cscv(combined, n_splits=n_splits),
+    )
+    return pbo, int(combined.shape[1]) if pbo is not None else 0

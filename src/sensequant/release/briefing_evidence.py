@@ -80,6 +80,12 @@ def _snooping(ev: OOSEvidence) -> list[str]:
             f"- Probability of backtest overfitting (CSCV, S = {pbo.n_splits}, "
             f"{pbo.n_combinations} splits): {_num(pbo.pbo, 'p')}"
         )
+    if sn.pbo_ledger is not None:
+        out.append(
+            f"- PBO over this run's and the ledger's earlier trials on this universe and span "
+            f"({sn.pbo_ledger_trials} distinct configurations, common sessions only): "
+            f"{_num(sn.pbo_ledger.pbo, 'p')}"
+        )
     mtrl = ev.min_track_record_length
     if mtrl is not None:
         out.append(

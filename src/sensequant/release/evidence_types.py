@@ -144,6 +144,11 @@ class Snooping:
     spa_equal_weight: SPATest | None
     stepm_equal_weight: StepMTest | None
     pbo: PBOResult | None
+    pbo_ledger: PBOResult | None = None
+    """PBO over this run's trials AND the earlier ledger trials on the same universe,
+    interval and OOS span (the model configurations tried before), on common sessions."""
+    pbo_ledger_trials: int = 0
+    """Trials that PBO over the ledger ranked (0 when not computed)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The briefing's ``snooping`` entry."""
@@ -155,6 +160,11 @@ class Snooping:
                 self.stepm_equal_weight.to_dict() if self.stepm_equal_weight is not None else None
             ),
             "pbo": self.pbo.to_dict() if self.pbo is not None else None,
+            "pbo_ledger": (
+                self.pbo_ledger.to_dict() | {"n_trials": self.pbo_ledger_trials}
+                if self.pbo_ledger is not None
+                else None
+            ),
         }
 
 

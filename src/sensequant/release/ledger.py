@@ -242,6 +242,47 @@ class TrialLedger:
         frame = pd.read_parquet(io.BytesIO(data))
         return pd.Series(frame["net_return"].to_numpy(), index=pd.DatetimeIndex(frame["timestamp"]))
 
+    def returns_matrix(
+        self, trials: Sequence[LedgerTrial], dates: pd.DatetimeIndex, *, min_coverage: float = 0.9
+    ) -> pd.DataFrame:
+        """Daily net returns of ``trials`` on ``dates``, one column per distinct series.
+
+        The input of PBO by CSCV over the model configurations in the ledger: a trial is kept
+        when its returns cover at least ``min_coverage`` of ``dates``; identical series (the
+        same configuration run twice gives the same file hash) are kept once. Columns are
+        named ``ledger <trial_id> <name>``. Sessions a kept trial lacks stay NaN (the caller
+        drops them).
+
+        Parameters
+        ----------
+        trials : sequence of LedgerTrial
+            Typically :meth:`matching` for the run's universe, interval and OOS span.
+        dates : pandas.DatetimeIndex
+            The run's OOS sessions (tz-aware IST).
+        min_coverage : float, default 0.9
+            Fewest fraction of ``dates`` a trial must have returns on.
+
+        Returns
+        -------
+        pandas.DataFrame, shape (len(dates), k)
+
+        Raises
+        ------
+        RegistryError
+            A return file is missing or altered (see :meth:`returns_of`).
+        """
+        columns: dict[str, pd.Series] = {}
+        seen: set[str] = set()
+        for trial in trials:
+            if trial.returns_sha256 in seen:
+                continue
+            seen.add(trial.returns_sha256)
+            r = self.returns_of(trial)
+            r = r[~r.index.duplicated()].reindex(dates)
+            if len(dates) and r.notna().mean() >= min_coverage:
+                columns[f"ledger {trial.trial_id} {trial.name}"] = r
+        return pd.DataFrame(columns, index=dates)
+
     @staticmethod
     def sharpe_dispersion(trials: Sequence[LedgerTrial]) -> Mapping[str, float]:
         """N and V[SR] (per period) of ``trials``, the inputs of the deflated Sharpe ratio."""

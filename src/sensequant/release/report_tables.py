@@ -163,6 +163,19 @@ def _trials(run: _Run) -> str:
         why = run.explicit_reason("snooping.pbo") or "fewer than 2 trials"
         text = "PBO: " + _na(why if "pbo" in snoop else NOT_COMPUTED)
     out.append(_p(text))
+    pbo_ledger = snoop.get("pbo_ledger")
+    if isinstance(pbo_ledger, dict):
+        out.append(
+            _p(
+                run.fill(
+                    pbo_ledger,
+                    "snooping.pbo_ledger",
+                    "PBO over this run's and the ledger's earlier trials on this universe and "
+                    "OOS span: {pbo:prob} ({n_trials:int} distinct configurations, common "
+                    "sessions only).",
+                )
+            )
+        )
     return "".join(out)
 
 
