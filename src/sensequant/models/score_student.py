@@ -36,7 +36,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sensequant.errors import ModelError
-from sensequant.models.lgbm import tree_params
+from sensequant.models.lgbm import fit_booster, tree_params
 from sensequant.models.score_rank import rank_label, rank_training
 from sensequant.models.student import SkippedPeriod, StudentPeriod
 from sensequant.models.student_data import (
@@ -184,7 +184,7 @@ def _fit(
     group: IntArray | None = None,
 ) -> lgb.Booster:
     ds = lgb.Dataset(x, label=y, group=group, params=params, feature_name=names)
-    return lgb.train(params, ds, num_boost_round=rounds)
+    return fit_booster(params, ds, rounds)
 
 
 def walk_forward_score_student(
@@ -291,7 +291,7 @@ def walk_forward_score_student(
         models: dict[float, lgb.Booster] = {}
         for w in grid:
             ds.set_label(rank_label(w * soft + (1.0 - w) * a.hard[rows], a.day[rows], groups))
-            models[w] = lgb.train(params, ds, num_boost_round=cfg.num_boost_round)
+            models[w] = fit_booster(params, ds, cfg.num_boost_round)
             score = np.asarray(models[w].predict(a.x[test]), dtype=np.float64)
             day_ic[w].append(_daily_rank_ics(score, a.ret[test], a.day[test]))
             preds[w].append(

@@ -23,7 +23,7 @@ from scipy.stats import spearmanr
 
 from sensequant.dataset import purged_split_indices
 from sensequant.errors import InsufficientSamplesError, ModelError
-from sensequant.models.lgbm import purged_oof, tree_params
+from sensequant.models.lgbm import fit_booster, purged_oof, tree_params
 from sensequant.models.teacher import MIN_TRAIN_ROWS, MIN_VALIDATION_ROWS, check_feature_names
 from sensequant.settings import TeacherConfig
 from sensequant.types import FloatArray
@@ -68,9 +68,7 @@ def _fit(
     X: FloatArray, y: FloatArray, params: dict[str, Any], rounds: int, names: tuple[str, ...]
 ) -> lgb.Booster:
     ds = lgb.Dataset(X, label=y, params=params, feature_name=list(names), free_raw_data=True)
-    # keep_training_booster: skip lgb.train's model_to_string/model_from_string round trip
-    # (the text keeps every double exactly, so predictions and model text are the same).
-    return lgb.train(params, ds, num_boost_round=rounds, keep_training_booster=True)
+    return fit_booster(params, ds, rounds)
 
 
 def train_score_teacher(

@@ -29,7 +29,7 @@ from sklearn.metrics import accuracy_score, log_loss, precision_recall_fscore_su
 
 from sensequant.dataset import purged_split_indices
 from sensequant.errors import InsufficientSamplesError, ModelError
-from sensequant.models.lgbm import N_CLASSES, purged_oof, tree_params
+from sensequant.models.lgbm import N_CLASSES, fit_booster, purged_oof, tree_params
 from sensequant.settings import TeacherConfig
 from sensequant.types import PROBA_COLUMNS, FloatArray, IntArray
 
@@ -150,7 +150,7 @@ def _fit(
         categorical_feature=[],
         free_raw_data=True,
     )
-    return lgb.train(params, ds, num_boost_round=rounds, keep_training_booster=True)
+    return fit_booster(params, ds, rounds)
 
 
 def _class_counts(y: IntArray) -> tuple[int, int, int]:
