@@ -51,7 +51,7 @@ def test_deploy_needs_an_approved_untampered_run(reg: Registry, tmp_path: Path) 
     with pytest.raises(TamperedError, match="changed since the run's approval"):
         deploy(reg, "r2", display_name=None)
     (tmp_path / "runs" / "r3" / "models" / "student.txt").write_text("swapped")
-    with pytest.raises(TamperedError, match="models/student.txt"):
+    with pytest.raises(TamperedError, match=r"models/student\.txt"):
         deploy(reg, "r3", display_name=None)
     assert _deployed(reg) == ["r1"]
 

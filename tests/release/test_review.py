@@ -103,7 +103,7 @@ def test_tampered_model_file_is_detected_and_refused(
     check = verify_run(reg.get("r1"))
     assert not check.ok and any("models/student.txt" in p for p in check.problems)
     as_user(monkeypatch, "bob")
-    with pytest.raises(TamperedError, match="models/student.txt") as err:
+    with pytest.raises(TamperedError, match=r"models/student\.txt") as err:
         approve(reg, "r1", display_name=None, note=None)
     assert err.value.exit_code == 1 and reg.get("r1").state == "candidate"
 
@@ -144,7 +144,7 @@ def test_run_id_prefixes(reg: Registry, tmp_path: Path, monkeypatch: pytest.Monk
     make_run(reg, tmp_path / "runs", "20240601-abb")
     assert reg.resolve("20240601-aa") == "20240601-aaa"
     assert reg.resolve("20240601-abb") == "20240601-abb"
-    with pytest.raises(UnknownRunError, match="ambiguous.*20240601-aaa, 20240601-abb") as err:
+    with pytest.raises(UnknownRunError, match=r"ambiguous.*20240601-aaa, 20240601-abb") as err:
         reg.resolve("20240601-a")
     assert err.value.exit_code == 2
     with pytest.raises(UnknownRunError, match="unknown run"):

@@ -65,13 +65,20 @@ def deploy(
         current = txn.in_state("deployed", record.universe, interval)
         for old in current:
             txn.move(
-                old.run_id, "retired", actor=actor.os_user, display_name=actor.display_name,
+                old.run_id,
+                "retired",
+                actor=actor.os_user,
+                display_name=actor.display_name,
                 note=f"superseded by {rid}",
-            )  # fmt: skip
+            )
         updated = txn.move(
-            rid, "deployed", actor=actor.os_user, display_name=actor.display_name, note=note,
+            rid,
+            "deployed",
+            actor=actor.os_user,
+            display_name=actor.display_name,
+            note=note,
             manifest_sha256=check.manifest_sha256,
-        )  # fmt: skip
+        )
     return ReviewOutcome(updated, actor, check.manifest_sha256, tuple(r.run_id for r in current))
 
 
@@ -175,12 +182,19 @@ def rollback(
     with registry.atomic() as txn:
         for rid in current:
             txn.move(
-                rid, "retired", actor=actor.os_user, display_name=actor.display_name,
+                rid,
+                "retired",
+                actor=actor.os_user,
+                display_name=actor.display_name,
                 note=note or f"rolled back to {target}",
-            )  # fmt: skip
+            )
         updated = txn.move(
-            target, "deployed", actor=actor.os_user, display_name=actor.display_name,
+            target,
+            "deployed",
+            actor=actor.os_user,
+            display_name=actor.display_name,
             note=note or f"rollback from {', '.join(current) or 'none'}",
-            manifest_sha256=check.manifest_sha256, rollback=True,
-        )  # fmt: skip
+            manifest_sha256=check.manifest_sha256,
+            rollback=True,
+        )
     return ReviewOutcome(updated, actor, check.manifest_sha256, tuple(current))
