@@ -155,3 +155,13 @@ def test_run_id_prefixes(reg: Registry, tmp_path: Path, monkeypatch: pytest.Monk
     assert reject(reg, "20240601-ab", display_name=None, note="no").record.state == "rejected"
     with pytest.raises(RegistryError, match="from rejected to approved"):
         approve(reg, "20240601-ab", display_name=None, note=None)
+
+
+def test_os_user_without_a_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    def no_name() -> str:
+        raise OSError("No username set in the environment")
+
+    monkeypatch.setattr("getpass.getuser", no_name)
+    assert current_actor(None).os_user == f"uid-{os.getuid()}"

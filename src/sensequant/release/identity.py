@@ -8,11 +8,17 @@ adds a display name. Display names must be printable text of at most
 administrator. The OS user ``sensequant`` (:data:`~sensequant.release.registry_records.
 SYSTEM_ACTOR`, the actor of the pipeline's own events) cannot review either; other OS accounts,
 ``root`` included, are taken as they are (containers often run as root).
+
+The identity is only as strong as the OS account: :func:`getpass.getuser` reads ``LOGNAME``,
+``USER``, ``LNAME`` and ``USERNAME`` before the password database, so a user who can set the
+environment can claim another name. Four-eyes is a guard against mistakes and shortcuts within
+a team sharing a machine, not against a hostile operator (who could also edit the database).
 """
 
 from __future__ import annotations
 
 import getpass
+import os
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -59,17 +65,18 @@ class Actor:
 
 
 def os_user() -> str:
-    """The OS account running this process (:func:`getpass.getuser`).
+    """The OS account running this process (:func:`getpass.getuser`; ``uid-<n>`` for an
+    account without a name, e.g. a container user missing from ``/etc/passwd``).
 
     Raises
     ------
     UsageError
-        If no user name can be determined (no ``LOGNAME``/``USER`` and no passwd entry).
+        If no user name or id can be determined.
     """
     try:
         name = getpass.getuser().strip()
     except (OSError, KeyError):
-        name = ""
+        name = f"uid-{os.getuid()}" if hasattr(os, "getuid") else ""
     if not name:
         raise UsageError(
             "cannot tell which OS user is running this command",
