@@ -13,6 +13,7 @@ __all__ = [
     "BacktestConfig",
     "GateConfig",
     "PortfolioConfig",
+    "ReviewConfig",
     "Section",
     "StatsConfig",
     "StressConfig",
@@ -145,3 +146,10 @@ class GateConfig(Section):
     max_stress_loss: float | None = 0.40
     """Worst strategy loss over the covered stress periods, as a positive fraction."""
     min_oos_days: int | None = 250
+
+
+class ReviewConfig(Section):
+    """Review policy of the run's candidate (read from the run's own, hashed configuration)."""
+
+    require_second_person: bool = True
+    """Four-eyes: the OS user who produced the run may not approve it."""

@@ -44,9 +44,10 @@ class Schema:
     ----------
     latest : int
         Version this code writes.
-    migrations : mapping of int to str
+    migrations : mapping of int to str or callable
         DDL run to reach each version from the one before (key 1: the base schema from an
-        empty database). Keys ``1 .. latest`` must all be present.
+        empty database), or a function ``(connection) -> None`` for a migration that must
+        compute (e.g. back-fill a column). Keys ``1 .. latest`` must all be present.
     versioning : {"table", "user_version"}
         ``table``: a ``schema_version (version, applied_at)`` table that the base DDL creates,
         one row per applied version, the version being its maximum (0 while the table does
@@ -54,7 +55,7 @@ class Schema:
     """
 
     latest: int
-    migrations: Mapping[int, str]
+    migrations: Mapping[int, str | Callable[[sqlite3.Connection], None]]
     versioning: Literal["table", "user_version"]
 
 
@@ -208,7 +209,11 @@ def migrate(con: sqlite3.Connection, schema: Schema, now: Callable[[], str]) -> 
     if version is None or version >= schema.latest:
         return version
     for target in range(version + 1, schema.latest + 1):
-        run_script(con, schema.migrations[target])
+        step = schema.migrations[target]
+        if isinstance(step, str):
+            run_script(con, step)
+        else:
+            step(con)
         if schema.versioning == "user_version":
             con.execute(f"PRAGMA user_version={int(target)}")
         else:

@@ -112,6 +112,22 @@ class RegistryError(SenseQuantError):
     """A registry transition is not allowed or a run is unknown."""
 
 
+class UnknownRunError(RegistryError):
+    """A run id (or id prefix) names no registered run, or several (exit code 2: usage)."""
+
+    exit_code = 2
+
+
+class ReviewRefusedError(RegistryError):
+    """A review action is refused by policy: the run's producer may not approve it while
+    ``review.require_second_person`` is on (exit code 1)."""
+
+
+class TamperedError(RegistryError):
+    """Evidence does not match its record: a run artifact differs from the manifest's hash, the
+    run directory is missing, or the registry's event hash chain is broken (exit code 1)."""
+
+
 class ProviderError(DataError):
     """A market-data provider (Breeze, Yahoo Finance, files) could not serve a request.
 

@@ -24,6 +24,7 @@ from sensequant.config_sections import (
     BacktestConfig,
     GateConfig,
     PortfolioConfig,
+    ReviewConfig,
     Section,
     StatsConfig,
     StressConfig,
@@ -37,6 +38,7 @@ __all__ = [
     "GateConfig",
     "LabelConfig",
     "PortfolioConfig",
+    "ReviewConfig",
     "RunConfig",
     "StatsConfig",
     "StressConfig",
@@ -208,6 +210,7 @@ class RunConfig(Section):
     stats: StatsConfig = StatsConfig()
     stress: StressConfig = StressConfig()
     gates: GateConfig = GateConfig()
+    review: ReviewConfig = ReviewConfig()
 
     @model_validator(mode="after")
     def _check_dates(self) -> RunConfig:

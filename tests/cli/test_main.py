@@ -103,7 +103,7 @@ def test_unknown_symbol_in_universe_list(tmp_path: Path) -> None:
 
 def test_review_commands_on_unknown_run(tmp_path: Path) -> None:
     res = runner.invoke(app, ["approve", "nope", "--by", "me"], env=_env(tmp_path))
-    assert res.exit_code == 1 and "nope" in res.output
+    assert res.exit_code == 2 and "nope" in res.output  # unknown run id: usage
     res = runner.invoke(app, ["candidates"], env=_env(tmp_path))
     assert res.exit_code == 0
 

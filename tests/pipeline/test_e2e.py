@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from sensequant.evaluation.metrics import max_drawdown, sharpe
+from sensequant.fsutil import sha256_file
 from sensequant.release.registry import Registry
 from tests.pipeline.conftest import SUBSET, run_real_subset
 
@@ -108,6 +109,8 @@ def test_registry_manifest_and_review_flow(e2e_run: tuple) -> None:
     assert set(SUBSET) <= set(fps)
     assert all(len(f["sha256"]) == 64 for f in fps.values())
     assert manifest["feature_set_hash"]
+    assert rec.interval == "1day" and rec.producer  # the OS user who ran the pipeline
+    assert rec.manifest_sha256 == sha256_file(result.run_dir / "manifest.yaml")
     if result.decision == "gates-failed":
         with pytest.raises(Exception, match="override"):
             reg.transition(result.run_id, "approved", actor="qa", note=None)
@@ -171,10 +174,16 @@ def test_stress_command_on_an_existing_run(e2e_run: tuple) -> None:
     )
     assert res.exit_code == 0, res.output
     assert "2020 COVID crash" in res.output
-    after = json.loads(stress_json.read_text())
+    # written beside the run, never over its files (the run still verifies)
+    (written,) = (result.run_dir / "analyses").glob("*-stress/stress.json")
+    after = json.loads(written.read_text())
     # a replay of the run loaded from disk gives what the run's in-memory replay gave
-    assert after == before
+    assert after == before == json.loads(stress_json.read_text())
+    verify = CliRunner().invoke(
+        app, ["verify", result.run_id], env={"SENSEQUANT_HOME": str(settings.home)}
+    )
+    assert verify.exit_code == 0, verify.output
     unknown = CliRunner().invoke(
         app, ["stress", "no-such-run"], env={"SENSEQUANT_HOME": str(settings.home)}
     )
-    assert unknown.exit_code == 2 and "no run directory" in unknown.output
+    assert unknown.exit_code == 2 and "unknown run" in unknown.output

@@ -276,7 +276,7 @@ def test_previous_version_registry_opens_unchanged(tmp_path: Path) -> None:
 
     path = tmp_path / "registry.sqlite"
     with sqlite3.connect(path) as con:  # as the previous release wrote it
-        con.executescript(REGISTRY_SCHEMA.migrations[1])
+        con.executescript(str(REGISTRY_SCHEMA.migrations[1]))
         con.execute("PRAGMA user_version=1")
     old = Registry(path, clock=_clock())
     _register(old, "r1")
@@ -284,8 +284,8 @@ def test_previous_version_registry_opens_unchanged(tmp_path: Path) -> None:
     assert reopened.get("r1").state == "candidate"
     assert [e.to_state for e in reopened.events("r1")] == ["candidate"]
     with sqlite3.connect(path) as con:
-        # migrated in place to the current version (2 added the trial ledger)
-        assert con.execute("PRAGMA user_version").fetchone()[0] == REGISTRY_SCHEMA.latest == 2
+        # migrated in place to the current version (2 added the trial ledger, 3 the chain)
+        assert con.execute("PRAGMA user_version").fetchone()[0] == REGISTRY_SCHEMA.latest == 3
         assert con.execute("SELECT COUNT(*) FROM trials").fetchone()[0] == 0
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             con.execute("DELETE FROM events")

@@ -9,21 +9,50 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, overload
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from sensequant.errors import SenseQuantError, UsageError
 
-__all__ = ["err", "guard", "out", "parse_date", "print_table", "settings"]
+__all__ = ["err", "guard", "literal", "out", "parse_date", "print_table", "settings"]
 
 out = Console()
 """The stdout console for results."""
 err = Console(stderr=True, soft_wrap=True)
 """The stderr console for progress, warnings and errors."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+"""Control, zero-width and bidirectional-override characters (shown escaped by literal)."""
+
+
+def literal(text: object, style: str = "", *, keep_newlines: bool = False) -> Text:
+    """User or stored text for the console exactly as stored: never read as rich markup, with
+    control characters (ANSI escapes, newlines, bidi overrides) shown as ``\\x1b`` style escapes.
+
+    Parameters
+    ----------
+    text : object
+        Printed with ``str``; None prints as an empty string.
+    style : str, optional
+        A rich style for the whole text.
+    keep_newlines : bool, default False
+        Print newlines as line breaks (error messages) instead of ``\\n`` (stored text).
+    """
+    raw = "" if text is None else str(text)
+
+    def escape(m: re.Match[str]) -> str:
+        char = m.group()
+        return char if keep_newlines and char == "\n" else char.encode("unicode_escape").decode()
+
+    shown = _CONTROL.sub(escape, raw)
+    return Text(shown, style=style)
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -134,9 +163,11 @@ def guard(
             try:
                 return command(*args, **kwargs)
             except SenseQuantError as exc:
-                err.print(f"[red]error:[/] {redact(exc.message)}", highlight=False)
+                err.print(Text("error: ", "red") + literal(redact(exc.message), keep_newlines=True))
                 if exc.hint:
-                    err.print(f"  [cyan]hint:[/] {redact(exc.hint)}", highlight=False)
+                    err.print(
+                        Text("  hint: ", "cyan") + literal(redact(exc.hint), keep_newlines=True)
+                    )
                 raise typer.Exit(exc.exit_code) from None
             except KeyboardInterrupt:
                 err.print(f"[yellow]{interrupted}[/]", highlight=False)
@@ -147,7 +178,7 @@ def guard(
                 if not catch_all:
                     raise
                 err.print(
-                    f"[red]error:[/] {type(exc).__name__}: {redact(str(exc))}", highlight=False
+                    Text("error: ", "red") + literal(f"{type(exc).__name__}: {redact(str(exc))}")
                 )
                 err.print(
                     "  [cyan]hint:[/] this looks like a bug; please report it", highlight=False

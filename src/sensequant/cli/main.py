@@ -1,8 +1,8 @@
 """``sensequant`` command line: the Typer app and the registration of every command.
 
 The commands live one module per group (:mod:`.data`, :mod:`.fetch`, :mod:`.audit`,
-:mod:`.actions`, :mod:`.runs`, :mod:`.lookahead`), thin wrappers over the pipeline, data and
-registry layers.
+:mod:`.actions`, :mod:`.runs`, :mod:`.review`, :mod:`.lookahead`), thin wrappers over the
+pipeline, data and registry layers.
 Exit codes: 0 ok, 1 failed, 2 bad usage. Progress and logs go to stderr, results to files
 (and ``--json`` to stdout for scripting). SenseQuant is read-only towards brokers: no command
 places orders.
@@ -19,7 +19,8 @@ from sensequant.cli.audit import audit
 from sensequant.cli.data import data_import, data_list
 from sensequant.cli.fetch import fetch
 from sensequant.cli.lookahead import lookahead
-from sensequant.cli.runs import approve, candidates, reject, run, show, stress
+from sensequant.cli.review import approve, deploy, reject, retire, rollback, runs, verify
+from sensequant.cli.runs import candidates, run, show, stress
 from sensequant.cli.sweep import sweep
 
 __all__ = ["app", "data_app", "main"]
@@ -47,6 +48,11 @@ app.command()(candidates)
 app.command()(show)
 app.command()(approve)
 app.command()(reject)
+app.command()(runs)
+app.command()(verify)
+app.command()(deploy)
+app.command()(retire)
+app.command()(rollback)
 app.command()(lookahead)
 
 

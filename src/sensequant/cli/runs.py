@@ -1,8 +1,10 @@
-"""``sensequant run``, ``stress`` and the review commands: ``candidates``, ``show``,
-``approve``, ``reject``.
+"""``sensequant run``, ``stress``, ``candidates`` and ``show``.
 
-Registered by :mod:`sensequant.cli.main` on the app. ``run`` and ``stress`` write into the
-run directory; the review commands read and move runs in the release registry.
+Registered by :mod:`sensequant.cli.main` on the app. ``run`` writes a run directory; ``stress``
+takes a registered run id (or unambiguous prefix) and writes a new analysis folder
+``<run_dir>/analyses/<time>-stress/``, never over the run's own files; ``candidates`` and
+``show`` read the release registry and print stored text literally. Approving and deploying
+live in :mod:`sensequant.cli.review`.
 """
 
 from __future__ import annotations
@@ -15,10 +17,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Column, Table
 
-from sensequant.cli.common import err, guard, out, parse_date, print_table, settings
-from sensequant.errors import UsageError
+from sensequant.cli.common import err, guard, literal, out, parse_date, print_table, settings
 
-__all__ = ["approve", "candidates", "reject", "run", "show", "stress"]
+__all__ = ["candidates", "run", "show", "stress"]
 
 
 @guard
@@ -46,36 +47,47 @@ def run(
 
 @guard
 def stress(
-    run_id: str,
+    run_id: Annotated[str, typer.Argument(help="Registered run id or unambiguous prefix.")],
     periods: Annotated[
         Path | None, typer.Option(help="Stress periods YAML (default: the packaged list).")
     ] = None,
 ) -> None:
-    """Replay a finished run's models over named crisis periods and a synthetic shock."""
+    """Replay a finished run's models over named crisis periods and a synthetic shock.
+
+    Writes a new folder <run_dir>/analyses/<time>-stress/; the run's files are never changed.
+    """
     from sensequant.data.adjusted import AdjustedBarStore
     from sensequant.data.catalog import Catalog
     from sensequant.pipeline import run_stress
+    from sensequant.release.manifest import ANALYSES_DIR
+    from sensequant.telemetry import now_ist
 
     st = settings()
-    run_dir = st.runs_dir / run_id
-    if not (run_dir / "config.yaml").is_file():
-        raise UsageError(f"no run directory {run_dir}", hint="see `sensequant candidates --all`")
+    reg = _registry()
+    record = reg.get(reg.resolve(run_id))
+    run_dir = Path(record.run_dir)
+    stamp = now_ist().strftime("%Y%m%dT%H%M%S")
+    out_dir = run_dir / ANALYSES_DIR / f"{stamp}-stress"
+    for n in range(1, 100):
+        if not out_dir.exists():
+            break
+        out_dir = run_dir / ANALYSES_DIR / f"{stamp}-{n}-stress"
     catalog = Catalog(st.catalog_path)
     store = AdjustedBarStore(st.store_dir, catalog)
-    report = run_stress(run_dir, store, catalog=catalog, periods_path=periods)
+    report = run_stress(run_dir, store, catalog=catalog, periods_path=periods, out_dir=out_dir)
     table = Table("period", "start", "end", "student", "NIFTY 50", "failure mode")
     for p in report.to_dict()["periods"]:
         rows = {r["name"]: r for r in p["rows"]}
         table.add_row(
-            p["name"],
+            literal(p["name"]),
             str(p["start"]),
             str(p["end"]),
             _fmt_key("total_return", rows.get("student", {}).get("total_return")),
             _fmt_key("total_return", rows.get("NIFTY 50 (price index)", {}).get("total_return")),
-            str(p.get("failure_mode")),
+            literal(p.get("failure_mode")),
         )
     print_table(table)
-    err.print(f"written: {run_dir / 'stress' / 'stress.json'}")
+    err.print(literal(f"written: {out_dir / 'stress.json'}"))
 
 
 def _registry() -> Any:
@@ -108,13 +120,10 @@ def candidates(
     for r in runs:
         h = r.headline or {}
         table.add_row(
-            r.run_id,
-            r.state,
-            r.gate_decision or "",
-            r.universe or "",
-            _fmt_key("sharpe", h.get("sharpe")),
-            _fmt_key("dsr", h.get("dsr")),
-            str(r.created_at)[:16].replace("T", " "),
+            *(literal(v) for v in (r.run_id, r.state, r.gate_decision, r.universe)),
+            literal(_fmt_key("sharpe", h.get("sharpe"))),
+            literal(_fmt_key("dsr", h.get("dsr"))),
+            literal(str(r.created_at)[:16].replace("T", " ")),
         )
     print_table(table)
 
@@ -136,47 +145,27 @@ def _fmt_key(key: str, v: Any) -> str:
 
 @guard
 def show(run_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Show a run: state, gates, headline numbers and its review history."""
+    """Show a run: state, gates, headline numbers and its review history (run id or prefix)."""
     reg = _registry()
-    rec = reg.get(run_id)
-    events = reg.events(run_id)
+    rec = reg.get(reg.resolve(run_id))
+    events = reg.events(rec.run_id)
     if as_json:
         payload = {"run": asdict(rec), "events": [asdict(e) for e in events]}
         print(json.dumps(payload, default=str, indent=2))
         return
-    out.print(f"[bold]{rec.run_id}[/]  state [bold]{rec.state}[/]  gates {rec.gate_decision}")
-    out.print(f"run dir: {rec.run_dir}")
+    out.print(
+        literal(rec.run_id, "bold")
+        + literal(f"  state {rec.state}  gates {rec.gate_decision}  producer {rec.producer}")
+    )
+    out.print(literal(f"run dir: {rec.run_dir}"))
     for k, v in (rec.headline or {}).items():
-        out.print(f"  {k}: {_fmt_key(k, v)}")
+        out.print(literal(f"  {k}: {_fmt_key(k, v)}"))
     briefing = Path(rec.run_dir) / "promotion_briefing.md"
     if briefing.exists():
-        out.print(f"briefing: {briefing}")
+        out.print(literal(f"briefing: {briefing}"))
     table = Table("at", "actor", "from", "to", "note")
     for e in events:
-        table.add_row(str(e.at)[:19], e.actor, e.from_state or "", e.to_state, e.note or "")
+        actor = e.actor if not e.display_name else f"{e.actor} ({e.display_name})"
+        cells = (str(e.at)[:19], actor, e.from_state, e.to_state, e.note)
+        table.add_row(*(literal(c) for c in cells))
     print_table(table)
-
-
-@guard
-def approve(
-    run_id: str,
-    by: Annotated[str, typer.Option("--by", help="Who approves (recorded).")],
-    note: Annotated[str | None, typer.Option(help="Why.")] = None,
-    override: Annotated[
-        bool, typer.Option(help="Approve although gates failed (needs --note).")
-    ] = False,
-) -> None:
-    """Approve a candidate (a run whose gates failed needs --override and --note)."""
-    rec = _registry().transition(run_id, "approved", actor=by, note=note, override=override)
-    err.print(f"{rec.run_id}: approved by {by}")
-
-
-@guard
-def reject(
-    run_id: str,
-    by: Annotated[str, typer.Option("--by", help="Who rejects (recorded).")],
-    note: Annotated[str, typer.Option(help="Why (required).")],
-) -> None:
-    """Reject a candidate, with a reason."""
-    rec = _registry().transition(run_id, "rejected", actor=by, note=note)
-    err.print(f"{rec.run_id}: rejected by {by}")

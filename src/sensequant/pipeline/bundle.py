@@ -306,6 +306,7 @@ def finalize_release(
         run_dir=run_dir,
         config_name=config.name,
         universe=config.data.universe,
+        interval=config.data.interval,
         start=data.start,
         end=data.end,
         gate_decision=decision,

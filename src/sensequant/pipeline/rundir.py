@@ -45,11 +45,12 @@ import yaml
 from sensequant.errors import ConfigError, DataError, StoreError
 from sensequant.fsutil import write_parquet_atomic
 from sensequant.release.briefing import JSON_NAME, MD_NAME
+from sensequant.release.manifest import MANIFEST_NAME, TELEMETRY_NAME, UNHASHED_NAMES
 from sensequant.settings import RunConfig
 from sensequant.types import IST
 
 CONFIG: Final = "config.yaml"
-TELEMETRY: Final = "telemetry.jsonl"
+TELEMETRY: Final = TELEMETRY_NAME
 PREFLIGHT: Final = "preflight.json"
 WINDOWS: Final = "windows.parquet"
 SOFT_LABELS: Final = "soft_labels.parquet"
@@ -64,11 +65,11 @@ STUDENT_MODEL: Final = "student"
 """Stem of the release student in ``models/`` (``student.txt`` and ``student.json``)."""
 EQUITY_PLOT: Final = f"{REPORT_DIR}/equity_drawdown.png"
 """The equity/drawdown chart, relative to the run directory (as the briefing links it)."""
-MANIFEST: Final = "manifest.yaml"
+MANIFEST: Final = MANIFEST_NAME
 BRIEFING_JSON: Final = JSON_NAME
 BRIEFING_MD: Final = MD_NAME
 REPORT_HTML: Final = "report.html"
-UNHASHED: Final = frozenset({TELEMETRY, MANIFEST})
+UNHASHED: Final = UNHASHED_NAMES
 """Files the manifest does not hash (still being written when the manifest is built)."""
 
 

@@ -285,8 +285,9 @@ def run_stress(
     periods_path: Path | None = None,
     rules: StressRules | None = None,
     synthetic: bool = True,
+    out_dir: Path | None = None,
 ) -> StressReport:
-    """Replay the stress periods for a finished run directory and write ``<run_dir>/stress/``.
+    """Replay the stress periods for a finished run directory; write ``<run_dir>/stress/``.
 
     The run is read through :func:`~sensequant.pipeline.rundir.load_run`; features and labels
     are rebuilt from the store (bars up to the run's range end) as the run built them.
@@ -303,6 +304,8 @@ def run_stress(
         known (a run with the ``sector`` set then does not reproduce).
     periods_path, rules, synthetic
         As in :func:`replay_stress`.
+    out_dir : pathlib.Path, optional
+        Folder for the files instead (``sensequant stress``: a new ``analyses/`` folder).
 
     Returns
     -------
@@ -341,7 +344,7 @@ def run_stress(
     report = replay_stress(
         source, store, periods_path=periods_path, rules=rules, synthetic=synthetic
     )
-    write_stress(run_dir, report)
+    write_stress(run_dir, report, dest=out_dir)
     return report
 
 
@@ -370,22 +373,21 @@ def _shocked_inputs(
     )
 
 
-def write_stress(run_dir: Path, report: StressReport) -> Path:
-    """Write ``stress.json``, ``stress_table.parquet`` and ``stress_daily.parquet`` atomically.
-
-    Returns
-    -------
-    pathlib.Path
-        The ``<run_dir>/stress`` folder.
-    """
+def write_stress(run_dir: Path, report: StressReport, *, dest: Path | None = None) -> Path:
+    """Write ``stress.json``, ``stress_table.parquet`` and ``stress_daily.parquet`` atomically
+    into ``<run_dir>/stress`` or ``dest`` (created); returns the folder written."""
     paths = RunPaths(run_dir)
-    write_json_atomic(paths.stress_json, report.to_dict())
-    write_parquet(report.table(), paths.stress_table)
+    folder = paths.stress_dir if dest is None else dest
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(folder / paths.stress_json.name, report.to_dict())
+    write_parquet(report.table(), folder / paths.stress_table.name)
     daily = [
         p.daily.rename_axis("timestamp").reset_index().assign(period=p.period.name)
         for p in report.periods
     ]
     cols = ["period", "timestamp"]
     frame = pd.concat(daily, ignore_index=True) if daily else pd.DataFrame(columns=cols)
-    write_parquet(frame[cols + [c for c in frame.columns if c not in cols]], paths.stress_daily)
-    return paths.stress_dir
+    write_parquet(
+        frame[cols + [c for c in frame.columns if c not in cols]], folder / paths.stress_daily.name
+    )
+    return folder

@@ -12,7 +12,12 @@ briefing
 plots
     Equity and drawdown PNG (matplotlib, no pyplot state); imported on demand.
 registry
-    SQLite registry of runs with an append-only event log and the review state machine.
+    SQLite registry of runs with an append-only, hash-chained event log and the review state
+    machine (``registry_records``, ``registry_txn``, ``registry_chain``).
+identity, verify, review, deploy
+    The acting OS user and display names; evidence verification against the manifest and of
+    the event chain; approve/reject with four-eyes; deploy/retire/rollback (imported on
+    demand by the CLI).
 
 This package imports the foundations (settings, types, errors) and, for the report's series,
 the metric definitions of its sibling layer :mod:`sensequant.evaluation`; the pipeline passes it

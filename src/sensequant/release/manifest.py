@@ -20,6 +20,15 @@ from sensequant.fsutil import scrub_secrets, to_plain
 from sensequant.settings import RunConfig
 
 MANIFEST_SCHEMA_VERSION: Final = 1
+MANIFEST_NAME: Final = "manifest.yaml"
+"""The manifest's file name in a run directory."""
+TELEMETRY_NAME: Final = "telemetry.jsonl"
+UNHASHED_NAMES: Final = frozenset({TELEMETRY_NAME, MANIFEST_NAME})
+"""Files the manifest does not hash (still being written when the manifest is built)."""
+ANALYSES_DIR: Final = "analyses"
+"""Folder of a run directory for analyses made after the run (``sensequant stress``): never
+hashed by the manifest and never checked by ``sensequant verify``; the run's own files are
+never rewritten."""
 
 _PACKAGES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("sensequant", ("sensequant",)),

@@ -5,12 +5,16 @@ States and allowed moves::
     candidate -> approved | rejected
     approved  -> deployed | rejected
     deployed  -> retired
+    retired   -> deployed   (only by a rollback, sensequant.release.deploy)
     failed    (terminal; a run that crashed, recorded by the pipeline)
 
 A finished run enters as ``candidate``; its gate decision (``ready-for-review`` or
 ``gates-failed``) is stored separately. Approving a ``gates-failed`` run needs an override and a
 note. Every change appends one row to ``events`` in the same transaction as the state update;
-SQLite triggers make ``events`` append-only (UPDATE and DELETE raise).
+SQLite triggers make ``events`` append-only and each event is hash-chained to the one before
+(:mod:`~sensequant.release.registry_chain`). Policies (verification, four-eyes, one deployed run
+per universe and interval) live in :mod:`~sensequant.release.review` and
+:mod:`~sensequant.release.deploy`; this class only keeps the records.
 """
 
 from __future__ import annotations
@@ -26,7 +30,10 @@ from zoneinfo import ZoneInfo
 
 from sensequant import dbutil
 from sensequant.errors import RegistryError
-from sensequant.fsutil import scrub_secrets, to_plain
+from sensequant.fsutil import scrub_secrets, sha256_file, to_plain
+from sensequant.release.identity import os_user
+from sensequant.release.manifest import MANIFEST_NAME
+from sensequant.release.registry_chain import ChainProblem, check_chain
 from sensequant.release.registry_records import (
     ALLOWED,
     GATE_DECISIONS,
@@ -35,8 +42,10 @@ from sensequant.release.registry_records import (
     SYSTEM_ACTOR,
     Event,
     RunRecord,
+    event_from_row,
     record_from_row,
 )
+from sensequant.release.registry_txn import RegistryTxn, fetch_run, resolve_run_id
 from sensequant.types import IST
 
 __all__ = [
@@ -46,6 +55,7 @@ __all__ = [
     "SYSTEM_ACTOR",
     "Event",
     "Registry",
+    "RegistryTxn",
     "RunRecord",
 ]
 
@@ -134,12 +144,13 @@ class Registry:
 
     def _insert_run(self, row: dict[str, Any], *, state: str, note: str | None) -> None:
         """Insert (or re-register a failed) run and append its entry event, in one transaction."""
-        with self._write() as conn:
-            self._upsert(conn, row, state=state, note=note)
+        with self.atomic() as txn:
+            self._upsert(txn, row, state=state, note=note)
 
     def _upsert(
-        self, conn: sqlite3.Connection, row: dict[str, Any], *, state: str, note: str | None
+        self, txn: RegistryTxn, row: dict[str, Any], *, state: str, note: str | None
     ) -> None:
+        conn = txn.conn
         query = conn.execute("SELECT state FROM runs WHERE run_id = ?", (row["run_id"],))
         previous = query.fetchone()
         if previous is not None and previous["state"] != "failed":
@@ -159,16 +170,28 @@ class Registry:
             tuple(values.values()),
         )
         from_state = None if previous is None else previous["state"]
-        self._append(conn, (row["run_id"], at, SYSTEM_ACTOR, from_state, state, note, False))
+        event = {"run_id": row["run_id"], "at": at, "actor": SYSTEM_ACTOR, "note": note}
+        txn.append(event | {"from_state": from_state, "to_state": state, "override": False})
 
-    @staticmethod
-    def _append(conn: sqlite3.Connection, event: tuple[Any, ...]) -> None:
-        """Append ``(run_id, at, actor, from_state, to_state, note, override)``."""
-        conn.execute(
-            "INSERT INTO events (run_id, at, actor, from_state, to_state, note, override) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (*event[:-1], int(event[-1])),
-        )
+    @contextmanager
+    def atomic(self) -> Iterator[RegistryTxn]:
+        """One write transaction (``BEGIN IMMEDIATE``) for several reads and moves.
+
+        Yields
+        ------
+        RegistryTxn
+            Committed when the block ends, rolled back on any error.
+
+        Raises
+        ------
+        RegistryError
+            If the database cannot be locked or written.
+        """
+        try:
+            with self._write() as conn:
+                yield RegistryTxn(conn, self._stamp)
+        except sqlite3.Error as exc:
+            raise RegistryError(f"registry {self.path}: {exc}", hint="try again") from exc
 
     def register_run(
         self,
@@ -182,8 +205,14 @@ class Registry:
         end: str | None,
         gate_decision: str,
         headline: dict[str, Any],
+        interval: str | None = None,
+        producer: str | None = None,
     ) -> None:
         """Add a finished run as ``candidate`` and log its first event (actor ``sensequant``).
+
+        The OS user running the pipeline is recorded as the run's producer (four-eyes: it may
+        not approve the run) and the SHA-256 of ``<run_dir>/manifest.yaml``, when present, as
+        the manifest hash ``sensequant verify`` compares with.
 
         Parameters
         ----------
@@ -194,6 +223,12 @@ class Registry:
         gate_decision : {"ready-for-review", "gates-failed"}
         headline : dict
             Key results, JSON-serialisable (plain floats; NaN is stored as null).
+        interval : str, optional
+            Bar interval (``config.data.interval``); deploy keeps one run per (universe,
+            interval).
+        producer : str, optional
+            Who produced the run; default the OS user (:func:`~sensequant.release.identity.
+            os_user`).
 
         Raises
         ------
@@ -208,6 +243,9 @@ class Registry:
             )
         row = dict(locals())
         del row["self"]
+        row["producer"] = producer or os_user()
+        manifest = Path(run_dir) / MANIFEST_NAME
+        row["manifest_sha256"] = sha256_file(manifest) if manifest.is_file() else None
         self._insert_run(row, state="candidate", note=None)
 
     def record_failed_run(
@@ -242,6 +280,8 @@ class Registry:
         actor: str,
         note: str | None,
         override: bool = False,
+        display_name: str | None = None,
+        manifest_sha256: str | None = None,
     ) -> RunRecord:
         """Move a run to ``to_state`` and log the event, in one transaction.
 
@@ -256,6 +296,10 @@ class Registry:
             Reason; required to reject and to override failed gates.
         override : bool, default False
             Approve a run whose gates failed (needs a note too).
+        display_name : str, optional
+            The actor's validated display name (:mod:`sensequant.release.identity`).
+        manifest_sha256 : str, optional
+            Hash of the run's verified manifest, stored with the event (approve, deploy).
 
         Returns
         -------
@@ -267,64 +311,19 @@ class Registry:
         RegistryError
             Unknown run or state, empty actor, missing note, illegal move (the message names
             from/to and the allowed moves), or approving a ``gates-failed`` run without
-            ``override=True`` and a note.
+            ``override=True`` and a note; :class:`~sensequant.errors.UnknownRunError` (exit
+            code 2) for an unknown run.
         """
-        actor = (actor or "").strip()
-        note = note.strip() if note and note.strip() else None
-        if not actor:
-            raise RegistryError(
-                f"no actor given for moving run {run_id} to {to_state}",
-                hint="name who decides, e.g. --by 'A. Reviewer'",
+        with self.atomic() as txn:
+            return txn.move(
+                run_id,
+                to_state,
+                actor=actor,
+                note=note,
+                override=override,
+                display_name=display_name,
+                manifest_sha256=manifest_sha256,
             )
-        if to_state not in STATES:
-            raise RegistryError(
-                f"unknown state {to_state!r}", hint=f"use one of {', '.join(STATES)}"
-            )
-        if to_state == "rejected" and note is None:
-            raise RegistryError(
-                f"rejecting run {run_id} needs a note saying why", hint="add --note 'reason'"
-            )
-        with self._write() as conn:
-            record = self._fetch(conn, run_id)
-            allowed = ALLOWED[record.state]
-            if to_state not in allowed:
-                raise RegistryError(
-                    f"run {run_id} cannot move from {record.state} to {to_state}; allowed "
-                    f"from {record.state}: {', '.join(allowed) or 'none (terminal state)'}",
-                    hint=f"check the run's state with `sensequant show {run_id}`",
-                )
-            used_override = False
-            if (
-                to_state == "approved"
-                and record.state == "candidate"
-                and record.gate_decision != "ready-for-review"
-            ):
-                if not override or note is None:
-                    raise RegistryError(
-                        f"run {run_id} failed its release gates "
-                        f"({record.gate_decision}); approving it needs an override with a "
-                        "recorded reason",
-                        hint="pass --override --note 'why it is acceptable'",
-                    )
-                used_override = True
-            at = self._stamp()
-            cur = conn.execute(
-                "UPDATE runs SET state = ?, updated_at = ? WHERE run_id = ? AND state = ?",
-                (to_state, at, run_id, record.state),
-            )
-            if cur.rowcount != 1:  # pragma: no cover - guarded by BEGIN IMMEDIATE
-                raise RegistryError(f"run {run_id} changed state concurrently; try again")
-            self._append(conn, (run_id, at, actor, record.state, to_state, note, used_override))
-            return self._fetch(conn, run_id)
-
-    @staticmethod
-    def _fetch(conn: sqlite3.Connection, run_id: str) -> RunRecord:
-        row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        if row is None:
-            raise RegistryError(
-                f"unknown run {run_id!r}", hint="list runs with `sensequant candidates --all`"
-            )
-        return record_from_row(row)
 
     def get(self, run_id: str) -> RunRecord:
         """The run's current record.
@@ -335,7 +334,7 @@ class Registry:
             If the run is unknown.
         """
         with self._connect() as conn:
-            return self._fetch(conn, run_id)
+            return fetch_run(conn, run_id)
 
     def list_runs(self, states: Sequence[str] | None = None) -> list[RunRecord]:
         """Runs, newest first, optionally only those in ``states``.
@@ -367,20 +366,31 @@ class Registry:
             If the run is unknown.
         """
         with self._connect() as conn:
-            self._fetch(conn, run_id)
+            fetch_run(conn, run_id)
             rows = conn.execute(
                 "SELECT * FROM events WHERE run_id = ? ORDER BY event_id", (run_id,)
             ).fetchall()
-        return [
-            Event(
-                event_id=r["event_id"],
-                run_id=r["run_id"],
-                at=r["at"],
-                actor=r["actor"],
-                from_state=r["from_state"],
-                to_state=r["to_state"],
-                note=r["note"],
-                override=bool(r["override"]),
-            )
-            for r in rows
-        ]
+        return [event_from_row(r) for r in rows]
+
+    def all_events(self) -> list[Event]:
+        """Every event of every run, oldest first."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT * FROM events ORDER BY event_id").fetchall()
+        return [event_from_row(r) for r in rows]
+
+    def resolve(self, run_id: str) -> str:
+        """The full id of the run that ``run_id`` names exactly or as an unambiguous prefix.
+
+        Raises
+        ------
+        UnknownRunError
+            No run matches, or the prefix matches several (the message lists them); exit 2.
+        """
+        with self._connect() as conn:
+            return resolve_run_id(conn, run_id)
+
+    def check_chain(self) -> tuple[list[ChainProblem], int, str]:
+        """Recompute the event hash chain (:func:`~sensequant.release.registry_chain.
+        check_chain`): ``(problems, number of events, head hash)``."""
+        with self._connect() as conn:
+            return check_chain(conn)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from sensequant.dbutil import Schema
+from sensequant.release.registry_chain import backfill
 
 __all__ = [
     "ALLOWED",
@@ -23,6 +24,7 @@ __all__ = [
     "SYSTEM_ACTOR",
     "Event",
     "RunRecord",
+    "event_from_row",
     "record_from_row",
 ]
 
@@ -44,8 +46,9 @@ ALLOWED: Final[dict[str, tuple[str, ...]]] = {
     "failed": (),
 }
 SYSTEM_ACTOR: Final = "sensequant"
-SCHEMA_VERSION: Final = 2
-"""Registry schema version (``PRAGMA user_version``); 2 added the trial ledger."""
+SCHEMA_VERSION: Final = 3
+"""Registry schema version (``PRAGMA user_version``); 2 added the trial ledger, 3 the producer,
+interval and manifest hash of a run and the event hash chain (back-filled)."""
 
 _DDL: Final = f"""
 CREATE TABLE IF NOT EXISTS runs (
@@ -104,8 +107,27 @@ CREATE TRIGGER IF NOT EXISTS trials_no_delete BEFORE DELETE ON trials
 BEGIN SELECT RAISE(ABORT, 'the trial ledger is append-only: DELETE is not allowed'); END;
 """
 
+_CHAIN_COLUMNS: Final = {
+    "runs": ("producer", "interval", "manifest_sha256"),
+    "events": ("display_name", "manifest_sha256", "hash"),
+}
+
+
+def _migrate_chain(con: sqlite3.Connection) -> None:
+    """Schema 3: producer, interval and manifest hash columns; the event hash chain."""
+    for table, columns in _CHAIN_COLUMNS.items():
+        have = {r[1] for r in con.execute(f"PRAGMA table_info({table})").fetchall()}
+        for col in columns:
+            if col not in have:
+                con.execute(f'ALTER TABLE {table} ADD COLUMN "{col}" TEXT')
+    con.execute("CREATE INDEX IF NOT EXISTS runs_scope ON runs(universe, interval, state)")
+    backfill(con)
+
+
 REGISTRY_SCHEMA: Final = Schema(
-    latest=SCHEMA_VERSION, migrations={1: _DDL, 2: _LEDGER_DDL}, versioning="user_version"
+    latest=SCHEMA_VERSION,
+    migrations={1: _DDL, 2: _LEDGER_DDL, 3: _migrate_chain},
+    versioning="user_version",
 )
 """The registry's schema for :func:`sensequant.dbutil.migrate`."""
 
@@ -127,6 +149,12 @@ class RunRecord:
     headline: dict[str, Any] = field(hash=False)
     """Key results (Sharpe, IC, DSR, decision ...), stored as JSON."""
     updated_at: str
+    producer: str | None = None
+    """OS user who produced (registered) the run; None for runs registered before schema 3."""
+    interval: str | None = None
+    """Bar interval of the run (``1day`` ...); None for runs registered before schema 3."""
+    manifest_sha256: str | None = None
+    """SHA-256 of ``manifest.yaml`` when the run was registered (None: none or pre-schema 3)."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +170,12 @@ class Event:
     note: str | None
     override: bool
     """True only when the move approved a ``gates-failed`` run by override."""
+    display_name: str | None = None
+    """Optional validated name the actor gave (``--by``); ``actor`` is the OS user."""
+    manifest_sha256: str | None = None
+    """SHA-256 of the run's manifest verified by an approve or deploy."""
+    hash: str | None = None
+    """This event's link in the hash chain (:mod:`sensequant.release.registry_chain`)."""
 
 
 def record_from_row(row: sqlite3.Row) -> RunRecord:
@@ -158,4 +192,24 @@ def record_from_row(row: sqlite3.Row) -> RunRecord:
         state=row["state"],
         headline=json.loads(row["headline"]),
         updated_at=row["updated_at"],
+        producer=row["producer"],
+        interval=row["interval"],
+        manifest_sha256=row["manifest_sha256"],
+    )
+
+
+def event_from_row(row: sqlite3.Row) -> Event:
+    """The :class:`Event` of an ``events`` row."""
+    return Event(
+        event_id=row["event_id"],
+        run_id=row["run_id"],
+        at=row["at"],
+        actor=row["actor"],
+        from_state=row["from_state"],
+        to_state=row["to_state"],
+        note=row["note"],
+        override=bool(row["override"]),
+        display_name=row["display_name"],
+        manifest_sha256=row["manifest_sha256"],
+        hash=row["hash"],
     )
