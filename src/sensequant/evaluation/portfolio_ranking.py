@@ -124,7 +124,7 @@ def _ranked(
     frame = pd.DataFrame(
         {
             "symbol": predictions["symbol"].to_numpy(),
-            "timestamp": predictions["timestamp"].to_numpy(),
+            "timestamp": predictions["timestamp"].array,
             "score": _score_of(predictions, score).to_numpy(),
             "p_up": p_up,
         }

@@ -252,7 +252,7 @@ def decile_returns(
     # r <= edge_i, i.e. ceil((r-1) B / (n-1)), with r = 1 in bin 1 (include_lowest).
     decile = np.maximum(1, -((-(rank - 1) * n_bins) // (n - 1)))
     per_date = (
-        pd.DataFrame({"timestamp": merged["timestamp"].to_numpy(), "decile": decile,
+        pd.DataFrame({"timestamp": merged["timestamp"].array, "decile": decile,
                       "f": merged["f"].to_numpy()})
         .groupby(["timestamp", "decile"])["f"].mean()
     )  # fmt: skip

@@ -75,6 +75,7 @@ def build_comparison(
     backtest: Callable[[pd.DataFrame, PortfolioConfig], BacktestResult],
     baselines: Mapping[str, BaselineSeries],
     score_baselines: Mapping[str, pd.DataFrame],
+    daily_ic_of: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> Comparison:
     """Backtest the variants and score baselines, and tabulate every series on one calendar.
 
@@ -95,6 +96,10 @@ def build_comparison(
         Return baselines (index, buy-and-hold, monthly costed), keyed by display name.
     score_baselines : mapping of str to pandas.DataFrame
         Score baselines (``symbol, timestamp, score``) on the model's decision dates.
+    daily_ic_of : callable, optional
+        ``daily_ic_of(predictions)``: their daily IC frame against ``forward``
+        (:func:`sensequant.evaluation.daily_ic` of :func:`model_score`); pass a memoised one
+        to share the student's and teacher-direct's with the caller.
 
     Returns
     -------
@@ -112,6 +117,8 @@ def build_comparison(
         )
 
     def ic(pred: pd.DataFrame) -> pd.DataFrame:
+        if daily_ic_of is not None:
+            return daily_ic_of(pred)
         return daily_ic(model_score(pred), "score", forward)
 
     entries: dict[str, tuple[object, ...]] = {

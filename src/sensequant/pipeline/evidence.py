@@ -211,6 +211,13 @@ def evaluate(
         )
     forward = panel[["symbol", "timestamp", "fwd_return"]]
     dates = pd.DatetimeIndex(sorted(student_pred["timestamp"].unique()))
+    ic_memo: dict[int, pd.DataFrame] = {}  # daily IC per prediction frame, computed once
+
+    def daily_ic_of(pred: pd.DataFrame) -> pd.DataFrame:
+        if id(pred) not in ic_memo:
+            ic_memo[id(pred)] = daily_ic(model_score(pred), "score", forward)
+        return ic_memo[id(pred)]
+
     comp = build_comparison(
         config,
         student_pred=student_pred,
@@ -229,6 +236,7 @@ def evaluate(
             "reversal (minus 5-session return)": reversal_scores(close_hist, dates),
             "momentum 12-1 months": momentum_scores(close_hist, dates),
         },
+        daily_ic_of=daily_ic_of,
     )
     trial_series = {f"student {name}": bt.returns_net for name, bt in student_bts.items()}
     trial_series.update({f"variant {n}": r for n, r in comp.extra_trials.items()})
@@ -274,8 +282,7 @@ def evaluate(
     ic: dict[str, ICSummary | None] = {}
     ic_frames = []
     for name, pred in ((STUDENT, student_pred), (TEACHER, teacher_pred)):
-        scored = model_score(pred)
-        daily = daily_ic(scored, "score", forward)
+        daily = daily_ic_of(pred)
         ic[name] = ic_summary(daily) if len(daily) else None
         ic_frames.append(daily.add_prefix(f"{name}_"))
     ic_daily = pd.concat(ic_frames, axis=1)
