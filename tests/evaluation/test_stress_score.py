@@ -114,15 +114,24 @@ def test_walk_forward_predictions_of_score_students() -> None:
     assert none.empty and "score" in none.columns and "p_up" not in none.columns
 
 
-def test_up_scores_of_a_score_model_call_up_above_zero() -> None:
+def test_up_scores_of_a_score_model_call_up_above_the_dates_median() -> None:
+    d1, d2 = pd.Timestamp("2024-01-01", tz=IST), pd.Timestamp("2024-01-02", tz=IST)
     pred = pd.DataFrame(
-        {"score": [0.5, -0.2, 0.1, 0.0, 0.3], "label": [2.0, 2.0, 0.0, 2.0, np.nan]}
+        {
+            "timestamp": [d1, d1, d1, d2, d2, d2],
+            # a ranking objective's raw scores: no zero point (all negative on day 2)
+            "score": [0.5, -0.2, 0.1, -3.0, -1.0, -2.0],
+            "label": [2.0, 2.0, 0.0, 2.0, 0.0, np.nan],
+        }
     )
     out = _up_scores(pred)
-    # known rows: calls (score > 0) = [1, 0, 1, 0], truth (label == 2) = [1, 1, 0, 1]
+    # known rows: medians 0.1 (day 1) and -2.0 (day 2, from the known rows -3 and -1);
+    # calls = [1, 0, 0, 0, 1], truth (label == 2) = [1, 1, 0, 1, 0]
     assert out["precision"] == pytest.approx(0.5)
     assert out["recall"] == pytest.approx(1 / 3)
-    assert out["base_rate"] == pytest.approx(0.75) and out["n"] == 4.0
+    assert out["base_rate"] == pytest.approx(0.6) and out["n"] == 5.0
+    shifted = _up_scores(pred.assign(score=pred["score"] + 100.0))  # order is all that counts
+    assert shifted == out
     with pytest.raises(DataError, match="neither"):
         _up_scores(pred.rename(columns={"score": "other"}))
 
@@ -144,7 +153,8 @@ def test_replay_of_a_score_model_holds_the_top_scores() -> None:
     assert set(w.loc[idx[99]][w.loc[idx[99]] > 0].index) == set(first["symbol"].iloc[:2])
     student = res.rows[0]
     in_period = pred.loc[(pred["timestamp"] >= idx[100]) & pred["label"].notna()]
-    calls = in_period["score"].to_numpy() > 0
+    median = in_period.groupby("timestamp")["score"].transform("median")
+    calls = (in_period["score"] > median).to_numpy()  # top half of the day's ranking
     truth = in_period["label"].to_numpy() == 2
     assert student.precision == pytest.approx(truth[calls].mean())
     assert student.recall == pytest.approx(calls[truth].mean())

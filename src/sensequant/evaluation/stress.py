@@ -33,9 +33,9 @@ Rows
 Metrics: total return ``prod(1 + r) - 1``; max drawdown (positive fraction), annualised Sharpe
 and Sortino and hit rate as in :mod:`sensequant.evaluation.metrics`; Sharpe/Sortino are None
 (with the reason in ``na_reasons``) below ``StressRules.min_sessions`` sessions. For the student
-also precision and recall of its 'up' calls (argmax class is up; for a score model, ``score > 0``,
-i.e. above the date's median expected rank) against the realised labels (``label == 2``) of its
-predictions dated inside the period.
+also precision and recall of its 'up' calls (argmax class is up; for a score model, a score
+above its date's median score: ranking objectives have no zero point) against the realised
+labels (``label == 2``) of its predictions dated inside the period.
 
 Score models (one-output regression students, see
 :func:`~sensequant.models.lgbm.is_score_model`) predict a ``score`` column instead

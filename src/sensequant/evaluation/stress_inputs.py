@@ -159,11 +159,14 @@ def predict_span(
 
 
 def _up_calls(known: pd.DataFrame) -> np.ndarray:
-    """1 where a prediction calls 'up': argmax class is up, or (score model) ``score > 0``."""
+    """1 where a prediction calls 'up': argmax class is up, or (score model) the score is above
+    the median score of its date (a ranking statement, whatever the objective's scale)."""
     if all(c in known.columns for c in PROBA_COLUMNS):
         return (np.argmax(known[list(PROBA_COLUMNS)].to_numpy(), axis=1) == 2).astype(int)
     if SCORE_COLUMN in known.columns:
-        return (known[SCORE_COLUMN].to_numpy(dtype=float) > 0.0).astype(int)
+        score = known[SCORE_COLUMN].astype(float)
+        median = score.groupby(known["timestamp"].to_numpy()).transform("median")
+        return (score > median).to_numpy().astype(int)
     raise DataError(
         f"predictions have neither {list(PROBA_COLUMNS)} nor {SCORE_COLUMN!r}",
         hint="pass predict_span output (class probabilities or a score column)",
@@ -174,8 +177,11 @@ def _up_scores(pred: pd.DataFrame) -> dict[str, float]:
     """Precision/recall of 'up' calls vs ``label == 2``, and the base rate.
 
     An 'up' call is the argmax class being up for class models; for score models
-    (a ``score`` column, no ``p_*``) it is ``score > 0``: the score target is zero-centred per
-    date (above the date's median rank), so a positive score calls an above-median name.
+    (a ``score`` column, no ``p_*``) it is a score above its date's median score: the raw
+    output of a ranking objective (lambdarank, rank_xendcg) has no zero point, only an order,
+    so the call is "ranked in the top half of the universe that day". The truth is the same for
+    both kinds (the class label ``up``), so precision minus base rate reads as "how much more
+    often the called names went up than names in general".
     """
     known = pred.loc[pred["label"].notna()]
     if known.empty:
