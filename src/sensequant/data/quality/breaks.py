@@ -160,9 +160,10 @@ def _past_scale(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sig[t] = MAD_TO_SIGMA * np.nanmedian(np.abs(w - med[t]))
     if n > VOL_WINDOW + 1:
         win = np.lib.stride_tricks.sliding_window_view(r[1 : n - 1], VOL_WINDOW)
-        m = np.nanmedian(win, axis=1)
+        median = np.median if np.isfinite(win).all() else np.nanmedian  # the fast path
+        m = median(win, axis=1)
         med[VOL_WINDOW + 1 :] = m
-        sig[VOL_WINDOW + 1 :] = MAD_TO_SIGMA * np.nanmedian(np.abs(win - m[:, None]), axis=1)
+        sig[VOL_WINDOW + 1 :] = MAD_TO_SIGMA * median(np.abs(win - m[:, None]), axis=1)
     return med, sig
 
 
