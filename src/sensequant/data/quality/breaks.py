@@ -216,7 +216,7 @@ def detect_breaks(
         r = np.r_[np.nan, np.log(c[1:] / c[:-1])]
         r[~np.isfinite(r)] = np.nan
     med, sig = _past_scale(r)
-    skip = {d for d in exclude}
+    skip = set(exclude)
     with np.errstate(invalid="ignore"):
         big = (r > np.log1p(MOVE_FLOOR)) | (r < np.log1p(-MOVE_FLOOR))
         extreme = np.isnan(sig) | (np.abs(r - med) > BREAK_SIGMAS * sig)
