@@ -187,3 +187,19 @@ def test_stress_command_on_an_existing_run(e2e_run: tuple) -> None:
         app, ["stress", "no-such-run"], env={"SENSEQUANT_HOME": str(settings.home)}
     )
     assert unknown.exit_code == 2 and "unknown run" in unknown.output
+
+
+def test_structural_breaks_are_said_in_preflight_and_briefing(e2e_run: tuple) -> None:
+    _, _, result, reporter = e2e_run
+    pf = json.loads((result.run_dir / "preflight.json").read_text(encoding="utf-8"))
+    kept = {(b["symbol"], b["session_date"], b["kind"]) for b in pf["structural_breaks"]}
+    # TCS's rows before 2004-05-06 (+202 % overnight) belong to no listed TCS; RELIANCE's 1997
+    # glitch window; four bad opening prints (HDFCBANK x2, ITC, SBIN)
+    assert ("TCS", "2004-05-06", "level_shift") in kept
+    assert ("RELIANCE", "1997-10-27", "spike") in kept
+    assert len(kept) == 6 and all(b["status"] == "pending" for b in pf["structural_breaks"])
+    assert any("6 structural break(s) kept out" in line for line in reporter.lines)
+    md = (result.run_dir / "promotion_briefing.md").read_text(encoding="utf-8")
+    assert "Structural breaks: 6 kept out of labels, training windows and backtest" in md
+    briefing = json.loads((result.run_dir / "promotion_briefing.json").read_text("utf-8"))
+    assert len(briefing["notes"]["data"]) == 7

@@ -71,3 +71,9 @@ def actions(
         "(the store keeps raw bars)",
         highlight=False,
     )
+    pending = len(catalog.structural_breaks(statuses=["pending"]))
+    if pending:
+        err.print(
+            f"{pending} structural break(s) await review: `sensequant data breaks`",
+            highlight=False,
+        )

@@ -16,6 +16,7 @@ import typer
 
 from sensequant.cli.actions import actions
 from sensequant.cli.audit import audit
+from sensequant.cli.breaks import breaks
 from sensequant.cli.data import data_import, data_list
 from sensequant.cli.fetch import fetch
 from sensequant.cli.lookahead import lookahead
@@ -38,6 +39,7 @@ app.add_typer(data_app, name="data")
 data_app.command("fetch")(fetch)
 data_app.command("audit")(audit)
 data_app.command("actions")(actions)
+data_app.command("breaks")(breaks)
 data_app.command("import")(data_import)
 data_app.command("list")(data_list)
 

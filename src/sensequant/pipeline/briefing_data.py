@@ -238,7 +238,21 @@ def build_briefing_data(
         manifest=MANIFEST,
         benchmark_note=BENCHMARK_NOTE,
         na_reasons=na,
+        data_notes=_break_notes(preflight),
         evidence=evidence,
         comparison=comparison,
         comparison_verdict=ev.comparison_verdict,
     )
+
+
+def _break_notes(preflight: PreflightReport) -> list[str]:
+    """The structural breaks kept out of the run, for the briefing's data notes."""
+    notes = preflight.break_notes()
+    if not notes:
+        return []
+    head = (
+        f"Structural breaks: {len(notes)} kept out of labels, training windows and backtest "
+        "returns (level shift: history before it dropped; spike: its sessions dropped; bad "
+        "print: open replaced by the close):"
+    )
+    return [head, *notes]

@@ -295,6 +295,7 @@ def finalize_release(
             "notes": ev.notes,
             "decision": decision,
             "corporate_actions_applied": _applied_actions(store, preflight.symbols),
+            "structural_breaks_kept_out": [to_plain(b) for b in preflight.breaks],
         },
     )
     write_yaml_atomic(RunPaths(run_dir).manifest, manifest)

@@ -62,6 +62,16 @@ def report_preflight(pf: PreflightReport, rep: Reporter) -> None:
         )
         detail = ", ".join(f"{s} {k}" for s, k in per_symbol.most_common(6))
         rep.info(f"{n} windows cannot be served ({reason}): {detail}")
+    notes = pf.break_notes()
+    if notes:
+        rep.warn(
+            f"{len(notes)} structural break(s) kept out of labels, training windows and "
+            "backtest returns (pending ones until reviewed):"
+        )
+    for line in notes[:20]:
+        rep.warn(line)
+    if len(notes) > 20:
+        rep.warn(f"{len(notes) - 20} more structural breaks (see {PREFLIGHT})")
 
 
 def features_done(frames: dict[str, SymbolFrame], n_feat: int, n_rows: int) -> str:

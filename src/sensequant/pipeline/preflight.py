@@ -2,7 +2,9 @@
 
 The earlier system found missing data after hours of training. Here the first phase resolves
 the universe, reads only timestamps from the store, and lists up front every symbol and every
-window that cannot be served, with the reason.
+window that cannot be served, with the reason. Through the adjusted store view it also detects
+the universe's structural breaks (:meth:`AdjustedBarStore.refresh_breaks`) and lists those kept
+out of the run, pending review (:attr:`PreflightReport.breaks`).
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
+from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.catalog import Catalog
 from sensequant.data.market import missing_sessions, to_ist
 from sensequant.data.reference import effective_first_bar, packaged_universes, resolve_universe
@@ -71,6 +75,23 @@ class PreflightReport:
     """window_id -> reason, for windows known up front to be unservable."""
     benchmark_first: pd.Timestamp | None = None
     benchmark_last: pd.Timestamp | None = None
+    breaks: list[dict[str, Any]] = field(default_factory=list)
+    """Structural breaks kept out of the run (pending or confirmed; up to the range end) of
+    the stored symbols, as :meth:`AdjustedBarStore.applied_breaks` lists them."""
+
+    def break_notes(self) -> list[str]:
+        """One line per break kept out of the run, pending ones first (pre-flight, briefing)."""
+        rows = sorted(self.breaks, key=lambda b: (b["status"] != "pending", b["symbol"]))
+        return [
+            f"{b['symbol']} {b['session_date']} {b['kind']} ({b['status']}"
+            + (
+                f" by {b['reviewer']}"
+                if b.get("reviewer")
+                else ", review with `sensequant data breaks`"
+            )
+            + f"): {b['detail']}"
+            for b in rows
+        ]
 
     @property
     def symbols(self) -> list[str]:
@@ -128,6 +149,7 @@ class PreflightReport:
             "common_gaps": [d.date().isoformat() for d in self.common_gaps()],
             "windows_planned": sum(len(w) for w in self.windows.values()),
             "windows_unservable": self.unservable_counts(),
+            "structural_breaks": self.breaks,
         }
 
 
@@ -154,7 +176,10 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
         Uses ``data`` (universe, interval, start, end, benchmark, min_history_sessions),
         ``windows`` and ``labels.horizon``.
     store : BarStore
-        Bar store (only the timestamp column is read).
+        Bar store (only the timestamp column is read). An :class:`AdjustedBarStore` first
+        detects and records the structural breaks of the stored symbols and keeps them out of
+        every later read (a side effect on ``store``, on purpose: the whole run then sees the
+        same bars).
     catalog : Catalog
         Symbol master and universes.
 
@@ -182,6 +207,8 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
             hint="bring data first: `make run DATA=FOLDER` or "
             "`sensequant data import PATH` (CSV/Parquet files or folders)",
         )
+    if isinstance(store, AdjustedBarStore):
+        store.refresh_breaks(stored, dc.interval)
     stamps: dict[str, pd.DatetimeIndex] = {}
     for s in stored:
         ts = store.read(s, dc.interval, columns=["timestamp"])["timestamp"]
@@ -260,4 +287,15 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
         unservable=unservable,
         benchmark_first=bench[0],
         benchmark_last=bench[-1],
+        breaks=_kept_out(store, stored, dc.interval, range_end),
     )
+
+
+def _kept_out(
+    store: BarStore, symbols: list[str], interval: str, end: pd.Timestamp
+) -> list[dict[str, Any]]:
+    """Breaks the store view keeps out of these series, up to ``end`` (none for a raw store)."""
+    if not isinstance(store, AdjustedBarStore):
+        return []
+    last = end.date().isoformat()
+    return [b for b in store.applied_breaks(symbols, interval) if b["session_date"] <= last]

@@ -121,6 +121,8 @@ class BriefingData:
     benchmark_note: str = DEFAULT_BENCHMARK_NOTE
     survivorship_note: str = DEFAULT_SURVIVORSHIP_NOTE
     na_reasons: dict[str, str] = field(default_factory=dict)
+    data_notes: list[str] = field(default_factory=list)
+    """Further data notes, one line each (e.g. the structural breaks kept out of the run)."""
     evidence: BriefingEvidence = field(default_factory=BriefingEvidence)
     """Further computed evidence, stored under its own top-level JSON keys: ``comparisons``,
     ``bootstrap_extra``, ``snooping``, ``min_track_record_length``, ``ic_by_year``,
@@ -234,6 +236,7 @@ def briefing_to_dict(data: BriefingData) -> dict[str, Any]:
                 "benchmark": data.benchmark_note,
                 "survivorship": data.survivorship_note,
                 "costs": data.costs_note,
+                "data": data.data_notes,
             },
             "plot": data.plot,
             "manifest": data.manifest,

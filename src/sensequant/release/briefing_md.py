@@ -315,6 +315,7 @@ def render_markdown(data: BriefingData, run_dir: Path) -> str:
         f"- {benchmark_note}",
         f"- {d.survivorship_note}",
         f"- Costs: {d.costs_note}",
+        *(f"- {note}" for note in d.data_notes),
         "",
         "## Plot, manifest and artifacts",
         "",

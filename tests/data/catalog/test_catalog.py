@@ -47,13 +47,16 @@ def test_schema_created_with_wal_and_version(catalog: Catalog) -> None:
         "corporate_actions",
         "api_calls",
         "symbol_aliases",
+        "structural_breaks",
     } <= _tables(catalog.path)
     with sqlite3.connect(catalog.path) as con:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 2
+        assert (
+            con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+        )
     Catalog(catalog.path)  # reopening is fine and does not duplicate the version rows
     with sqlite3.connect(catalog.path) as con:
-        assert con.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 2
+        assert con.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_version_1_catalog_is_migrated_in_place(tmp_path: Path) -> None:
@@ -66,9 +69,13 @@ def test_version_1_catalog_is_migrated_in_place(tmp_path: Path) -> None:
         con.execute("INSERT INTO symbols (symbol, updated_at) VALUES ('RELIANCE', '2024-01-01')")
     catalog = Catalog(path)
     assert catalog.get_symbol("RELIANCE") is not None  # data kept
-    assert {"corporate_actions", "api_calls", "symbol_aliases"} <= _tables(path)
+    assert {"corporate_actions", "api_calls", "symbol_aliases", "structural_breaks"} <= _tables(
+        path
+    )
     with sqlite3.connect(path) as con:
-        assert con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 2
+        assert (
+            con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+        )
 
 
 def test_newer_schema_refused(catalog: Catalog) -> None:

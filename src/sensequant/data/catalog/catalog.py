@@ -7,7 +7,8 @@ a failure mid-way leaves the database as it was. All times are stored as ISO-860
 IST (``2024-09-06T15:30:00+05:30``); dates as ``YYYY-MM-DD``. The row types
 (:class:`SymbolInfo`, :class:`IngestRecord`) and their SQL live in
 :mod:`sensequant.data.catalog.rows`; each concern's methods live in their own module
-(connection, symbols, universes, imports, ingest_log, api_calls, actions, aliases) and
+(connection, symbols, universes, imports, ingest_log, api_calls, actions, aliases,
+breaks) and
 :class:`Catalog` composes them.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 from sensequant.data.catalog.actions import CorporateActionsMixin
 from sensequant.data.catalog.aliases import AliasesMixin
 from sensequant.data.catalog.api_calls import ApiCallsMixin
+from sensequant.data.catalog.breaks import StructuralBreaksMixin
 from sensequant.data.catalog.imports import ImportsMixin
 from sensequant.data.catalog.ingest_log import IngestLogMixin
 from sensequant.data.catalog.rows import FindingLike, IngestRecord, SymbolInfo
@@ -34,6 +36,7 @@ class Catalog(
     ApiCallsMixin,
     CorporateActionsMixin,
     AliasesMixin,
+    StructuralBreaksMixin,
 ):
     """The SQLite catalog at ``path`` (created with its schema on first use).
 

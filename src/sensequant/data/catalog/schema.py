@@ -4,7 +4,9 @@ Version 1 (the end-to-end release): symbols, universe_members, imports, quality_
 ingest_log. Version 2 (data layer): ``corporate_actions`` (price factors stored apart from
 the raw bars and applied on read), ``api_calls`` (per-provider, per-IST-day call counter
 shared by every process, so the daily budget survives restarts), and ``symbol_aliases``
-(old NSE symbol -> current one). A database is migrated in place, inside one transaction.
+(old NSE symbol -> current one). Version 3 (structural breaks): ``structural_breaks``, the
+one-session moves far beyond a symbol's volatility that await a reviewer (see
+:mod:`sensequant.data.quality.breaks`). A database is migrated in place, inside one transaction.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from typing import Final
 
 from sensequant.dbutil import Schema
 
-__all__ = ["CATALOG_SCHEMA", "MIGRATIONS", "SCHEMA_V1", "SCHEMA_VERSION"]
+__all__ = ["BREAKS_MIGRATION", "CATALOG_SCHEMA", "MIGRATIONS", "SCHEMA_V1", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 """Version of the schema this code writes; a newer database is refused."""
 
 SCHEMA_V1: Final = """
@@ -87,6 +89,24 @@ CREATE INDEX ingest_log_series ON ingest_log (provider, symbol, interval);
 """
 
 
+BREAKS_MIGRATION: Final = """
+CREATE TABLE structural_breaks (
+    symbol TEXT NOT NULL,
+    interval TEXT NOT NULL,
+    session_date TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('level_shift', 'spike', 'bad_print')),
+    last_date TEXT NOT NULL,
+    size REAL NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'rejected')),
+    detail TEXT,
+    detected_at TEXT NOT NULL,
+    reviewer TEXT,
+    decided_at TEXT,
+    PRIMARY KEY (symbol, interval, session_date, kind)
+);
+"""
+"""DDL of the ``structural_breaks`` table (self-contained: a merge may renumber its version)."""
+
 MIGRATIONS: Final[dict[int, str]] = {
     2: """
 CREATE TABLE corporate_actions (
@@ -113,6 +133,7 @@ CREATE TABLE symbol_aliases (
     source TEXT
 );
 """,
+    3: BREAKS_MIGRATION,
 }
 """DDL run to reach each version from the one before."""
 
