@@ -121,7 +121,7 @@ def audit(
 
 
 def _audit(universe: str | None, interval: str, out: Path | None) -> Any:
-    from sensequant.data.catalog import Catalog
+    from sensequant.cli.repair import open_home_catalog
     from sensequant.data.quality import audit_store
     from sensequant.data.reference import resolve_universe
     from sensequant.data.store import BarStore
@@ -132,7 +132,7 @@ def _audit(universe: str | None, interval: str, out: Path | None) -> Any:
             f"unknown interval {interval!r}", hint=f"use one of {', '.join(INTERVALS)}"
         )
     st = settings()
-    store, catalog = BarStore(st.store_dir), Catalog(st.catalog_path)
+    store, catalog = BarStore(st.store_dir), open_home_catalog(st)
     if not store.symbols(interval):
         raise NoDataError(
             f"the store {st.store_dir} holds no {interval} bars",

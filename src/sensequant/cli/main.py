@@ -19,6 +19,7 @@ from sensequant.cli.audit import audit
 from sensequant.cli.data import data_import, data_list
 from sensequant.cli.fetch import fetch
 from sensequant.cli.lookahead import lookahead
+from sensequant.cli.repair import repair
 from sensequant.cli.runs import approve, candidates, reject, run, show, stress
 from sensequant.cli.sweep import sweep
 
@@ -39,6 +40,7 @@ data_app.command("audit")(audit)
 data_app.command("actions")(actions)
 data_app.command("import")(data_import)
 data_app.command("list")(data_list)
+data_app.command("repair")(repair)
 
 app.command()(run)
 app.command()(stress)

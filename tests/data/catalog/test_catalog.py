@@ -50,10 +50,12 @@ def test_schema_created_with_wal_and_version(catalog: Catalog) -> None:
     } <= _tables(catalog.path)
     with sqlite3.connect(catalog.path) as con:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 2
+        assert (
+            con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+        )
     Catalog(catalog.path)  # reopening is fine and does not duplicate the version rows
     with sqlite3.connect(catalog.path) as con:
-        assert con.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 2
+        assert con.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_version_1_catalog_is_migrated_in_place(tmp_path: Path) -> None:
@@ -66,9 +68,9 @@ def test_version_1_catalog_is_migrated_in_place(tmp_path: Path) -> None:
         con.execute("INSERT INTO symbols (symbol, updated_at) VALUES ('RELIANCE', '2024-01-01')")
     catalog = Catalog(path)
     assert catalog.get_symbol("RELIANCE") is not None  # data kept
-    assert {"corporate_actions", "api_calls", "symbol_aliases"} <= _tables(path)
+    assert {"corporate_actions", "api_calls", "symbol_aliases", "action_reviews"} <= _tables(path)
     with sqlite3.connect(path) as con:
-        assert con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 2
+        assert con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 3
 
 
 def test_newer_schema_refused(catalog: Catalog) -> None:

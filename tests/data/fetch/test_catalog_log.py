@@ -11,8 +11,8 @@ import pytest
 
 from sensequant.data.catalog import Catalog, SymbolInfo
 from sensequant.data.fetch import FetchReport, fetch_bars_to_store
-from sensequant.data.fetch import fetcher as fetch_module
 from sensequant.data.providers.base import empty_bars
+from sensequant.data.quality import SuspectedAction, derived
 from sensequant.data.store import BarStore
 from sensequant.testing.fake_provider import FakeClock, FakeProvider, cached_synthetic_bars
 from sensequant.types import IST
@@ -98,13 +98,13 @@ def test_split_in_fetched_bars_is_recorded_once_per_symbol(
     home: Home, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[tuple[str, int]] = []
-    original = fetch_module.record_detected_actions
+    original = derived.detect_corporate_actions
 
-    def counting(catalog: Catalog, symbol: str, bars: pd.DataFrame) -> int:
+    def counting(bars: pd.DataFrame, symbol: str) -> list[SuspectedAction]:
         calls.append((symbol, len(bars)))
-        return original(catalog, symbol, bars)
+        return original(bars, symbol)
 
-    monkeypatch.setattr(fetch_module, "record_detected_actions", counting)
+    monkeypatch.setattr(derived, "detect_corporate_actions", counting)
     provider = FakeProvider(bars_fn=_split_on_ex_date)
     args = ("5minute", "2024-01-01", "2024-06-28")
     report = home.fetch(provider, ["SPLIT", "NIFTY 50"], *args, flush_every=2)

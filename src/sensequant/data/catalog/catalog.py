@@ -13,6 +13,7 @@ IST (``2024-09-06T15:30:00+05:30``); dates as ``YYYY-MM-DD``. The row types
 
 from __future__ import annotations
 
+from sensequant.data.catalog.action_state import ActionStateMixin
 from sensequant.data.catalog.actions import CorporateActionsMixin
 from sensequant.data.catalog.aliases import AliasesMixin
 from sensequant.data.catalog.api_calls import ApiCallsMixin
@@ -33,6 +34,7 @@ class Catalog(
     IngestLogMixin,
     ApiCallsMixin,
     CorporateActionsMixin,
+    ActionStateMixin,
     AliasesMixin,
 ):
     """The SQLite catalog at ``path`` (created with its schema on first use).

@@ -19,6 +19,7 @@ from sensequant.data.quality.corporate_actions import (
     record_detected_actions,
     stored_actions,
 )
+from sensequant.data.quality.derived import SyncResult, recheck_merged, sync_actions
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -30,6 +31,7 @@ __all__ = [
     "CleanResult",
     "Finding",
     "SuspectedAction",
+    "SyncResult",
     "adjust_bars",
     "audit_store",
     "clean_bars",
@@ -39,7 +41,9 @@ __all__ = [
     "grid_bar_count",
     "outlier_jumps",
     "read_bars",
+    "recheck_merged",
     "record_detected_actions",
     "session_grid",
     "stored_actions",
+    "sync_actions",
 ]
