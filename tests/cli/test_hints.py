@@ -53,4 +53,4 @@ def test_every_mentioned_command_exists() -> None:
 def test_the_command_list_has_groups_and_commands() -> None:
     commands = _commands()
     assert "runs" not in commands and commands["show"] == set()
-    assert commands["data"] == {"fetch", "audit", "actions", "import", "list"}
+    assert commands["data"] == {"fetch", "audit", "actions", "import", "list", "repair"}

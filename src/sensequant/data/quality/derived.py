@@ -27,7 +27,7 @@ from sensequant.data.quality.findings import Finding, examples, make_finding
 from sensequant.data.reference import is_index_symbol
 from sensequant.data.store import BarStore, MergeStats
 
-__all__ = ["RECHECK_CONTEXT", "SyncResult", "recheck_merged", "sync_actions"]
+__all__ = ["RECHECK_CONTEXT", "SyncResult", "catalog_state", "recheck_merged", "sync_actions"]
 
 RECHECK_CONTEXT: Final = 250
 """Bars either side of the changed span that the post-merge jump check also reads (the
@@ -97,6 +97,43 @@ def sync_actions(
     return SyncResult(symbol, interval, "detected", len(found))
 
 
+def catalog_state(
+    store: BarStore, known: dict[tuple[str, str], str], symbol: str, interval: str
+) -> tuple[str, str | None]:
+    """Whether the catalog's corporate actions of a stored series match its bars.
+
+    Parameters
+    ----------
+    store : BarStore
+    known : dict of (symbol, interval) to str
+        Fingerprints of the catalog's detections (``Catalog.action_detections``).
+    symbol, interval : str
+        A stored series.
+
+    Returns
+    -------
+    state : str
+        ``current``, ``stale`` (detected on other bars) or ``missing`` (never detected).
+    problem : str or None
+        The audit problem to report: always for ``stale``; for ``missing`` only when the
+        catalog holds detections of other series (a catalog from before schema 3 holds none:
+        every series is ``missing`` and none warns until ``data repair``).
+    """
+    fingerprint = store.fingerprint(symbol, interval).sha256
+    found = known.get((symbol, interval))
+    fix = "run `sensequant data repair` (or import the series again)"
+    if found == fingerprint:
+        return "current", None
+    if found is not None:
+        return "stale", (
+            f"catalog does not match the store: corporate actions were detected on other bars "
+            f"(catalog {found[:12]}, store {fingerprint[:12]}); {fix}"
+        )
+    if not known:
+        return "missing", None
+    return "missing", f"catalog does not match the store: corporate actions never checked; {fix}"
+
+
 def recheck_merged(store: BarStore, symbol: str, interval: str, stats: MergeStats) -> list[Finding]:
     """Outlier jumps of the merged series in and next to the span a merge changed.
 
@@ -105,7 +142,8 @@ def recheck_merged(store: BarStore, symbol: str, interval: str, stats: MergeStat
     store : BarStore
     symbol, interval : str
     stats : MergeStats
-        Of the merge just made; nothing is checked when it changed nothing.
+        Of the merge just made; nothing is checked when it changed nothing or created the
+        series (then the file's own check in ``clean_bars`` saw every bar).
 
     Returns
     -------
@@ -115,6 +153,8 @@ def recheck_merged(store: BarStore, symbol: str, interval: str, stats: MergeStat
         Ex-dates of detected corporate actions are not flagged. Indices are not checked.
     """
     if stats.first_changed is None or stats.last_changed is None or is_index_symbol(symbol):
+        return []
+    if stats.added == stats.total:  # a new series: the import's own check saw all of it
         return []
     bars = store.read(symbol, interval, columns=["open", "close", "volume"])
     ts = bars["timestamp"]
