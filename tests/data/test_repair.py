@@ -192,3 +192,28 @@ def test_missing_catalog_is_rebuilt_with_a_warning(tmp_path: Path) -> None:
     assert (home / "catalog.sqlite").is_file()
     state = Catalog(home / "catalog.sqlite").action_detections()
     assert list(zip(state["symbol"], state["interval"], strict=True)) == [("ABC", "1day")]
+
+
+def test_audit_reports_catalog_store_mismatch_until_repair(tmp_path: Path) -> None:
+    from sensequant.data.quality import audit_store
+
+    store, path = _home(tmp_path, "h")
+    bars = synthetic_bars("ABC", "1day", "2024-01-01", "2024-03-31")
+    store.write("ABC", "1day", bars)
+    store.write("XYZ", "1day", synthetic_bars("XYZ", "1day", "2024-01-01", "2024-03-31"))
+    (abc,) = audit_store(store, Catalog(path), ["ABC"], "1day", write=False).symbols
+    assert (abc.catalog_state, abc.status) == ("missing", "ok")  # a catalog with no detection
+    repair_catalog(store, path)
+    (abc,) = audit_store(store, Catalog(path), ["ABC"], "1day", write=False).symbols
+    assert (abc.catalog_state, abc.status) == ("current", "ok")
+    store.write("ABC", "1day", bars.assign(close=bars["close"] * 1.01))  # behind the catalog
+    Catalog(path).drop_detected_actions("XYZ", "1day")
+    report = audit_store(store, Catalog(path), None, "1day", write=False)
+    abc, xyz = report.symbols
+    assert (abc.catalog_state, abc.status) == ("stale", "warn")
+    assert any("catalog does not match the store" in p and "data repair" in p for p in abc.problems)
+    assert (xyz.catalog_state, xyz.status) == ("missing", "warn")
+    assert report.summary()["catalog_mismatches"] == ["ABC", "XYZ"]
+    repair_catalog(store, path)
+    report = audit_store(store, Catalog(path), None, "1day", write=False)
+    assert [s.catalog_state for s in report.symbols] == ["current", "current"]

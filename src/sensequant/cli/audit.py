@@ -117,6 +117,15 @@ def audit(
             f"{report.seconds:.2f} s",
             highlight=False,
         )
+    mismatched = summary["catalog_mismatches"]
+    if mismatched and not json_:
+        shown = ", ".join(mismatched[:10]) + (" ..." if len(mismatched) > 10 else "")
+        err.print(
+            f"{len(mismatched)} series whose corporate actions in the catalog were not derived "
+            f"from the bars now stored ({shown}): run `sensequant data repair`",
+            highlight=False,
+            markup=False,
+        )
     err.print(f"written: {report.report_path}\n         {report.summary_path}", highlight=False)
 
 
