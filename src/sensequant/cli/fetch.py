@@ -257,6 +257,7 @@ def fetch(
         redact=redact,
         on_plan=on_plan,
         progress=lambda plan: _RichProgress(err, plan.n_chunks),
+        notify=lambda text: err.print(f"warning: {text}", highlight=False, markup=False),
     )
     if done.offline_warning is not None:
         err.print(f"[yellow]warning:[/] {done.offline_warning}", highlight=False)

@@ -21,6 +21,7 @@ from sensequant.data.fetch.plan import FetchPlan, plan_fetch
 from sensequant.data.fetch.report import FetchPolicy, FetchProgress, FetchReport
 from sensequant.data.fetch.runner import fetch_bars_to_store
 from sensequant.data.providers import make_provider
+from sensequant.data.repair import open_catalog
 from sensequant.data.store import BarStore, OnConflict
 from sensequant.errors import ProviderUnavailableError, UsageError
 
@@ -135,6 +136,7 @@ def run_fetch(
     redact: Callable[[str], str] = _same,
     on_plan: Callable[[FetchPlan], None] | None = None,
     progress: Callable[[FetchPlan], AbstractContextManager[FetchProgress | None]] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> FetchRun:
     """Plan and (unless ``dry_run``) fetch missing bars from a provider into the store.
 
@@ -170,6 +172,9 @@ def run_fetch(
     progress : callable, optional
         Given the plan, returns a context manager yielding the :class:`FetchProgress` the
         fetch reports to while it runs.
+    notify : callable, optional
+        Told when a catalog missing beside a store with bars was rebuilt from the store
+        (:func:`sensequant.data.repair.open_catalog`).
 
     Returns
     -------
@@ -190,7 +195,7 @@ def run_fetch(
         FetchPolicy.from_settings(settings), on_conflict=OnConflict.parse(on_conflict).value
     )
     store = BarStore(settings.store_dir, lock_timeout=60.0)
-    catalog = Catalog(settings.catalog_path)
+    catalog = open_catalog(settings.catalog_path, store, notify=notify)
     names = resolve_fetch_symbols(symbols, universe, interval, catalog, store)
     if provider_name == "yahoo" and not dry_run:
         warning = _yahoo_offline_warning(names, store, interval, offline_ok)
