@@ -217,3 +217,38 @@ def test_audit_reports_catalog_store_mismatch_until_repair(tmp_path: Path) -> No
     repair_catalog(store, path)
     report = audit_store(store, Catalog(path), None, "1day", write=False)
     assert [s.catalog_state for s in report.symbols] == ["current", "current"]
+
+
+def test_repair_keeps_what_the_damaged_file_still_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sensequant.data.catalog import SymbolInfo
+    from sensequant.data.catalog.connection import CatalogBase
+
+    store, path = _home(tmp_path, "h")
+    store.write("ABC", "1day", synthetic_bars("ABC", "1day", "2024-01-01", "2024-03-31"))
+    catalog = Catalog(path)
+    catalog.upsert_symbols([SymbolInfo("ABC", industry="Metals")])
+    catalog.set_universe("metals", ["ABC"], "x.csv", None)
+    catalog.replace_detected_actions(
+        "ABC", "1day", "old", [{"ex_date": "2024-02-01", "kind": "split", "price_factor": 0.5}]
+    )
+    catalog.review_corporate_action("ABC", dt.date(2024, 2, 1), "confirmed", reviewer="ops")
+    original = CatalogBase._quick_check
+    calls = {"n": 0}
+
+    def damaged_once(self: CatalogBase, con: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:  # the file repair finds is reported damaged
+            raise CatalogCorruptError("damaged (test)")
+        original(self, con)
+
+    monkeypatch.setattr(CatalogBase, "_quick_check", damaged_once)
+    report = repair_catalog(store, path)
+    assert report.moved_aside is not None and report.moved_aside.is_file()
+    assert report.salvaged["action_reviews"] == 1 and report.salvaged["symbols"] == 1
+    assert report.salvaged["corporate_actions"] == 0  # derived rows are rebuilt, not copied
+    fresh = Catalog(path)
+    assert fresh.universe("metals") == ["ABC"]
+    (row,) = fresh.corporate_actions("ABC").to_dict("records")
+    assert (row["status"], row["source"]) == ("confirmed", "review")  # kept by the review
