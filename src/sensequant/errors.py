@@ -80,6 +80,14 @@ class StoreError(DataError):
     """The bar store or catalog cannot be read or written."""
 
 
+class CatalogCorruptError(StoreError):
+    """The catalog database fails its integrity check (``sensequant data repair`` fixes it)."""
+
+
+class BarConflictError(StoreError):
+    """New bars would change stored bars beyond float noise (``--on-conflict fail``)."""
+
+
 class InsufficientSamplesError(SenseQuantError):
     """A model cannot be trained on the samples given (a *skip*, not a failure)."""
 

@@ -3,7 +3,9 @@
 Suspected bonuses and splits are detected at import and fetch (see
 :mod:`sensequant.data.quality.corporate_actions`) and applied on read as soon as they are recorded;
 this command lists them and lets a person confirm or reject each one. A rejected action is no
-longer applied; a confirmed one stays confirmed when detection runs again.
+longer applied; a confirmed one stays confirmed when detection runs again. Each decision is
+kept with the reviewer (the OS user, plus ``--reviewer-name``) and the series fingerprint,
+apart from the derived rows, so re-detection and ``sensequant data repair`` keep it.
 
 Registered by :mod:`sensequant.cli.main` as ``data_app.command("actions")(actions)``.
 """
@@ -16,6 +18,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from sensequant.cli.common import err, guard, parse_date, print_table, settings
 from sensequant.errors import UsageError
@@ -43,27 +46,46 @@ def actions(
         list[str] | None,
         typer.Option("--reject", help="Reject SYMBOL:YYYY-MM-DD: no longer applied (repeatable)."),
     ] = None,
+    reviewer_name: Annotated[
+        str | None,
+        typer.Option(
+            "--reviewer-name", help="Your name, kept with the decision beside your OS user."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the actions as JSON.")] = False,
 ) -> None:
     """List corporate actions (price factors applied on read); confirm or reject them."""
-    from sensequant.data.catalog import Catalog
+    from sensequant.cli.repair import open_home_catalog
+    from sensequant.data.catalog import os_user, validate_reviewer_name
 
-    catalog = Catalog(settings().catalog_path)
+    catalog = open_home_catalog(settings())
+    name = validate_reviewer_name(reviewer_name)
+    who = os_user() + (f" ({name})" if name else "")
     for status, items in (("confirmed", confirm or []), ("rejected", reject or [])):
         for item in items:
             sym, day = _target(item)
-            catalog.set_corporate_action_status(sym, day, status)
-            err.print(f"{sym} {day}: {status}", highlight=False)
+            catalog.review_corporate_action(sym, day, status, reviewer_name=name)
+            err.print(f"{sym} {day}: {status} by {who}", highlight=False, markup=False)
     frame = catalog.corporate_actions(symbol)
+    reviews = {
+        (r["symbol"], r["ex_date"]): r["reviewer"]
+        + (f" ({r['reviewer_name']})" if r["reviewer_name"] else "")
+        for r in catalog.action_reviews(symbol).to_dict("records")
+    }
+    frame["reviewed_by"] = [
+        reviews.get((s, d)) for s, d in zip(frame["symbol"], frame["ex_date"], strict=True)
+    ]
     if as_json:
         print(json.dumps(frame.to_dict("records"), indent=2, default=str))
         return
-    table = Table("symbol", "ex-date", "kind", "price factor", "source", "status", "detail")
+    table = Table(
+        "symbol", "ex-date", "kind", "price factor", "source", "status", "reviewed by", "detail"
+    )
     for row in frame.to_dict("records"):
         table.add_row(
-            *(str(row[k]) for k in ("symbol", "ex_date", "kind")),
+            *(Text(str(row[k])) for k in ("symbol", "ex_date", "kind")),
             f"{row['price_factor']:.4f}",
-            *(str(row[k] or "") for k in ("source", "status", "detail")),
+            *(Text(str(row[k] or "")) for k in ("source", "status", "reviewed_by", "detail")),
         )
     print_table(table, width=160)
     err.print(

@@ -117,11 +117,20 @@ def audit(
             f"{report.seconds:.2f} s",
             highlight=False,
         )
+    mismatched = summary["catalog_mismatches"]
+    if mismatched and not json_:
+        shown = ", ".join(mismatched[:10]) + (" ..." if len(mismatched) > 10 else "")
+        err.print(
+            f"{len(mismatched)} series whose corporate actions in the catalog were not derived "
+            f"from the bars now stored ({shown}): run `sensequant data repair`",
+            highlight=False,
+            markup=False,
+        )
     err.print(f"written: {report.report_path}\n         {report.summary_path}", highlight=False)
 
 
 def _audit(universe: str | None, interval: str, out: Path | None) -> Any:
-    from sensequant.data.catalog import Catalog
+    from sensequant.cli.repair import open_home_catalog
     from sensequant.data.quality import audit_store
     from sensequant.data.reference import resolve_universe
     from sensequant.data.store import BarStore
@@ -132,7 +141,7 @@ def _audit(universe: str | None, interval: str, out: Path | None) -> Any:
             f"unknown interval {interval!r}", hint=f"use one of {', '.join(INTERVALS)}"
         )
     st = settings()
-    store, catalog = BarStore(st.store_dir), Catalog(st.catalog_path)
+    store, catalog = BarStore(st.store_dir), open_home_catalog(st)
     if not store.symbols(interval):
         raise NoDataError(
             f"the store {st.store_dir} holds no {interval} bars",

@@ -45,26 +45,37 @@ def data_import(
     force: Annotated[
         bool, typer.Option("--force", help="Read files even when unchanged since last import.")
     ] = False,
+    on_conflict: Annotated[
+        str,
+        typer.Option(
+            "--on-conflict",
+            help="Stored bars a file changes beyond float noise, or two different rows for "
+            "one timestamp in a file: fail (refuse, list them), keep (stored / first row "
+            "wins) or replace (new / last row wins).",
+        ),
+    ] = "fail",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the import report as JSON.")
     ] = False,
 ) -> None:
     """Import bar files into the store; every correction is recorded in the catalog."""
-    from sensequant.data.catalog import Catalog
+    from sensequant.cli.repair import open_home_catalog
     from sensequant.data.imports import import_paths
     from sensequant.data.market import validate_symbol
-    from sensequant.data.store import BarStore
+    from sensequant.data.store import BarStore, OnConflict
 
     for p in paths:
         if not p.exists():
             raise UsageError(f"{p} does not exist", hint="pass existing files or folders")
     st = settings()
     sym = validate_symbol(symbol) if symbol else None
-    store, catalog = BarStore(st.store_dir), Catalog(st.catalog_path)
+    policy = OnConflict.parse(on_conflict)
+    store, catalog = BarStore(st.store_dir), open_home_catalog(st)
 
     def on_file(fo: Any) -> None:
         if fo.status == "failed":
-            err.print(f"[red]✗[/] {fo.error}", highlight=False)
+            err.print("✗ ", style="red", end="", highlight=False)
+            err.print(str(fo.error), highlight=False, markup=False)
         for note in fo.notes:
             if "stored as" in note:
                 err.print(f"[cyan]note:[/] {fo.path.name}: {note}", highlight=False)
@@ -79,6 +90,7 @@ def data_import(
         symbols=wanted,
         series=[s for s in series.split(",") if s.strip()],
         force=force,
+        on_conflict=policy,
         on_file=on_file,
     )
     for w in report.warnings:
@@ -119,7 +131,7 @@ def data_list(
     `--gaps` adds missing NSE sessions, `sensequant data audit` has the full picture)."""
     import pandas as pd
 
-    from sensequant.data.catalog import Catalog
+    from sensequant.cli.repair import open_home_catalog
     from sensequant.data.imports import coverage
     from sensequant.data.reference import resolve, symbol_master
     from sensequant.data.store import BarStore
@@ -136,7 +148,7 @@ def data_list(
         err.print("the store is empty", highlight=False)
         err.print("  hint: `sensequant data import PATH` or `make run DATA=...`")
         return
-    catalog = Catalog(st.catalog_path)
+    catalog = open_home_catalog(st)
     symbols = None
     if universe:
         resolution = resolve(universe, catalog, store, interval)

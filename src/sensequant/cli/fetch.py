@@ -208,6 +208,14 @@ def fetch(
         str | None, typer.Option(help="Last day (default: last closed NSE session).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Fetch again what the ingest log has.")] = False,
+    on_conflict: Annotated[
+        str,
+        typer.Option(
+            "--on-conflict",
+            help="Fetched bars that change stored ones beyond float noise: fail (refuse, "
+            "list them), keep (stored win) or replace (fetched win).",
+        ),
+    ] = "fail",
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan; make no provider call.")
     ] = False,
@@ -244,10 +252,12 @@ def fetch(
         force=force,
         dry_run=dry_run,
         offline_ok=offline_ok,
+        on_conflict=on_conflict,
         source=source,
         redact=redact,
         on_plan=on_plan,
         progress=lambda plan: _RichProgress(err, plan.n_chunks),
+        notify=lambda text: err.print(f"warning: {text}", highlight=False, markup=False),
     )
     if done.offline_warning is not None:
         err.print(f"[yellow]warning:[/] {done.offline_warning}", highlight=False)

@@ -20,6 +20,7 @@ from sensequant.cli.breaks import breaks
 from sensequant.cli.data import data_import, data_list
 from sensequant.cli.fetch import fetch
 from sensequant.cli.lookahead import lookahead
+from sensequant.cli.repair import repair
 from sensequant.cli.review import approve, deploy, reject, retire, rollback, runs, verify
 from sensequant.cli.runs import candidates, run, show, stress
 from sensequant.cli.sweep import sweep
@@ -42,6 +43,7 @@ data_app.command("actions")(actions)
 data_app.command("breaks")(breaks)
 data_app.command("import")(data_import)
 data_app.command("list")(data_list)
+data_app.command("repair")(repair)
 
 app.command()(run)
 app.command()(stress)

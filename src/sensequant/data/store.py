@@ -36,6 +36,7 @@ from sensequant.data.market import (
     to_ist,
     validate_symbol,
 )
+from sensequant.data.store_conflicts import OnConflict, bar_changes, conflict_message
 from sensequant.data.store_format import (
     ALL_COLUMNS,
     DataFingerprint,
@@ -43,11 +44,11 @@ from sensequant.data.store_format import (
     canonical_bars,
     to_arrow_table,
 )
-from sensequant.errors import NoDataError, StoreError
+from sensequant.errors import BarConflictError, NoDataError, StoreError
 from sensequant.fsutil import atomic_write
 from sensequant.types import INTERVALS
 
-__all__ = ["BarStore", "DataFingerprint", "MergeStats", "TimeLike", "to_ist"]
+__all__ = ["BarStore", "DataFingerprint", "MergeStats", "OnConflict", "TimeLike", "to_ist"]
 
 _SUFFIX = ".parquet"
 _IMPORT_HINT = "run `sensequant data import PATH` or `make run DATA=...`"
@@ -216,11 +217,18 @@ class BarStore:
         path = self.path(symbol, interval)
         self._write_table(path, to_arrow_table(canonical_bars(bars, symbol, interval)))
 
-    def merge(self, symbol: str, interval: str, bars: pd.DataFrame) -> MergeStats:
-        """Union ``bars`` with the stored series; the new row wins on equal timestamps.
+    def merge(
+        self,
+        symbol: str,
+        interval: str,
+        bars: pd.DataFrame,
+        *,
+        on_conflict: OnConflict | str = OnConflict.REPLACE,
+    ) -> MergeStats:
+        """Union ``bars`` with the stored series under a conflict policy.
 
-        A missing (NaN) optional value in a new row keeps the stored value. The file is
-        rewritten only when something was added or changed.
+        A NaN optional value in a new row keeps the stored value. The file is rewritten
+        only when something was added or changed.
 
         Parameters
         ----------
@@ -228,36 +236,56 @@ class BarStore:
             The series.
         bars : pandas.DataFrame
             Same schema as :meth:`write` requires.
-
-        Returns
-        -------
-        MergeStats
+        on_conflict : OnConflict or str, default "replace"
+            For stored bars that ``bars`` changes beyond float noise: ``replace`` (new bars
+            win), ``keep`` (stored bars win) or ``fail`` (raise, write nothing); see
+            :mod:`sensequant.data.store_conflicts`. Returns :class:`MergeStats`.
 
         Raises
         ------
+        BarConflictError
+            With ``fail``, when a stored bar would change (the message lists each bar and
+            the size of each change; nothing is written).
         StoreError
             If ``bars`` breaks the schema (nothing is written).
         """
+        policy = OnConflict.parse(on_conflict)
         path = self.path(symbol, interval)
         new = canonical_bars(bars, symbol, interval)
         if not path.is_file():
             self._write_table(path, to_arrow_table(new))
-            return MergeStats(added=len(new), replaced=0, unchanged=0, total=len(new))
+            ts = new["timestamp"]
+            return MergeStats(len(new), 0, 0, len(new), 0, ts.iloc[0], ts.iloc[-1])
         old = self.read(symbol, interval)
         cols = [c for c in ALL_COLUMNS[1:] if c in old.columns or c in new.columns]
         old_i = old.set_index("timestamp").reindex(columns=cols)
         new_i = new.set_index("timestamp").reindex(columns=cols)
-        merged = new_i.combine_first(old_i).sort_index()[cols]
         common = old_i.index.intersection(new_i.index)
+        conflicts = bar_changes(old_i.loc[common], new_i.loc[common])
+        if conflicts and policy is OnConflict.FAIL:
+            raise BarConflictError(
+                conflict_message(symbol, interval, conflicts),
+                hint="pass --on-conflict replace to store the new values, or --on-conflict "
+                "keep to keep the stored ones",
+            )
+        kept = 0
+        if conflicts and policy is OnConflict.KEEP:
+            new_i = new_i.drop(index=[c.timestamp for c in conflicts])
+            common = old_i.index.intersection(new_i.index)
+            kept = len(conflicts)
+        merged = new_i.combine_first(old_i).sort_index()[cols]
         before = old_i.loc[common].to_numpy(dtype=np.float64)
         after = merged.loc[common].to_numpy(dtype=np.float64)
         same = ((before == after) | (np.isnan(before) & np.isnan(after))).all(axis=1)
-        replaced = int((~same).sum())
+        touched = new_i.index.difference(common).union(common[~same])
         stats = MergeStats(
             added=len(new_i) - len(common),
-            replaced=replaced,
-            unchanged=len(common) - replaced,
+            replaced=int((~same).sum()),
+            unchanged=int(same.sum()),
             total=len(merged),
+            kept=kept,
+            first_changed=touched.min() if len(touched) else None,
+            last_changed=touched.max() if len(touched) else None,
         )
         if stats.changed or set(cols) != set(old.columns[1:]):
             merged.index.name = "timestamp"

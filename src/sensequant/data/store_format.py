@@ -6,7 +6,7 @@ the validation of a frame against the store schema and its Arrow encoding.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -36,12 +36,20 @@ class MergeStats:
         Stored timestamps given again with identical values.
     total : int
         Bars stored after the merge.
+    kept : int, default 0
+        Stored bars that conflicted with new ones and were kept (``on_conflict="keep"``).
+    first_changed, last_changed : pandas.Timestamp, optional
+        First and last timestamp added or changed (None when nothing changed): the span the
+        post-merge quality checks look at.
     """
 
     added: int
     replaced: int
     unchanged: int
     total: int
+    kept: int = 0
+    first_changed: pd.Timestamp | None = field(default=None, compare=False)
+    last_changed: pd.Timestamp | None = field(default=None, compare=False)
 
     @property
     def changed(self) -> bool:

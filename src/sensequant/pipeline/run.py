@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from sensequant.data.adjusted import AdjustedBarStore
-from sensequant.data.catalog import Catalog
+from sensequant.data.repair import open_catalog
 from sensequant.data.store import BarStore
 from sensequant.dataset import (
     SymbolFrame,
@@ -101,7 +101,8 @@ def run_pipeline(
     'ready-for-review'
     """
     rep = reporter or NullReporter()
-    catalog = Catalog(settings.catalog_path)
+    # a catalog missing beside the store is rebuilt from it (never silently unadjusted)
+    catalog = open_catalog(settings.catalog_path, BarStore(settings.store_dir), notify=rep.warn)
     store = AdjustedBarStore(settings.store_dir, catalog)
 
     rep.start("pre-flight")

@@ -69,9 +69,9 @@ def test_version_1_catalog_is_migrated_in_place(tmp_path: Path) -> None:
         con.execute("INSERT INTO symbols (symbol, updated_at) VALUES ('RELIANCE', '2024-01-01')")
     catalog = Catalog(path)
     assert catalog.get_symbol("RELIANCE") is not None  # data kept
-    assert {"corporate_actions", "api_calls", "symbol_aliases", "structural_breaks"} <= _tables(
-        path
-    )
+    assert {
+        "corporate_actions", "api_calls", "symbol_aliases", "action_reviews", "structural_breaks"
+    } <= _tables(path)  # fmt: skip
     with sqlite3.connect(path) as con:
         assert (
             con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from sensequant.data.catalog import Catalog, SymbolInfo
-from sensequant.data.fetch import FetchReport, fetch_bars_to_store
-from sensequant.data.fetch import fetcher as fetch_module
+from sensequant.data.fetch import FetchPolicy, FetchReport, fetch_bars_to_store
 from sensequant.data.providers.base import empty_bars
+from sensequant.data.quality import SuspectedAction, derived
 from sensequant.data.store import BarStore
 from sensequant.testing.fake_provider import FakeClock, FakeProvider, cached_synthetic_bars
 from sensequant.types import IST
@@ -98,13 +98,13 @@ def test_split_in_fetched_bars_is_recorded_once_per_symbol(
     home: Home, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[tuple[str, int]] = []
-    original = fetch_module.record_detected_actions
+    original = derived.detect_corporate_actions
 
-    def counting(catalog: Catalog, symbol: str, bars: pd.DataFrame) -> int:
+    def counting(bars: pd.DataFrame, symbol: str) -> list[SuspectedAction]:
         calls.append((symbol, len(bars)))
-        return original(catalog, symbol, bars)
+        return original(bars, symbol)
 
-    monkeypatch.setattr(fetch_module, "record_detected_actions", counting)
+    monkeypatch.setattr(derived, "detect_corporate_actions", counting)
     provider = FakeProvider(bars_fn=_split_on_ex_date)
     args = ("5minute", "2024-01-01", "2024-06-28")
     report = home.fetch(provider, ["SPLIT", "NIFTY 50"], *args, flush_every=2)
@@ -135,3 +135,24 @@ def test_clean_series_records_no_action(home: Home) -> None:
     report = home.fetch(FakeProvider(), ["ITC"], "1day", "2015-01-01", "2024-08-30")
     assert report.rows_written > 2000
     assert home.catalog.corporate_actions().empty
+
+
+def test_fetch_that_changes_stored_bars_is_refused_unless_asked(home: Home) -> None:
+    args = ("1day", "2023-01-02", "2024-05-31")
+    home.fetch(FakeProvider(bars_fn=_split_on_ex_date), ["SPLIT"], *args)
+    before = home.store.fingerprint("SPLIT", "1day")
+    assert list(home.catalog.corporate_actions("SPLIT")["ex_date"]) == ["2024-03-01"]
+    # the vendor now serves split-adjusted history: every bar from the ex-date changes
+    refused = home.fetch(FakeProvider(), ["SPLIT"], *args, force=True)
+    assert home.store.fingerprint("SPLIT", "1day") == before
+    (warning,) = [w for w in refused.warnings if "would change" in w]
+    assert "SPLIT 1day:" in warning and "2024-03-01: open" in warning
+    assert "--on-conflict replace" in warning
+    log = home.catalog.ingest_log(symbol="SPLIT")
+    assert (log["error"] == "refused: the bars would change stored bars (see --on-conflict)").any()
+    home.fetch(
+        FakeProvider(), ["SPLIT"], *args, force=True, policy=FetchPolicy(on_conflict="replace")
+    )
+    assert home.store.fingerprint("SPLIT", "1day") != before
+    # the factor was derived from the old bars: detected again, it is gone
+    assert home.catalog.corporate_actions("SPLIT").empty

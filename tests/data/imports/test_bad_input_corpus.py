@@ -220,7 +220,8 @@ def test_corpus_with_good_files(tmp_path: Path, store: BarStore, catalog: Catalo
         (corpus / name).write_bytes(data)
     good_files(corpus)
 
-    report = import_paths([corpus], store, catalog)
+    # replace: DUPDAYS.csv (two rows of one day) is corrected, not refused (the default)
+    report = import_paths([corpus], store, catalog, on_conflict="replace")
 
     outcomes = {o.path.name: o for o in report.files}
     assert len(outcomes) == len(report.files)  # one outcome per file
@@ -254,7 +255,8 @@ def _single(tmp_path: Path, name: str, data: bytes) -> ImportReport:
     folder.mkdir()
     (folder / name).write_bytes(data)
     store = BarStore(tmp_path / "home1" / "store", lock_timeout=0.5)
-    return import_paths([folder / name], store, Catalog(tmp_path / "home1" / "c.sqlite"))
+    catalog = Catalog(tmp_path / "home1" / "c.sqlite")
+    return import_paths([folder / name], store, catalog, on_conflict="replace")
 
 
 @pytest.mark.parametrize("index", range(len(hard_cases())))

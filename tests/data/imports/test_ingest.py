@@ -346,7 +346,10 @@ def test_spliced_pair_with_one_changed_file_reads_both(
     factor[5] = 1.01  # outside it: this change is taken
     early["Close"] = early["Close"] * factor
     early.to_csv(a, index=True)
-    report = import_paths([tmp_path / "idx"], store, catalog)
+    refused = import_paths([tmp_path / "idx"], store, catalog)  # row 5 changes a stored bar
+    assert [o.status for o in refused.files] == ["failed", "failed"]
+    assert "1 stored bar(s) would change" in (refused.files[0].error or "")
+    report = import_paths([tmp_path / "idx"], store, catalog, on_conflict="replace")
     assert [o.status for o in report.files] == ["ok", "ok"]  # the unchanged file was re-read
     stored = store.read("NIFTY 50", "1day")
     assert stored["close"].iloc[45] == pytest.approx(bars["close"].iloc[45])

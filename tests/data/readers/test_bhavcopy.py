@@ -10,6 +10,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -323,9 +324,11 @@ def test_folder_of_bhavcopies_merged_once_per_symbol(
     merges: Counter[str] = Counter()
     original = BarStore.merge
 
-    def counting(self: BarStore, symbol: str, interval: str, bars: pd.DataFrame) -> object:
+    def counting(
+        self: BarStore, symbol: str, interval: str, bars: pd.DataFrame, **kw: Any
+    ) -> object:
         merges[symbol] += 1
-        return original(self, symbol, interval, bars)
+        return original(self, symbol, interval, bars, **kw)
 
     monkeypatch.setattr(BarStore, "merge", counting)
     report = import_paths([folder], store, catalog)

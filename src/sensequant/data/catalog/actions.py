@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -11,7 +10,6 @@ import pandas as pd
 from sensequant.data.catalog.connection import CatalogBase, filters
 from sensequant.data.catalog.rows import now_text as _now
 from sensequant.data.market import validate_symbol
-from sensequant.errors import StoreError
 
 __all__ = ["CorporateActionsMixin"]
 
@@ -62,25 +60,6 @@ class CorporateActionsMixin(CatalogBase):
                 )
                 n += 1
         return n
-
-    def set_corporate_action_status(self, symbol: str, ex_date: dt.date, status: str) -> None:
-        """Review one corporate action (``confirmed`` or ``rejected``).
-
-        Raises
-        ------
-        StoreError
-            When no action is recorded for ``symbol`` on ``ex_date``.
-        """
-        with self._transaction() as con:
-            cur = con.execute(
-                "UPDATE corporate_actions SET status = ? WHERE symbol = ? AND ex_date = ?",
-                (status, validate_symbol(symbol), ex_date.isoformat()),
-            )
-            if cur.rowcount == 0:
-                raise StoreError(
-                    f"no corporate action recorded for {symbol} on {ex_date}",
-                    hint="list them with `sensequant data actions`",
-                )
 
     def corporate_actions(
         self, symbol: str | None = None, statuses: Sequence[str] | None = None

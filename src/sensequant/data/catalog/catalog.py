@@ -14,6 +14,7 @@ breaks) and
 
 from __future__ import annotations
 
+from sensequant.data.catalog.action_state import ActionStateMixin
 from sensequant.data.catalog.actions import CorporateActionsMixin
 from sensequant.data.catalog.aliases import AliasesMixin
 from sensequant.data.catalog.api_calls import ApiCallsMixin
@@ -35,6 +36,7 @@ class Catalog(
     IngestLogMixin,
     ApiCallsMixin,
     CorporateActionsMixin,
+    ActionStateMixin,
     AliasesMixin,
     StructuralBreaksMixin,
 ):

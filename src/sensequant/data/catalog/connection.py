@@ -1,7 +1,9 @@
 """Catalog connection, write transaction and schema migration (:class:`CatalogBase`).
 
 Built on :mod:`sensequant.dbutil`: short-lived connections in WAL mode with foreign keys on
-and ``synchronous = NORMAL``; every write runs in one ``BEGIN IMMEDIATE`` transaction that is
+and ``synchronous = NORMAL``; every open runs ``PRAGMA quick_check`` (a damaged file is
+refused with :class:`~sensequant.errors.CatalogCorruptError` pointing at ``sensequant data
+repair``, never a traceback later); every write runs in one ``BEGIN IMMEDIATE`` transaction that is
 rolled back on any error; the schema is versioned in the ``schema_version`` table and migrated
 in place, inside one transaction (:data:`~sensequant.data.catalog.schema.CATALOG_SCHEMA`).
 """
@@ -19,9 +21,14 @@ import pandas as pd
 from sensequant import dbutil
 from sensequant.data.catalog.rows import now_text
 from sensequant.data.catalog.schema import CATALOG_SCHEMA, SCHEMA_VERSION
-from sensequant.errors import StoreError
+from sensequant.errors import CatalogCorruptError, StoreError
 
-__all__ = ["CatalogBase", "filters"]
+__all__ = ["REPAIR_HINT", "CatalogBase", "filters"]
+
+REPAIR_HINT = (
+    "run `sensequant data repair`: it moves the damaged file aside, keeps what can still be "
+    "read of it and rebuilds the catalog from the bar store"
+)
 
 
 class CatalogBase:
@@ -34,6 +41,8 @@ class CatalogBase:
 
     Raises
     ------
+    CatalogCorruptError
+        If the file fails ``PRAGMA quick_check`` or is not an SQLite database.
     StoreError
         If the file is not a SenseQuant catalog or was written by a newer version.
     """
@@ -42,6 +51,7 @@ class CatalogBase:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
+            self._quick_check(con)
             dbutil.enable_wal(con)
         with self._transaction() as con:
             version = dbutil.migrate(con, CATALOG_SCHEMA, now_text)
@@ -55,13 +65,24 @@ class CatalogBase:
     def __repr__(self) -> str:
         return f"Catalog({str(self.path)!r})"
 
+    def _quick_check(self, con: sqlite3.Connection) -> None:
+        try:
+            rows = [str(r[0]) for r in con.execute("PRAGMA quick_check(5)").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            rows = [str(exc)]
+        if rows != ["ok"]:
+            raise CatalogCorruptError(
+                f"the catalog {self.path} is damaged (quick_check: {'; '.join(rows)})",
+                hint=REPAIR_HINT,
+            )
+
     def _error(self, stage: str, exc: sqlite3.Error) -> StoreError:
         if stage == "open":
             return StoreError(f"cannot open the catalog {self.path}: {exc}")
         if stage == "setup":
-            return StoreError(
-                f"{self.path} is not a usable SQLite database ({exc})",
-                hint="point SENSEQUANT_HOME elsewhere or move the file away",
+            return CatalogCorruptError(
+                f"the catalog {self.path} is not a usable SQLite database ({exc})",
+                hint=REPAIR_HINT + ", or point SENSEQUANT_HOME elsewhere",
             )
         if stage == "begin":
             return StoreError(

@@ -36,6 +36,7 @@ class ImportsMixin(CatalogBase):
         replaced: int | None = None,
         error: str | None = None,
         content_sha256: str | None = None,
+        store_sha256: str | None = None,
         started_at: TimeLike | None = None,
         finished_at: TimeLike | None = None,
         findings: Sequence[FindingLike] = (),
@@ -56,6 +57,9 @@ class ImportsMixin(CatalogBase):
             Error message of a failed import.
         content_sha256 : str, optional
             SHA-256 of the source content.
+        store_sha256 : str, optional
+            SHA-256 of the stored series file after the import (an unchanged input file is
+            skipped only while the store still holds it).
         started_at, finished_at : time-like, optional
             Default now.
         findings : sequence of Finding, optional
@@ -70,8 +74,8 @@ class ImportsMixin(CatalogBase):
         with self._transaction() as con:
             cur = con.execute(
                 "INSERT INTO imports (started_at, finished_at, source, symbol, interval, layout, "
-                "rows_in, rows_out, added, replaced, status, error, content_sha256) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "rows_in, rows_out, added, replaced, status, error, content_sha256, store_sha256) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     _iso(started_at) or now,
                     _iso(finished_at) or now,
@@ -86,6 +90,7 @@ class ImportsMixin(CatalogBase):
                     status,
                     error,
                     content_sha256,
+                    store_sha256,
                 ),
             )
             import_id = int(cur.lastrowid or 0)

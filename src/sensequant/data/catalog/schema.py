@@ -4,9 +4,16 @@ Version 1 (the end-to-end release): symbols, universe_members, imports, quality_
 ingest_log. Version 2 (data layer): ``corporate_actions`` (price factors stored apart from
 the raw bars and applied on read), ``api_calls`` (per-provider, per-IST-day call counter
 shared by every process, so the daily budget survives restarts), and ``symbol_aliases``
-(old NSE symbol -> current one). Version 3 (structural breaks): ``structural_breaks``, the
+(old NSE symbol -> current one). Version 3 (a store you can trust): ``imports.store_sha256``
+(the stored series file after the import, so an unchanged input file is only skipped while
+the store still holds what it wrote), ``action_detections`` (detected corporate actions per
+series, keyed by the series fingerprint: derived state, recomputed when missing or stale)
+and ``action_reviews`` (confirm/reject decisions with the reviewer, kept apart from the
+derived rows so re-detection and ``data repair`` never lose them; reviews made before
+version 3 are carried over). Version 4 (structural breaks): ``structural_breaks``, the
 one-session moves far beyond a symbol's volatility that await a reviewer (see
-:mod:`sensequant.data.quality.breaks`). A database is migrated in place, inside one transaction.
+:mod:`sensequant.data.quality.breaks`). A database is migrated in place, inside one
+transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from sensequant.dbutil import Schema
 
 __all__ = ["BREAKS_MIGRATION", "CATALOG_SCHEMA", "MIGRATIONS", "SCHEMA_V1", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 """Version of the schema this code writes; a newer database is refused."""
 
 SCHEMA_V1: Final = """
@@ -133,7 +140,35 @@ CREATE TABLE symbol_aliases (
     source TEXT
 );
 """,
-    3: BREAKS_MIGRATION,
+    3: """
+ALTER TABLE imports ADD COLUMN store_sha256 TEXT;
+CREATE TABLE action_detections (
+    symbol TEXT NOT NULL,
+    interval TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    found TEXT NOT NULL,
+    detected_at TEXT NOT NULL,
+    PRIMARY KEY (symbol, interval)
+);
+CREATE TABLE action_reviews (
+    symbol TEXT NOT NULL,
+    ex_date TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('confirmed', 'rejected')),
+    kind TEXT NOT NULL,
+    price_factor REAL NOT NULL CHECK (price_factor > 0),
+    reviewer TEXT NOT NULL,
+    reviewer_name TEXT,
+    fingerprint TEXT,
+    reviewed_at TEXT NOT NULL,
+    PRIMARY KEY (symbol, ex_date)
+);
+INSERT INTO action_reviews (symbol, ex_date, status, kind, price_factor, reviewer,
+    reviewed_at)
+SELECT symbol, ex_date, status, kind, price_factor, 'unknown (reviewed before schema 3)',
+    recorded_at
+FROM corporate_actions WHERE status IN ('confirmed', 'rejected');
+""",
+    4: BREAKS_MIGRATION,
 }
 """DDL run to reach each version from the one before."""
 

@@ -2,7 +2,8 @@
 
 :class:`SymbolFetcher` checks a symbol, fetches its chunks through
 :class:`~sensequant.data.fetch.chunk.ChunkFetcher`, buffers cleaned chunks and flushes them to
-the store (then the ingest log), and records suspected corporate actions at the symbol's end;
+the store (then the ingest log) under the policy's ``on_conflict``, and brings the suspected
+corporate actions up to date with the stored series at the symbol's end;
 :class:`FetchStopError` ends the whole fetch.
 """
 
@@ -18,10 +19,10 @@ from sensequant.data.fetch.plan import Chunk, SymbolPlan
 from sensequant.data.fetch.ratelimit import RateLimiter
 from sensequant.data.fetch.report import FetchPolicy, FetchProgress, FetchReport, SymbolOutcome
 from sensequant.data.providers.base import BarProvider
-from sensequant.data.quality import record_detected_actions
-from sensequant.data.reference import is_index_symbol
+from sensequant.data.quality import sync_actions
 from sensequant.data.store import BarStore
 from sensequant.errors import (
+    BarConflictError,
     DailyLimitError,
     ProviderError,
     ProviderUnavailableError,
@@ -89,7 +90,13 @@ class SymbolFetcher:
         with self.store.lock():
             if parts:
                 bars = pd.concat(parts, ignore_index=True)
-                stats = self.store.merge(symbol, interval, bars)
+                try:
+                    stats = self.store.merge(
+                        symbol, interval, bars, on_conflict=self.policy.on_conflict
+                    )
+                except BarConflictError as exc:
+                    self._refused(outcome, buffer, exc)
+                    return
                 first, last = buffer[0].chunk, buffer[-1].chunk
                 self.catalog.record_import(
                     source=f"{name}: {symbol} {interval} {first.start:%Y-%m-%d}.."
@@ -132,6 +139,28 @@ class SymbolFetcher:
                     outcome.chunks_empty += 1
             self.catalog.record_ingest_many(records)
         self.saved_chunks += len(buffer)
+        buffer.clear()
+
+    def _refused(
+        self, outcome: SymbolOutcome, buffer: list[FetchedChunk], exc: BarConflictError
+    ) -> None:
+        """Fetched bars that would change stored ones: log the chunks failed, warn once."""
+        short = "refused: the bars would change stored bars (see --on-conflict)"
+        self.catalog.record_ingest_many(
+            IngestRecord(
+                provider=self.info.name,
+                symbol=d.chunk.symbol,
+                interval=d.chunk.interval,
+                start=d.chunk.start,
+                end=d.chunk.end,
+                rows=0,
+                status="failed",
+                error=short,
+            )
+            for d in buffer
+        )
+        outcome.chunks_failed += len(buffer)
+        self._warn(self.redact(str(exc)))
         buffer.clear()
 
     def _failed(self, outcome: SymbolOutcome, chunk: Chunk, exc: BaseException) -> None:
@@ -202,18 +231,16 @@ class SymbolFetcher:
         self._finish(plan, outcome)
 
     def _detect_actions(self, outcome: SymbolOutcome, interval: str) -> None:
-        """Record suspected unadjusted splits/bonuses of the stored series (once per symbol).
+        """Bring the suspected splits/bonuses of the stored series up to date (once per symbol).
 
-        As at import (:func:`sensequant.data.quality.corporate_actions.record_detected_actions`), on
-        the RAW stored series; skipped for indices and when nothing was written. A failure
-        is a warning: the bars are saved already.
+        As at import (:func:`sensequant.data.quality.sync_actions`): detected again on the RAW
+        stored series when the catalog's result is missing or stale (a resumed or crashed
+        fetch heals here). A failure is a warning: the bars are saved already.
         """
         symbol = outcome.symbol
-        if not outcome.rows_written or is_index_symbol(symbol):
-            return
         try:
             with self.store.lock():
-                record_detected_actions(self.catalog, symbol, self.store.read(symbol, interval))
+                sync_actions(self.store, self.catalog, symbol, interval)
         except (SenseQuantError, ValueError) as exc:
             text = exc.message if isinstance(exc, SenseQuantError) else str(exc)
             self._warn(f"{symbol}: corporate-action check skipped ({self.redact(text)})")

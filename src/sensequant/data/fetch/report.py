@@ -38,6 +38,10 @@ class FetchPolicy:
         Rate-limit answers tolerated per call (each waits its ``retry_after_s``).
     max_consecutive_failures : int
         Chunks failing in a row (after their retries) that stop the whole fetch.
+    on_conflict : str
+        ``fail`` (default), ``keep`` or ``replace``: what to do when fetched bars would
+        change stored bars beyond float noise (:mod:`sensequant.data.store_conflicts`); a
+        refused flush is logged as failed chunks and warned about, and the fetch goes on.
     """
 
     max_attempts: int = 5
@@ -46,6 +50,7 @@ class FetchPolicy:
     deadline_s: float | None = 30.0
     max_rate_limit_waits: int = 20
     max_consecutive_failures: int = 3
+    on_conflict: str = "fail"
 
     @classmethod
     def from_settings(cls, settings: Any) -> FetchPolicy:

@@ -8,6 +8,7 @@ its options, calls :func:`run_fetch` and prints what it returns.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -20,7 +21,8 @@ from sensequant.data.fetch.plan import FetchPlan, plan_fetch
 from sensequant.data.fetch.report import FetchPolicy, FetchProgress, FetchReport
 from sensequant.data.fetch.runner import fetch_bars_to_store
 from sensequant.data.providers import make_provider
-from sensequant.data.store import BarStore
+from sensequant.data.repair import open_catalog
+from sensequant.data.store import BarStore, OnConflict
 from sensequant.errors import ProviderUnavailableError, UsageError
 
 __all__ = ["FetchRun", "resolve_fetch_symbols", "run_fetch"]
@@ -129,10 +131,12 @@ def run_fetch(
     force: bool = False,
     dry_run: bool = False,
     offline_ok: bool = False,
+    on_conflict: str = "fail",
     source: list[Path] | None = None,
     redact: Callable[[str], str] = _same,
     on_plan: Callable[[FetchPlan], None] | None = None,
     progress: Callable[[FetchPlan], AbstractContextManager[FetchProgress | None]] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> FetchRun:
     """Plan and (unless ``dry_run``) fetch missing bars from a provider into the store.
 
@@ -156,6 +160,9 @@ def run_fetch(
         Plan only: no provider call, no catalog write.
     offline_ok : bool, default False
         Yahoo offline but every symbol stored: return an ``offline_warning`` instead of raising.
+    on_conflict : {'fail', 'keep', 'replace'}, default 'fail'
+        Fetched bars that would change stored bars beyond float noise: refused (logged as
+        failed chunks, with a warning listing the bars), the stored ones kept, or replaced.
     source : list of pathlib.Path, optional
         Files or folders for the ``files`` provider.
     redact : callable, optional
@@ -165,6 +172,9 @@ def run_fetch(
     progress : callable, optional
         Given the plan, returns a context manager yielding the :class:`FetchProgress` the
         fetch reports to while it runs.
+    notify : callable, optional
+        Told when a catalog missing beside a store with bars was rebuilt from the store
+        (:func:`sensequant.data.repair.open_catalog`).
 
     Returns
     -------
@@ -181,8 +191,11 @@ def run_fetch(
     KeyboardInterrupt
         After complete chunks are saved.
     """
+    policy = dataclasses.replace(
+        FetchPolicy.from_settings(settings), on_conflict=OnConflict.parse(on_conflict).value
+    )
     store = BarStore(settings.store_dir, lock_timeout=60.0)
-    catalog = Catalog(settings.catalog_path)
+    catalog = open_catalog(settings.catalog_path, store, notify=notify)
     names = resolve_fetch_symbols(symbols, universe, interval, catalog, store)
     if provider_name == "yahoo" and not dry_run:
         warning = _yahoo_offline_warning(names, store, interval, offline_ok)
@@ -210,7 +223,7 @@ def run_fetch(
                 start,
                 end,
                 force=force,
-                policy=FetchPolicy.from_settings(settings),
+                policy=policy,
                 progress=bars,
                 plan=plan,
                 redact=redact,

@@ -22,7 +22,7 @@ from sensequant.data.imports.report import FileOutcome, ImportReport
 from sensequant.data.market import symbol_from_filename
 from sensequant.data.readers import ParsedFile, read_bar_file
 from sensequant.data.reference import is_index_list_file, load_nse_index_list
-from sensequant.data.store import BarStore
+from sensequant.data.store import BarStore, OnConflict
 from sensequant.errors import InputFileError, InvalidSymbolError, SenseQuantError
 from sensequant.types import IST
 
@@ -163,6 +163,7 @@ class Collector:
         self.store, self.catalog, self.on_file = store, catalog, on_file
         self.read_options, self.wanted, self.key_options = read_options, wanted, key_options
         self.history = history
+        self.on_conflict = OnConflict.FAIL
         self.report = ImportReport()
         self.groups: dict[tuple[str, str], list[Piece]] = {}
         self.candidates: list[tuple[Path, str, PriorImport]] = []

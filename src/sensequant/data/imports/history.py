@@ -7,7 +7,10 @@ the options (series, symbols, forced symbol and interval), so that an import nar
 ``--symbols`` never makes a later, wider import skip the file.
 
 A file is skipped when its key equals the key of the last successful import of the same path
-AND what that import wrote is still there: its series file in the store (single-symbol files),
+AND what that import wrote is still there: its series file in the store, byte for byte as
+that import left it (single-symbol files; the SHA-256 of the stored file is recorded with the
+import, so a series changed since by another file, a fetch or ``--on-conflict replace`` makes
+the file be read again, and a catalog from before schema 3, which lacks it, reads it once),
 every series ever imported from bhavcopies (bhavcopy files), or its universe in the catalog
 (constituent lists). Deleting a series file and importing again therefore restores it.
 """
@@ -85,6 +88,8 @@ class PriorImport:
         Its import key then.
     symbol, interval, layout : str, optional
         What it was imported as (``symbol`` is None for bhavcopies and constituent lists).
+    store_sha256 : str, optional
+        SHA-256 of the stored series file after that import (None before schema 3).
     """
 
     source: str
@@ -92,6 +97,7 @@ class PriorImport:
     symbol: str | None
     interval: str | None
     layout: str | None
+    store_sha256: str | None = None
 
 
 class ImportHistory:
@@ -122,6 +128,7 @@ class ImportHistory:
         self.universes = universes
         self._bhavcopy_series = bhavcopy_series
         self._bhavcopy_intact: bool | None = None
+        self._stored: dict[tuple[str, str], str | None] = {}
 
     @classmethod
     def empty(cls, store: BarStore) -> ImportHistory:
@@ -135,10 +142,12 @@ class ImportHistory:
         ok = frame.loc[(frame["status"] == "ok") & frame["content_sha256"].notna()]
         latest = ok.drop_duplicates("source", keep="first")  # newest first
         records: dict[str, PriorImport] = {}
-        columns = ["source", "content_sha256", "symbol", "interval", "layout"]
-        for source, key, symbol, interval, layout in latest[columns].itertuples(index=False):
+        columns = ["source", "content_sha256", "symbol", "interval", "layout", "store_sha256"]
+        for source, key, symbol, interval, layout, stored in latest[columns].itertuples(
+            index=False
+        ):
             records[str(source)] = PriorImport(
-                str(source), str(key), _text(symbol), _text(interval), _text(layout)
+                str(source), str(key), _text(symbol), _text(interval), _text(layout), _text(stored)
             )
         bhav = ok.loc[ok["symbol"].notna() & ok["layout"].fillna("").str.contains("bhavcopy")]
         return cls(records, store, set(bhav["symbol"]), set(catalog.universes()))
@@ -149,6 +158,13 @@ class ImportHistory:
                 self.store.exists(s, "1day") for s in sorted(self._bhavcopy_series)
             )
         return self._bhavcopy_intact
+
+    def _stored_sha(self, symbol: str, interval: str) -> str | None:
+        key = (symbol, interval)
+        if key not in self._stored:
+            path = self.store.path(symbol, interval)
+            self._stored[key] = file_sha256(path) if path.is_file() else None
+        return self._stored[key]
 
     def unchanged(self, source: str, key: str, universe: str | None = None) -> PriorImport | None:
         """The prior import when ``source`` can be skipped, else None.
@@ -168,7 +184,8 @@ class ImportHistory:
         if prior.layout == "nse_index_list":
             return prior if universe in self.universes else None
         if prior.symbol is not None and prior.interval is not None:
-            return prior if self.store.exists(prior.symbol, prior.interval) else None
+            stored = self._stored_sha(prior.symbol, prior.interval)
+            return prior if stored is not None and stored == prior.store_sha256 else None
         if prior.layout is not None and prior.layout.startswith("bhavcopy"):
             return prior if self._bhavcopy_ok() else None
         return None

@@ -22,8 +22,15 @@
    and for the index files the README's splice rule), and closes that disagree by more than
    0.5 % are reported as a warning naming the symbol, the number of dates and the first few;
 6. each series is cleaned (:func:`sensequant.data.quality.clean.clean_bars`), merged into the store
-   (:meth:`BarStore.merge`, atomic) and recorded in the catalog with its quality findings;
-   duplicated or conflicting rows and clipped volumes also become warnings naming the files.
+   (:meth:`BarStore.merge`, atomic) under the ``on_conflict`` policy (default ``fail``: a
+   file that would change stored bars beyond float noise, or that holds two different rows
+   for one timestamp, is refused with the bars and the size of each change listed); the
+   jump check runs again on the merged series around the changed span
+   (:func:`sensequant.data.quality.derived.recheck_merged`), the corporate actions are
+   brought up to date with the stored series (:func:`sensequant.data.quality.sync_actions`),
+   and LAST the import is recorded in the catalog with its findings and the stored file's
+   SHA-256: that row is what makes the file skippable, so a crash at any step leaves the
+   file to be read again, and the next import heals the catalog.
 
 Everything runs under the store's writer lock. A series is all-or-nothing: if any step before
 the store write fails, nothing stored for it changes.
@@ -41,13 +48,14 @@ import pandas as pd
 
 from sensequant.data.catalog import Catalog
 from sensequant.data.imports.collect import Collector, Piece, expand_paths
-from sensequant.data.imports.history import ImportHistory
+from sensequant.data.imports.conflicts import resolve_file_duplicates
+from sensequant.data.imports.history import ImportHistory, file_sha256
 from sensequant.data.imports.report import FileOutcome, ImportReport
 from sensequant.data.market import calendar_bounds, missing_sessions, validate_symbol
-from sensequant.data.quality import Finding, clean_bars, record_detected_actions
+from sensequant.data.quality import Finding, clean_bars, recheck_merged, sync_actions
 from sensequant.data.readers import DEFAULT_SERIES, normalise_series
 from sensequant.data.reference import canonical_symbol, is_index_symbol, load_aliases
-from sensequant.data.store import BarStore
+from sensequant.data.store import BarStore, OnConflict
 from sensequant.errors import InputFileError, UsageError
 from sensequant.types import BAR_COLUMNS, INTERVALS, IST, OPTIONAL_BAR_COLUMNS
 
@@ -130,6 +138,9 @@ def _store_all(run: Collector) -> None:
 def _store_group(run: Collector, pieces: list[Piece]) -> list[FileOutcome]:
     symbol, interval = pieces[0].symbol, pieces[0].interval
     started = pd.Timestamp.now(tz=IST)
+    for p in pieces:
+        if not p.sources:
+            p.bars = resolve_file_duplicates(p.bars, p.path, symbol, run.on_conflict)
     raw = _splice(pieces, run.report).drop(columns=["symbol"], errors="ignore")
     result = clean_bars(raw, symbol=symbol, interval=interval, is_index=is_index_symbol(symbol))
     bars = result.bars
@@ -137,11 +148,13 @@ def _store_group(run: Collector, pieces: list[Piece]) -> list[FileOutcome]:
     if extra:
         run.report.warnings.append(f"{symbol} {interval}: columns {extra} are not stored")
     bars = bars[[c for c in _STORE_COLUMNS if c in bars.columns]]
-    stats = run.store.merge(symbol, interval, bars)
-    if stats.changed and not is_index_symbol(symbol):
-        # suspected unadjusted bonuses/splits, on the whole raw stored series (factors go to
-        # the catalog; the bars stay raw and the pipeline reads the adjusted view)
-        record_detected_actions(run.catalog, symbol, run.store.read(symbol, interval))
+    stats = run.store.merge(symbol, interval, bars, on_conflict=run.on_conflict)
+    findings = [*result.findings, *recheck_merged(run.store, symbol, interval, stats)]
+    # suspected unadjusted bonuses/splits of the whole raw stored series, recomputed when the
+    # catalog's result is missing or stale (the bars stay raw; the pipeline reads the
+    # adjusted view)
+    sync_actions(run.store, run.catalog, symbol, interval)
+    stored_sha = file_sha256(run.store.path(symbol, interval))
     layouts = sorted({p.layout for p in pieces})
     files = [run.bhav_files[i].path for p in pieces for i in p.sources] + [
         p.path for p in pieces if not p.sources
@@ -164,8 +177,9 @@ def _store_group(run: Collector, pieces: list[Piece]) -> list[FileOutcome]:
         added=stats.added,
         replaced=stats.replaced,
         content_sha256=sha,
+        store_sha256=stored_sha,
         started_at=started,
-        findings=result.findings,
+        findings=findings,
     )
     if len(pieces) > 1:  # per-file rows: what makes each file skippable next time
         for p in pieces:
@@ -178,11 +192,12 @@ def _store_group(run: Collector, pieces: list[Piece]) -> list[FileOutcome]:
                     layout=p.layout,
                     rows_in=len(p.bars),
                     content_sha256=p.key,
+                    store_sha256=stored_sha,
                 )
     run.report.series.append((symbol, interval, stats.total))
     run.report.changes[(symbol, interval)] = (stats.added, stats.replaced)
     if not bhavcopy:
-        _warn_findings(run, pieces, result.findings)
+        _warn_findings(run, pieces, findings)
     if bhavcopy and _ADJUSTED_LAYOUTS & set(layouts):
         run.report.warnings.append(
             f"{symbol} {interval}: raw (unadjusted) bhavcopy prices were spliced with "
@@ -200,7 +215,7 @@ def _store_group(run: Collector, pieces: list[Piece]) -> list[FileOutcome]:
             rows_out=result.rows_out,
             added=stats.added,
             replaced=stats.replaced,
-            findings=tuple(result.findings),
+            findings=tuple(findings),
             notes=p.notes,
         )
         for p in pieces
@@ -264,6 +279,7 @@ def import_paths(
     symbols: Sequence[str] | None = None,
     series: Sequence[str] = DEFAULT_SERIES,
     force: bool = False,
+    on_conflict: OnConflict | str = OnConflict.FAIL,
     on_file: Callable[[FileOutcome], None] | None = None,
 ) -> ImportReport:
     """Import files and folders of bars, NSE bhavcopies and constituent lists (module notes).
@@ -287,6 +303,10 @@ def import_paths(
         trade-to-trade segments).
     force : bool, default False
         Read every file even when it is unchanged since its last import.
+    on_conflict : OnConflict or str, default "fail"
+        Stored bars a file would change beyond float noise, and rows of one file that
+        disagree on a timestamp: ``fail`` (refuse the series, listing the bars), ``keep``
+        (stored bars / the first row win) or ``replace`` (new bars / the last row win).
     on_file : callable, optional
         Called with each :class:`FileOutcome` once it is final (for progress display).
 
@@ -308,6 +328,7 @@ def import_paths(
     if interval is not None and interval not in INTERVALS:
         raise UsageError(f"unknown interval {interval!r}", hint=f"use one of {INTERVALS}")
     series = normalise_series(series)
+    policy = OnConflict.parse(on_conflict)
     asked = None if symbols is None else [validate_symbol(s) for s in symbols]
     if asked is not None and not asked:
         raise UsageError("no symbols given to import", hint="leave --symbols out to import all")
@@ -328,6 +349,7 @@ def import_paths(
             "aliases": aliases,
         }
         run = Collector(store, catalog, on_file, read_options, wanted, key_options, history)
+        run.on_conflict = policy
         for path in expand_paths(paths, store, run.report):
             try:
                 run.read(path)

@@ -27,6 +27,7 @@ from sensequant.data.quality.corporate_actions import (
     record_detected_actions,
     stored_actions,
 )
+from sensequant.data.quality.derived import SyncResult, recheck_merged, sync_actions
 
 __all__ = [
     "ACTIVE_BREAK_STATUSES",
@@ -42,6 +43,7 @@ __all__ = [
     "Finding",
     "StructuralBreak",
     "SuspectedAction",
+    "SyncResult",
     "adjust_bars",
     "apply_breaks",
     "audit_store",
@@ -54,8 +56,10 @@ __all__ = [
     "grid_bar_count",
     "outlier_jumps",
     "read_bars",
+    "recheck_merged",
     "record_detected_actions",
     "record_detected_breaks",
     "session_grid",
     "stored_actions",
+    "sync_actions",
 ]

@@ -7,14 +7,17 @@ rows on non-session days; for intraday intervals also incomplete sessions (fewer
 than :func:`sensequant.data.market.sessions.expected_bars`), sessions whose hours are unknown
 (not judged), bars off the session grid, and the days the import found duplicated in full; the
 quality findings recorded in the catalog (counts by kind), corporate actions by status, the
-symbol master's data-unavailable reason, and a status:
+symbol master's data-unavailable reason, whether the catalog's corporate actions were derived
+from the bars now stored (``catalog_state``: ``current``, ``stale`` or ``missing``, by series
+fingerprint; see :func:`sensequant.data.quality.derived.catalog_state`), and a status:
 
 * ``error``: nothing usable (not stored, unreadable, empty);
 * ``warn``: missing regular sessions (special sessions such as Muhurat trading and special
   Saturdays, which many vendors lack, are counted apart and do not warn), incomplete
   sessions, off-grid bars, findings of a kind that leaves doubt in the stored bars
-  (:data:`WARN_KINDS`), suspected corporate actions awaiting review, or a data-unavailable
-  reason;
+  (:data:`WARN_KINDS`), suspected corporate actions awaiting review, a data-unavailable
+  reason, or a catalog that does not match the store (``stale``; ``missing`` too once the
+  catalog holds any detection: fixed by ``sensequant data repair``);
 * ``ok``: otherwise (corrections already made at import, e.g. dropped holiday rows, are
   listed but do not warn).
 
@@ -57,6 +60,7 @@ from sensequant.data.quality.audit_report import (
     SymbolAudit,
 )
 from sensequant.data.quality.checks import grid_bar_count, session_grid
+from sensequant.data.quality.derived import catalog_state
 from sensequant.data.store import BarStore
 from sensequant.errors import StoreError
 from sensequant.types import IST
@@ -233,6 +237,9 @@ def _status(audit: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
         )
     if audit["data_unavailable_reason"]:
         problems.append(f"data unavailable: {audit['data_unavailable_reason']}")
+    if audit.get("_mismatch"):
+        problems.append(audit.pop("_mismatch"))
+    audit.pop("_mismatch", None)
     return ("warn" if problems else "ok"), tuple(problems)
 
 
@@ -337,6 +344,14 @@ def audit_store(
     findings, duplicated = _catalog_findings(catalog, interval)
     actions = _catalog_actions(catalog)
     reasons = _unavailable_reasons(catalog, names)
+    detections = catalog.action_detections()
+    known = dict(
+        zip(
+            zip(detections["symbol"], detections["interval"], strict=True),
+            detections["fingerprint"],
+            strict=True,
+        )
+    )
     audits: list[SymbolAudit] = []
     for sym in names:
         extra: dict[str, Any] = {
@@ -352,6 +367,9 @@ def audit_store(
                 why += f"; data unavailable: {reasons[sym]}"
             audits.append(SymbolAudit(sym, interval, "error", (why,), **extra))
             continue
+        extra["catalog_state"], mismatch = catalog_state(store, known, sym, interval)
+        if mismatch:
+            extra["_mismatch"] = mismatch
         audits.append(_audit_one(sym, interval, ns, sessions, special, bounds, extra))
     report = AuditReport(
         interval=interval,

@@ -72,6 +72,7 @@ class SymbolAudit:
     findings: dict[str, int] = field(default_factory=dict)
     corporate_actions: dict[str, int] = field(default_factory=dict)
     data_unavailable_reason: str | None = None
+    catalog_state: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (dates and timestamps as ISO strings)."""
@@ -109,6 +110,7 @@ class SymbolAudit:
             "findings": dict(self.findings),
             "corporate_actions": dict(self.corporate_actions),
             "data_unavailable_reason": self.data_unavailable_reason,
+            "catalog_state": self.catalog_state,
         }
 
 
@@ -174,6 +176,9 @@ class AuditReport:
             "findings_by_kind": dict(sorted(findings.items())),
             "corporate_actions": dict(sorted(actions.items())),
             "symbols_in_error": [s.symbol for s in self.symbols if s.status == "error"],
+            "catalog_mismatches": [
+                s.symbol for s in self.symbols if s.catalog_state in ("stale", "missing")
+            ],
         }
 
     def write(self, out_dir: Path) -> tuple[Path, Path]:

@@ -39,7 +39,7 @@ Finding kinds (in the order they are checked)
 ``suspected_corporate_action``  an overnight price ratio of a standard split/bonus factor
                              without a turnover shock (not for indices; see
                              :mod:`sensequant.data.quality.corporate_actions`): bars kept RAW; the
-                             caller stores the factor apart (``record_detected_actions``).
+                             caller stores the factor apart (``sync_actions``).
 
 "Shows trading" means volume > 0. For an index (``is_index=True``, whose volume is not a
 traded quantity) and for rows with NaN volume it means the prices are not stale, a stale row

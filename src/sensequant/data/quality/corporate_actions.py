@@ -239,7 +239,10 @@ def read_bars(
 def record_detected_actions(catalog: Catalog, symbol: str, bars: pd.DataFrame) -> int:
     """Detect actions in raw ``bars`` and store them as ``suspected`` in the catalog.
 
-    An action already reviewed (``confirmed``/``rejected``) keeps its status.
+    An action already reviewed (``confirmed``/``rejected``) keeps its status. The rows are
+    not tied to a series fingerprint: the importers and ``data repair`` use
+    :func:`sensequant.data.quality.derived.sync_actions` instead, which keeps detection in
+    step with the store (and whose next rebuild of ``symbol`` replaces these rows).
 
     Parameters
     ----------
