@@ -48,6 +48,16 @@ def data_import(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the import report as JSON.")
     ] = False,
+    repair_ohlc: Annotated[
+        bool,
+        typer.Option(
+            "--repair-ohlc",
+            help="Widen high/low that do not bound open/close (recorded) instead of failing.",
+        ),
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail files of symbols unknown to the symbol master.")
+    ] = False,
 ) -> None:
     """Import bar files into the store; every correction is recorded in the catalog."""
     from sensequant.data.catalog import Catalog
@@ -66,7 +76,7 @@ def data_import(
         if fo.status == "failed":
             err.print(f"[red]✗[/] {fo.error}", highlight=False)
         for note in fo.notes:
-            if "stored as" in note:
+            if any(k in note for k in ("stored as", "ignored", "conflicting", "OHLC")):
                 err.print(f"[cyan]note:[/] {fo.path.name}: {note}", highlight=False)
 
     wanted = [s for s in (symbols or "").split(",") if s.strip()] or None
@@ -80,6 +90,8 @@ def data_import(
         series=[s for s in series.split(",") if s.strip()],
         force=force,
         on_file=on_file,
+        repair_ohlc=repair_ohlc,
+        strict=strict,
     )
     for w in report.warnings:
         err.print(f"[yellow]warning:[/] {w}", highlight=False)

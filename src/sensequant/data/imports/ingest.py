@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from sensequant.data.catalog import Catalog
+from sensequant.data.imports.checks import check_policy, known_symbols, require_rows
 from sensequant.data.imports.collect import Collector, Piece, expand_paths
 from sensequant.data.imports.history import ImportHistory
 from sensequant.data.imports.report import FileOutcome, ImportReport
@@ -63,6 +64,8 @@ _WARN_FIXES = {
     "conflicting_duplicate": "check which row is right, fix the file and import it again",
     "negative_volume_clipped": "volume cannot be negative; fix the file if 0 is wrong",
     "extended_hours_bar_dropped": "they are not regular-session bars, nothing else to do",
+    "off_calendar_row_dropped": "a real NSE session? add it to market.calendar.SESSION_OVERRIDES",
+    "ohlc_repaired": "repaired as asked (--repair-ohlc)",
 }
 
 
@@ -131,7 +134,9 @@ def _store_group(run: Collector, pieces: list[Piece]) -> list[FileOutcome]:
     symbol, interval = pieces[0].symbol, pieces[0].interval
     started = pd.Timestamp.now(tz=IST)
     raw = _splice(pieces, run.report).drop(columns=["symbol"], errors="ignore")
-    result = clean_bars(raw, symbol=symbol, interval=interval, is_index=is_index_symbol(symbol))
+    options = {"is_index": is_index_symbol(symbol), "repair_ohlc": run.read_options["repair_ohlc"]}
+    result = clean_bars(raw, symbol=symbol, interval=interval, **options)
+    require_rows(pieces[0].path if len(pieces) == 1 else Path(pieces[0].name), result)
     bars = result.bars
     extra = [c for c in bars.columns if c not in _STORE_COLUMNS and not c.startswith("_")]
     if extra:
@@ -265,6 +270,9 @@ def import_paths(
     series: Sequence[str] = DEFAULT_SERIES,
     force: bool = False,
     on_file: Callable[[FileOutcome], None] | None = None,
+    repair_ohlc: bool = False,
+    on_conflict: str = "fail",
+    strict: bool = False,
 ) -> ImportReport:
     """Import files and folders of bars, NSE bhavcopies and constituent lists (module notes).
 
@@ -289,6 +297,13 @@ def import_paths(
         Read every file even when it is unchanged since its last import.
     on_file : callable, optional
         Called with each :class:`FileOutcome` once it is final (for progress display).
+    repair_ohlc : bool, default False
+        Widen high/low not bounding open/close (``ohlc_repaired``) instead of failing the file.
+    on_conflict : {'fail', 'keep', 'replace'}, default 'fail'
+        Rows of one timestamp with different values in ONE file: fail naming both lines, or
+        keep the earlier / the later line (noted).
+    strict : bool, default False
+        Fail files of symbols unknown to the symbol master (default: a warning names them).
 
     Returns
     -------
@@ -308,6 +323,7 @@ def import_paths(
     if interval is not None and interval not in INTERVALS:
         raise UsageError(f"unknown interval {interval!r}", hint=f"use one of {INTERVALS}")
     series = normalise_series(series)
+    check_policy(on_conflict)
     asked = None if symbols is None else [validate_symbol(s) for s in symbols]
     if asked is not None and not asked:
         raise UsageError("no symbols given to import", hint="leave --symbols out to import all")
@@ -326,8 +342,12 @@ def import_paths(
             "interval": interval,
             "series": series,
             "aliases": aliases,
+            "repair_ohlc": repair_ohlc,
+            "on_conflict": on_conflict,
         }
+        known = known_symbols(catalog, store, aliases)
         run = Collector(store, catalog, on_file, read_options, wanted, key_options, history)
+        run.known, run.strict = known, strict
         for path in expand_paths(paths, store, run.report):
             try:
                 run.read(path)

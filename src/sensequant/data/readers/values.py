@@ -199,7 +199,7 @@ def resolve_conflicts(
     drop_lines = set(int(x) for x in dropped)
     # drop the losers and every exact copy of them
     losers = unique.loc[loser.to_numpy(), values]
-    copies = bars.merge(losers.assign(_lose=True), on=values, how="left")["_lose"].fillna(False)
+    copies = bars.merge(losers, on=values, how="left", indicator=True)["_merge"] == "both"
     out = bars.loc[~copies.to_numpy(dtype=bool)]
     which = "earlier" if keep == "first" else "later"
     notes.append(
