@@ -28,8 +28,8 @@ Layouts (detected from the header: names are whitespace-trimmed and compared cas
 The generic layouts may also carry the store's optional columns (``oi``, ``vwap``, ``trades``,
 ``delivery_volume``); any other column is ignored with a note as long as the required columns
 are there (else the layout is unknown: an error naming the columns, never a guess). A header
-with semicolons and no comma is read as a semicolon-separated file (noted); decimal commas
-(``1234,5``) are refused naming the line.
+with semicolons (or tabs) and no comma is read as a semicolon- (tab-) separated file (noted);
+decimal commas (``1234,5``) are refused naming the line.
 
 Decisions
 ---------
@@ -188,10 +188,11 @@ def _detect(path: Path, header: list[str], notes: list[str]) -> tuple[str, list[
 
 
 def _header(text: str) -> tuple[list[str], str]:
-    """The header's fields and the delimiter: ``;`` when the header has one and no comma."""
+    """The header's fields and the delimiter: ``;`` or a tab when the header has one and no
+    comma."""
     end = text.find("\n")
     first = (text if end < 0 else text[:end]).rstrip("\r")
-    sep = ";" if ";" in first and "," not in first else ","
+    sep = next((d for d in (";", "\t") if d in first and "," not in first), ",")
     return next(csv.reader([first], delimiter=sep), []), sep
 
 
@@ -318,8 +319,9 @@ def read_bar_file(
         if not text.strip():
             raise InputFileError(path, "the file is empty", hint="re-download the file")
         header, sep = _header(text)
-        if sep == ";":
-            notes.append("semicolon-separated file (read with ';' as the delimiter)")
+        if sep != ",":
+            what = "semicolon" if sep == ";" else "tab"
+            notes.append(f"{what}-separated file (read with {sep!r} as the delimiter)")
         bhav = bhavcopy_layout(header) if sep == "," else None
         if bhav is not None:
             parsed = parse_bhavcopy(path, text, bhav, series=series, aliases=aliases)
