@@ -229,12 +229,12 @@ def check_prices(bars: pd.DataFrame, path: Path | str) -> None:
     nan = np.isnan(prices).any(axis=1)
     if nan.any():
         raise fail_rows(Path(path), "missing (NaN) prices", bars, nan, "fill or remove them")
-    inf = np.isinf(prices).any(axis=1)
+    inf = np.asarray(np.isinf(prices).any(axis=1), dtype=bool)
     if inf.any():
         raise fail_rows(
             Path(path), "infinite prices", bars, inf, "prices must be finite; fix or remove them"
         )
-    bad = (prices <= 0).any(axis=1)
+    bad = np.asarray((prices <= 0).any(axis=1), dtype=bool)
     if bad.any():
         raise fail_rows(
             Path(path),
@@ -243,7 +243,7 @@ def check_prices(bars: pd.DataFrame, path: Path | str) -> None:
             bad,
             "prices must be > 0; fix or remove these rows",
         )
-    high = (prices > MAX_PRICE).any(axis=1)
+    high = np.asarray((prices > MAX_PRICE).any(axis=1), dtype=bool)
     if high.any():
         first = float(prices[high].max(axis=1)[0])
         raise fail_rows(

@@ -182,7 +182,7 @@ def resolve_conflicts(
             a, b = grp.iloc[0], grp.iloc[1]
             diff = [c for c in values if c != "timestamp" and not _same(a[c], b[c])][:2]
             shown = ", ".join(f"{c} {_fmt(a[c])} vs {_fmt(b[c])}" for c in diff)
-            when = _stamp(pd.Timestamp(stamp))
+            when = _stamp(pd.Timestamp(str(stamp)))
             pairs.append(f"{when} at lines {int(a['_line'])} and {int(b['_line'])} ({shown})")
         more = groups.ngroups - len(pairs)
         raise InputFileError(
@@ -193,10 +193,10 @@ def resolve_conflicts(
             hint="keep one row per timestamp in the file (check which is right), or import "
             "with --on-conflict keep (earlier line wins) / replace (later line wins)",
         )
-    keep = "first" if on_conflict == "keep" else "last"
+    keep: Literal["first", "last"] = "first" if on_conflict == "keep" else "last"
     loser = unique["timestamp"].duplicated(keep=keep) & clash
     dropped = unique.loc[loser.to_numpy(), "_line"].to_numpy()
-    drop_lines = set(int(x) for x in dropped)
+    drop_lines = {int(x) for x in dropped}
     # drop the losers and every exact copy of them
     losers = unique.loc[loser.to_numpy(), values]
     copies = bars.merge(losers, on=values, how="left", indicator=True)["_merge"] == "both"
