@@ -74,3 +74,15 @@ def test_dates_outside_pandas_range_are_usage_errors(tmp_path: Path, value: str)
         parse_date(value, "--start")
     res = runner.invoke(app, ["run", "--start", value], env=_env(tmp_path / "h"))
     assert f"--start '{value}' is outside the supported dates" in _clean_failure(res, 2)
+
+
+def test_import_messages_are_printed_literally(tmp_path: Path) -> None:
+    bad = tmp_path / "in" / "INFY.csv"
+    bad.parent.mkdir()
+    bad.write_text(
+        "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,100,98,99,99,1,1\n",
+        encoding="utf-8",
+    )
+    res = runner.invoke(app, ["data", "import", str(bad.parent)], env=_env(tmp_path / "h"))
+    assert res.exit_code == 1
+    assert "open/close outside [low, high]) at line 2" in res.output  # not eaten as markup

@@ -14,6 +14,7 @@ from typing import Any, ParamSpec, TypeVar, overload
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sensequant.errors import SenseQuantError, UsageError
@@ -146,9 +147,9 @@ def guard(
             try:
                 return command(*args, **kwargs)
             except SenseQuantError as exc:
-                err.print(f"[red]error:[/] {redact(exc.message)}", highlight=False)
+                err.print(f"[red]error:[/] {escape(redact(exc.message))}", highlight=False)
                 if exc.hint:
-                    err.print(f"  [cyan]hint:[/] {redact(exc.hint)}", highlight=False)
+                    err.print(f"  [cyan]hint:[/] {escape(redact(exc.hint))}", highlight=False)
                 raise typer.Exit(exc.exit_code) from None
             except KeyboardInterrupt:
                 err.print(f"[yellow]{interrupted}[/]", highlight=False)
@@ -158,7 +159,8 @@ def guard(
             except OSError as exc:  # a home that is a file, read-only, full, missing ...
                 where = f" {exc.filename}" if exc.filename else ""
                 reason = exc.strerror or type(exc).__name__
-                err.print(f"[red]error:[/] cannot use{where}: {redact(reason)}", highlight=False)
+                text = escape(redact(f"cannot use{where}: {reason}"))
+                err.print(f"[red]error:[/] {text}", highlight=False)
                 err.print(
                     "  [cyan]hint:[/] SENSEQUANT_HOME must be a writable folder (not a file) "
                     "with free space; check its path and permissions",

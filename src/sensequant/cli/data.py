@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sensequant.cli.common import err, guard, print_table, settings
@@ -73,11 +74,11 @@ def data_import(
     store, catalog = BarStore(st.store_dir), Catalog(st.catalog_path)
 
     def on_file(fo: Any) -> None:
-        if fo.status == "failed":
-            err.print(f"[red]✗[/] {fo.error}", highlight=False)
+        if fo.status == "failed":  # file text printed literally (escape: "[low, high]")
+            err.print(f"[red]✗[/] {escape(str(fo.error))}", highlight=False)
         for note in fo.notes:
             if any(k in note for k in ("stored as", "ignored", "conflicting", "OHLC")):
-                err.print(f"[cyan]note:[/] {fo.path.name}: {note}", highlight=False)
+                err.print(f"[cyan]note:[/] {escape(f'{fo.path.name}: {note}')}", highlight=False)
 
     wanted = [s for s in (symbols or "").split(",") if s.strip()] or None
     report = import_paths(
@@ -94,7 +95,7 @@ def data_import(
         strict=strict,
     )
     for w in report.warnings:
-        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+        err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
     if as_json:
         print(json.dumps(report.to_dict(), default=str, indent=2))
     else:

@@ -181,6 +181,9 @@ class Collector:
     def done(self, outcome: FileOutcome) -> None:
         """Record a final outcome and tell ``on_file``."""
         self.report.files.append(outcome)
+        if self.known is not None and outcome.status == "ok" and outcome.symbol:
+            warning = check_known(outcome.path, outcome.symbol, self.known, strict=False)
+            self.report.warnings.extend([warning] if warning else [])
         if self.on_file is not None:
             self.on_file(outcome)
 
@@ -258,9 +261,8 @@ class Collector:
                 )
             )
             return
-        if self.known is not None:
-            warning = check_known(path, parsed.symbol, self.known, strict=self.strict)
-            self.report.warnings.extend([warning] if warning else [])
+        if self.known is not None and self.strict:  # else warned once imported (done)
+            check_known(path, parsed.symbol, self.known, strict=True)
         piece = Piece(path, parsed.symbol, parsed.interval, parsed.layout, bars, key, parsed.notes)
         self.groups.setdefault((piece.symbol, piece.interval), []).append(piece)
 
