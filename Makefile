@@ -23,7 +23,7 @@ setup: $(BIN)/sensequant
 ## offline it says so and points to DATA= / `sensequant data import`.
 run: setup
 ifneq ($(strip $(DATA)),)
-	$(BIN)/sensequant data import $(DATA)
+	$(BIN)/sensequant data import --repair-ohlc $(DATA)  # 1996 Yahoo rows: high/low widened
 else
 	$(BIN)/sensequant data fetch --provider yahoo --universe nifty50 --symbols "NIFTY 50" \
 		--interval 1day --start 2000-01-01 --offline-ok

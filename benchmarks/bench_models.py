@@ -47,7 +47,8 @@ def main() -> None:
         if not (args.data / "nse_daily_yf").is_dir():
             raise SystemExit(f"no real data at {args.data} (expected nse_daily_yf/ inside)")
         sources = [args.data / s for s in ("nse_daily_yf", "nifty50_index", "universe")]
-        import_paths(sources, BarStore(settings.store_dir), Catalog(settings.catalog_path))
+        into = BarStore(settings.store_dir), Catalog(settings.catalog_path)
+        import_paths(sources, *into, repair_ohlc=True)  # 1996 Yahoo rows: OHLC errors
     cfg = load_run_config(args.config)
     with PeakMemory() as mem:
         t0 = time.perf_counter()

@@ -117,7 +117,8 @@ def open_store(data: Path, home: Path | None) -> tuple[AdjustedBarStore, list[st
         if not (data / "nse_daily_yf").is_dir():
             raise SystemExit(f"no real data at {data} (expected nse_daily_yf/ inside)")
         sources = [data / s for s in ("nse_daily_yf", "nifty50_index", "universe")]
-        import_paths(sources, BarStore(settings.store_dir), Catalog(settings.catalog_path))
+        into = BarStore(settings.store_dir), Catalog(settings.catalog_path)
+        import_paths(sources, *into, repair_ohlc=True)  # 1996 Yahoo rows: OHLC errors
     catalog = Catalog(settings.catalog_path)
     store = AdjustedBarStore(settings.store_dir, catalog)
     symbols = resolve_universe("nifty50", catalog, store, require_stored=True)

@@ -84,8 +84,11 @@ def main() -> None:
     settings = Settings(home=home)
     with PeakMemory() as mem:
         t0 = time.perf_counter()
-        report = import_paths(
-            [args.data], BarStore(settings.store_dir), Catalog(settings.catalog_path)
+        report = import_paths(  # the 1996 Yahoo rows need --repair-ohlc (see the README)
+            [args.data],
+            BarStore(settings.store_dir),
+            Catalog(settings.catalog_path),
+            repair_ohlc=True,
         )
         t_import = time.perf_counter() - t0
         cfg = RunConfig.model_validate(RunConfig().model_dump() | {"n_jobs": args.n_jobs})

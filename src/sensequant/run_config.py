@@ -46,6 +46,7 @@ __all__ = [
     "TeacherConfig",
     "WindowConfig",
     "load_run_config",
+    "load_yaml_unique",
 ]
 
 
@@ -62,7 +63,7 @@ class DataConfig(Section):
     end: dt.date | None = None
     """Last session used (inclusive); None = the last stored bar."""
     benchmark: str = "NIFTY 50"
-    min_history_sessions: int = Field(300, ge=50)
+    min_history_sessions: int = Field(300, ge=50, le=20_000)  # bound: ~80 years
     """A symbol with fewer sessions in the range is excluded at pre-flight (with the reason)."""
 
 
@@ -94,14 +95,14 @@ class LabelConfig(Section):
 
     horizon: int = Field(5, ge=1, le=60)
     """h: sessions from the next session's open to the close h sessions later."""
-    vol_lookback: int = Field(20, ge=5)
+    vol_lookback: int = Field(20, ge=5, le=2520)  # bound: 10 years of sessions
     """Sessions of past close-to-close returns used for the volatility scale."""
-    threshold_k: float = Field(0.5, gt=0)
+    threshold_k: float = Field(0.5, gt=0, le=10)  # bound: 10 sigma labels nothing
     """A forward return beyond +/- k * sigma_t * sqrt(h) is 'up' / 'down', else 'flat'."""
     method: Literal["fixed_horizon", "triple_barrier"] = "fixed_horizon"
     """``triple_barrier``: barriers at +/- k * sigma_t * sqrt(h) from the entry open and a
     vertical barrier at session t+h; the first barrier touched sets the label and t1."""
-    barrier_k: float | None = Field(None, gt=0)
+    barrier_k: float | None = Field(None, gt=0, le=10)  # bound: as threshold_k
     """Triple barrier only: k of the horizontal barriers (and of the ``threshold`` column);
     None = ``threshold_k``. Barriers touched intraday are hit far more often than a 5-day
     close is beyond the same threshold, so a larger k keeps the classes balanced."""
@@ -113,11 +114,11 @@ class LabelConfig(Section):
 class WindowConfig(Section):
     """Rolling teacher windows (see :mod:`sensequant.dataset.windows`)."""
 
-    length_days: int = Field(180, ge=30)
+    length_days: int = Field(180, ge=30, le=7300)  # bound: 20 years
     """Window length in calendar days."""
-    step_days: int = Field(90, ge=1)
+    step_days: int = Field(90, ge=1, le=7300)  # bound: 20 years
     """Calendar days between window starts."""
-    min_samples: int = Field(60, ge=10)
+    min_samples: int = Field(60, ge=10, le=1_000_000)  # bound: > any window
     """A window with fewer labelled samples is skipped ('too few samples')."""
     max_failure_rate: float = Field(0.05, ge=0, le=1)
     """The run fails if more than this share of planned windows FAILED (skips don't count)."""
@@ -130,34 +131,34 @@ class TeacherConfig(Section):
     """Tail share of the window held out (after an embargo of h sessions) for metrics."""
     oof_folds: int = Field(2, ge=2, le=10)
     """Contiguous purged folds used to produce out-of-fold soft labels."""
-    num_boost_round: int = Field(50, ge=1)
-    learning_rate: float = Field(0.1, gt=0)
-    num_leaves: int = Field(7, ge=2)
-    min_data_in_leaf: int = Field(8, ge=1)
+    num_boost_round: int = Field(50, ge=1, le=100_000)  # bound: LightGBM hours
+    learning_rate: float = Field(0.1, gt=0, le=1)  # bound: a step of 1 is the full fit
+    num_leaves: int = Field(7, ge=2, le=131_072)  # bound: LightGBM's own maximum
+    min_data_in_leaf: int = Field(8, ge=1, le=1_000_000)  # bound: > any window
     feature_fraction: float = Field(0.8, gt=0, le=1)
-    lambda_l2: float = Field(1.0, ge=0)
+    lambda_l2: float = Field(1.0, ge=0, le=1e6)  # bound: beyond it every leaf is 0
 
 
 class StudentConfig(Section):
     """Cross-sectional student distilled from teacher soft labels."""
 
-    test_period_days: int = Field(90, ge=5)
+    test_period_days: int = Field(90, ge=5, le=3650)  # bound: 10 years
     """Calendar days predicted out of sample by each walk-forward student fit."""
-    train_lookback_days: int = Field(1095, ge=180)
+    train_lookback_days: int = Field(1095, ge=180, le=36_500)  # bound: 100 years
     """Calendar days of teacher windows (ending before the test period) used to train."""
     first_test_start: dt.date | None = None
     """First OOS date; None = first date with ``min_train_days`` of soft labels behind it."""
-    min_train_days: int = Field(730, ge=90)
+    min_train_days: int = Field(730, ge=90, le=36_500)  # bound: 100 years
     soft_label_weight: float = Field(1.0, ge=0, le=1)
     """alpha in target = alpha * teacher_soft + (1 - alpha) * one_hot(hard label)."""
     reward_weighting: bool = False
     """Weight training samples by realised reward (inside the training period only)."""
-    num_boost_round: int = Field(100, ge=1)
-    learning_rate: float = Field(0.1, gt=0)
-    num_leaves: int = Field(15, ge=2)
-    min_data_in_leaf: int = Field(100, ge=1)
+    num_boost_round: int = Field(100, ge=1, le=100_000)  # bound: LightGBM hours
+    learning_rate: float = Field(0.1, gt=0, le=1)  # bound: a step of 1 is the full fit
+    num_leaves: int = Field(15, ge=2, le=131_072)  # bound: LightGBM's own maximum
+    min_data_in_leaf: int = Field(100, ge=1, le=10_000_000)  # bound: > any panel
     feature_fraction: float = Field(0.8, gt=0, le=1)
-    lambda_l2: float = Field(1.0, ge=0)
+    lambda_l2: float = Field(1.0, ge=0, le=1e6)  # bound: beyond it every leaf is 0
     blend_grid: list[float] = Field(default_factory=lambda: [0.0, 0.5, 1.0], min_length=1)
     """Score student (cross-sectional targets): soft-target weights fitted every period; the
     student uses the one with the best purged Rank IC on earlier OOS periods (0 = the direct
@@ -195,7 +196,8 @@ class RunConfig(Section):
 
     name: str = "default"
     seed: int = 20240607
-    n_jobs: int = Field(-1, description="joblib workers; -1 = all cores")
+    n_jobs: int = Field(-1, le=1024, description="joblib workers; -1 = all cores")
+    # bound: 1024 workers (negative values count back from all cores, as in joblib)
     data: DataConfig = DataConfig()
     features: FeatureConfig = FeatureConfig(
         sets=["technical", "levels", "returns", "cross_sectional", "sector", "market"],
@@ -275,6 +277,38 @@ def _validate(raw: dict[str, Any], *, source: str) -> RunConfig:
         ) from None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` refusing a key written twice in one mapping (PyYAML keeps the last
+    one silently, so a second ``gates:`` block would replace the first)."""
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise ConfigError(
+                        f"duplicate key {key!r} at line {line} (first at line {seen[key]})",
+                        hint="merge the two entries into one; YAML would silently keep the last",
+                    )
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
+
+
+def load_yaml_unique(text: str) -> Any:
+    """Parse YAML text like ``yaml.safe_load`` but refuse duplicate keys.
+
+    Raises
+    ------
+    ConfigError
+        ``duplicate key 'gates' at line 40 (first at line 12)``.
+    yaml.YAMLError
+        If the text is not valid YAML.
+    """
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: safe
+
+
 def load_run_config(path: Path | None = None) -> RunConfig:
     """Load and validate a run configuration.
 
@@ -290,16 +324,19 @@ def load_run_config(path: Path | None = None) -> RunConfig:
     Raises
     ------
     ConfigError
-        If the file is missing, not YAML, or fails validation (the message names each key).
+        If the file is missing, not YAML, holds a key twice in one mapping (naming the key and
+        both lines), or fails validation (the message names each key).
     """
     if path is None:
         return RunConfig()
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist", hint="pass an existing YAML file")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = load_yaml_unique(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.message}", hint=exc.hint) from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     return _validate(raw, source=str(path))

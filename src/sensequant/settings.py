@@ -108,6 +108,15 @@ class Settings(BaseSettings):
     fetch_backoff_max_s: float = Field(60.0, ge=0)
 
     @model_validator(mode="after")
+    def _home_is_folder(self) -> Settings:
+        """``SENSEQUANT_HOME`` may not exist yet (it is created) but must not be a file."""
+        if self.home.exists() and not self.home.is_dir():
+            raise ValueError(
+                f"SENSEQUANT_HOME {self.home} is a file, not a folder; point it at a folder"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _breeze_limits(self) -> Settings:
         """Breeze allows 100 calls/min and 5,000/day per user; only a local stand-in (loopback
         URLs, as in the benchmarks) may be called faster."""

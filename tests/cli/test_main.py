@@ -130,7 +130,8 @@ def test_data_list_shows_the_symbol_master(tmp_path: Path) -> None:
     rows = json.loads(res.output)
     assert [r["symbol"] for r in rows] == ["ABC"]
     abc = rows[0]
-    assert abc["interval"] == "1day" and abc["bars"] == 400
+    # business days: the 22 NSE holidays among them (traded synthetic rows) are dropped
+    assert abc["interval"] == "1day" and abc["bars"] == 378
     assert abc["isin"] == "INE000A01011" and abc["industry"] == "Metals"
     assert abc["listing_date"] == "2018-01-01" and isinstance(abc["missing_sessions"], int)
     assert abc["first"].startswith("2018-01-01") and abc["isec_code"] is None

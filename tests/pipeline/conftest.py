@@ -32,7 +32,8 @@ def run_real_subset(
     settings = Settings(home=home)
     store, catalog = BarStore(settings.store_dir), Catalog(settings.catalog_path)
     files = [shared_data / "nse_daily_yf" / f"{s}.csv" for s in SUBSET]
-    assert import_paths([*files, shared_data / "nifty50_index"], store, catalog).n_failed == 0
+    sources = [*files, shared_data / "nifty50_index"]  # 1996 rows with inconsistent OHLC:
+    assert import_paths(sources, store, catalog, repair_ohlc=True).n_failed == 0
     base = RunConfig().with_overrides(universe=",".join(SUBSET), start=start, end=end)
     dumped = base.model_dump()
     cfg = RunConfig.model_validate(

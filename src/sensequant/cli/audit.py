@@ -29,6 +29,7 @@ _SHORT = {
     "zero_volume_session": "zero-volume",
     "missing_volume": "no-volume",
     "ohlc_inconsistent": "ohlc",
+    "suspect_open": "open?",
     "outlier_jump": "jump",
     "suspected_corporate_action": "split?",
 }

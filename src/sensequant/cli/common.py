@@ -15,12 +15,13 @@ from typing import Any, ParamSpec, TypeVar, overload
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from sensequant.errors import SenseQuantError, UsageError
 
-__all__ = ["err", "guard", "literal", "out", "parse_date", "print_table", "settings"]
+__all__ = ["DATE_RANGE", "err", "guard", "literal", "out", "parse_date", "print_table", "settings"]
 
 out = Console()
 """The stdout console for results."""
@@ -75,20 +76,31 @@ def settings() -> Any:
     return load_settings()
 
 
+DATE_RANGE = (dt.date(1677, 9, 22), dt.date(2262, 4, 11))
+"""Dates pandas can hold (nanosecond timestamps); others are usage errors, not tracebacks."""
+
+
 def parse_date(value: str | None, name: str) -> dt.date | None:
     """Parse a ``YYYY-MM-DD`` option value (None stays None).
 
     Raises
     ------
     UsageError
-        Naming the option and the value.
+        Naming the option and the value: not a date, or outside :data:`DATE_RANGE`.
     """
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"{name} '{value}' is not a date", hint="use YYYY-MM-DD") from None
+    if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+        raise UsageError(
+            f"{name} '{value}' is outside the supported dates "
+            f"{DATE_RANGE[0]:%Y-%m-%d}..{DATE_RANGE[1]:%Y-%m-%d}",
+            hint="NSE history starts in 1994; pass a date in that range",
+        )
+    return day
 
 
 def print_table(table: Table, console: Console | None = None, *, width: int | None = None) -> None:
@@ -144,7 +156,8 @@ def guard(
     redact : callable, optional
         Applied to every printed message (e.g. replaces configured secrets with ``***``).
     interrupted : str, default "interrupted"
-        What Ctrl-C prints (exit code 130).
+        What Ctrl-C prints (exit code 130). An ``OSError`` (a home that is a file or read-only,
+        a full disk) prints the path and the reason and exits 1.
     catch_all : bool, default False
         Also turn unexpected exceptions into a one-line message (exit 1). Used by commands
         that talk to brokers, so a traceback cannot carry a credential to the terminal.
@@ -174,6 +187,17 @@ def guard(
                 raise typer.Exit(130) from None
             except (typer.Exit, SystemExit):
                 raise
+            except OSError as exc:  # a home that is a file, read-only, full, missing ...
+                where = f" {exc.filename}" if exc.filename else ""
+                reason = exc.strerror or type(exc).__name__
+                text = escape(redact(f"cannot use{where}: {reason}"))
+                err.print(f"[red]error:[/] {text}", highlight=False)
+                err.print(
+                    "  [cyan]hint:[/] SENSEQUANT_HOME must be a writable folder (not a file) "
+                    "with free space; check its path and permissions",
+                    highlight=False,
+                )
+                raise typer.Exit(1) from None
             except Exception as exc:
                 if not catch_all:
                     raise

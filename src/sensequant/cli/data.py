@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sensequant.cli.common import err, guard, print_table, settings
@@ -57,6 +58,16 @@ def data_import(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the import report as JSON.")
     ] = False,
+    repair_ohlc: Annotated[
+        bool,
+        typer.Option(
+            "--repair-ohlc",
+            help="Widen high/low that do not bound open/close (recorded) instead of failing.",
+        ),
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail files of symbols unknown to the symbol master.")
+    ] = False,
 ) -> None:
     """Import bar files into the store; every correction is recorded in the catalog."""
     from sensequant.cli.repair import open_home_catalog
@@ -77,8 +88,8 @@ def data_import(
             err.print("✗ ", style="red", end="", highlight=False)
             err.print(str(fo.error), highlight=False, markup=False)
         for note in fo.notes:
-            if "stored as" in note:
-                err.print(f"[cyan]note:[/] {fo.path.name}: {note}", highlight=False)
+            if any(k in note for k in ("stored as", "ignored", "conflicting", "OHLC")):
+                err.print(f"[cyan]note:[/] {escape(f'{fo.path.name}: {note}')}", highlight=False)
 
     wanted = [s for s in (symbols or "").split(",") if s.strip()] or None
     report = import_paths(
@@ -92,9 +103,11 @@ def data_import(
         force=force,
         on_conflict=policy,
         on_file=on_file,
+        repair_ohlc=repair_ohlc,
+        strict=strict,
     )
     for w in report.warnings:
-        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+        err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
     if as_json:
         print(json.dumps(report.to_dict(), default=str, indent=2))
     else:

@@ -8,6 +8,7 @@ correctable problems (duplicated days, negative volume) import with a warning na
 
 from __future__ import annotations
 
+import codecs
 import io
 import zipfile
 from dataclasses import dataclass
@@ -159,25 +160,107 @@ def hard_cases() -> list[Case]:
         Case("WEEKLY.csv", _yahoo(weekly).encode(), ("weekly or monthly",)),
         Case("TCS.csv", _yahoo([f"{DAYS[0]},100,102,99,-101,95,1000"]).encode(), ("line 2",)),
         Case("INFY.parquet", parquet[:100], ("cannot read Parquet",)),
+        *value_cases(),
+    ]  # fmt: skip
+
+
+def _parquet_of(rows: list[tuple[str, float]]) -> bytes:
+    frame = pd.DataFrame(
+        {
+            "timestamp": pd.DatetimeIndex([d for d, _ in rows]).tz_localize(IST),
+            **{k: [v for _, v in rows] for k in ("open", "high", "low", "close")},
+            "volume": 100.0,
+        }
+    )
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    return buffer.getvalue()
+
+
+def value_cases() -> list[Case]:
+    """Issue 10: bad values, dates and encodings, each refused naming the file and the line."""
+    d = DAYS
+    ok = [f"{x},100,102,99,101,95,1000" for x in d]
+    weekend = ["2024-01-06", "2024-01-07", "2024-01-13"]  # Saturdays and a Sunday
+    # Holi and Good Friday with the weekends around them
+    holidays = ["2024-03-23", "2024-03-24", "2024-03-25", "2024-03-29", "2024-03-30"]
+    semi = "Date;Open;High;Low;Close;Volume\n" + "".join(f"{x};1,5;1,6;1,4;1,5;10\n" for x in d)
+    stamps = [f"{d[3]} 09:{m:02d}:00" for m in (15, 20, 25)]
+    conflict_5m = _intraday(stamps).replace(f"{stamps[1]},10,11,9,10.5", f"{stamps[1]},10,12,9,11")
+    conflict_5m += f"{stamps[1]},10,11,9,10.5,100\n"
+    return [
+        Case("INF.csv", _yahoo([ok[0], f"{d[1]},100,inf,99,101,95,1000"]).encode(),
+             ("infinite prices at line 3",)),
+        Case("HUGE.csv", _yahoo([ok[0], f"{d[1]},1e308,1e308,1e308,1e308,1,1"]).encode(),
+             ("implausible prices above 1e+08 rupees", "line 3", "1e+308")),
+        Case("CRORE.csv", _yahoo([*ok[:2], f"{d[2]},2e8,2e8,2e8,2e8,1,1"]).encode(),
+             ("implausible prices above 1e+08", "line 4")),
+        Case("SPIKE.csv", _yahoo([*ok[:2], f"{d[2]},100,102,99,10100,1,1", *ok[3:]]).encode(),
+             ("more than 20x away from both neighbouring rows' closes at line 4", "10100")),
+        Case("DIP.csv", _yahoo([*ok[:2], f"{d[2]},1,1.02,0.99,1.01,1,1", *ok[3:]]).encode(),
+             ("more than 20x away", "line 4")),
+        Case("HIGHLOW.csv", _yahoo([ok[0], f"{d[1]},100,98,99,99,1,1"]).encode(),
+             ("inconsistent OHLC", "at line 3", "--repair-ohlc")),
+        Case("OPENHIGH.csv", _yahoo([ok[0], ok[1], f"{d[2]},110,102,99,101,1,1"]).encode(),
+             ("inconsistent OHLC", "at line 4", "open 110")),
+        Case("CLOSELOW.csv", _yahoo([f"{d[0]},100,102,99,95,1,1"]).encode(),
+             ("inconsistent OHLC", "at line 2", "close 95")),
+        Case("DUPDAYS.csv", _yahoo([ok[0], f"{d[1]},2,2,2,2,2,2", f"{d[1]},3,3,3,3,3,3"]).encode(),
+             ("conflicting rows for one timestamp", "at lines 3 and 4", "--on-conflict")),
+        Case("DUP5MIN.csv", conflict_5m.encode(), ("conflicting rows", "lines 3 and 5")),
+        Case("CONFLICT.parquet", _parquet_of([(d[0], 10.0), (d[1], 11.0), (d[1], 12.0)]),
+             ("conflicting rows", "lines 2 and 3")),
+        Case("WEEKEND.csv", _yahoo([f"{x},100,102,99,101,95,1000" for x in weekend]).encode(),
+             ("no rows left to import: all 3 rows were dropped", "2024-01-06")),
+        Case("HOLIDAYS.csv", _yahoo([f"{x},100,102,99,101,95,0" for x in holidays]).encode(),
+             ("no rows left to import", "holiday", "2024-03-25")),
+        Case("ANCIENT.csv", _yahoo([ok[0], "1500-01-02,1,1,1,1,1,1"]).encode(),
+             ("outside the dates pandas can hold", "line 3", "1500-01-02")),
+        Case("MIXEDDATES.csv", _yahoo([ok[0], "03/01/2024,1,1,1,1,1,1"]).encode(),
+             ("unparseable timestamps at line 3", "03/01/2024")),
+        Case("BLANKDATE.csv", _yahoo([ok[0], ",1,1,1,1,1,1"]).encode(),
+             ("unparseable timestamps at line 3",)),
+        Case("ONLYUNKNOWN.csv", b"Date,Foo,Bar\n2024-01-02,1,2\n",
+             ("unknown layout", "unknown columns ['Foo', 'Bar']", "rename the columns")),
+        Case("DECIMALCOMMA.csv", semi.encode(),
+             ("non-numeric open at lines 2", "'1,5'", "decimals with a point")),
+        Case("PIPES.csv", b"Date|Open|High|Low|Close|Volume\n2024-01-02|1|1|1|1|1\n",
+             ("unknown layout", "Date|Open|High|Low|Close|Volume")),
+        Case("TRUNCATED.csv", (_yahoo() + f"{d[4]},100,10").encode(),
+             ("missing (NaN) prices at line 7",)),
+        Case("UTF16ODD.csv", codecs.BOM_UTF16_LE + _yahoo().encode("utf-16-le") + b"\x00",
+             ("broken UTF-16 text",)),
+        Case("SPACED.csv", _yahoo([ok[0], f"{d[1]},1 000,1,1,1,1,1"]).encode(),
+             ("non-numeric open at line 3", "'1 000'")),
     ]  # fmt: skip
 
 
 def corrected_cases() -> dict[str, tuple[bytes, str, str]]:
     """Files that import with a correction: name -> (bytes, finding kind, expected text)."""
-    dup_days = [f"{DAYS[0]},1,1,1,1,1,1", f"{DAYS[1]},2,2,2,2,2,2", f"{DAYS[1]},3,3,3,3,3,3"]
     day = nse_sessions("2024-01-01", "2024-01-31")[3]
     stamps = [f"{day + pd.Timedelta(minutes=555 + 5 * i):%Y-%m-%d %H:%M:%S}" for i in range(75)]
     neg_vol = [f"{DAYS[0]},1,1,1,1,1,1", f"{DAYS[1]},1,1,1,1,1,-5"]
     return {
-        "DUPDAYS.csv": (_yahoo(dup_days).encode(), "conflicting_duplicate", "lines 3"),
         "DUPINTRADAY.csv": (_intraday(stamps + stamps).encode(), "exact_duplicate_removed",
                             "75 exact repeats"),
         "NEGVOL.csv": (_yahoo(neg_vol).encode(), "negative_volume_clipped", "set to 0"),
     }  # fmt: skip
 
 
+GOOD_EXTRA = (
+    "GOODS_2020-10-01_to_2025-09-30.csv",
+    "GOODT.csv",
+    "GOODU.csv",
+    "NSE_GOODV.csv",
+    "GOODW.csv",
+    "GOODX_5minute.csv",
+)
+
+
 def good_files(folder: Path) -> None:
-    """Three good files: Yahoo daily, broker export with oi, a zipped UDiFF bhavcopy."""
+    """Good files: Yahoo daily, broker export with oi, a zipped UDiFF bhavcopy; and (issue 10)
+    a dated file name, a semicolon file, UTF-16 with a BOM, an NSE_ prefix with an extra
+    column, a file with weekend and holiday rows (dropped), a 5-minute file name."""
     (folder / "GOODA.csv").write_text(_yahoo(), encoding="utf-8")
     (folder / "GOODB.csv").write_text(
         "timestamp,open,high,low,close,volume,oi\n"
@@ -187,6 +270,17 @@ def good_files(folder: Path) -> None:
     rows = [("GOODC", "EQ", 55.0, 100.0), ("GOODD", "EQ", 66.0, 100.0)]
     name = udiff_name("2024-07-08")
     write_zip(folder / f"{name}.zip", {name: udiff_text(rows, "2024-07-08")})
+    yahoo = _yahoo()
+    (folder / GOOD_EXTRA[0]).write_text(yahoo, encoding="utf-8")
+    (folder / GOOD_EXTRA[1]).write_text(yahoo.replace(",", ";"), encoding="utf-8")
+    (folder / GOOD_EXTRA[2]).write_bytes(codecs.BOM_UTF16_LE + yahoo.encode("utf-16-le"))
+    extra = yahoo.replace("Volume\n", "Volume,Dividends\n").replace("1000\n", "1000,0\n")
+    (folder / GOOD_EXTRA[3]).write_text(extra, encoding="utf-8")
+    off = [f"{x},100,102,99,101,95,1000" for x in ("2024-01-06", *DAYS, "2024-01-26")]
+    (folder / GOOD_EXTRA[4]).write_text(_yahoo(off), encoding="utf-8")
+    day = nse_sessions("2024-01-01", "2024-01-31")[3]
+    stamps = [f"{day + pd.Timedelta(minutes=555 + 5 * i):%Y-%m-%d %H:%M:%S}" for i in range(75)]
+    (folder / GOOD_EXTRA[5]).write_text(_intraday(stamps), encoding="utf-8")
 
 
 def _preexisting(tmp_path: Path, store: BarStore, catalog: Catalog) -> None:
@@ -213,7 +307,7 @@ def test_corpus_with_good_files(tmp_path: Path, store: BarStore, catalog: Catalo
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     hard = hard_cases()
-    assert len(hard) + len(corrected_cases()) >= 25
+    assert len(hard) + len(corrected_cases()) >= 40
     for case in hard:
         (corpus / case.name).write_bytes(case.data)
     for name, (data, _, _) in corrected_cases().items():
@@ -239,9 +333,16 @@ def test_corpus_with_good_files(tmp_path: Path, store: BarStore, catalog: Catalo
         assert kind in {f.kind for f in outcome.findings}
         warning = next(w for w in report.warnings if name in w and kind in w)
         assert text in warning, warning
-    for name in ("GOODA.csv", "GOODB.csv", f"{udiff_name('2024-07-08')}.zip"):
+    for name in ("GOODA.csv", "GOODB.csv", f"{udiff_name('2024-07-08')}.zip", *GOOD_EXTRA):
         assert outcomes[name].status == "ok", outcomes[name].error
     assert {"GOODA", "GOODB", "GOODC", "GOODD"} <= set(store.symbols("1day"))
+    assert {f"GOOD{c}" for c in "STUVW"} <= set(store.symbols("1day"))
+    assert "GOODX" in store.symbols("5minute")
+    assert len(store.read("GOODW", "1day")) == 5  # the weekend and holiday rows dropped
+    assert "off_calendar_row_dropped" in {f.kind for f in outcomes["GOODW.csv"].findings}
+    assert any("['Dividends'] ignored" in n for n in outcomes["NSE_GOODV.csv"].notes)
+    # symbols unknown to the symbol master import with a warning naming them
+    assert any("symbol GOODS is not in the symbol master" in w for w in report.warnings)
     assert len(store.read("GOODB", "1day")) == 5
     assert {s: store.fingerprint(s, "1day") for s in ("TCS", "INFY")} == before
     assert _stray_files(store) == []

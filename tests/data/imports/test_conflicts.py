@@ -1,4 +1,4 @@
-"""Two different rows for one timestamp in one file (sensequant.data.imports.conflicts)."""
+"""Two different rows for one timestamp in one file, through import_paths's on_conflict."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ def test_refused_by_default_naming_the_rows(
     (outcome,) = report.files
     assert outcome.status == "failed" and not store.exists("TCS", "1day")
     error = outcome.error or ""
-    assert str(dup_file) in error and "1 timestamp(s) have rows with different values" in error
-    assert "2024-01-03 00:00: line 3: open 11" in error and "line 4: open 12" in error
+    assert str(dup_file) in error and "conflicting rows for one timestamp" in error
+    assert "2024-01-03 at lines 3 and 4" in error and "open 11 vs 12" in error
     assert "--on-conflict keep" in error
 
 

@@ -83,3 +83,12 @@ def test_missing_sessions_empty_when_complete() -> None:
     sessions = nse_sessions("2023-01-01", "2023-12-31")
     assert len(missing_sessions(sessions, "2023-01-01", "2023-12-31")) == 0
     assert len(missing_sessions(sessions[1:], "2023-01-01", "2023-12-31")) == 1
+
+
+def test_nse_trading_days_xbom_lacks_are_sessions() -> None:
+    # issue 10: days ~20 stocks traded with volume (and NSE's NIFTY 50 history for 2001/2004)
+    days = ["1997-05-08", "1999-01-01", "1999-11-10", "2001-01-01", "2004-01-01"]
+    assert is_session(_days(*days)).all()
+    # the ETF export's weekend rows are all genuine special sessions
+    special = ["2019-10-27", "2020-02-01", "2020-11-14", "2023-11-12", "2024-01-20"]
+    assert is_session(_days(*special, "2024-03-02", "2024-05-18")).all()

@@ -85,3 +85,18 @@ def test_files_provider_needs_a_source(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--source" in result.output
+
+
+def test_inconsistent_ohlc_listed_or_repaired(tmp_path: Path) -> None:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "INFY.csv").write_text(
+        "Date,Open,High,Low,Close,Adj Close,Volume\n"
+        "2024-01-02,100,102,99,101,95,1000\n2024-01-03,100,98,99,99,1,1\n",
+        encoding="utf-8",
+    )
+    strict = FilesProvider([folder])
+    strict._index()
+    assert any("inconsistent OHLC" in e and "line 3" in e for e in strict.errors)
+    repaired = FilesProvider([folder], repair_ohlc=True)
+    assert repaired._index()[("INFY", "1day")]["high"].tolist() == [102.0, 100.0]

@@ -117,7 +117,7 @@ def test_holiday_and_weekend_rows_without_trading_dropped() -> None:
     assert result.rows_out == 3
 
 
-def test_off_calendar_rows_with_trading_kept() -> None:
+def test_off_calendar_rows_with_trading_dropped() -> None:
     frame = _bars(
         [
             ("2008-11-26", 240, 262, 240, 260, 100),
@@ -126,8 +126,9 @@ def test_off_calendar_rows_with_trading_kept() -> None:
         ]
     )
     result = _clean(frame)
-    assert _by_kind(result)["off_calendar_row_kept"].count == 2
-    assert result.rows_out == 3
+    assert _by_kind(result)["off_calendar_row_dropped"].count == 2
+    assert "add it to the calendar overrides" in _by_kind(result)["off_calendar_row_dropped"].detail
+    assert result.rows_out == 1
 
 
 def test_override_sessions_are_sessions() -> None:
@@ -191,14 +192,14 @@ def test_index_skips_volume_checks_and_judges_trading_by_price() -> None:
             ("2008-11-26", 240, 262, 240, 260, 0),
             ("2008-11-27", 260, 260, 260, 260, 0),  # stale: dropped
             ("2008-11-28", 256, 267, 249, 259, -1),
-            ("2008-11-30", 255, 262, 250, 258, 0),  # moving prices on a Sunday: kept
+            ("2008-11-30", 255, 262, 250, 258, 0),  # moving prices on a Sunday: dropped too
         ]
     )
     result = _clean(frame, is_index=True)
     found = _by_kind(result)
-    assert set(found) == {"holiday_row_dropped", "off_calendar_row_kept"}
-    assert found["off_calendar_row_kept"].lines == (5,)
-    assert result.rows_out == 3
+    assert set(found) == {"holiday_row_dropped", "off_calendar_row_dropped"}
+    assert found["off_calendar_row_dropped"].lines == (5,)
+    assert result.rows_out == 2
 
 
 def test_intraday_uses_session_date() -> None:
@@ -311,7 +312,7 @@ def test_reliance_5min_duplicated_days_removed(shared_data: Path) -> None:
     out_days = result.bars["timestamp"].dt.strftime("%Y-%m-%d")
     assert all((out_days == d).sum() == 75 for d in twice)
     # short and special sessions are sessions: nothing dropped for the calendar
-    assert "weekend_row_dropped" not in found and "off_calendar_row_kept" not in found
+    assert "weekend_row_dropped" not in found and "off_calendar_row_dropped" not in found
     assert (out_days == "2024-05-18").sum() == 21
     assert (out_days == "2023-11-12").sum() == 12
 
@@ -323,7 +324,11 @@ def test_index_files_clean_without_volume_findings(shared_data: Path) -> None:
         result = clean_bars(parsed.bars, symbol="NIFTY 50", interval="1day", is_index=True)
         kinds = {f.kind for f in result.findings}
         assert not kinds & {"zero_volume_session", "missing_volume", "negative_volume_clipped"}
-        assert result.rows_out == result.rows_in  # no stale rows in the index files
+        # no stale rows in the index files; NSE's old history holds 18 Saturday rows of
+        # 2003-2004 that no stock file has: not sessions, dropped and flagged
+        off = {f.kind: f.count for f in result.findings}.get("off_calendar_row_dropped", 0)
+        assert off == (18 if "2000" in name else 0)
+        assert result.rows_out == result.rows_in - off
 
 
 # ------------------------------------------------------------------ issue 3: new kinds

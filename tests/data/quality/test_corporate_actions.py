@@ -179,7 +179,7 @@ def test_catalog_round_trip_and_review(tmp_path: Path) -> None:
 def test_yahoo_daily_files_hold_no_unadjusted_action_from_1997(shared_data: Path) -> None:
     found: list[SuspectedAction] = []
     for path in sorted((shared_data / "nse_daily_yf").glob("*.csv")):
-        parsed = read_bar_file(path)
+        parsed = read_bar_file(path, repair_ohlc=True)
         bars = clean_bars(parsed.bars, symbol=str(parsed.symbol), interval="1day").bars
         found += detect_corporate_actions(bars, str(parsed.symbol))
     # Yahoo's Close is split/bonus adjusted. The one suspicion is HINDALCO 1996-09-04, before

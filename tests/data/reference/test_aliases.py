@@ -82,9 +82,14 @@ def test_kaggle_file_with_old_and_new_symbol_at_once(tmp_path: Path) -> None:
     path.write_text(text + extra, encoding="utf-8")
     with pytest.raises(InputFileError, match="2 symbols at the same dates"):
         read_bar_file(path)
-    parsed = read_bar_file(path, aliases={"UTIBANK": "AXISBANK"})
+    # once aliased, the rename day is two differing rows of one timestamp: refused naming
+    # both lines unless a conflict policy says which one wins
+    with pytest.raises(InputFileError, match="at lines 3 and 5"):
+        read_bar_file(path, aliases={"UTIBANK": "AXISBANK"})
+    parsed = read_bar_file(path, aliases={"UTIBANK": "AXISBANK"}, on_conflict="replace")
     assert parsed.symbol == "AXISBANK"
-    assert parsed.notes == ("UTIBANK stored as AXISBANK (alias table)",)
+    assert parsed.notes[0] == "UTIBANK stored as AXISBANK (alias table)"
+    assert "dropped line 3" in parsed.notes[1]
 
 
 def test_kaggle_succession_without_alias_is_noted(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sensequant.data.catalog import Catalog
+from sensequant.data.imports.checks import check_known
 from sensequant.data.imports.history import ImportHistory, PriorImport, file_sha256, import_key
 from sensequant.data.imports.report import FileOutcome, ImportReport
 from sensequant.data.market import symbol_from_filename
@@ -159,11 +160,14 @@ class Collector:
         wanted: set[str] | None,
         key_options: dict[str, Any],
         history: ImportHistory,
+        known: frozenset[str] | None = None,
+        strict: bool = False,
     ) -> None:
         self.store, self.catalog, self.on_file = store, catalog, on_file
         self.read_options, self.wanted, self.key_options = read_options, wanted, key_options
         self.history = history
         self.on_conflict = OnConflict.FAIL
+        self.known, self.strict = known, strict  # symbol-master check (None: not checked)
         self.report = ImportReport()
         self.groups: dict[tuple[str, str], list[Piece]] = {}
         self.candidates: list[tuple[Path, str, PriorImport]] = []
@@ -178,6 +182,9 @@ class Collector:
     def done(self, outcome: FileOutcome) -> None:
         """Record a final outcome and tell ``on_file``."""
         self.report.files.append(outcome)
+        if self.known is not None and outcome.status == "ok" and outcome.symbol:
+            warning = check_known(outcome.path, outcome.symbol, self.known, strict=False)
+            self.report.warnings.extend([warning] if warning else [])
         if self.on_file is not None:
             self.on_file(outcome)
 
@@ -255,6 +262,8 @@ class Collector:
                 )
             )
             return
+        if self.known is not None and self.strict:  # else warned once imported (done)
+            check_known(path, parsed.symbol, self.known, strict=True)
         piece = Piece(path, parsed.symbol, parsed.interval, parsed.layout, bars, key, parsed.notes)
         self.groups.setdefault((piece.symbol, piece.interval), []).append(piece)
 

@@ -47,8 +47,8 @@ import numpy as np
 import pandas as pd
 
 from sensequant.data.catalog import Catalog
+from sensequant.data.imports.checks import known_symbols, require_rows
 from sensequant.data.imports.collect import Collector, Piece, expand_paths
-from sensequant.data.imports.conflicts import resolve_file_duplicates
 from sensequant.data.imports.history import ImportHistory, file_sha256
 from sensequant.data.imports.report import FileOutcome, ImportReport
 from sensequant.data.market import calendar_bounds, missing_sessions, validate_symbol
@@ -71,6 +71,8 @@ _WARN_FIXES = {
     "conflicting_duplicate": "check which row is right, fix the file and import it again",
     "negative_volume_clipped": "volume cannot be negative; fix the file if 0 is wrong",
     "extended_hours_bar_dropped": "they are not regular-session bars, nothing else to do",
+    "off_calendar_row_dropped": "a real NSE session? add it to market.calendar.SESSION_OVERRIDES",
+    "ohlc_repaired": "repaired as asked (--repair-ohlc)",
 }
 
 
@@ -138,11 +140,10 @@ def _store_all(run: Collector) -> None:
 def _store_group(run: Collector, pieces: list[Piece]) -> list[FileOutcome]:
     symbol, interval = pieces[0].symbol, pieces[0].interval
     started = pd.Timestamp.now(tz=IST)
-    for p in pieces:
-        if not p.sources:
-            p.bars = resolve_file_duplicates(p.bars, p.path, symbol, run.on_conflict)
     raw = _splice(pieces, run.report).drop(columns=["symbol"], errors="ignore")
-    result = clean_bars(raw, symbol=symbol, interval=interval, is_index=is_index_symbol(symbol))
+    options = {"is_index": is_index_symbol(symbol), "repair_ohlc": run.read_options["repair_ohlc"]}
+    result = clean_bars(raw, symbol=symbol, interval=interval, **options)
+    require_rows(pieces[0].path if len(pieces) == 1 else Path(pieces[0].name), result)
     bars = result.bars
     extra = [c for c in bars.columns if c not in _STORE_COLUMNS and not c.startswith("_")]
     if extra:
@@ -281,6 +282,8 @@ def import_paths(
     force: bool = False,
     on_conflict: OnConflict | str = OnConflict.FAIL,
     on_file: Callable[[FileOutcome], None] | None = None,
+    repair_ohlc: bool = False,
+    strict: bool = False,
 ) -> ImportReport:
     """Import files and folders of bars, NSE bhavcopies and constituent lists (module notes).
 
@@ -304,11 +307,16 @@ def import_paths(
     force : bool, default False
         Read every file even when it is unchanged since its last import.
     on_conflict : OnConflict or str, default "fail"
-        Stored bars a file would change beyond float noise, and rows of one file that
-        disagree on a timestamp: ``fail`` (refuse the series, listing the bars), ``keep``
-        (stored bars / the first row win) or ``replace`` (new bars / the last row win).
+        Stored bars a file would change beyond float noise, and rows of ONE file that
+        disagree on a timestamp: ``fail`` (refuse the series listing the bars, or the file
+        naming both lines), ``keep`` (stored bars / the earlier line win) or ``replace`` (new
+        bars / the later line win; noted).
     on_file : callable, optional
         Called with each :class:`FileOutcome` once it is final (for progress display).
+    repair_ohlc : bool, default False
+        Widen high/low not bounding open/close (``ohlc_repaired``) instead of failing the file.
+    strict : bool, default False
+        Fail files of symbols unknown to the symbol master (default: a warning names them).
 
     Returns
     -------
@@ -347,9 +355,13 @@ def import_paths(
             "interval": interval,
             "series": series,
             "aliases": aliases,
+            "repair_ohlc": repair_ohlc,
+            "on_conflict": policy.value,
         }
+        known = known_symbols(catalog, store, aliases)
         run = Collector(store, catalog, on_file, read_options, wanted, key_options, history)
         run.on_conflict = policy
+        run.known, run.strict = known, strict
         for path in expand_paths(paths, store, run.report):
             try:
                 run.read(path)

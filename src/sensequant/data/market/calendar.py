@@ -72,6 +72,28 @@ SESSION_OVERRIDES: Final[dict[dt.date, tuple[bool, str]]] = {
     # XBOM 4.13 has the two swapped (NIFTY 50 and Yahoo rows show trading on the 14th only).
     dt.date(2013, 11, 14): (True, "trading day (XBOM lists it as the Muharram holiday)"),
     dt.date(2013, 11, 15): (False, "Muharram holiday (XBOM lists it as a session)"),
+    # Trading days XBOM lists as holidays: Yahoo daily rows WITH volume for about 20 of the
+    # NIFTY 50 stocks then listed (all that had history), and for 2001 and 2004 NSE's own
+    # NIFTY 50 history (nifty50_2000_2019.csv). BSE holidays that NSE did not observe.
+    **{
+        dt.date.fromisoformat(day): (True, "NSE trading day (XBOM lists a holiday)")
+        for day in (
+            "1997-05-08",
+            "1997-08-18",
+            "1997-08-25",
+            "1997-10-28",
+            "1997-10-29",
+            "1998-04-09",
+            "1998-04-28",
+            "1999-01-01",
+            "1999-03-18",
+            "1999-03-25",
+            "1999-04-30",
+            "1999-11-10",
+            "2001-01-01",
+            "2004-01-01",
+        )
+    },
 }
 """Sessions XBOM lacks (``True``) or wrongly has (``False``), with the reason."""
 

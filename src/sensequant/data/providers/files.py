@@ -39,6 +39,9 @@ class FilesProvider:
         NSE series kept from bhavcopies and Kaggle files.
     aliases : mapping of str to str, optional
         Old symbol -> current symbol (see :mod:`sensequant.data.reference.aliases`).
+    repair_ohlc : bool, default False
+        Widen high/low that do not bound open/close (as ``data import --repair-ohlc``)
+        instead of listing such files in :attr:`errors`.
 
     Raises
     ------
@@ -52,7 +55,9 @@ class FilesProvider:
         *,
         series: Sequence[str] = ("EQ",),
         aliases: Mapping[str, str] | None = None,
+        repair_ohlc: bool = False,
     ) -> None:
+        self._repair = repair_ohlc
         self._paths = [Path(p) for p in paths]
         for p in self._paths:
             if not p.exists():
@@ -78,7 +83,9 @@ class FilesProvider:
             if path.suffix.lower() == ".csv" and is_index_list_file(path):
                 continue  # an NSE constituent list, not bars (`data import` loads those)
             try:
-                parsed = read_bar_file(path, series=self._series, aliases=self._aliases)
+                parsed = read_bar_file(
+                    path, series=self._series, aliases=self._aliases, repair_ohlc=self._repair
+                )
             except SenseQuantError as exc:
                 self.errors.append(str(exc))
                 continue
@@ -94,8 +101,9 @@ class FilesProvider:
         for (sym, interval), frames in parts.items():
             raw = pd.concat(frames, ignore_index=True).sort_values("timestamp", kind="stable")
             try:
+                index, repair = is_index_symbol(sym), self._repair
                 clean = clean_bars(
-                    raw, symbol=sym, interval=interval, is_index=is_index_symbol(sym)
+                    raw, symbol=sym, interval=interval, is_index=index, repair_ohlc=repair
                 ).bars
             except SenseQuantError as exc:
                 self.errors.append(str(exc))

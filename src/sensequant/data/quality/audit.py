@@ -79,11 +79,12 @@ MAX_EXAMPLES: Final = 10
 WARN_KINDS: Final = frozenset(
     {
         "conflicting_duplicate",
-        "off_calendar_row_kept",
+        "off_calendar_row_kept",  # older catalogs (such rows are dropped now)
         "off_session_bar",
         "zero_volume_session",
         "missing_volume",
         "ohlc_inconsistent",
+        "suspect_open",
         "outlier_jump",
         "suspected_corporate_action",
     }

@@ -17,8 +17,9 @@ Finding kinds (in the order they are checked)
 ``weekend_row_dropped``      Saturday/Sunday rows that are not sessions and show no trading.
 ``holiday_row_dropped``      weekday non-session rows that show no trading: the stale rows
                              Yahoo leaves on holidays (volume 0, e.g. 2008-11-27).
-``off_calendar_row_kept``    non-session rows WITH trading (volume > 0): perhaps a special
-                             session the calendar lacks; kept and flagged.
+``off_calendar_row_dropped`` non-session rows WITH trading (volume > 0): dropped and flagged
+                             (the calendar is the authority; a genuine special session it
+                             lacks belongs in ``market.calendar.SESSION_OVERRIDES``).
 ``extended_hours_bar_dropped``  intraday bars of the pre-open (09:00-09:15) or post-close
                              (15:30-16:00) window of a regular session (auction and closing
                              prints; :mod:`sensequant.data.quality.extended_hours`): dropped.
@@ -31,7 +32,12 @@ Finding kinds (in the order they are checked)
 ``zero_volume_session``      other session rows with volume 0: flagged only (not for indices).
 ``missing_volume``           NaN volume: kept as NaN, flagged (not for indices).
 ``ohlc_inconsistent``        high < max(open, close), low > min(open, close) or high < low
-                             (relative tolerance 1e-9 for float noise): flagged only.
+                             (relative tolerance 1e-9 for float noise): flagged only (the file
+                             readers refuse such rows unless asked to repair them).
+``ohlc_repaired``            the same rows with ``repair_ohlc=True``: high/low widened to cover
+                             open and close (:mod:`sensequant.data.quality.opens`).
+``suspect_open``             open more than 5 % from both the previous close and its own close
+                             (an erroneous opening print): flagged only.
 ``outlier_jump``             bar or overnight return beyond 8 robust sigmas (MAD of log
                              returns) AND beyond 20 %: flagged only, it may be genuine (a crash,
                              a data gap, a stale stretch); ex-dates of suspected corporate
@@ -71,6 +77,8 @@ from sensequant.data.quality.findings import MAX_EXAMPLES as _MAX_EXAMPLES
 from sensequant.data.quality.findings import Finding
 from sensequant.data.quality.findings import examples as _examples
 from sensequant.data.quality.findings import make_finding as _finding
+from sensequant.data.quality.opens import ohlc_inconsistent, suspect_open_finding
+from sensequant.data.quality.opens import repair_ohlc as _repair_ohlc
 from sensequant.errors import DataError
 from sensequant.types import BAR_COLUMNS, IST, OPTIONAL_BAR_COLUMNS
 
@@ -82,13 +90,15 @@ FINDING_KINDS: Final[tuple[str, ...]] = (
     "outside_calendar_range",
     "weekend_row_dropped",
     "holiday_row_dropped",
-    "off_calendar_row_kept",
+    "off_calendar_row_dropped",
     "extended_hours_bar_dropped",
     "off_session_bar",
     "stale_row_dropped",
     "zero_volume_session",
     "missing_volume",
     "ohlc_inconsistent",
+    "ohlc_repaired",
+    "suspect_open",
     "outlier_jump",
     "suspected_corporate_action",
 )
@@ -209,9 +219,10 @@ def _calendar_checks(
             "non-session {u} without trading (stale holiday rows) dropped",
         ),
         (
-            "off_calendar_row_kept",
+            "off_calendar_row_dropped",
             off & traded,
-            "{u} on non-session days WITH trading kept (special sessions the calendar lacks?)",
+            "{u} on non-session days WITH trading dropped (a special session the calendar "
+            "lacks? add it to the calendar overrides)",
         ),
     )
     for kind, mask, text in kinds:
@@ -219,7 +230,7 @@ def _calendar_checks(
             when = frame.loc[mask, "timestamp"].dt.normalize().drop_duplicates()
             detail = f"{int(mask.sum())} " + text.format(u=unit) + f": {_examples(when)}"
             out.append(_finding(kind, frame, mask, detail))
-    return np.asarray(off & ~traded, dtype=bool)
+    return np.asarray(off, dtype=bool)
 
 
 def _stale_quotes(frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
@@ -272,7 +283,12 @@ def _jumps_and_actions(
 
 
 def clean_bars(
-    bars: pd.DataFrame, *, symbol: str, interval: str, is_index: bool = False
+    bars: pd.DataFrame,
+    *,
+    symbol: str,
+    interval: str,
+    is_index: bool = False,
+    repair_ohlc: bool = False,
 ) -> CleanResult:
     """Deduplicate, check against the NSE calendar and flag issues of one bar series.
 
@@ -290,6 +306,9 @@ def clean_bars(
     is_index : bool, default False
         An index series: its volume is not a traded quantity, so volume checks are skipped and
         "trading" on non-session days is judged from prices.
+    repair_ohlc : bool, default False
+        Widen high/low of inconsistent rows (``ohlc_repaired``) instead of flagging them
+        (``ohlc_inconsistent``).
 
     Returns
     -------
@@ -352,15 +371,17 @@ def clean_bars(
                     + _examples(keep.loc[mask, "timestamp"])
                 )
                 found.append(_finding(kind, keep, mask, detail))
-    o, h, lo, c = (keep[k].to_numpy() for k in ("open", "high", "low", "close"))
-    tol = 1 + OHLC_TOLERANCE
-    bad = (h * tol < np.maximum(o, c)) | (lo > np.minimum(o, c) * tol) | (h * tol < lo)
-    if bad.any():
+    bad = ohlc_inconsistent(keep, OHLC_TOLERANCE)
+    if bad.any() and repair_ohlc:
+        found.append(_repair_ohlc(keep, bad, unit))
+    elif bad.any():
         detail = (
             f"{int(bad.sum())} {unit} with high < max(open, close), low > min(open, close) "
             f"or high < low (flagged, kept): {_examples(keep.loc[bad, 'timestamp'])}"
         )
         found.append(_finding("ohlc_inconsistent", keep, bad, detail))
+    suspect = suspect_open_finding(keep, unit)
+    found.extend([suspect] if suspect else [])
     if intraday and interval in INTERVAL_MINUTES:
         _off_session(keep, interval, found)
     _jumps_and_actions(keep, symbol, is_index, unit, found)

@@ -10,12 +10,15 @@ from sensequant.data.readers.bhavcopy import (
 from sensequant.data.readers.bhavcopy_zip import read_bhavcopy
 from sensequant.data.readers.layouts import LAYOUTS, read_bar_file
 from sensequant.data.readers.parsing import ParsedFile
+from sensequant.data.readers.values import CONFLICT_POLICIES, ConflictPolicy
 
 __all__ = [
+    "CONFLICT_POLICIES",
     "DEFAULT_SERIES",
     "LAYOUTS",
     "LEGACY_COLUMNS",
     "UDIFF_COLUMNS",
+    "ConflictPolicy",
     "ParsedFile",
     "bhavcopy_layout",
     "normalise_series",

@@ -26,7 +26,10 @@ Layouts (detected from the header: names are whitespace-trimmed and compared cas
 ==================  =========================================================================
 
 The generic layouts may also carry the store's optional columns (``oi``, ``vwap``, ``trades``,
-``delivery_volume``); any other column makes the layout unknown (an error, never a guess).
+``delivery_volume``); any other column is ignored with a note as long as the required columns
+are there (else the layout is unknown: an error naming the columns, never a guess). A header
+with semicolons (or tabs) and no comma is read as a semicolon- (tab-) separated file (noted);
+decimal commas (``1234,5``) are refused naming the line.
 
 Decisions
 ---------
@@ -57,6 +60,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -86,6 +90,7 @@ from sensequant.data.readers.timestamps import (
     parse_numeric_dates,
     parse_times,
 )
+from sensequant.data.readers.values import check_ohlc, check_spikes, resolve_conflicts
 from sensequant.errors import InputFileError
 from sensequant.types import BAR_COLUMNS, OPTIONAL_BAR_COLUMNS
 
@@ -110,6 +115,10 @@ _DROPPED = {"adj close", "prev close", "last", "turnover", "%deliverble", "%deli
 _KAGGLE_EXTRA = {"symbol", "series"}
 _YFINANCE_V2 = ("date", "adj close", "close", "high", "low", "open", "volume")
 _INDEX_YF = ("date", "close", "high", "low", "open", "volume")
+_LAYOUT_HINT = (
+    f"expected one of the layouts {', '.join(LAYOUTS)} (see sensequant.data.readers.layouts); "
+    "rename the columns or convert the file"
+)
 _KNOWN = (
     set(_TIME_NAMES)
     | set(BAR_COLUMNS)
@@ -120,23 +129,24 @@ _KNOWN = (
 )
 
 
-def _detect(path: Path, header: list[str]) -> tuple[str, list[str]]:
-    """Layout name and the normalised column names (``""`` = column to skip)."""
+def _detect(path: Path, header: list[str], notes: list[str]) -> tuple[str, list[str]]:
+    """Layout name and the normalised column names (``""`` = column to skip); unknown extra
+    columns are skipped with a note."""
     cols = [h.strip().lower() for h in header]
     names = list(cols)
     layout = ""
     if cols and (cols[0] == "" or cols[0].startswith("unnamed:")):
         layout, names[0] = "index_pandas", ""
-    unknown = [h for h, c in zip(header, names, strict=True) if c and c not in _KNOWN]
-    if unknown or len(set(cols)) != len(cols):
-        problem = f"unknown columns {unknown}" if unknown else "duplicated column names"
+    found = [h.strip() for h in header]
+    if len(set(cols)) != len(cols):
         raise InputFileError(
             path,
-            f"unknown layout: {problem}; columns found: {[h.strip() for h in header]}",
-            hint=f"expected one of the layouts {', '.join(LAYOUTS)} "
-            "(see sensequant.data.readers.layouts); rename the columns or convert the file",
+            f"unknown layout: duplicated column names; columns found: {found}",
+            hint=_LAYOUT_HINT,
         )
-    present = set(names)
+    unknown = [h.strip() for h, c in zip(header, names, strict=True) if c and c not in _KNOWN]
+    names = ["" if c not in _KNOWN else c for c in names]
+    present = set(names) - {""}
     if not layout:
         if present >= _KAGGLE_EXTRA:
             layout = "kaggle_nse"
@@ -157,31 +167,45 @@ def _detect(path: Path, header: list[str]) -> tuple[str, list[str]]:
             what = [f"exactly one time column, found {times}"]
         else:
             what = missing + ([] if times else ["date (or timestamp)"])
+        if unknown:
+            raise InputFileError(
+                path,
+                f"unknown layout: missing required columns {what}, unknown columns {unknown}; "
+                f"columns found: {found}",
+                hint=_LAYOUT_HINT,
+            )
         raise InputFileError(
             path,
-            f"missing required columns {what} for layout {layout}; "
-            f"columns found: {[h.strip() for h in header]}",
+            f"missing required columns {what} for layout {layout}; columns found: {found}",
             hint="the file needs a date/timestamp column and open, high, low, close, volume",
         )
+    if unknown:
+        notes.append(f"columns {unknown} ignored (not bar columns; layout {layout})")
     return layout, [
         "timestamp" if c in _TIME_NAMES else ("" if c in _DROPPED else _RENAME.get(c, c))
         for c in names
     ]
 
 
-def _header(text: str) -> list[str]:
+def _header(text: str) -> tuple[list[str], str]:
+    """The header's fields and the delimiter: ``;`` or a tab when the header has one and no
+    comma."""
     end = text.find("\n")
     first = (text if end < 0 else text[:end]).rstrip("\r")
-    return next(csv.reader([first]), [])
+    sep = next((d for d in (";", "\t") if d in first and "," not in first), ",")
+    return next(csv.reader([first], delimiter=sep), []), sep
 
 
-def _read_csv(path: Path, text: str, header: list[str]) -> tuple[str, pd.DataFrame]:
-    layout, names = _detect(path, header)
+def _read_csv(
+    path: Path, text: str, header: list[str], sep: str, notes: list[str]
+) -> tuple[str, pd.DataFrame]:
+    layout, names = _detect(path, header, notes)
     text_cols = {"timestamp", "symbol", "series"}
     frame = read_csv_text(
         path,
         text,
         "check the rows named",
+        sep=sep,
         header=None,
         skiprows=1,
         names=[n or f"_skip{i}" for i, n in enumerate(names)],
@@ -231,6 +255,8 @@ def read_bar_file(
     interval: str | None = None,
     series: Sequence[str] = DEFAULT_SERIES,
     aliases: Mapping[str, str] | None = None,
+    repair_ohlc: bool = False,
+    on_conflict: str = "fail",
 ) -> ParsedFile:
     """Read one bar file, detect its layout and interval, and normalise it.
 
@@ -249,6 +275,13 @@ def read_bar_file(
     aliases : mapping of str to str, optional
         Old symbol -> newer symbol (:func:`sensequant.data.reference.aliases.load_aliases`);
         default: no mapping.
+    repair_ohlc : bool, default False
+        Keep rows whose high/low do not bound open and close (noted; ``clean_bars`` repairs
+        them) instead of refusing the file (:func:`sensequant.data.readers.values.check_ohlc`).
+    on_conflict : {'fail', 'keep', 'replace'}, default 'fail'
+        Rows of one timestamp with different values in this file: an error naming both
+        lines, or keep the earlier / the later line
+        (:func:`sensequant.data.readers.values.resolve_conflicts`).
 
     Returns
     -------
@@ -260,9 +293,11 @@ def read_bar_file(
     InputFileError
         On an empty or header-only file, undecodable bytes, binary content, an HTML page, an
         unknown layout, missing columns, unparseable or future timestamps, mixed time zones,
-        non-numeric / NaN / non-positive prices, a bad value in a Symbol column, an
-        unsupported bar spacing or a contradicting ``interval``. The message names the problem
-        and up to five line numbers.
+        non-numeric / NaN / infinite / non-positive / implausibly high (> 1e8) prices, a price
+        more than 20x away from both neighbouring closes, inconsistent OHLC (unless
+        ``repair_ohlc``), conflicting rows of one timestamp (``on_conflict="fail"``), a bad
+        value in a Symbol column, an unsupported bar spacing or a contradicting ``interval``.
+        The message names the problem and up to five line numbers.
     InvalidSymbolError
         If ``symbol`` is given and invalid.
     UsageError
@@ -274,6 +309,7 @@ def read_bar_file(
         raise InputFileError(path, "no such file", hint="check the path")
     suffix = path.suffix.lower()
     parsed: ParsedFile | None = None
+    notes: list[str] = []
     if suffix == ".zip":
         parsed = read_bhavcopy_zip(path, series=series, aliases=aliases)
     elif suffix == ".parquet":
@@ -282,12 +318,15 @@ def read_bar_file(
         text = decode_text(path, path.read_bytes())
         if not text.strip():
             raise InputFileError(path, "the file is empty", hint="re-download the file")
-        header = _header(text)
-        bhav = bhavcopy_layout(header)
+        header, sep = _header(text)
+        if sep != ",":
+            what = "semicolon" if sep == ";" else "tab"
+            notes.append(f"{what}-separated file (read with {sep!r} as the delimiter)")
+        bhav = bhavcopy_layout(header) if sep == "," else None
         if bhav is not None:
             parsed = parse_bhavcopy(path, text, bhav, series=series, aliases=aliases)
         else:
-            layout, frame = _read_csv(path, text, header)
+            layout, frame = _read_csv(path, text, header, sep, notes)
     if parsed is not None:
         if symbol is not None or interval not in (None, "1day"):
             raise InputFileError(
@@ -296,7 +335,8 @@ def read_bar_file(
                 "cannot be forced on it",
                 hint="leave out --symbol/--interval; select symbols with --symbols",
             )
-        return parsed
+        check_ohlc(path, parsed.bars, repair=repair_ohlc, notes=notes)
+        return replace(parsed, notes=(*parsed.notes, *notes))
     frame = frame.reset_index(drop=True)
     if "series" in frame.columns:  # Kaggle: the asked series only (default EQ)
         values = frame["series"].astype("string").str.strip().str.upper()
@@ -307,7 +347,6 @@ def read_bar_file(
             )
     to_numeric(path, frame)
     check_prices(frame, path)
-    notes: list[str] = []
     if layout == "ohlc_lower":
         notes.append("no volume column: volume stored as absent (NaN), never 0")
     ts = parse_numeric_dates(path, frame, notes)
@@ -321,6 +360,9 @@ def read_bar_file(
     notes += symbol_notes
     columns = [c for c in (*BAR_COLUMNS, *OPTIONAL_BAR_COLUMNS) if c in frame.columns]
     bars = frame[[*columns, "_line"]].sort_values("timestamp", kind="mergesort")
+    bars = resolve_conflicts(path, bars.reset_index(drop=True), on_conflict, notes)
+    check_spikes(path, bars.drop_duplicates("timestamp"))
+    check_ohlc(path, bars, repair=repair_ohlc, notes=notes)
     return ParsedFile(
         path=path,
         layout=layout,

@@ -23,6 +23,7 @@ from sensequant.errors import InputFileError
 from sensequant.types import BAR_COLUMNS, OPTIONAL_BAR_COLUMNS
 
 __all__ = [
+    "MAX_PRICE",
     "PRICE_COLUMNS",
     "ParsedFile",
     "check_prices",
@@ -33,6 +34,9 @@ __all__ = [
 ]
 
 PRICE_COLUMNS: Final[tuple[str, ...]] = ("open", "high", "low", "close")
+MAX_PRICE: Final = 1e8
+"""Highest plausible price in rupees: 10 crore (1e8) per share or index point. The dearest
+NSE share (MRF) trades near 1.5 lakh; a price above this is a unit or typo error."""
 MAX_LINES: Final = 5
 """Line numbers shown in one message before ``and N more``."""
 
@@ -117,9 +121,9 @@ def fail_rows(
     return InputFileError(path, f"{problem} at {lines_text(np.sort(lines))}{detail}", hint=hint)
 
 
-def _ragged_line(text: str) -> str:
+def _ragged_line(text: str, delimiter: str = ",") -> str:
     """Where the first row whose field count differs from the header's is, in words."""
-    rows = csv.reader(io.StringIO(text))
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter)
     width = len(next(rows, []))
     for number, row in enumerate(rows, start=2):
         if row and len(row) != width:
@@ -157,7 +161,9 @@ def read_csv_text(path: Path, text: str, hint: str, **kwargs: object) -> pd.Data
             )
             return frame
     except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError) as exc:
-        problem = _ragged_line(text) if "field" in str(exc) or "Length" in str(exc) else exc
+        sep = str(kwargs.get("sep", ","))
+        ragged = "field" in str(exc) or "Length" in str(exc)
+        problem = _ragged_line(text, sep) if ragged else exc
         raise InputFileError(path, f"malformed CSV: {problem}", hint=hint) from None
 
 
@@ -187,12 +193,15 @@ def to_numeric(path: Path, frame: pd.DataFrame, columns: Sequence[str] | None = 
             bad = (numeric.isna() & values.notna()).to_numpy(dtype=bool)
             if bad.any():
                 first = str(values[bad].iloc[0])
+                comma = "," in first and "." not in first
                 raise fail_rows(
                     path,
                     f"non-numeric {col}",
                     frame,
                     bad,
-                    "numbers only (no currency signs or text); fix or remove these rows",
+                    "write decimals with a point (1234.5), not a comma"
+                    if comma
+                    else "numbers only (no currency signs or text); fix or remove these rows",
                     detail=f" (first value {first!r})",
                 )
             values = numeric
@@ -200,7 +209,8 @@ def to_numeric(path: Path, frame: pd.DataFrame, columns: Sequence[str] | None = 
 
 
 def check_prices(bars: pd.DataFrame, path: Path | str) -> None:
-    """Hard price checks: every open/high/low/close must be a finite number > 0.
+    """Hard price checks: every open/high/low/close must be a finite number in
+    ``(0, MAX_PRICE]`` (at most 10 crore rupees).
 
     Parameters
     ----------
@@ -212,19 +222,35 @@ def check_prices(bars: pd.DataFrame, path: Path | str) -> None:
     Raises
     ------
     InputFileError
-        Naming the first problem found (NaN, infinite or non-positive prices) and up to five
-        of its line numbers.
+        Naming the first problem found (NaN, infinite, non-positive or implausibly high
+        prices) and up to five of its line numbers.
     """
     prices = bars[list(PRICE_COLUMNS)].to_numpy(dtype=np.float64)
     nan = np.isnan(prices).any(axis=1)
     if nan.any():
         raise fail_rows(Path(path), "missing (NaN) prices", bars, nan, "fill or remove them")
-    bad = (~np.isfinite(prices) | (prices <= 0)).any(axis=1)
+    inf = np.asarray(np.isinf(prices).any(axis=1), dtype=bool)
+    if inf.any():
+        raise fail_rows(
+            Path(path), "infinite prices", bars, inf, "prices must be finite; fix or remove them"
+        )
+    bad = np.asarray((prices <= 0).any(axis=1), dtype=bool)
     if bad.any():
         raise fail_rows(
             Path(path),
-            "non-positive or infinite prices (open/high/low/close <= 0)",
+            "non-positive prices (open/high/low/close <= 0)",
             bars,
             bad,
             "prices must be > 0; fix or remove these rows",
+        )
+    high = np.asarray((prices > MAX_PRICE).any(axis=1), dtype=bool)
+    if high.any():
+        first = float(prices[high].max(axis=1)[0])
+        raise fail_rows(
+            Path(path),
+            f"implausible prices above {MAX_PRICE:.0e} rupees (10 crore)",
+            bars,
+            high,
+            "a unit error (paise?) or a typo; fix or remove these rows",
+            detail=f" (first {first:g})",
         )

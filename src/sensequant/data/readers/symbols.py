@@ -3,7 +3,12 @@
 A symbol column may write the exchange before the symbol, as broker exports do
 (``NSE:RELIANCE``): the ``NSE:`` prefix is stripped (and noted); any other exchange prefix
 (``BSE:``, ``NFO:``, ``MCX:`` ...) is refused naming the lines, since only NSE bars are stored.
-``NSE_`` is not treated as a prefix: ``_`` is a legal symbol character.
+
+Without a symbol column the symbol comes from the file name (:func:`filename_symbol`): its
+leading NSE symbol when the name carries an exchange prefix (``NSE_INFY``, ``NSE-INFY``,
+``NSE:INFY``), a Yahoo suffix (``INFY.NS``) or a tail after ``_`` made only of dates, years,
+``to`` and interval or source words (``INFY_2020-10-01_to_2025-09-30``, ``INFY_5minute``,
+``INFY_daily``, ``TCS_2015_2024``); the name is read whole otherwise. The stripping is noted.
 """
 
 from __future__ import annotations
@@ -20,11 +25,51 @@ from sensequant.data.readers.parsing import fail_rows
 from sensequant.data.reference import canonical_symbol
 from sensequant.errors import InputFileError, InvalidSymbolError
 
-__all__ = ["EXCHANGE_PREFIX", "column_symbol", "file_symbol"]
+__all__ = ["EXCHANGE_PREFIX", "column_symbol", "file_symbol", "filename_symbol"]
 
 EXCHANGE_PREFIX: Final = "NSE:"
 """Exchange prefix accepted (and stripped) in a symbol column."""
 _PREFIX: Final = re.compile(r"^([A-Z][A-Z0-9]*):")
+_NAME_PREFIX: Final = re.compile(r"^NSE[_:\- ]+(?=\S)", re.IGNORECASE)
+_TOKEN: Final = (
+    r"(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|to|\d*(?:minutes?|mins?|m|days?|d|hours?|h)|daily|"
+    r"intraday|eod|historical|history|hist|data|eq|nse|ohlcv?|bars?|prices?|yf|yahoo)"
+)
+_NAME_TAIL: Final = re.compile(rf"^{_TOKEN}(?:[_\- ]{_TOKEN})*$", re.IGNORECASE)
+
+
+def filename_symbol(stem: str) -> tuple[str, str | None]:
+    """The NSE symbol a file name stands for, and a note when a prefix or suffix was dropped.
+
+    Parameters
+    ----------
+    stem : str
+        File name without its extension (``INFY_2020-10-01_to_2025-09-30``).
+
+    Returns
+    -------
+    symbol : str
+        The validated symbol (see the module notes and
+        :func:`sensequant.data.market.symbol_from_filename`).
+    note : str or None
+        ``"<stem> stored as <symbol> (symbol from the file name)"`` when anything was dropped.
+
+    Raises
+    ------
+    InvalidSymbolError
+        If no valid symbol remains.
+    """
+    core = _NAME_PREFIX.sub("", stem.strip())
+    head, sep, tail = core.partition("_")
+    if sep and head and _NAME_TAIL.match(tail):
+        core = head
+    symbol = symbol_from_filename(core)
+    try:
+        plain: str | None = symbol_from_filename(stem)
+    except InvalidSymbolError:
+        plain = None
+    note = None if plain == symbol else f"{stem} stored as {symbol} (symbol from the file name)"
+    return symbol, note
 
 
 def _strip_exchange(path: Path, frame: pd.DataFrame, raw: pd.Series, notes: list[str]) -> pd.Series:
@@ -104,9 +149,10 @@ def file_symbol(
         return column_symbol(path, frame, aliases, notes), notes
     else:
         try:
-            sym = symbol_from_filename(path.stem)
+            sym, note = filename_symbol(path.stem)
         except InvalidSymbolError:
             return None, notes
+        notes.extend([note] if note else [])
     if sym is not None and aliases:
         current = canonical_symbol(sym, aliases)
         if current != sym:

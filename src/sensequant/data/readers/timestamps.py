@@ -179,6 +179,16 @@ def parse_times(path: Path, frame: pd.DataFrame) -> pd.Series:
     bad = parsed.isna()
     if bad.any():
         first = str(raw[bad.to_numpy()].iloc[0])
+        years = text[bad.to_numpy()].str.extract(r"^\s*(\d{4})-", expand=False).dropna()
+        if len(years) and not years.astype(int).between(1678, 2261).all():
+            raise fail_rows(
+                path,
+                "timestamps outside the dates pandas can hold (1677-09-22..2262-04-11)",
+                frame,
+                bad,
+                "a year typo? NSE history starts in 1994: fix or remove these rows",
+                detail=f" (first {first!r})",
+            )
         raise fail_rows(
             path, "unparseable timestamps", frame, bad, TIME_HINT, detail=f" (first {first!r})"
         )
