@@ -53,7 +53,7 @@ def hindalco(shared_data: Path) -> Path:
 @pytest.fixture(scope="module")
 def clean(hindalco: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     store, path = _home(tmp_path_factory.mktemp("clean"), "h")
-    import_paths([hindalco], store, Catalog(path))
+    import_paths([hindalco], store, Catalog(path), repair_ohlc=True)
     actions = Catalog(path).corporate_actions("HINDALCO")
     assert list(actions["ex_date"]) == [EX_DATE.isoformat()]
     adjusted = _adjusted(store, path)
@@ -87,10 +87,10 @@ def test_import_killed_at_each_step_heals(
     with monkeypatch.context() as patch:
         patch.setattr(module, name, _kill)
         with pytest.raises(Killed):
-            import_paths([hindalco], store, Catalog(path))
+            import_paths([hindalco], store, Catalog(path), repair_ohlc=True)
     assert store.exists("HINDALCO", "1day")  # the bars were stored before the kill
     if recovery == "next import":
-        report = import_paths([hindalco], store, Catalog(path))
+        report = import_paths([hindalco], store, Catalog(path), repair_ohlc=True)
         assert report.n_failed == 0
     else:
         repair_catalog(store, path)
@@ -100,7 +100,7 @@ def test_import_killed_at_each_step_heals(
 @pytest.mark.realdata
 def test_deleted_catalog_is_rebuilt(hindalco: Path, clean: pd.DataFrame, tmp_path: Path) -> None:
     store, path = _home(tmp_path, "h")
-    import_paths([hindalco], store, Catalog(path))
+    import_paths([hindalco], store, Catalog(path), repair_ohlc=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     notes: list[str] = []
@@ -109,20 +109,20 @@ def test_deleted_catalog_is_rebuilt(hindalco: Path, clean: pd.DataFrame, tmp_pat
     assert list(catalog.corporate_actions("HINDALCO")["ex_date"]) == [EX_DATE.isoformat()]
     pd.testing.assert_frame_equal(_adjusted(store, path), clean)
     path.unlink()  # and the next import alone heals it too
-    import_paths([hindalco], store, Catalog(path))
+    import_paths([hindalco], store, Catalog(path), repair_ohlc=True)
     pd.testing.assert_frame_equal(_adjusted(store, path), clean)
 
 
 @pytest.mark.realdata
 def test_review_survives_repair_and_redetection(hindalco: Path, tmp_path: Path) -> None:
     store, path = _home(tmp_path, "h")
-    import_paths([hindalco], store, Catalog(path))
+    import_paths([hindalco], store, Catalog(path), repair_ohlc=True)
     catalog = Catalog(path)
     catalog.review_corporate_action("HINDALCO", EX_DATE, "rejected", reviewer_name="A. Rao")
     raw = store.read("HINDALCO", "1day")
     for heal in (
         lambda: repair_catalog(store, path),
-        lambda: import_paths([hindalco], store, Catalog(path), force=True),
+        lambda: import_paths([hindalco], store, Catalog(path), force=True, repair_ohlc=True),
     ):
         heal()
         actions = Catalog(path).corporate_actions("HINDALCO")

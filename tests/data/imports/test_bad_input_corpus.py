@@ -314,8 +314,7 @@ def test_corpus_with_good_files(tmp_path: Path, store: BarStore, catalog: Catalo
         (corpus / name).write_bytes(data)
     good_files(corpus)
 
-    # replace: DUPDAYS.csv (two rows of one day) is corrected, not refused (the default)
-    report = import_paths([corpus], store, catalog, on_conflict="replace")
+    report = import_paths([corpus], store, catalog)  # DUPDAYS.csv: refused by default
 
     outcomes = {o.path.name: o for o in report.files}
     assert len(outcomes) == len(report.files)  # one outcome per file
@@ -357,7 +356,7 @@ def _single(tmp_path: Path, name: str, data: bytes) -> ImportReport:
     (folder / name).write_bytes(data)
     store = BarStore(tmp_path / "home1" / "store", lock_timeout=0.5)
     catalog = Catalog(tmp_path / "home1" / "c.sqlite")
-    return import_paths([folder / name], store, catalog, on_conflict="replace")
+    return import_paths([folder / name], store, catalog)
 
 
 @pytest.mark.parametrize("index", range(len(hard_cases())))

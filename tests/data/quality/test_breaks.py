@@ -154,7 +154,7 @@ def test_adjusted_view_keeps_breaks_out_until_rejected(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------ real data
 def _real(path: Path) -> tuple[str, pd.DataFrame, list[dt.date]]:
-    parsed = read_bar_file(path)
+    parsed = read_bar_file(path, repair_ohlc=True)
     sym = str(parsed.symbol)
     bars = clean_bars(parsed.bars, symbol=sym, interval="1day").bars
     actions = detect_corporate_actions(bars, sym)

@@ -51,7 +51,7 @@ from sensequant.data.imports.checks import known_symbols, require_rows
 from sensequant.data.imports.collect import Collector, Piece, expand_paths
 from sensequant.data.imports.history import ImportHistory, file_sha256
 from sensequant.data.imports.report import FileOutcome, ImportReport
-from sensequant.data.market import calendar_bounds, missing_sessions, validate_symbol
+from sensequant.data.market import validate_symbol
 from sensequant.data.quality import Finding, clean_bars, recheck_merged, sync_actions
 from sensequant.data.readers import DEFAULT_SERIES, normalise_series
 from sensequant.data.reference import canonical_symbol, is_index_symbol, load_aliases
@@ -59,7 +59,7 @@ from sensequant.data.store import BarStore, OnConflict
 from sensequant.errors import InputFileError, UsageError
 from sensequant.types import BAR_COLUMNS, INTERVALS, IST, OPTIONAL_BAR_COLUMNS
 
-__all__ = ["CLOSE_TOLERANCE", "FileOutcome", "ImportReport", "coverage", "import_paths"]
+__all__ = ["CLOSE_TOLERANCE", "FileOutcome", "ImportReport", "import_paths"]
 
 CLOSE_TOLERANCE = 0.005
 """Relative close difference (0.5 %) above which overlapping files are said to disagree."""
@@ -370,41 +370,3 @@ def import_paths(
         run.unskip()
         _store_all(run)
     return run.report
-
-
-def coverage(store: BarStore, interval: str, symbols: Sequence[str] | None = None) -> pd.DataFrame:
-    """Per-symbol coverage of the store against the NSE calendar.
-
-    Parameters
-    ----------
-    store : BarStore
-    interval : str
-    symbols : sequence of str, optional
-        Default: every symbol stored at ``interval``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per symbol: ``symbol, interval, first, last`` (IST timestamps, NaT when not
-        stored), ``bars`` (0 when not stored), ``missing_sessions`` (NSE sessions within
-        ``[first, last]`` with no bar, counted as session dates for intraday intervals;
-        clamped to the calendar's coverage; NA when not stored) and ``calendar_end`` (last
-        date the calendar knows; sessions after it are not checked). Only the timestamp
-        column is read.
-    """
-    cal_end = calendar_bounds()[1]
-    rows: list[tuple[Any, ...]] = []
-    for sym in store.symbols(interval) if symbols is None else symbols:
-        if not store.exists(sym, interval):
-            rows.append((sym, interval, pd.NaT, pd.NaT, 0, pd.NA, cal_end))
-            continue
-        ts = store.read(sym, interval, columns=[])["timestamp"]
-        first, last = ts.iloc[0], ts.iloc[-1]
-        gaps = len(missing_sessions(ts, first, last))
-        rows.append((sym, interval, first, last, len(ts), gaps, cal_end))
-    frame = pd.DataFrame(
-        rows,
-        columns=["symbol", "interval", "first", "last", "bars", "missing_sessions", "calendar_end"],
-    )
-    frame["missing_sessions"] = frame["missing_sessions"].astype("Int64")
-    return frame
