@@ -16,6 +16,7 @@ import typer
 
 from sensequant.cli.actions import actions
 from sensequant.cli.audit import audit
+from sensequant.cli.dashboard import dashboard
 from sensequant.cli.data import data_import, data_list
 from sensequant.cli.fetch import fetch
 from sensequant.cli.lookahead import lookahead
@@ -48,6 +49,7 @@ app.command()(show)
 app.command()(approve)
 app.command()(reject)
 app.command()(lookahead)
+app.command()(dashboard)
 
 
 def main() -> None:  # pragma: no cover - console entry point helper
