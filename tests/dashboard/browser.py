@@ -105,7 +105,9 @@ class Page:
             width=self.width, height=height, deviceScaleFactor=1, mobile=False,
         )  # fmt: skip
         time.sleep(1.5)  # re-layout at the new size
-        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+        # the viewport is already the page's height; capturing "beyond" it draws the fixed
+        # sidebar shifted
+        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=False)
         path.write_bytes(base64.b64decode(data["data"]))
         return path
 

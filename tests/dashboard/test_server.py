@@ -25,6 +25,7 @@ from sensequant.dashboard import list_runs
 from sensequant.dashboard.page_live import LIVE_SECTIONS
 from sensequant.dashboard.page_run import RUN_SECTIONS
 from sensequant.dashboard.pages import COVERAGE_SECTIONS, EVENTS_SECTIONS, RUNS_SECTIONS
+from sensequant.settings import Settings
 from tests.dashboard.browser import Page, browser, chromium_binary
 from tests.dashboard.conftest import DashHome, run_config_yaml
 
@@ -124,7 +125,7 @@ def test_listens_on_loopback_only(server: Server) -> None:
             pass
 
 
-def _check_png(path: Path) -> None:
+def _check_png(path: Path) -> Path:
     from matplotlib import image
 
     data = path.read_bytes()
@@ -133,6 +134,7 @@ def _check_png(path: Path) -> None:
     assert pixels.shape[1] == 1600 and pixels.shape[0] >= 800
     assert pixels.std() > 0.02  # text, tables and charts, not a blank page
     assert (pixels.mean(axis=2) < 0.3).mean() > 0.001  # dark (text) pixels
+    return path
 
 
 def _keep(path: Path) -> None:
@@ -175,10 +177,24 @@ def test_screenshots_of_every_page(
             _keep(shot)
 
 
-def _events_shown(text: str) -> int:
-    found = re.search(r"(\d+) events", text)
-    assert found, text[:1500]
-    return int(found.group(1))
+def _shown(text: str) -> tuple[str, float | None, int]:
+    """(phase, percent of step or None, events) as the live page shows them."""
+    phase = re.search(r"phase\n+(\w+)", text)
+    percent = re.search(r"percent of step\n+([\d.]+) %", text)
+    events = re.search(r"(\d+) events", text)
+    assert phase and events, text[:1500]
+    return phase.group(1), float(percent.group(1)) if percent else None, int(events.group(1))
+
+
+def _new_running_run(settings: Settings, before: set[str], run: subprocess.Popen[str]) -> str:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and run.poll() is None:
+        runs = list_runs(settings)
+        new = runs[~runs["run_id"].isin(before) & (runs["status"] == "running")]
+        if not new.empty:
+            return str(new["run_id"].iloc[0])
+        time.sleep(0.2)
+    pytest.fail("the run never showed as running")
 
 
 def test_live_page_follows_a_run_in_another_process(
@@ -192,33 +208,34 @@ def test_live_page_follows_a_run_in_another_process(
         env=server.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        run_id = None
-        deadline = time.monotonic() + 120
-        while run_id is None and time.monotonic() < deadline and run.poll() is None:
-            runs = list_runs(settings)
-            new = runs[~runs["run_id"].isin(before) & (runs["status"] == "running")]
-            run_id = None if new.empty else str(new["run_id"].iloc[0])
-            time.sleep(0.2)
-        assert run_id is not None, "the run never showed as running"
+        run_id = _new_running_run(settings, before, run)
         with browser(chromium, tmp_path / "profile") as page:
-            text = page.open(server.url(f"page=live&run={run_id}"), ("Recent events", "running"))
-            first = _events_shown(text)
-            shot = page.screenshot(tmp_path / "dashboard_live_running.png")
-            _check_png(shot)
-            _keep(shot)
-            # no reload: the page re-reads the telemetry by itself
-            later, deadline = first, time.monotonic() + 60
-            while later <= first and time.monotonic() < deadline:
-                time.sleep(1.0)
-                later = _events_shown(str(page.eval("document.body.innerText")))
-            assert later > first
+            page.open(server.url("page=runs"), ("Runs", "running"))
+            _keep(_check_png(page.screenshot(tmp_path / "dashboard_runs_running.png")))
+            url = server.url(f"page=live&run={run_id}")
+            seen = [_shown(page.open(url, ("Recent events", "running")))]
+            shot = None
+            # no reload from here on: the page re-reads the telemetry by itself
+            while run.poll() is None:
+                time.sleep(0.5)
+                text = str(page.eval("document.body.innerText"))
+                if "running" not in text:
+                    break
+                seen.append(_shown(text))
+                if shot is None and 0 < (seen[-1][1] or 0) < 100:  # mid-step: percent, ETA
+                    shot = page.screenshot(tmp_path / "dashboard_live_running.png")
+            if shot is None:
+                shot = page.screenshot(tmp_path / "dashboard_live_running.png")
+            _keep(_check_png(shot))
             assert run.wait(timeout=600) == 0, run.stderr.read() if run.stderr else ""
-            deadline = time.monotonic() + 30
-            text = ""
+            deadline, text = time.monotonic() + 30, ""
             while "finished" not in text and time.monotonic() < deadline:
                 time.sleep(1.0)
                 text = str(page.eval("document.body.innerText"))
             assert "finished" in text
+        events = [n for _, _, n in seen]
+        assert events == sorted(events) and events[-1] > events[0], seen
+        assert len({phase for phase, _, _ in seen}) >= 2, seen  # it moved through phases
         runs = list_runs(settings).set_index("run_id")
         assert runs.loc[run_id, "status"] == "candidate"
     finally:

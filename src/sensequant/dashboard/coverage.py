@@ -94,6 +94,9 @@ def load_coverage(settings: Settings, interval: str = "1day") -> Coverage:
         return Coverage(interval=interval, actions=actions)
     report = audit_store(store, catalog, None, interval, write=False)
     rows = [s.to_dict() for s in report.symbols]
+    if interval == "1day":  # daily bars: the date says it all
+        for r in rows:
+            r["first"], r["last"] = (r[k] and r[k][:10] for k in ("first", "last"))
     audit = pd.DataFrame(
         [
             {

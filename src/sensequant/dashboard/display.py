@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 __all__ = [
+    "COUNT_COLUMNS",
     "PERCENT_COLUMNS",
     "column_config",
     "drawdown_figure",
@@ -34,6 +35,8 @@ PERCENT_COLUMNS: Final = frozenset(
     }
 )
 """Columns holding fractions, shown as percent."""
+COUNT_COLUMNS: Final = frozenset({"n_trials", "bars", "missing_sessions", "longest_gap"})
+"""Columns holding counts, shown without decimals (they are floats when a value is missing)."""
 
 
 def literal(text: Any) -> str:
@@ -61,10 +64,13 @@ def duration(seconds: float | None) -> str:
 
 
 def column_config(frame: pd.DataFrame) -> dict[str, Any]:
-    """Streamlit column formats: :data:`PERCENT_COLUMNS` as percent, other floats 3 digits."""
+    """Streamlit column formats: :data:`PERCENT_COLUMNS` as percent, :data:`COUNT_COLUMNS` as
+    integers, other floats with 3 decimals."""
     config: dict[str, Any] = {}
     for col in frame.columns:
-        if col in PERCENT_COLUMNS:
+        if col in COUNT_COLUMNS:
+            config[col] = st.column_config.NumberColumn(format="%d")
+        elif col in PERCENT_COLUMNS:
             config[col] = st.column_config.NumberColumn(format="percent")
         elif pd.api.types.is_float_dtype(frame[col]):
             config[col] = st.column_config.NumberColumn(format="%.3f")

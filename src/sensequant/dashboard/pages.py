@@ -85,12 +85,12 @@ def coverage_page(settings: Settings) -> None:
         fig = go.Figure(go.Bar(x=cov.audit["symbol"], y=cov.audit["bars"], name="bars"))
         fig.update_layout(title="Bars per symbol", height=300, margin={"t": 40, "b": 30})
         st.plotly_chart(fig)
-        st.dataframe(cov.audit, hide_index=True)
+        st.dataframe(cov.audit, hide_index=True, column_config=column_config(cov.audit))
     st.subheader("Gaps")
     if cov.gaps.empty:
         st.success("No missing regular sessions between each symbol's first and last bar.")
     else:
-        st.dataframe(cov.gaps, hide_index=True)
+        st.dataframe(cov.gaps, hide_index=True, column_config=column_config(cov.gaps))
     st.subheader("Corporate actions")
     if cov.actions.empty:
         st.info("No corporate actions recorded in the catalog.")

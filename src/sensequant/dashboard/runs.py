@@ -26,15 +26,15 @@ RUN_COLUMNS: Final = (
     "run_id",
     "status",
     "decision",
+    "progress",
     "sharpe",
     "cagr",
     "max_drawdown",
     "dsr",
     "n_trials",
-    "universe",
     "oos",
-    "progress",
     "created_at",
+    "universe",
     "run_dir",
 )
 """Columns of :func:`list_runs`, in order."""
