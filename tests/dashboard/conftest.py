@@ -45,6 +45,9 @@ def write_interrupted_run(runs_dir: Path, run_id: str = INTERRUPTED) -> Path:
     (root / "models").mkdir(parents=True)
     tel = Telemetry(RunPaths(root).telemetry, run_id)
     tel.emit("run_start", pid=dead_pid(), host=socket.gethostname(), run_dir=str(root))
+    for phase, seconds in (("preflight", 0.01), ("features", 2.2)):
+        tel.emit("phase_start", phase=phase)
+        tel.emit("phase_end", phase=phase, seconds=seconds)
     tel.emit("phase_start", phase="teachers", windows=40)
     tel.emit("progress", phase="teachers", done=10, total=40, percent=25.0, eta_s=30.0)
     tel.close()

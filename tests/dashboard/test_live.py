@@ -45,6 +45,7 @@ def test_interrupted_run_keeps_its_last_phase(tmp_path: Path) -> None:
     assert live.status == "interrupted"
     assert (live.phase, live.percent, live.done, live.total) == ("teachers", 25.0, 10, 40)
     assert live.eta_s is None  # nothing is coming
+    assert [p["phase"] for p in live.phases] == ["preflight", "features"]
 
 
 def _write_run(path: Path, go: threading.Event, step: threading.Event) -> None:
