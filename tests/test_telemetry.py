@@ -66,3 +66,15 @@ def test_error_text_is_scrubbed_of_secrets(tmp_path: Path, monkeypatch: pytest.M
     assert "tok-9137-abcdef" not in text
     events = read_events(tmp_path / "t.jsonl")
     assert REDACTED in events[1]["error"] and events[2]["note"] == "kept"
+
+
+def test_run_start_names_the_writing_process(tmp_path: Path) -> None:
+    import os
+    import socket
+
+    tel = Telemetry(tmp_path / "t.jsonl", "r1")
+    tel.start_run(run_dir="x")
+    tel.close()
+    (event,) = read_events(tmp_path / "t.jsonl")
+    assert event["event"] == "run_start" and event["run_dir"] == "x"
+    assert (event["pid"], event["host"]) == (os.getpid(), socket.gethostname())

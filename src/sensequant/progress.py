@@ -1,12 +1,17 @@
 """Progress reporting for long phases: a small protocol and its rich implementation.
 
 The pipeline talks to a :class:`Reporter`; the CLI passes :class:`RichReporter` (progress bars
-with ETA on stderr), tests pass :class:`NullReporter`.
+with ETA on stderr), tests pass :class:`NullReporter`. :class:`EventReporter` wraps any of them
+and also writes ``progress`` events (phase, steps done, percent, ETA) through an ``emit``
+callable, e.g. :meth:`sensequant.telemetry.Telemetry.emit`, so the dashboard can show a run in
+another process progressing live.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from rich.console import Console
 from rich.progress import (
@@ -114,3 +119,89 @@ class RichReporter:
             self._progress.stop()
             self._progress = None
             self._task = None
+
+
+class EventReporter:
+    """A reporter that passes every call on and also emits ``progress`` events.
+
+    Event fields: ``phase`` (the reporter's phase label), ``done`` and ``total`` (steps;
+    ``total`` None when indeterminate), ``percent`` (0-100, None when indeterminate),
+    ``eta_s`` (seconds left in the phase, extrapolated from the elapsed time; None before the
+    first step), ``elapsed_s`` and, when the phase ends, ``summary``. Steps are throttled to one
+    event per ``min_interval_s`` (the first and last step of a phase are always written);
+    warnings become ``warning`` events with a ``message``.
+
+    Parameters
+    ----------
+    inner : Reporter
+        The display to pass calls on to (e.g. :class:`RichReporter`).
+    emit : callable
+        ``emit(event, **fields)``, e.g. :meth:`sensequant.telemetry.Telemetry.emit`.
+    min_interval_s : float, default 1.0
+        Least seconds between two step events of one phase.
+    clock : callable, optional
+        Monotonic seconds (tests inject a fake one); default :func:`time.monotonic`.
+    """
+
+    def __init__(
+        self,
+        inner: Reporter,
+        emit: Callable[..., Any],
+        *,
+        min_interval_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.inner = inner
+        self._emit = emit
+        self._min_interval_s = min_interval_s
+        self._clock = clock
+        self._phase = ""
+        self._total: int | None = None
+        self._done = 0
+        self._t0 = self._last = 0.0
+
+    def _progress(self, **extra: Any) -> None:
+        elapsed = self._clock() - self._t0
+        total, done = self._total, self._done
+        percent = None if not total else round(min(100.0, 100.0 * done / total), 1)
+        eta = None
+        if total and done > 0:
+            eta = round(max(0.0, elapsed / done * (total - done)), 1)
+        self._emit(
+            "progress",
+            phase=self._phase,
+            done=done,
+            total=total,
+            percent=percent,
+            eta_s=eta,
+            elapsed_s=round(elapsed, 1),
+            **extra,
+        )
+        self._last = self._clock()
+
+    def start(self, phase: str, total: int | None = None) -> None:
+        self.inner.start(phase, total)
+        self._phase, self._total, self._done = phase, total, 0
+        self._t0 = self._clock()
+        self._progress()
+
+    def advance(self, steps: int = 1) -> None:
+        self.inner.advance(steps)
+        self._done += steps
+        last_step = self._total is not None and self._done >= self._total
+        if last_step or self._clock() - self._last >= self._min_interval_s:
+            self._progress()
+
+    def done(self, summary: str) -> None:
+        self.inner.done(summary)
+        if self._total is None:
+            self._total = self._done = max(self._done, 1)
+        self._done = self._total
+        self._progress(summary=summary)
+
+    def info(self, message: str) -> None:
+        self.inner.info(message)
+
+    def warn(self, message: str) -> None:
+        self.inner.warn(message)
+        self._emit("warning", message=message)

@@ -4,7 +4,11 @@ The earlier system lost telemetry to buffering; here every event is written and 
 ``os.fsync``-ed at phase boundaries) so ``tail -f runs/<id>/telemetry.jsonl`` and the dashboard
 see a run as it happens, and a crash loses at most the event being written.
 
-Event shape: ``{"ts": ISO-8601 IST, "run_id": ..., "event": kind, ...fields}``. Fields go
+Event shape: ``{"ts": ISO-8601 IST, "run_id": ..., "event": kind, ...fields}``. Kinds written
+by a run: ``run_start`` (config, run_dir, pid, host), ``phase_start``/``phase_end``/
+``phase_error`` (phase, seconds, results), ``window`` (one per teacher window), ``progress``
+(phase, done, total, percent, eta_s, elapsed_s; see :class:`sensequant.progress.EventReporter`),
+``warning`` (message), ``run_end`` (decision, phase_seconds) or ``run_failed`` (error). Fields go
 through :func:`sensequant.fsutil.to_plain` (NaN/inf become null, dates ISO strings); an
 ``error`` field (exception text) goes through :func:`sensequant.fsutil.scrub_secrets`, as the
 registry's notes do, so a credential echoed in an exception never reaches the file.
@@ -15,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,6 +86,19 @@ class Telemetry:
             self._fh.write(json.dumps(record, separators=(",", ":")) + "\n")
             self._fh.flush()
         return record
+
+    def start_run(self, **fields: Any) -> dict[str, Any]:
+        """Emit ``run_start`` with the writer's ``pid`` and ``host`` added to ``fields``.
+
+        The dashboard tells a run still going from one whose process died (``interrupted``)
+        by checking that pid on that host.
+
+        Returns
+        -------
+        dict
+            The event as written.
+        """
+        return self.emit("run_start", pid=os.getpid(), host=socket.gethostname(), **fields)
 
     @contextmanager
     def phase(self, name: str, **fields: Any) -> Iterator[dict[str, Any]]:

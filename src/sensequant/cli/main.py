@@ -17,6 +17,7 @@ import typer
 from sensequant.cli.actions import actions
 from sensequant.cli.audit import audit
 from sensequant.cli.breaks import breaks
+from sensequant.cli.dashboard import dashboard
 from sensequant.cli.data import data_import, data_list
 from sensequant.cli.fetch import fetch
 from sensequant.cli.lookahead import lookahead
@@ -58,6 +59,7 @@ app.command()(deploy)
 app.command()(retire)
 app.command()(rollback)
 app.command()(lookahead)
+app.command()(dashboard)
 
 
 def main() -> None:  # pragma: no cover - console entry point helper

@@ -54,7 +54,7 @@ from sensequant.pipeline.teachers import (
     train_teachers,
 )
 from sensequant.pipeline.trials import last_blend, record_trials
-from sensequant.progress import NullReporter, Reporter
+from sensequant.progress import EventReporter, NullReporter, Reporter
 from sensequant.release.ledger import TrialLedger
 from sensequant.release.registry import Registry
 from sensequant.settings import RunConfig, Settings
@@ -121,7 +121,8 @@ def run_pipeline(
     paths = RunPaths(run_dir)
     paths.config.write_text(config.to_yaml(), encoding="utf-8")
     tel = Telemetry(paths.telemetry, run_id)
-    tel.emit("run_start", config=config.model_dump(mode="json"), run_dir=str(run_dir))
+    tel.start_run(config=config.model_dump(mode="json"), run_dir=str(run_dir))
+    rep = EventReporter(rep, tel.emit)  # progress events: the dashboard's live view
     rep.info(f"run {run_id} -> {run_dir}")
     try:
         with tel.phase("preflight") as res:
