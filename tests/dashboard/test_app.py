@@ -76,7 +76,8 @@ def test_run_page_review_form_applies_the_registry_rules(
     at.button[0].click()
     at.run()
     assert not at.error
-    assert f"rejected by {os_user()} (asha)" in at.success[-1].value  # OS user + display name
+    shown = at.success[-1].value.replace("\\", "")  # literal(): Markdown escaped
+    assert f"rejected by {os_user()} (asha)" in shown  # the OS user, then the display name
     rec = Registry(tmp_path / "registry.sqlite").get(dash_home.run_id)
     assert rec.state == "rejected"
 

@@ -113,7 +113,7 @@ def test_review_goes_through_the_registry_rules(dash_home: DashHome, tmp_path: P
         review(settings, run_id, "deploy", display_name="asha", note=None)
     with pytest.raises(RegistryError, match="needs a note"):
         review(settings, run_id, "reject", display_name="asha", note=None)
-    with pytest.raises(UsageError, match="not usable"):
+    with pytest.raises(UsageError, match="markup characters"):
         review(settings, run_id, "approve", display_name="[bold]x", note="fine")
     # this process produced the run: four-eyes refuses its own approval, as the CLI does
     with pytest.raises(ReviewRefusedError, match="four-eyes"):
