@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sensequant.parallel import effective_jobs, parallel_map
+from sensequant.parallel import effective_jobs, parallel_map, release_workers
+
+
+def _double(x: int) -> int:
+    return 2 * x
 
 
 def _square(x: int, offset: int) -> int:
@@ -21,3 +25,19 @@ def test_parallel_matches_serial_and_calls_back() -> None:
 def test_effective_jobs() -> None:
     assert effective_jobs(1) == 1
     assert effective_jobs(-1) >= 1
+
+
+def test_release_workers_stops_the_idle_pool_and_a_later_map_still_runs() -> None:
+    import psutil
+
+    release_workers()  # no pool yet: nothing to do
+    assert parallel_map(_double, [1, 2, 3], n_jobs=2) == [2, 4, 6]
+    workers_of = lambda: {  # noqa: E731
+        p.pid
+        for p in psutil.Process().children(recursive=True)
+        if "LokyProcess" in " ".join(p.cmdline())
+    }
+    before = workers_of()
+    release_workers()
+    assert before and not (workers_of() & before)  # the pool's workers are gone
+    assert parallel_map(_double, [4, 5], n_jobs=2) == [8, 10]

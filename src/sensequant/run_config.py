@@ -159,6 +159,10 @@ class StudentConfig(Section):
     min_data_in_leaf: int = Field(100, ge=1, le=10_000_000)  # bound: > any panel
     feature_fraction: float = Field(0.8, gt=0, le=1)
     lambda_l2: float = Field(1.0, ge=0, le=1e6)  # bound: beyond it every leaf is 0
+    bagging_fraction: float = Field(1.0, gt=0, le=1)
+    """Fraction of the training rows each boosting iteration samples (LightGBM bagging,
+    re-drawn every iteration from the run's seed); 1 = every row. Below 1 it regularises and
+    cuts the histogram work in proportion."""
     blend_grid: list[float] = Field(default_factory=lambda: [0.0, 0.5, 1.0], min_length=1)
     """Score student (cross-sectional targets): soft-target weights fitted every period; the
     student uses the one with the best purged Rank IC on earlier OOS periods (0 = the direct
@@ -206,7 +210,14 @@ class RunConfig(Section):
     labels: LabelConfig = LabelConfig(target="cs_rank")
     windows: WindowConfig = WindowConfig()
     teacher: TeacherConfig = TeacherConfig()
-    student: StudentConfig = StudentConfig(learning_rate=0.05, sample_every=5)
+    student: StudentConfig = StudentConfig(
+        test_period_days=180,
+        train_lookback_days=3650,
+        soft_label_weight=0.5,
+        num_boost_round=50,
+        learning_rate=0.1,
+        sample_every=5,
+    )
     portfolio: PortfolioConfig = PortfolioConfig(score="score")
     backtest: BacktestConfig = BacktestConfig(trials=_rank_only_trials())
     stats: StatsConfig = StatsConfig()

@@ -40,8 +40,9 @@ def tree_params(
 ) -> dict[str, Any]:
     """The LightGBM parameters every SenseQuant tree model shares, from a config section.
 
-    Tree shape and regularisation come from ``cfg``; every fit is deterministic, silent and
-    bins each feature into at most 63 bins. ``layout`` is ``force_row_wise`` or
+    Tree shape and regularisation come from ``cfg`` (a student's ``bagging_fraction`` below 1
+    adds LightGBM bagging every iteration); every fit is deterministic, silent and bins each
+    feature into at most 63 bins. ``layout`` is ``force_row_wise`` or
     ``force_col_wise`` (LightGBM's histogram layout). Keys keep one order, so the parameters
     saved in model metadata read the same for every model kind.
     """
@@ -56,6 +57,9 @@ def tree_params(
         "lambda_l2": cfg.lambda_l2,
         "max_bin": 63,
     }
+    bagging = float(getattr(cfg, "bagging_fraction", 1.0))
+    if bagging < 1.0:  # row subsampling, re-drawn every iteration (seeded by ``seed``)
+        out |= {"bagging_fraction": bagging, "bagging_freq": 1}
     if min_data_in_bin is not None:
         out["min_data_in_bin"] = min_data_in_bin
     return out | {

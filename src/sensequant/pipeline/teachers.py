@@ -26,7 +26,7 @@ from sensequant.dataset import (
 from sensequant.errors import InsufficientSamplesError
 from sensequant.models.score_teacher import ScoreTeacherResult, train_score_teacher
 from sensequant.models.teacher import TeacherResult, train_teacher
-from sensequant.parallel import parallel_map
+from sensequant.parallel import parallel_map, release_workers
 from sensequant.settings import RunConfig
 from sensequant.types import PROBA_COLUMNS
 
@@ -154,6 +154,7 @@ def train_teachers(
     results = parallel_map(
         run_teacher_task, tasks, n_jobs=config.n_jobs, on_result=on_symbol, extra_args=(config,)
     )
+    release_workers()  # idle workers would hold their memory through the later phases
     return [o for per_symbol in results for o in per_symbol]
 
 
