@@ -137,6 +137,9 @@ class TeacherConfig(Section):
     min_data_in_leaf: int = Field(8, ge=1, le=1_000_000)  # bound: > any window
     feature_fraction: float = Field(0.8, gt=0, le=1)
     lambda_l2: float = Field(1.0, ge=0, le=1e6)  # bound: beyond it every leaf is 0
+    max_bin: int = Field(63, ge=3, le=255)  # bound: LightGBM's one-byte bins
+    """Most histogram bins per feature. A window holds ~90 training rows, so with
+    ``min_data_in_leaf`` 8 finer bins only add split candidates (and time), not resolution."""
 
 
 class StudentConfig(Section):
@@ -159,6 +162,8 @@ class StudentConfig(Section):
     min_data_in_leaf: int = Field(100, ge=1, le=10_000_000)  # bound: > any panel
     feature_fraction: float = Field(0.8, gt=0, le=1)
     lambda_l2: float = Field(1.0, ge=0, le=1e6)  # bound: beyond it every leaf is 0
+    max_bin: int = Field(63, ge=3, le=255)  # bound: LightGBM's one-byte bins
+    """Most histogram bins per feature."""
     bagging_fraction: float = Field(1.0, gt=0, le=1)
     """Fraction of the training rows each boosting iteration samples (LightGBM bagging,
     re-drawn every iteration from the run's seed); 1 = every row. Below 1 it regularises and
@@ -170,6 +175,12 @@ class StudentConfig(Section):
     sample_every: int = Field(1, ge=1, le=20)
     """Score student: train on every k-th session only (labels of neighbouring sessions
     overlap by ``horizon - 1`` sessions); 1 = every session."""
+    stacking: bool = False
+    """Score student: also fit the stacked alternative walk-forward on the same periods (the
+    hard target, and the features plus ``teacher_score``: the row's symbol's latest teacher
+    that ended before the row, normalised across the universe per date like the other
+    features); it is compared with the student, teacher-direct and the direct model and counts
+    as a trial. The released model stays the blend choice."""
     objective: Literal["regression", "lambdarank", "rank_xendcg"] = "regression"
     """Score student's LightGBM objective: ``regression`` (L2 on the blended soft/hard
     target) or a ranking objective with one query group per date and the date's quantile

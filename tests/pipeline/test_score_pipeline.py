@@ -53,7 +53,9 @@ def score_runs(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> t
         results.append(result)
     sweep = run_sweep(cfg, SWEEP_GRID, settings)  # 4 points between the second and third run
     assert len(sweep.points) == 4 and all(p.run_id for p in sweep.points)
-    results.append(run_real_subset(shared_data, home, **span, **SECTIONS)[2])
+    # the third run also fits the stacked alternative (teacher scores as a feature)
+    third = {**SECTIONS, "student": {**SECTIONS["student"], "stacking": True}}
+    results.append(run_real_subset(shared_data, home, **span, **third)[2])
     return home, results
 
 
@@ -103,7 +105,9 @@ def test_ledger_counts_earlier_trials_in_the_dsr(score_runs: tuple) -> None:
     assert len(by_run[results[0].run_id]) == len(by_run[results[1].run_id])
     own = by_run[results[2].run_id]
     earlier = [t for t in rows if t.run_id != results[2].run_id]
-    assert {t.name for t in own} == {t.name for t in by_run[results[0].run_id]}
+    first_names = {t.name for t in by_run[results[0].run_id]}
+    assert {t.name for t in own} - first_names == {"variant stacked (teacher score as a feature)"}
+    assert first_names <= {t.name for t in own}
     assert all(t.trial_id < min(o.trial_id for o in own) for t in earlier)
     pred = pd.read_parquet(results[2].run_dir / "predictions" / "student_oos.parquet")
     ts = pred["timestamp"]
@@ -133,3 +137,26 @@ def test_ledger_rows_cannot_be_deleted_or_changed(score_runs: tuple) -> None:
         conn.rollback()
         conn.close()
     assert TrialLedger(home / "registry.sqlite", home / "ledger").all()
+
+
+def test_stacked_alternative_is_compared_and_saved(score_runs: tuple) -> None:
+    _, results = score_runs
+    run_dir = results[2].run_dir
+    row = _row(_comparison(run_dir), "stacked (teacher score")
+    assert np.isfinite(row["rank_ic"]) and np.isfinite(row["sharpe"])
+    assert "teacher score as one more feature" in row["label"]
+    stacked = pd.read_parquet(run_dir / "predictions" / "student_stacked.parquet")
+    student = pd.read_parquet(run_dir / "predictions" / "student_oos.parquet")
+    # the same periods and rows as the student: compared on identical OOS dates
+    assert set(stacked["period_id"]) == set(student["period_id"])
+    assert len(stacked) == len(student)
+    assert not (results[0].run_dir / "predictions" / "student_stacked.parquet").exists()
+
+
+def test_pbo_over_the_ledger_in_the_third_run(score_runs: tuple) -> None:
+    _, results = score_runs
+    brief = json.loads((results[2].run_dir / "promotion_briefing.json").read_text())
+    own = len(pd.read_parquet(results[2].run_dir / "returns" / "trials.parquet").columns) - 1
+    pbo = brief["snooping"]["pbo_ledger"]
+    assert pbo is not None and 0 <= pbo["pbo"] <= 1
+    assert pbo["n_trials"] > own  # earlier runs' and sweep points' distinct series ranked too

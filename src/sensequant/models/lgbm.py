@@ -42,7 +42,7 @@ def tree_params(
 
     Tree shape and regularisation come from ``cfg`` (a student's ``bagging_fraction`` below 1
     adds LightGBM bagging every iteration); every fit is deterministic, silent and bins each
-    feature into at most 63 bins. ``layout`` is ``force_row_wise`` or
+    feature into at most ``cfg.max_bin`` bins. ``layout`` is ``force_row_wise`` or
     ``force_col_wise`` (LightGBM's histogram layout). Keys keep one order, so the parameters
     saved in model metadata read the same for every model kind.
     """
@@ -55,7 +55,7 @@ def tree_params(
         "min_data_in_leaf": cfg.min_data_in_leaf,
         "feature_fraction": cfg.feature_fraction,
         "lambda_l2": cfg.lambda_l2,
-        "max_bin": 63,
+        "max_bin": cfg.max_bin,
     }
     bagging = float(getattr(cfg, "bagging_fraction", 1.0))
     if bagging < 1.0:  # row subsampling, re-drawn every iteration (seeded by ``seed``)

@@ -160,12 +160,14 @@ def save_artifacts(
     evaluation: Evaluation,
     variants: dict[float, pd.DataFrame] | None = None,
     blend: float | None = None,
+    alternatives: dict[str, pd.DataFrame] | None = None,
 ) -> str:
     """Write models, predictions, returns and the equity plot; fit the release student.
 
     For score models (cross-sectional targets) the release student is fitted with ``blend``,
     the soft-target weight the walk-forward student used last, and every blend variant's OOS
-    predictions are saved beside the student's (``predictions/student_blend_<w>.parquet``).
+    predictions are saved beside the student's (``predictions/student_blend_<w>.parquet``),
+    and the stacked alternative's when it was fitted (``predictions/student_stacked.parquet``).
 
     Returns
     -------
@@ -193,6 +195,8 @@ def save_artifacts(
     write_parquet(teacher_pred, paths.teacher_oos)
     for w, frame in (variants or {}).items():
         write_parquet(frame, paths.blend_oos(w))
+    for frame in (alternatives or {}).values():  # at most one today: the stacked model
+        write_parquet(frame, paths.stacked_oos())
     if ev.comparison is not None:
         write_parquet(
             ev.comparison.rename_axis("series").reset_index(), paths.returns("comparison")

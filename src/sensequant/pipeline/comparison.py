@@ -75,6 +75,7 @@ def build_comparison(
     backtest: Callable[[pd.DataFrame, PortfolioConfig], BacktestResult],
     baselines: Mapping[str, BaselineSeries],
     score_baselines: Mapping[str, pd.DataFrame],
+    alternatives: Mapping[str, pd.DataFrame] | None = None,
     daily_ic_of: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> Comparison:
     """Backtest the variants and score baselines, and tabulate every series on one calendar.
@@ -96,6 +97,9 @@ def build_comparison(
         Return baselines (index, buy-and-hold, monthly costed), keyed by display name.
     score_baselines : mapping of str to pandas.DataFrame
         Score baselines (``symbol, timestamp, score``) on the model's decision dates.
+    alternatives : mapping of str to pandas.DataFrame, optional
+        Other model designs on the same periods (the stacked alternative), by display name:
+        backtested with the primary rule like the variants; trials of this run.
     daily_ic_of : callable, optional
         ``daily_ic_of(predictions)``: their daily IC frame against ``forward``
         (:func:`sensequant.evaluation.daily_ic` of :func:`model_score`); pass a memoised one
@@ -143,6 +147,10 @@ def build_comparison(
         bt = backtest(pred, config.portfolio)
         entries[name] = (bt.returns_net, bt.exposure, ic(pred), bt.turnover)
         extra[name] = bt.returns_net
+    for name, pred in (alternatives or {}).items():
+        bt = backtest(pred, config.portfolio)
+        entries[name] = (bt.returns_net, bt.exposure, ic(pred), bt.turnover)
+        extra[name] = bt.returns_net
     for name, scores in score_baselines.items():
         bt = backtest(scores, rank_rule)
         entries[name] = (bt.returns_net, bt.exposure, ic(scores), bt.turnover)
@@ -165,6 +173,11 @@ def build_comparison(
     for name in extra:
         labels[name] = "score student variant fitted on the same rows every period; primary "
         labels[name] += "portfolio rule, NSE costs"
+    for name in alternatives or {}:
+        labels[name] = (
+            "direct model (hard target) with the row's latest finished teacher score as one "
+            "more feature, same periods and rows; primary portfolio rule, NSE costs"
+        )
     table["label"] = [labels.get(n, "") for n in table.index]
     return Comparison(table=table, verdict=verdict(table), extra_trials=extra)
 

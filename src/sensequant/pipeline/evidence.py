@@ -125,6 +125,7 @@ def evaluate(
     *,
     plain_pred: pd.DataFrame | None = None,
     variants: Mapping[float, pd.DataFrame] | None = None,
+    alternatives: Mapping[str, pd.DataFrame] | None = None,
     ledger_sr: Sequence[float] = (),
     ledger_returns: Callable[[pd.DatetimeIndex], pd.DataFrame] | None = None,
 ) -> Evaluation:
@@ -147,6 +148,9 @@ def evaluate(
         backtested as one more trial and compared with the reward-weighted one.
     variants : mapping of float to pandas.DataFrame, optional
         Score student: OOS predictions of every blend weight; each is a trial.
+    alternatives : mapping of str to pandas.DataFrame, optional
+        Other model designs on the same periods (the stacked alternative), by display name;
+        each is compared and is a trial.
     ledger_sr : sequence of float
         Per-period Sharpe ratios of the earlier ledger trials on the same universe, interval
         and overlapping OOS span; the deflated Sharpe ratio counts them with this run's.
@@ -225,6 +229,7 @@ def evaluate(
         teacher_pred=teacher_pred,
         teacher_bt=t_bt,
         variants=variants or {},
+        alternatives=alternatives or {},
         forward=forward,
         backtest=backtest,
         baselines={

@@ -50,6 +50,9 @@ class StudentPhaseResult:
         Score student only: OOS predictions of every blend weight (0 = the direct model).
     blend_choice : pandas.DataFrame or None
         Score student only: the blend weight chosen per period and its validation Rank ICs.
+    alternatives : dict of str to pandas.DataFrame
+        Other model designs fitted on the same periods, by display name (the stacked
+        alternative, ``student.stacking``); each is compared and counts as a trial.
     """
 
     student: WalkForwardResult
@@ -58,6 +61,7 @@ class StudentPhaseResult:
     soft_labels: pd.DataFrame
     variants: dict[float, pd.DataFrame] = field(default_factory=dict)
     blend_choice: pd.DataFrame | None = None
+    alternatives: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

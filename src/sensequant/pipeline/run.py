@@ -33,6 +33,7 @@ from sensequant.models import (
     walk_forward_student,
 )
 from sensequant.pipeline import messages
+from sensequant.pipeline.alternatives import plain_student, stacked_alternatives
 from sensequant.pipeline.bundle import (
     ReleaseOutcome,
     finalize_release,
@@ -136,7 +137,7 @@ def run_pipeline(
 
         plain_pred = None
         if config.student.reward_weighting:
-            plain_pred = _plain_student(config, sp.panel, sp.soft_labels, frames, rep, tel)
+            plain_pred = plain_student(config, sp.panel, sp.soft_labels, frames, rep, tel)
         ledger = TrialLedger(settings.registry_path, settings.home / "ledger")
         ev = _backtest_phase(config, store, pf, sp, plain_pred, ledger, rep, tel)
 
@@ -155,6 +156,7 @@ def run_pipeline(
                 frames=frames,
                 evaluation=ev,
                 variants=sp.variants,
+                alternatives=sp.alternatives,
                 blend=last_blend(sp),
             )
         rep.done(messages.artifacts_done(run_dir))
@@ -291,7 +293,9 @@ def _student_phase(
                 "teacher soft labels behind it)",
                 hint="use a longer range (--start earlier) or lower student.min_train_days",
             )
-        teacher_pred = teacher_direct_predictions(panel, teacher_frame(outcomes), student.periods)
+        teachers = teacher_frame(outcomes)
+        teacher_pred = teacher_direct_predictions(panel, teachers, student.periods)
+        alternatives = stacked_alternatives(config, panel, soft, names, teachers)
         res.update(periods=len(student.periods), predictions=len(student.predictions))
     rep.done(messages.student_done(student, len(teacher_pred)))
     return StudentPhaseResult(
@@ -301,6 +305,7 @@ def _student_phase(
         soft_labels=soft,
         variants=variants,
         blend_choice=blend_choice,
+        alternatives=alternatives,
     )
 
 
@@ -328,6 +333,7 @@ def _backtest_phase(
             pf.range_end,
             plain_pred=plain_pred,
             variants=sp.variants,
+            alternatives=sp.alternatives,
             ledger_sr=[t.sr_per_period for t in earlier if t.sr_per_period is not None],
             ledger_returns=lambda dates: ledger.returns_matrix(earlier, dates),
         )
@@ -371,27 +377,3 @@ def _stress_phase(
         res.update(periods=len(report.periods), skipped=len(report.skipped))
     rep.done(messages.stress_done(report))
     return report
-
-
-def _plain_student(
-    config: RunConfig,
-    panel: pd.DataFrame,
-    soft: pd.DataFrame,
-    frames: dict[str, SymbolFrame],
-    rep: Reporter,
-    tel: Telemetry,
-) -> pd.DataFrame:
-    """Walk-forward predictions of the same student WITHOUT reward weights (for comparison)."""
-    plain_cfg = config.student.model_copy(update={"reward_weighting": False})
-    rep.start("plain student")
-    with tel.phase("plain_student"):
-        result = walk_forward_student(
-            panel,
-            soft,
-            cfg=plain_cfg,
-            horizon=config.labels.horizon,
-            seed=config.seed,
-            feature_names=feature_names(frames),
-        )
-    rep.done(f"{len(result.periods)} fits without reward weights, for the comparison")
-    return result.predictions

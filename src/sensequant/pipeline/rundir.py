@@ -150,6 +150,11 @@ class RunPaths:
         (soft-target weight ``w``; 0 = the direct model)."""
         return self.root / PREDICTIONS_DIR / f"student_blend_{weight:g}.parquet"
 
+    def stacked_oos(self) -> Path:
+        """``predictions/student_stacked.parquet``: the stacked alternative's OOS predictions
+        (``student.stacking``: teacher scores as a feature of the direct model)."""
+        return self.root / PREDICTIONS_DIR / "student_stacked.parquet"
+
     def returns(self, name: str) -> Path:
         """``returns/<name>.parquet`` (``daily``, ``trials``, ``ic_daily``, ``ledger``,
         ``comparison``)."""

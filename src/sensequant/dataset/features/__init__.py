@@ -9,6 +9,7 @@ from sensequant.dataset.features.build import (
     build_features,
 )
 from sensequant.dataset.features.panel import (
+    ZSCORE_CLIP,
     cs_rank,
     cs_robust_z,
     panel_features,
@@ -32,6 +33,7 @@ __all__ = [
     "PANEL_SETS",
     "SET_COLUMNS",
     "SYMBOL_SETS",
+    "ZSCORE_CLIP",
     "build_features",
     "cs_rank",
     "cs_robust_z",

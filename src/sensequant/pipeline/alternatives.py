@@ -1,0 +1,120 @@
+"""Model alternatives fitted beside the released student and compared with it.
+
+The plain student (:func:`plain_student`): with ``student.reward_weighting`` on, the same
+class student without reward weights, so the briefing can say what the reward loop changed.
+
+The stacked alternative to distillation: teacher scores as a feature of the direct model.
+
+``student.stacking: true`` fits, on the score student's own walk-forward periods, the direct
+pooled model (hard cross-sectional target) with one more feature, ``teacher_score``
+(:func:`sensequant.models.stacking.latest_teacher_scores`: each row scored by its symbol's
+latest teacher that ended before it, out of sample for that row), put on the other features'
+scale by the run's per-date normalisation (``features.cs_normalize``). Its OOS predictions are
+compared with the student, teacher-direct and the direct model on identical dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from sensequant.dataset import SymbolFrame, feature_names
+from sensequant.dataset.features import ZSCORE_CLIP, cs_rank, cs_robust_z
+from sensequant.models import walk_forward_student
+from sensequant.models.score_student import walk_forward_score_student
+from sensequant.models.stacking import STACKED_FEATURE, latest_teacher_scores
+from sensequant.progress import Reporter
+from sensequant.settings import RunConfig
+from sensequant.telemetry import Telemetry
+
+__all__ = ["STACKED", "plain_student", "stacked_alternatives"]
+
+STACKED = "stacked (teacher score as a feature)"
+"""Display name of the stacked alternative in the comparison and the trials."""
+
+
+def stacked_alternatives(
+    config: RunConfig,
+    panel: pd.DataFrame,
+    soft: pd.DataFrame,
+    names: Sequence[str],
+    teachers: pd.DataFrame,
+) -> dict[str, pd.DataFrame]:
+    """OOS predictions of the stacked alternative, or nothing when it is not configured.
+
+    Parameters
+    ----------
+    config : RunConfig
+        ``student.stacking`` switches it on; ``student`` gives the period plan and trees,
+        ``features.cs_normalize`` the scaling of the new feature.
+    panel : pandas.DataFrame
+        The student's panel (features, ``target``, ``fwd_return``, ``t1``).
+    soft : pandas.DataFrame
+        Teacher OOF scores (they decide which rows are eligible, as for the student).
+    names : sequence of str
+        The student's feature columns.
+    teachers : pandas.DataFrame
+        Trained score teachers: ``symbol, window_end, model_text``.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``{STACKED: predictions}`` (``symbol, timestamp, score, period_id, blend``), or ``{}``
+        when ``student.stacking`` is off or the target is the 3-class label.
+    """
+    if not config.student.stacking or config.labels.target == "class3":
+        return {}
+    raw = pd.DataFrame({STACKED_FEATURE: latest_teacher_scores(panel, teachers)})
+    key = pd.DatetimeIndex(panel["timestamp"]).asi8
+    mode = config.features.cs_normalize
+    scaled = (
+        cs_rank(raw, key)
+        if mode == "rank"
+        else cs_robust_z(raw, key, ZSCORE_CLIP)
+        if mode == "zscore"
+        else raw
+    )
+    stacked_panel = panel.assign(**{STACKED_FEATURE: scaled[STACKED_FEATURE].to_numpy(np.float64)})
+    result = walk_forward_score_student(
+        stacked_panel,
+        soft,
+        cfg=config.student,
+        seed=config.seed,
+        feature_names=[*names, STACKED_FEATURE],
+        blend_grid=[0.0],  # the hard target: the teachers enter through the feature only
+        sample_every=config.student.sample_every,
+    )
+    return {STACKED: result.predictions}
+
+
+def plain_student(
+    config: RunConfig,
+    panel: pd.DataFrame,
+    soft: pd.DataFrame,
+    frames: dict[str, SymbolFrame],
+    rep: Reporter,
+    tel: Telemetry,
+) -> pd.DataFrame:
+    """Walk-forward predictions of the same student WITHOUT reward weights (for comparison).
+
+    Returns
+    -------
+    pandas.DataFrame
+        OOS predictions of the plain class student (``symbol, timestamp, p_down, p_flat,
+        p_up, period_id``).
+    """
+    plain_cfg = config.student.model_copy(update={"reward_weighting": False})
+    rep.start("plain student")
+    with tel.phase("plain_student"):
+        result = walk_forward_student(
+            panel,
+            soft,
+            cfg=plain_cfg,
+            horizon=config.labels.horizon,
+            seed=config.seed,
+            feature_names=feature_names(frames),
+        )
+    rep.done(f"{len(result.periods)} fits without reward weights, for the comparison")
+    return result.predictions
