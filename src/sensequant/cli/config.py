@@ -113,8 +113,10 @@ def config_show(
         Path | None, typer.Option(help="Run configuration YAML (default: the built-in defaults).")
     ] = None,
 ) -> None:
-    """Print the resolved run configuration as YAML: every key, the file's values over the
-    defaults (what `sensequant run --config FILE` would use and save with the run)."""
+    """Print the resolved run configuration (every key, the file's over the defaults) as YAML.
+
+    What `sensequant run --config FILE` would use and save with the run.
+    """
     from sensequant.settings import load_run_config
 
     cfg = load_run_config(config)
@@ -125,9 +127,7 @@ def config_show(
 
 @guard
 def config_init(
-    path: Annotated[
-        Path, typer.Argument(help="File to write (default: sensequant.yaml here).")
-    ] = Path("sensequant.yaml"),
+    path: Annotated[Path, typer.Argument(help="File to write.")] = Path("sensequant.yaml"),
     from_: Annotated[
         str,
         typer.Option(
@@ -136,8 +136,10 @@ def config_init(
     ] = "default",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a commented run configuration (each key's meaning above it) to edit, then use
-    with `sensequant run --config`."""
+    """Write a commented run configuration (each key's meaning above it) to edit.
+
+    Then use it with `sensequant run --config PATH`.
+    """
     text = annotate_config(shipped_config_text(from_))
     if path.is_dir():
         raise UsageError(f"{path} is a folder", hint="give a file name, e.g. my_run.yaml")

@@ -6,9 +6,9 @@ wrappers over the pipeline, data and registry layers. ``--version`` prints the i
 version; ``--install-completion``/``--show-completion`` set up shell completion; a mistyped
 command gets the closest names (Typer's ``suggest_commands``).
 Exit codes: 0 ok, 1 failed, 2 bad usage (unknown command, option, run id, universe, interval,
-a missing input file, no home for a command that only reads). Progress and logs go to stderr, results to files
-(and ``--json`` to stdout for scripting). SenseQuant is read-only towards brokers: no command
-places orders.
+a missing input file, no home for a command that only reads). Progress and logs go to
+stderr, results to files (and ``--json`` to stdout for scripting). SenseQuant is read-only
+towards brokers: no command places orders.
 """
 
 from __future__ import annotations
