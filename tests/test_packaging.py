@@ -64,3 +64,22 @@ def test_package_description_names_no_path_outside_the_repository() -> None:
     assert readme != "README.md"  # the repository guide names ../shared/data for the data
     assert not OUTSIDE_PATH.search(text)
     assert "docs/architecture.md" in text
+
+
+def test_every_data_file_is_declared_as_package_data() -> None:
+    """A data file under src/sensequant that no ``package-data`` pattern matches is missing
+    from the wheel (e.g. the shipped run configurations ``sensequant config init`` writes)."""
+    import fnmatch
+    import tomllib
+
+    root = SRC.parent
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["sensequant"]
+    data = [
+        p.relative_to(SRC / "sensequant").as_posix()
+        for p in _package_files()
+        if p.suffix not in {".py", ".pyc"}
+    ]
+    assert "resources/configs/default.yaml" in data and "resources/configs/class3.yaml" in data
+    assert [f for f in data if not any(fnmatch.fnmatchcase(f, pat) for pat in patterns)] == []

@@ -79,3 +79,19 @@ def test_every_numeric_setting_has_an_upper_bound() -> None:
 @pytest.mark.parametrize("name", ["default.yaml", "class3.yaml"])
 def test_shipped_configs_still_load(name: str) -> None:
     assert isinstance(load_run_config(CONFIGS / name), RunConfig)
+
+
+def test_unknown_keys_name_the_line_and_the_closest_key(tmp_path: Path) -> None:
+    cfg = tmp_path / "typo.yaml"
+    cfg.write_text(
+        "data:\n  start: 2010-01-01\nbacktest:\n  trials:\n    - score: score\n      topk: 5\n"
+        "zzz: 1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_run_config(cfg)
+    message = info.value.message
+    assert message.startswith(f"invalid run configuration from {cfg}: ")
+    assert "line 6: backtest.trials.0.topk: unknown key; did you mean 'top_k'?" in message
+    assert "line 7: zzz: unknown key" in message and "zzz: unknown key; did" not in message
+    assert info.value.hint is not None and "sensequant config show" in info.value.hint

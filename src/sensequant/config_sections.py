@@ -21,9 +21,10 @@ __all__ = [
 
 
 class Section(BaseModel):
-    """Base of every configuration section: unknown keys are errors, values are frozen."""
+    """Base of every configuration section: unknown keys are errors, values are frozen; each
+    field's docstring is its description (``sensequant config init`` writes it as a comment)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class PortfolioConfig(Section):

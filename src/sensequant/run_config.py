@@ -7,8 +7,10 @@ with every run (``runs/<run_id>/config.yaml``). Re-exported by :mod:`sensequant.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
@@ -285,18 +287,62 @@ class RunConfig(Section):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
 
 
-def _validate(raw: dict[str, Any], *, source: str) -> RunConfig:
+def _validate(raw: dict[str, Any], *, source: str, text: str | None = None) -> RunConfig:
     try:
         return RunConfig.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = "; ".join(_problem(e["loc"], e["msg"], e["type"], text) for e in exc.errors())
         raise ConfigError(
             f"invalid run configuration from {source}: {problems}",
-            hint="see configs/default.yaml for every key with its default",
+            hint="`sensequant config show` prints every key with its default",
         ) from None
+
+
+def _problem(loc: tuple[Any, ...], msg: str, kind: str, text: str | None) -> str:
+    """``line 7: data.univers: unknown key; did you mean 'universe'?`` for one pydantic error."""
+    where = ".".join(str(p) for p in loc) or "(root)"
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc[:-1]), n=1, cutoff=0.6)
+        msg = "unknown key" + (f"; did you mean {close[0]!r}?" if close else "")
+    line = _line_of(text, loc) if text is not None else None
+    return f"{'' if line is None else f'line {line}: '}{where}: {msg}"
+
+
+def _known_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys of the section at ``loc`` (``('backtest', 'trials', 0)`` -> PortfolioConfig)."""
+    model: Any = RunConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        args = typing.get_args(field.annotation) or (field.annotation,)
+        model = next((a for a in args if hasattr(a, "model_fields")), None)
+    return list(getattr(model, "model_fields", {}))
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the key (or item) at ``loc`` in YAML ``text``; None when not there."""
+    try:
+        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            pair = next((kv for kv in node.value if kv[0].value == str(part)), None)
+            if pair is None:
+                return line
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -354,11 +400,12 @@ def load_run_config(path: Path | None = None) -> RunConfig:
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist", hint="pass an existing YAML file")
     try:
-        raw = load_yaml_unique(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        raw = load_yaml_unique(text) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc.message}", hint=exc.hint) from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
-    return _validate(raw, source=str(path))
+    return _validate(raw, source=str(path), text=text)

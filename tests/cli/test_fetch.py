@@ -177,7 +177,7 @@ def test_unexpected_errors_print_no_traceback(
         (["--start", "2024-13-01"], "is not a date"),
         ([], "nothing to fetch"),
         (["--symbols", "../etc"], "invalid symbol"),
-        (["--symbols", "SBIN", "--interval", "2minute", *WINDOW], "does not serve"),
+        (["--symbols", "SBIN", "--interval", "2minute", *WINDOW], "is not a bar interval"),
     ],
     ids=["bad-date", "no-symbols", "bad-symbol", "bad-interval"],
 )

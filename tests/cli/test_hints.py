@@ -54,3 +54,4 @@ def test_the_command_list_has_groups_and_commands() -> None:
     commands = _commands()
     assert commands["runs"] == commands["show"] == commands["verify"] == set()
     assert commands["data"] == {"fetch", "audit", "actions", "breaks", "import", "list", "repair"}
+    assert commands["config"] == {"show", "init"}

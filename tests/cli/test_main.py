@@ -151,7 +151,12 @@ def test_data_list_shows_the_symbol_master(tmp_path: Path) -> None:
 def test_data_list_empty_store_and_bad_universe(tmp_path: Path) -> None:
     home = tmp_path / "home"
     res = runner.invoke(app, ["data", "list"], env=_env(home))
+    assert res.exit_code == 2 and f"no SENSEQUANT home at {home}" in res.output
+    assert not home.exists()  # a read-only command never creates the home
+    home.mkdir()
+    res = runner.invoke(app, ["data", "list"], env=_env(home))
     assert res.exit_code == 0 and "the store is empty" in res.output
+    assert str(home / "store") in res.output  # the path it checked
     res = runner.invoke(app, ["data", "list", "--json"], env=_env(home))
     assert res.exit_code == 0 and res.output.strip() == "[]"
     res = runner.invoke(app, ["data", "list", "--universe", "nifty51"], env=_env(home))

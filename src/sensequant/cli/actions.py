@@ -20,7 +20,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from sensequant.cli.common import err, guard, parse_date, print_table, settings
+from sensequant.cli.common import err, guard, parse_date, print_table, read_settings
 from sensequant.errors import UsageError
 
 __all__ = ["actions"]
@@ -58,7 +58,7 @@ def actions(
     from sensequant.cli.repair import open_home_catalog
     from sensequant.data.catalog import os_user, validate_reviewer_name
 
-    catalog = open_home_catalog(settings())
+    catalog = open_home_catalog(read_settings())
     name = validate_reviewer_name(reviewer_name)
     who = os_user() + (f" ({name})" if name else "")
     for status, items in (("confirmed", confirm or []), ("rejected", reject or [])):

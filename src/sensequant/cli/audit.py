@@ -16,8 +16,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Column, Table
 
-from sensequant.cli.common import err, guard, print_table, settings
-from sensequant.errors import NoDataError, UsageError
+from sensequant.cli.common import err, guard, print_table, read_settings
+from sensequant.errors import NoDataError
 
 __all__ = ["audit"]
 
@@ -92,7 +92,9 @@ def audit(
         str | None,
         typer.Option(help="nifty50, nifty100, metals, all, or SYM1,SYM2 (default: all stored)."),
     ] = None,
-    interval: Annotated[str, typer.Option(help="1day, 30minute, 5minute or 1minute.")] = "1day",
+    interval: Annotated[
+        str, typer.Option(help="1day, 30minute, 5minute, 1minute (or 1d, 30m, 5min ...).")
+    ] = "1day",
     out: Annotated[
         Path | None,
         typer.Option(help="Output folder (default: <SENSEQUANT_HOME>/reports/audit)."),
@@ -102,6 +104,9 @@ def audit(
     ] = False,
 ) -> None:
     """Audit coverage, gaps and quality findings; write coverage_report.jsonl and summary."""
+    from sensequant.data.market import parse_interval
+
+    interval = parse_interval(interval)
     report = _audit(universe, interval, out)
     rows = [s.to_dict() for s in report.symbols]
     summary = report.summary()
@@ -135,13 +140,8 @@ def _audit(universe: str | None, interval: str, out: Path | None) -> Any:
     from sensequant.data.quality import audit_store
     from sensequant.data.reference import resolve_universe
     from sensequant.data.store import BarStore
-    from sensequant.types import INTERVALS
 
-    if interval not in INTERVALS:
-        raise UsageError(
-            f"unknown interval {interval!r}", hint=f"use one of {', '.join(INTERVALS)}"
-        )
-    st = settings()
+    st = read_settings()
     store, catalog = BarStore(st.store_dir), open_home_catalog(st)
     if not store.symbols(interval):
         raise NoDataError(

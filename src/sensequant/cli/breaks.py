@@ -22,7 +22,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from sensequant.cli.common import err, guard, parse_date, print_table, settings
+from sensequant.cli.common import err, guard, parse_date, print_table, read_settings
 from sensequant.errors import UsageError
 
 __all__ = ["breaks"]
@@ -88,7 +88,7 @@ def breaks(
 
     if status is not None and status not in ("pending", "confirmed", "rejected"):
         raise UsageError(f"--status {status!r} is not pending, confirmed or rejected")
-    st = settings()
+    st = read_settings()
     catalog = Catalog(st.catalog_path)
     if detect:
         view = AdjustedBarStore(st.store_dir, catalog)

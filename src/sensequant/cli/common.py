@@ -19,9 +19,19 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from sensequant.errors import SenseQuantError, UsageError
+from sensequant.errors import ConfigError, SenseQuantError, UsageError
 
-__all__ = ["DATE_RANGE", "err", "guard", "literal", "out", "parse_date", "print_table", "settings"]
+__all__ = [
+    "DATE_RANGE",
+    "err",
+    "guard",
+    "literal",
+    "out",
+    "parse_date",
+    "print_table",
+    "read_settings",
+    "settings",
+]
 
 out = Console()
 """The stdout console for results."""
@@ -74,6 +84,34 @@ def settings() -> Any:
     from sensequant.settings import load_settings
 
     return load_settings()
+
+
+def read_settings() -> Any:
+    """The settings of a command that only reads (lists, audits, shows, reviews): the
+    ``SENSEQUANT_HOME`` folder must exist already and is never created by such a command.
+
+    Raises
+    ------
+    ConfigError
+        ``no SENSEQUANT home at <absolute path>`` (exit code 2, like a home that is a file):
+        saying whether ``SENSEQUANT_HOME`` was set or the default ``./sensequant_home`` of the
+        current folder was checked.
+    """
+    st = settings()
+    if st.home.is_dir():
+        return st
+    where = st.home.expanduser().absolute()
+    if "home" in st.model_fields_set:
+        hint = "SENSEQUANT_HOME names no folder: check its path (or create the home by "
+    else:
+        hint = (
+            "SENSEQUANT_HOME is not set, so ./sensequant_home of the current folder was "
+            "checked: set SENSEQUANT_HOME to your home (or create one by "
+        )
+    raise ConfigError(
+        f"no SENSEQUANT home at {where}",
+        hint=hint + "importing data: `sensequant data import PATH`)",
+    )
 
 
 DATE_RANGE = (dt.date(1677, 9, 22), dt.date(2262, 4, 11))

@@ -13,7 +13,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sensequant.cli.common import err, guard, print_table, settings
+from sensequant.cli.common import err, guard, print_table, read_settings, settings
+from sensequant.cli.import_summary import subject_of
 from sensequant.errors import UsageError
 
 __all__ = ["data_import", "data_list"]
@@ -31,7 +32,10 @@ def data_import(
         str | None, typer.Option(help="Symbol for every file (default: file name).")
     ] = None,
     interval: Annotated[
-        str | None, typer.Option(help="1day, 5minute, 1minute, 30minute (default: detected).")
+        str | None,
+        typer.Option(
+            help="1day, 30minute, 5minute, 1minute; 1d, 5min, 5m ... (default: detected)."
+        ),
     ] = None,
     symbols: Annotated[
         str | None,
@@ -72,8 +76,10 @@ def data_import(
     """Import bar files into the store; every correction is recorded in the catalog."""
     from sensequant.cli.repair import open_home_catalog
     from sensequant.data.imports import import_paths
-    from sensequant.data.market import validate_symbol
+    from sensequant.data.market import parse_interval, validate_symbol
     from sensequant.data.store import BarStore, OnConflict
+
+    interval = None if interval is None else parse_interval(interval)
 
     for p in paths:
         if not p.exists():
@@ -83,13 +89,15 @@ def data_import(
     policy = OnConflict.parse(on_conflict)
     store, catalog = BarStore(st.store_dir), open_home_catalog(st)
 
+    notes: list[tuple[str, str]] = []
+
     def on_file(fo: Any) -> None:
         if fo.status == "failed":
             err.print("✗ ", style="red", end="", highlight=False)
             err.print(str(fo.error), highlight=False, markup=False)
         for note in fo.notes:
             if any(k in note for k in ("stored as", "ignored", "conflicting", "OHLC")):
-                err.print(f"[cyan]note:[/] {escape(f'{fo.path.name}: {note}')}", highlight=False)
+                notes.append((fo.path.name, f"{fo.path.name}: {note}"))
 
     wanted = [s for s in (symbols or "").split(",") if s.strip()] or None
     report = import_paths(
@@ -106,12 +114,12 @@ def data_import(
         repair_ohlc=repair_ohlc,
         strict=strict,
     )
-    for w in report.warnings:
-        err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+    _print_grouped("note", "cyan", notes)
+    _print_grouped("warning", "yellow", [(subject_of(w), w) for w in report.warnings])
     if as_json:
         print(json.dumps(report.to_dict(), default=str, indent=2))
-    else:
-        err.print(
+    else:  # the result, on stdout (plain print: never wrapped or read as markup)
+        print(
             f"imported {report.n_ok} files ({report.rows_written:,} new or changed bars), "
             f"{report.n_skipped} unchanged (skipped), {report.n_failed} failed; "
             f"store {st.store_dir}"
@@ -120,9 +128,20 @@ def data_import(
         raise typer.Exit(1)
 
 
+def _print_grouped(label: str, style: str, items: list[tuple[str, str]]) -> None:
+    """Notes or warnings on stderr, grouped by kind when one kind is frequent."""
+    from sensequant.cli.import_summary import group_messages
+
+    for group in group_messages(items):
+        for line in group.lines():
+            err.print(f"[{style}]{label}:[/] {escape(line)}", highlight=False)
+
+
 @guard
 def data_list(
-    interval: Annotated[str | None, typer.Option(help="Only this interval.")] = None,
+    interval: Annotated[
+        str | None, typer.Option(help="Only this interval (1day, 5minute, 5min, 1d ...).")
+    ] = None,
     universe: Annotated[
         str | None,
         typer.Option(
@@ -146,11 +165,13 @@ def data_list(
 
     from sensequant.cli.repair import open_home_catalog
     from sensequant.data.imports import coverage
+    from sensequant.data.market import parse_interval
     from sensequant.data.reference import resolve, symbol_master
     from sensequant.data.store import BarStore
     from sensequant.types import INTERVALS
 
-    st = settings()
+    interval = None if interval is None else parse_interval(interval)
+    st = read_settings()
     store = BarStore(st.store_dir)
     intervals = [interval] if interval else list(INTERVALS)
     stored = any(store.symbols(iv) for iv in intervals)
@@ -158,7 +179,9 @@ def data_list(
         if as_json:
             print("[]")
             return
-        err.print("the store is empty", highlight=False)
+        err.print(
+            f"the store is empty: no bars under {st.store_dir}", highlight=False, markup=False
+        )
         err.print("  hint: `sensequant data import PATH` or `make run DATA=...`")
         return
     catalog = open_home_catalog(st)

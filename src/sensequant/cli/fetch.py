@@ -200,7 +200,9 @@ def fetch(
     symbols: Annotated[
         list[str] | None, typer.Option("--symbols", help="Symbols, comma-separated or repeated.")
     ] = None,
-    interval: Annotated[str, typer.Option(help="1day, 30minute, 5minute or 1minute.")] = "1day",
+    interval: Annotated[
+        str, typer.Option(help="1day, 30minute, 5minute, 1minute (or 1d, 30m, 5min ...).")
+    ] = "1day",
     start: Annotated[
         str | None, typer.Option(help="First day, YYYY-MM-DD (default: oldest served).")
     ] = None,
@@ -231,7 +233,9 @@ def fetch(
 ) -> None:
     """Fetch missing bars from a provider into the store (incremental and resumable)."""
     from sensequant.data.fetch import run_fetch
+    from sensequant.data.market import parse_interval
 
+    interval = parse_interval(interval)
     st = settings()
     redact = _redactor(st)
     start_day, end_day = parse_date(start, "--start"), parse_date(end, "--end")

@@ -15,7 +15,7 @@ from typing import Annotated, Any, get_args
 import typer
 from rich.table import Column, Table
 
-from sensequant.cli.common import err, guard, out, print_table, settings
+from sensequant.cli.common import err, guard, out, print_table, read_settings
 from sensequant.errors import UsageError
 
 __all__ = ["lookahead"]
@@ -71,7 +71,7 @@ def lookahead(
     if cuts < 1:
         raise UsageError(f"--cuts {cuts} must be at least 1")
     cfg = _config(config, features, symbols)
-    st = settings()
+    st = read_settings()
     catalog = Catalog(st.catalog_path)
     store = AdjustedBarStore(st.store_dir, catalog)
     pf = preflight(cfg, store, catalog)

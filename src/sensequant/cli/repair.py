@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sensequant.cli.common import err, guard, settings
+from sensequant.cli.common import err, guard, read_settings
 
 __all__ = ["open_home_catalog", "repair"]
 
@@ -41,7 +41,7 @@ def repair(
     from sensequant.data.repair import repair_catalog
     from sensequant.data.store import BarStore
 
-    st = settings()
+    st = read_settings()
     report = repair_catalog(BarStore(st.store_dir, lock_timeout=60.0), st.catalog_path)
     counts: dict[str, int] = {}
     for r in report.series:

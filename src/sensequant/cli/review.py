@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Column, Table
 
-from sensequant.cli.common import err, guard, literal, out, print_table, settings
+from sensequant.cli.common import err, guard, literal, out, print_table, read_settings
 from sensequant.errors import UsageError
 
 __all__ = ["approve", "deploy", "reject", "retire", "rollback", "runs", "verify"]
@@ -35,7 +35,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print a JSON object on std
 def _registry() -> Any:
     from sensequant.release.registry import Registry
 
-    return Registry(settings().registry_path)
+    return Registry(read_settings().registry_path)
 
 
 def _report(outcome: Any, verb: str, as_json: bool) -> None:

@@ -39,7 +39,12 @@ def run(
     cfg = load_run_config(config).with_overrides(
         universe=universe, start=parse_date(start, "--start"), end=parse_date(end, "--end")
     )
-    result = run_pipeline(cfg, settings(), RichReporter(err))
+    from sensequant.cli.run_start import run_start_lines
+
+    st = settings()
+    for line in run_start_lines(cfg, st):  # the home written to and the OOS period, first
+        err.print(line, highlight=False, markup=False)
+    result = run_pipeline(cfg, st, RichReporter(err))
     err.print(f"\nrun [bold]{result.run_id}[/]: [bold]{result.decision}[/]")
     err.print(f"  briefing: {result.run_dir / 'promotion_briefing.md'}")
     err.print(f"  review:   sensequant show {result.run_id}")
@@ -56,13 +61,14 @@ def stress(
 
     Writes a new folder <run_dir>/analyses/<time>-stress/; the run's files are never changed.
     """
+    from sensequant.cli.common import read_settings
     from sensequant.data.adjusted import AdjustedBarStore
     from sensequant.data.catalog import Catalog
     from sensequant.pipeline import run_stress
     from sensequant.release.manifest import ANALYSES_DIR
     from sensequant.telemetry import now_ist
 
-    st = settings()
+    st = read_settings()
     reg = _registry()
     record = reg.get(reg.resolve(run_id))
     run_dir = Path(record.run_dir)
@@ -91,9 +97,10 @@ def stress(
 
 
 def _registry() -> Any:
+    from sensequant.cli.common import read_settings
     from sensequant.release.registry import Registry
 
-    return Registry(settings().registry_path)
+    return Registry(read_settings().registry_path)
 
 
 @guard

@@ -175,7 +175,7 @@ def expand_grid(config: RunConfig, grid: Mapping[str, Sequence[Any]]) -> list[Sw
             raise ConfigError(
                 f"grid point {index} ({format_overrides(overrides)}) is not a valid run "
                 f"configuration: {problems}",
-                hint="see configs/default.yaml for every key with its type and default",
+                hint="`sensequant config show` prints every key with its default",
             ) from None
         points.append(SweepPoint(index, overrides, cfg))
     return points

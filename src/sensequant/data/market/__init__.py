@@ -8,6 +8,7 @@ from sensequant.data.market.calendar import (
     missing_sessions,
     nse_sessions,
 )
+from sensequant.data.market.intervals import INTERVAL_ALIASES, parse_interval
 from sensequant.data.market.sessions import (
     INTERVAL_MINUTES,
     REGULAR_HOURS,
@@ -29,6 +30,7 @@ from sensequant.data.market.timezone import TimeLike, to_ist
 __all__ = [
     "CALENDAR_NAME",
     "FILE_SAFE_ALIASES",
+    "INTERVAL_ALIASES",
     "INTERVAL_MINUTES",
     "REGULAR_HOURS",
     "SESSION_HOURS",
@@ -40,6 +42,7 @@ __all__ = [
     "is_session",
     "missing_sessions",
     "nse_sessions",
+    "parse_interval",
     "session_bar_starts",
     "session_hours",
     "symbol_from_filename",

@@ -20,6 +20,7 @@ fetch`` resolves universes whose symbols are not stored yet.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from dataclasses import dataclass, field
@@ -126,8 +127,11 @@ def _resolve_one(item: str, catalog: Catalog) -> list[str]:
             "universe nifty100 is not loaded in the catalog", hint=_NIFTY100_HINT
         )
     if _UNIVERSE_NAME.match(item):
+        known = _known_names(catalog)
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        guess = f" (did you mean {close[0]!r}?)" if close else ""
         raise UnknownUniverseError(
-            f"unknown universe {item!r}; known: {', '.join(_known_names(catalog))}",
+            f"unknown universe {item!r}{guess}; known: {', '.join(known)}",
             hint=f"lower-case words are universe names; for the symbol write {item.upper()!r}",
         )
     return [validate_symbol(item)]

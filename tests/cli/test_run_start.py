@@ -1,0 +1,50 @@
+"""``sensequant run`` says which home it writes to and the OOS period before it starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sensequant.cli import app
+from sensequant.cli.run_start import run_start_lines
+from sensequant.run_config import RunConfig
+from sensequant.settings import Settings
+from tests.cli.test_main import _env
+
+runner = CliRunner()
+
+
+def test_lines_before_the_pipeline_starts(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    res = runner.invoke(app, ["run", "--end", "2020-06-30"], env=_env(home))
+    assert res.exit_code == 1  # the store is empty: the lines come first all the same
+    lines = res.output.splitlines()
+    assert lines[0] == f"home: {home} (SENSEQUANT_HOME)"
+    assert lines[1] == (
+        "out of sample: from about 2005-12-31 (data.start 2004-01-01 + "
+        "student.min_train_days 730) to 2020-06-30"
+    )
+
+
+def test_default_home_and_first_test_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SENSEQUANT_HOME", raising=False)
+    cfg = RunConfig.model_validate(
+        {"student": {"first_test_start": "2015-01-01", "learning_rate": 0.05, "sample_every": 5}}
+    )
+    home, oos = run_start_lines(cfg, Settings())
+    assert home == f"home: {tmp_path / 'sensequant_home'} (default: SENSEQUANT_HOME not set)"
+    assert oos == "out of sample: from 2015-01-01 (student.first_test_start) to the last stored bar"
+
+
+def test_no_start_date() -> None:
+    cfg = RunConfig().with_overrides()
+    cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"start": None})})
+    home, oos = run_start_lines(cfg, Settings(home=Path("h")))
+    assert home == f"home: {Path('h').absolute()} (SENSEQUANT_HOME)"
+    assert oos == (
+        "out of sample: from the first stored bar + student.min_train_days 730 "
+        "to the last stored bar"
+    )
