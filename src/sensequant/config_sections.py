@@ -1,13 +1,15 @@
-"""Evaluation sections of the run configuration: portfolio rule, backtest, statistics, stress
-and release gates (re-exported by :mod:`sensequant.run_config` and :mod:`sensequant.settings`).
+"""Model and evaluation sections of the run configuration: teacher and student trees,
+portfolio rule, backtest, statistics, stress, release gates and review (re-exported by
+:mod:`sensequant.run_config` and :mod:`sensequant.settings`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "BacktestConfig",
@@ -17,6 +19,8 @@ __all__ = [
     "Section",
     "StatsConfig",
     "StressConfig",
+    "StudentConfig",
+    "TeacherConfig",
 ]
 
 
@@ -154,3 +158,75 @@ class ReviewConfig(Section):
 
     require_second_person: bool = True
     """Four-eyes: the OS user who produced the run may not approve it."""
+
+
+class TeacherConfig(Section):
+    """Per-(symbol, window) LightGBM teacher."""
+
+    validation_fraction: float = Field(0.25, gt=0.05, lt=0.5)
+    """Tail share of the window held out (after an embargo of h sessions) for metrics."""
+    oof_folds: int = Field(2, ge=2, le=10)
+    """Contiguous purged folds used to produce out-of-fold soft labels."""
+    num_boost_round: int = Field(50, ge=1, le=100_000)  # bound: LightGBM hours
+    learning_rate: float = Field(0.1, gt=0, le=1)  # bound: a step of 1 is the full fit
+    num_leaves: int = Field(7, ge=2, le=131_072)  # bound: LightGBM's own maximum
+    min_data_in_leaf: int = Field(8, ge=1, le=1_000_000)  # bound: > any window
+    feature_fraction: float = Field(0.8, gt=0, le=1)
+    lambda_l2: float = Field(1.0, ge=0, le=1e6)  # bound: beyond it every leaf is 0
+    max_bin: int = Field(63, ge=3, le=255)  # bound: LightGBM's one-byte bins
+    """Most histogram bins per feature. A window holds ~90 training rows, so with
+    ``min_data_in_leaf`` 8 finer bins only add split candidates (and time), not resolution."""
+
+
+class StudentConfig(Section):
+    """Cross-sectional student distilled from teacher soft labels."""
+
+    test_period_days: int = Field(90, ge=5, le=3650)  # bound: 10 years
+    """Calendar days predicted out of sample by each walk-forward student fit."""
+    train_lookback_days: int = Field(1095, ge=180, le=36_500)  # bound: 100 years
+    """Calendar days of teacher windows (ending before the test period) used to train."""
+    first_test_start: dt.date | None = None
+    """First OOS date; None = first date with ``min_train_days`` of soft labels behind it."""
+    min_train_days: int = Field(730, ge=90, le=36_500)  # bound: 100 years
+    soft_label_weight: float = Field(1.0, ge=0, le=1)
+    """alpha in target = alpha * teacher_soft + (1 - alpha) * one_hot(hard label)."""
+    reward_weighting: bool = False
+    """Weight training samples by realised reward (inside the training period only)."""
+    num_boost_round: int = Field(100, ge=1, le=100_000)  # bound: LightGBM hours
+    learning_rate: float = Field(0.1, gt=0, le=1)  # bound: a step of 1 is the full fit
+    num_leaves: int = Field(15, ge=2, le=131_072)  # bound: LightGBM's own maximum
+    min_data_in_leaf: int = Field(100, ge=1, le=10_000_000)  # bound: > any panel
+    feature_fraction: float = Field(0.8, gt=0, le=1)
+    lambda_l2: float = Field(1.0, ge=0, le=1e6)  # bound: beyond it every leaf is 0
+    max_bin: int = Field(63, ge=3, le=255)  # bound: LightGBM's one-byte bins
+    """Most histogram bins per feature."""
+    bagging_fraction: float = Field(1.0, gt=0, le=1)
+    """Fraction of the training rows each boosting iteration samples (LightGBM bagging,
+    re-drawn every iteration from the run's seed); 1 = every row. Below 1 it regularises and
+    cuts the histogram work in proportion."""
+    blend_grid: list[float] = Field(default_factory=lambda: [0.0, 0.5, 1.0], min_length=1)
+    """Score student (cross-sectional targets): soft-target weights fitted every period; the
+    student uses the one with the best purged Rank IC on earlier OOS periods (0 = the direct
+    model without teachers, 1 = pure distillation)."""
+    sample_every: int = Field(1, ge=1, le=20)
+    """Score student: train on every k-th session only (labels of neighbouring sessions
+    overlap by ``horizon - 1`` sessions); 1 = every session."""
+    stacking: bool = False
+    """Score student: also fit the stacked alternative walk-forward on the same periods (the
+    hard target, and the features plus ``teacher_score``: the row's symbol's latest teacher
+    that ended before the row, normalised across the universe per date like the other
+    features); it is compared with the student, teacher-direct and the direct model and counts
+    as a trial. The released model stays the blend choice."""
+    objective: Literal["regression", "lambdarank", "rank_xendcg"] = "regression"
+    """Score student's LightGBM objective: ``regression`` (L2 on the blended soft/hard
+    target) or a ranking objective with one query group per date and the date's quantile
+    grade 0..4 of the blended target as the label (dates with fewer than 5 training rows
+    dropped); the score is the model's raw output either way. The class student
+    (``labels.target: class3``) ignores it."""
+
+    @field_validator("blend_grid")
+    @classmethod
+    def _check_grid(cls, grid: list[float]) -> list[float]:
+        if any(not 0.0 <= w <= 1.0 for w in grid) or len(set(grid)) != len(grid):
+            raise ValueError(f"blend weights must be distinct values in [0, 1], got {grid}")
+        return grid

@@ -78,9 +78,10 @@ def test_init_writes_a_commented_config_that_loads(tmp_path: Path, name: str) ->
         return [line for line in t.splitlines() if not line.lstrip().startswith("#")]
 
     assert values(text) == values(shipped)  # comments added, nothing else changed
+    period = RunConfig.model_validate(yaml.safe_load(shipped))
     assert (
         "  # Calendar days predicted out of sample by each walk-forward student fit.\n"
-        "  test_period_days: 90\n"
+        f"  test_period_days: {period.student.test_period_days}\n"
     ) in text
     assert "# Cross-sectional student distilled from teacher soft labels.\nstudent:\n" in text
     assert ":mod:" not in text and "``" not in text
