@@ -24,6 +24,7 @@ from sensequant.cli.lookahead import lookahead
 from sensequant.cli.repair import repair
 from sensequant.cli.review import approve, deploy, reject, retire, rollback, runs, verify
 from sensequant.cli.runs import candidates, run, show, stress
+from sensequant.cli.signals import signals
 from sensequant.cli.sweep import sweep
 
 __all__ = ["app", "data_app", "main"]
@@ -60,6 +61,7 @@ app.command()(retire)
 app.command()(rollback)
 app.command()(lookahead)
 app.command()(dashboard)
+app.command()(signals)
 
 
 def main() -> None:  # pragma: no cover - console entry point helper
