@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "BacktestConfig",
+    "ExecutorConfig",
     "GateConfig",
     "PortfolioConfig",
     "ReviewConfig",
@@ -24,6 +25,27 @@ class Section(BaseModel):
     """Base of every configuration section: unknown keys are errors, values are frozen."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExecutorConfig(Section):
+    """Where parallel work runs (:func:`sensequant.parallel.parallel_map`): the teachers today.
+
+    Results do not depend on it (only where and how fast the work runs), so it is left out of
+    :meth:`~sensequant.run_config.RunConfig.fingerprint`.
+    """
+
+    kind: Literal["joblib", "dask"] = "joblib"
+    """``joblib``: worker processes on this machine (``n_jobs``); ``dask``: tasks go to a
+    ``dask.distributed`` scheduler (``address``), or to a temporary local cluster of ``n_jobs``
+    worker processes when no address is given."""
+    address: str | None = Field(None, max_length=300)
+    """Scheduler address for ``kind: dask``, e.g. ``tcp://10.0.0.5:8786``."""
+
+    @model_validator(mode="after")
+    def _check_address(self) -> ExecutorConfig:
+        if self.address is not None and self.kind != "dask":
+            raise ValueError("executor.address needs executor.kind: dask")
+        return self
 
 
 class PortfolioConfig(Section):
