@@ -22,6 +22,7 @@ from sensequant.cli.data import data_import, data_list
 from sensequant.cli.fetch import fetch
 from sensequant.cli.lookahead import lookahead
 from sensequant.cli.repair import repair
+from sensequant.cli.retrain import retrain
 from sensequant.cli.review import approve, deploy, reject, retire, rollback, runs, verify
 from sensequant.cli.runs import candidates, run, show, stress
 from sensequant.cli.signals import signals
@@ -62,6 +63,7 @@ app.command()(rollback)
 app.command()(lookahead)
 app.command()(dashboard)
 app.command()(signals)
+app.command()(retrain)
 
 
 def main() -> None:  # pragma: no cover - console entry point helper
