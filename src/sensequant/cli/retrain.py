@@ -39,7 +39,7 @@ def retrain(
 ) -> None:
     """Retrain on new bars and compare the challenger with the champion (exit 0 / 3 / 1)."""
     from sensequant.errors import UsageError
-    from sensequant.pipeline.retrain import retrain as run_retrain
+    from sensequant.pipeline import retrain as run_retrain
     from sensequant.progress import RichReporter
 
     if provider not in ("none", "files", "yahoo", "breeze"):

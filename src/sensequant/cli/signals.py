@@ -50,8 +50,8 @@ def signals(
     from sensequant.data.adjusted import AdjustedBarStore
     from sensequant.data.catalog import Catalog
     from sensequant.errors import UsageError
+    from sensequant.pipeline import compute_signals
     from sensequant.pipeline.deployed import chosen_run
-    from sensequant.pipeline.signals import compute_signals
     from sensequant.release.registry import Registry
 
     if as_json and out_file is not None:
