@@ -28,7 +28,8 @@ class Section(BaseModel):
 
 
 class ExecutorConfig(Section):
-    """Where parallel work runs (:func:`sensequant.parallel.parallel_map`): the teachers today.
+    """Where parallel work runs (:func:`sensequant.parallel.parallel_map`): the teachers (also
+    a sweep point's) and the stress replay's periods.
 
     Results do not depend on it (only where and how fast the work runs), so it is left out of
     :meth:`~sensequant.run_config.RunConfig.fingerprint`.

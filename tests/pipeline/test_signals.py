@@ -136,3 +136,23 @@ def test_signal_on_a_past_date_equals_the_backtest_weights(deployed: tuple) -> N
         assert (got > 0).sum() == 2  # top 2 of 6: the ranking decides
         checked += 1
     assert checked == 3 and len(held) > 1  # the book changed between the dates
+
+
+def test_stress_replay_on_dask_matches_joblib(deployed: tuple, tmp_path: Path) -> None:
+    """(Shares this module's run.) The stress periods replayed on a Dask cluster give the
+    in-process report."""
+    from dask.distributed import LocalCluster
+
+    from sensequant.pipeline.stress_phase import run_stress
+
+    settings, cfg, result = deployed
+    store = BarStore(settings.store_dir)
+    local = run_stress(result.run_dir, store, out_dir=tmp_path / "joblib")
+    copy = tmp_path / "run"
+    shutil.copytree(result.run_dir, copy)
+    with LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster:
+        on_dask = cfg.with_executor(cluster.scheduler_address)
+        (copy / "config.yaml").write_text(on_dask.to_yaml())
+        remote = run_stress(copy, store, out_dir=tmp_path / "dask")
+    assert json.dumps(remote.to_dict(), default=str) == json.dumps(local.to_dict(), default=str)
+    assert len(local.periods) >= 1
