@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from sensequant.errors import ConfigError
 from sensequant.parallel import effective_jobs, parallel_map, release_workers
 
 
@@ -41,3 +44,33 @@ def test_release_workers_stops_the_idle_pool_and_a_later_map_still_runs() -> Non
     release_workers()
     assert before and not (workers_of() & before)  # the pool's workers are gone
     assert parallel_map(_double, [4, 5], n_jobs=2) == [8, 10]
+
+
+def test_dask_executor_matches_joblib() -> None:
+    from dask.distributed import LocalCluster
+
+    items = list(range(9))
+    seen: list[int] = []
+    with LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster:
+        got = parallel_map(
+            _square,
+            items,
+            extra_args=(2,),
+            on_result=seen.append,
+            executor="dask",
+            address=cluster.scheduler_address,
+        )
+    assert got == parallel_map(_square, items, n_jobs=2, extra_args=(2,))
+    assert sorted(seen) == sorted(got)
+
+
+def test_bad_executor_refused() -> None:
+    with pytest.raises(ConfigError, match="an address needs dask"):
+        parallel_map(_square, [1], executor="joblib", address="tcp://x:1", extra_args=(0,))
+    import dask
+
+    with (
+        dask.config.set({"distributed.comm.timeouts.connect": "1s"}),
+        pytest.raises(ConfigError, match="cannot reach the Dask scheduler"),
+    ):
+        parallel_map(_square, [1, 2], executor="dask", address="tcp://127.0.0.1:9", extra_args=(0,))

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 __all__ = [
     "BacktestConfig",
+    "ExecutorConfig",
     "GateConfig",
     "PortfolioConfig",
     "ReviewConfig",
@@ -29,6 +30,28 @@ class Section(BaseModel):
     field's docstring is its description (``sensequant config init`` writes it as a comment)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class ExecutorConfig(Section):
+    """Where parallel work runs (:func:`sensequant.parallel.parallel_map`): the teachers (also
+    a sweep point's) and the stress replay's periods.
+
+    Results do not depend on it (only where and how fast the work runs), so it is left out of
+    :meth:`~sensequant.run_config.RunConfig.fingerprint`.
+    """
+
+    kind: Literal["joblib", "dask"] = "joblib"
+    """``joblib``: worker processes on this machine (``n_jobs``); ``dask``: tasks go to a
+    ``dask.distributed`` scheduler (``address``), or to a temporary local cluster of ``n_jobs``
+    worker processes when no address is given."""
+    address: str | None = Field(None, max_length=300)
+    """Scheduler address for ``kind: dask``, e.g. ``tcp://10.0.0.5:8786``."""
+
+    @model_validator(mode="after")
+    def _check_address(self) -> ExecutorConfig:
+        if self.address is not None and self.kind != "dask":
+            raise ValueError("executor.address needs executor.kind: dask")
+        return self
 
 
 class PortfolioConfig(Section):

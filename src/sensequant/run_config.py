@@ -23,6 +23,7 @@ from pydantic import (
 
 from sensequant.config_sections import (
     BacktestConfig,
+    ExecutorConfig,
     GateConfig,
     PortfolioConfig,
     ReviewConfig,
@@ -37,6 +38,7 @@ from sensequant.errors import ConfigError
 __all__ = [
     "BacktestConfig",
     "DataConfig",
+    "ExecutorConfig",
     "FeatureConfig",
     "GateConfig",
     "LabelConfig",
@@ -143,6 +145,7 @@ class RunConfig(Section):
     name: str = "default"
     seed: int = 20240607
     n_jobs: int = Field(-1, le=1024, description="joblib workers; -1 = all cores")
+    executor: ExecutorConfig = ExecutorConfig()
     # bound: 1024 workers (negative values count back from all cores, as in joblib)
     data: DataConfig = DataConfig()
     features: FeatureConfig = FeatureConfig(
@@ -206,10 +209,31 @@ class RunConfig(Section):
         merged["data"].update({k: v for k, v in data_fields.items() if v is not None})
         return _validate(merged, source="command-line options")
 
+    def with_executor(self, spec: str) -> RunConfig:
+        """A copy running its parallel work on ``spec``: ``joblib``, ``dask`` (a local cluster)
+        or a Dask scheduler address ``tcp://HOST:PORT`` (``--executor``).
+
+        Raises
+        ------
+        ConfigError
+            Any other value.
+        """
+        if spec in ("joblib", "dask"):
+            section = {"kind": spec, "address": None}
+        elif "://" in spec:
+            section = {"kind": "dask", "address": spec}
+        else:
+            raise ConfigError(
+                f"--executor {spec!r} is not joblib, dask or a scheduler address",
+                hint="e.g. --executor tcp://10.0.0.5:8786",
+            )
+        return _validate(self.model_dump() | {"executor": section}, source="--executor")
+
     def fingerprint(self) -> str:
-        """SHA-256 (first 16 hex) of the canonical JSON of this config."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
+        """SHA-256 (first 16 hex) of the canonical JSON of this config (``executor`` left out:
+        where the work runs does not change a result)."""
+        text = json.dumps(self.model_dump(mode="json", exclude={"executor"}), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def to_yaml(self) -> str:
         """The effective config as YAML (what a run directory stores)."""

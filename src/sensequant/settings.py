@@ -27,6 +27,7 @@ from sensequant.errors import ConfigError
 from sensequant.run_config import (
     BacktestConfig,
     DataConfig,
+    ExecutorConfig,
     GateConfig,
     LabelConfig,
     PortfolioConfig,
@@ -45,6 +46,7 @@ __all__ = [
     "BREEZE_CALLS_PER_MINUTE",
     "BacktestConfig",
     "DataConfig",
+    "ExecutorConfig",
     "GateConfig",
     "LabelConfig",
     "PortfolioConfig",

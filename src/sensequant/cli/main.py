@@ -27,8 +27,10 @@ from sensequant.cli.data import data_import, data_list
 from sensequant.cli.fetch import fetch
 from sensequant.cli.lookahead import lookahead
 from sensequant.cli.repair import repair
+from sensequant.cli.retrain import retrain
 from sensequant.cli.review import approve, deploy, reject, retire, rollback, runs, verify
 from sensequant.cli.runs import candidates, run, show, stress
+from sensequant.cli.signals import signals
 from sensequant.cli.sweep import sweep
 
 __all__ = ["app", "config_app", "data_app", "main", "version"]
@@ -72,6 +74,8 @@ app.command()(retire)
 app.command()(rollback)
 app.command()(lookahead)
 app.command()(dashboard)
+app.command()(signals)
+app.command()(retrain)
 
 
 def version() -> str:

@@ -30,6 +30,10 @@ def run(
     ] = None,
     start: Annotated[str | None, typer.Option(help="First session, YYYY-MM-DD.")] = None,
     end: Annotated[str | None, typer.Option(help="Last session, YYYY-MM-DD.")] = None,
+    executor: Annotated[
+        str | None,
+        typer.Option(help="joblib, dask (a local cluster) or a Dask scheduler tcp://HOST:PORT."),
+    ] = None,
 ) -> None:
     """Run the whole pipeline and leave a release candidate for review."""
     from sensequant.pipeline import run_pipeline
@@ -39,6 +43,8 @@ def run(
     cfg = load_run_config(config).with_overrides(
         universe=universe, start=parse_date(start, "--start"), end=parse_date(end, "--end")
     )
+    if executor is not None:
+        cfg = cfg.with_executor(executor)
     from sensequant.cli.run_start import run_start_lines
 
     st = settings()

@@ -96,6 +96,8 @@ from sensequant.evaluation.stress_scoring import (
     row_metrics,
     shock_bars,
 )
+from sensequant.parallel import parallel_map
+from sensequant.settings import ExecutorConfig
 from sensequant.types import IST
 
 __all__ = [
@@ -303,6 +305,12 @@ def synthetic_period(
     return period, day
 
 
+def _replay_job(
+    job: tuple[StressPeriod, StressInputs], rules: StressRules
+) -> PeriodResult | Skipped:
+    return replay_period(job[0], job[1], rules)
+
+
 def run_stress_tests(
     periods: Sequence[StressPeriod],
     inputs: StressInputs,
@@ -310,6 +318,7 @@ def run_stress_tests(
     rules: StressRules | None = None,
     synthetic: tuple[StressPeriod, StressInputs] | None = None,
     notes: Sequence[str] = (),
+    executor: ExecutorConfig | None = None,
 ) -> StressReport:
     """Replay every period (and optionally the synthetic one) into a :class:`StressReport`.
 
@@ -323,6 +332,10 @@ def run_stress_tests(
         The synthetic period and the shocked inputs (see :func:`inject_gap_down`).
     notes : sequence of str
         Extra notes for the report.
+    executor : ExecutorConfig, optional
+        ``kind: joblib`` (default): one period after another in this process; ``kind: dask``:
+        the periods go to a ``dask.distributed`` scheduler (:func:`sensequant.parallel.
+        parallel_map`).
 
     Returns
     -------
@@ -332,8 +345,12 @@ def run_stress_tests(
     done: list[PeriodResult] = []
     skipped: list[Skipped] = []
     jobs = [(p, inputs) for p in periods] + ([synthetic] if synthetic else [])
-    for period, inp in jobs:
-        res = replay_period(period, inp, rules)
+    ex = executor or ExecutorConfig()
+    n_jobs = -1 if ex.kind == "dask" else 1  # in-process unless a cluster is asked for
+    results = parallel_map(
+        _replay_job, jobs, n_jobs=n_jobs, extra_args=(rules,), executor=ex.kind, address=ex.address
+    )
+    for res in results:
         if isinstance(res, PeriodResult):
             done.append(res)
         else:

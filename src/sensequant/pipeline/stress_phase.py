@@ -274,7 +274,9 @@ def replay_stress(
         oos_sessions = close_px.index[close_px.index >= oos_start]
         s_period, day = synthetic_period(pd.DatetimeIndex(oos_sessions), shock=shock)
         shocked = (s_period, _shocked_inputs(inputs, source, day, shock))
-    return run_stress_tests(periods, inputs, rules=rules, synthetic=shocked, notes=notes)
+    return run_stress_tests(
+        periods, inputs, rules=rules, synthetic=shocked, notes=notes, executor=config.executor
+    )
 
 
 def run_stress(

@@ -150,9 +150,16 @@ def train_teachers(
     config: RunConfig,
     on_symbol: Callable[[list[WindowOutcome]], None] | None = None,
 ) -> list[WindowOutcome]:
-    """Train all teacher windows, symbols in parallel (joblib), outcomes in plan order."""
+    """Train all teacher windows, symbols in parallel (``config.executor``: joblib or a Dask
+    cluster), outcomes in plan order."""
     results = parallel_map(
-        run_teacher_task, tasks, n_jobs=config.n_jobs, on_result=on_symbol, extra_args=(config,)
+        run_teacher_task,
+        tasks,
+        n_jobs=config.n_jobs,
+        on_result=on_symbol,
+        extra_args=(config,),
+        executor=config.executor.kind,
+        address=config.executor.address,
     )
     release_workers()  # idle workers would hold their memory through the later phases
     return [o for per_symbol in results for o in per_symbol]
