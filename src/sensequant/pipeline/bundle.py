@@ -28,6 +28,7 @@ from sensequant.pipeline.briefing_data import build_briefing_data, gate_inputs
 from sensequant.pipeline.evidence import EQUAL, NIFTY, Evaluation
 from sensequant.pipeline.preflight import PreflightReport
 from sensequant.pipeline.rundir import (
+    CHECKPOINTS_DIR,
     REPORT_HTML,
     STUDENT_MODEL,
     UNHASHED,
@@ -278,7 +279,9 @@ def finalize_release(
     artifacts = {
         str(p.relative_to(run_dir)): sha256_file(p)
         for p in sorted(run_dir.rglob("*"))
-        if p.is_file() and p.name not in UNHASHED
+        if p.is_file()
+        and p.name not in UNHASHED
+        and p.relative_to(run_dir).parts[0] != CHECKPOINTS_DIR
     }
     seeds = {"run": config.seed, "lightgbm": config.seed}
     if ev.bootstrap is not None:

@@ -23,6 +23,7 @@ from sensequant.models import (
 from sensequant.pipeline import messages
 from sensequant.pipeline.bundle import walkforward_frame
 from sensequant.pipeline.cache import RunCache
+from sensequant.pipeline.checkpoints import Checkpoints
 from sensequant.pipeline.evidence import STUDENT, Evaluation, evaluate
 from sensequant.pipeline.phase_results import FeaturesResult, StudentPhaseResult
 from sensequant.pipeline.preflight import PreflightReport
@@ -51,20 +52,35 @@ def teacher_phase(
     tel: Telemetry,
     run_dir: Path,
     cache: RunCache | None = None,
+    checkpoints: Checkpoints | None = None,
 ) -> list[WindowOutcome]:
+    """Train every teacher; with ``checkpoints``, each symbol's outcomes are saved as it
+    finishes and symbols saved by an earlier attempt of the run are not trained again."""
     tasks = [TeacherTask(frames[s], pf.windows[s], pf.unservable) for s in pf.symbols]
     n_planned = sum(len(t.windows) for t in tasks)
     rep.start("teachers", total=n_planned)
+    saved = checkpoints.teachers(pf.symbols) if checkpoints is not None and cache is None else {}
 
     def on_symbol(done: list[WindowOutcome]) -> None:
+        if checkpoints is not None:
+            checkpoints.save_teachers(done)
         for o in done:
             tel.emit("window", **o.record())
         rep.advance(len(done))
 
     paths = RunPaths(run_dir)
-    with tel.phase("teachers", windows=n_planned) as res:
-        train = lambda: train_teachers(tasks, config, on_symbol=on_symbol)  # noqa: E731
-        outcomes = train() if cache is None else cache.teachers(config, pf, train, on_symbol)
+    with tel.phase("teachers", windows=n_planned, resumed_symbols=len(saved)) as res:
+        todo = [t for s, t in zip(pf.symbols, tasks, strict=True) if s not in saved]
+        train = lambda: train_teachers(todo, config, on_symbol=on_symbol)  # noqa: E731
+        if saved:
+            rep.info(f"{len(saved)} symbol(s) of teachers reused from the interrupted run")
+            for done in saved.values():
+                rep.advance(len(done))
+        fresh = train() if cache is None else cache.teachers(config, pf, train, on_symbol)
+        by_symbol = {s: list(done) for s, done in saved.items()}
+        for o in fresh:  # symbols not saved before, in plan order
+            by_symbol.setdefault(o.window.symbol, []).append(o)
+        outcomes = [o for s in pf.symbols for o in by_symbol.get(s, [])]
         counts = Counter(o.status.value for o in outcomes)
         res.update(counts)
         write_parquet(pd.DataFrame([o.record() for o in outcomes]), paths.windows)
