@@ -101,9 +101,9 @@ def test_empty_home_shows_nothing_and_creates_nothing(tmp_path: Path) -> None:
 def test_registry_events_of_every_run(dash_home: DashHome) -> None:
     events = registry_events(dash_home.settings)
     mine = events[events["run_id"] == dash_home.run_id]
-    assert mine[["actor", "to_state"]].values.tolist() == [
-        ["sensequant", "running"],
+    assert mine[["actor", "to_state"]].values.tolist() == [  # newest first
         ["sensequant", "candidate"],
+        ["sensequant", "running"],
     ]
 
 

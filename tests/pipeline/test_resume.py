@@ -22,11 +22,15 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 import sensequant.pipeline.run as run_mod
+from sensequant.cli.main import app
+from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.catalog import Catalog
 from sensequant.data.imports import import_paths
 from sensequant.data.store import BarStore
+from sensequant.fsutil import to_plain
 from sensequant.pipeline import RunResult
 from sensequant.release.registry import Registry
 from sensequant.settings import RunConfig, Settings
@@ -116,6 +120,11 @@ def test_an_import_during_the_run_changes_nothing(
     # ... yet the run's numbers and its manifest's data fingerprints are the untouched run's
     assert _fingerprints(result.run_dir) == _fingerprints(reference.run_dir)
     _assert_same_results(result.run_dir, reference.run_dir)
+    # the corporate actions the bars were adjusted with still reach the manifest
+    settings, _, _ = baseline
+    view = AdjustedBarStore(settings.store_dir, Catalog(settings.catalog_path))
+    manifest = yaml.safe_load((reference.run_dir / "manifest.yaml").read_text(encoding="utf-8"))
+    assert manifest["extra"]["corporate_actions_applied"] == to_plain(view.applied_actions(SUBSET))
     snap = json.loads((result.run_dir / "snapshot" / "snapshot.json").read_text("utf-8"))
     assert {(s["symbol"], s["sha256"]) for s in snap["series"]} >= {
         (f["symbol"], f["sha256"]) for f in _fingerprints(result.run_dir)
@@ -232,3 +241,14 @@ def test_killed_twice_and_resumed_equals_an_uninterrupted_run(
     moves = [e.to_state for e in Registry(settings.registry_path).events(run_id)]
     assert moves == ["running", "interrupted", "running", "interrupted", "running", "candidate"]
     assert not Registry(settings.registry_path).check_chain()[0]
+
+    # `sensequant stress RUN_ID` replays on the run's snapshot, even after the store changed
+    bars = store.read("INFY", "1day")
+    bars[["open", "high", "low", "close"]] *= 2
+    store.write("INFY", "1day", bars)
+    env = {"SENSEQUANT_HOME": str(settings.home)}
+    res = CliRunner().invoke(app, ["stress", run_id[:10]], env=env)
+    assert res.exit_code == 0, res.output
+    (analysis,) = (run_dir / "analyses").glob("*-stress/stress.json")
+    notes = json.loads(analysis.read_text(encoding="utf-8"))["notes"]
+    assert any("features rebuilt from the store reproduce" in n for n in notes), notes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 
 import sensequant.pipeline.run as run_mod
+from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.catalog import Catalog, SymbolInfo
 from sensequant.data.market import is_session
 from sensequant.data.store import BarStore
@@ -129,3 +131,30 @@ def test_a_failing_run_is_recorded_failed(home: Settings, monkeypatch: pytest.Mo
         "running",
         "failed",
     ]
+
+
+def test_snapshot_holds_the_adjusted_bars_and_the_actions_applied(
+    home: Settings, tmp_path: Path
+) -> None:
+    catalog = Catalog(home.catalog_path)
+    catalog.upsert_corporate_actions(
+        [
+            {
+                "symbol": "AAA",
+                "ex_date": dt.date(2016, 6, 1),
+                "kind": "bonus 1:1",
+                "price_factor": 0.5,
+                "source": "detected",
+                "status": "suspected",
+            }
+        ]
+    )
+    view = AdjustedBarStore(home.store_dir, catalog)
+    snap = capture_snapshot(view, [("AAA", "1day"), ("BBB", "1day")], tmp_path / "snap")
+    pd.testing.assert_frame_equal(snap.read("AAA", "1day"), view.read("AAA", "1day"))
+    assert snap.fingerprint("AAA", "1day") == view.fingerprint("AAA", "1day")
+    actions = snap.applied_actions(["AAA"])
+    assert [(a["symbol"], a["price_factor"]) for a in actions] == [("AAA", 0.5)]
+    assert snap.applied_actions(["BBB"]) == []
+    snap.save()
+    assert BarSnapshot.load(tmp_path / "snap").applied_actions() == actions

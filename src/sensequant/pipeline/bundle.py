@@ -35,6 +35,7 @@ from sensequant.pipeline.rundir import (
     RunPaths,
     write_parquet,
 )
+from sensequant.pipeline.snapshot import BarSnapshot
 from sensequant.pipeline.teachers import WindowOutcome, teacher_frame
 from sensequant.release.briefing import headline
 from sensequant.release.briefing_md import write_briefing
@@ -321,6 +322,6 @@ def finalize_release(
 
 def _applied_actions(store: BarStore, symbols: list[str]) -> list[dict[str, Any]]:
     """Corporate-action factors the run's bars were adjusted with (empty for a raw store)."""
-    if not isinstance(store, AdjustedBarStore):
+    if not isinstance(store, AdjustedBarStore | BarSnapshot):
         return []
     return [to_plain(a) for a in store.applied_actions(symbols)]
