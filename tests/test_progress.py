@@ -63,3 +63,51 @@ def test_indeterminate_phase_and_warnings() -> None:
     rep.done("ok")
     assert events[1] == {"event": "warning", "message": "thin universe"}
     assert events[2]["percent"] == 100.0
+
+
+def test_plain_reporter_prints_phase_percent_and_eta_lines() -> None:
+    import io
+
+    from sensequant.progress import PlainReporter
+
+    stream, clock = io.StringIO(), Clock()
+    rep = PlainReporter(stream, min_interval_s=10.0, clock=clock)
+    rep.start("teachers", total=4)
+    clock.t += 5.0
+    rep.advance()  # throttled: 5 s since the start line
+    clock.t += 5.0
+    rep.advance()  # 10 s: 2 of 4 done in 10 s -> 10 s left
+    rep.advance(2)  # the last step always prints
+    rep.done("4 windows")
+    rep.warn("careful")
+    rep.start("student")
+    clock.t += 20.0
+    rep.advance()
+    lines = stream.getvalue().splitlines()
+    assert lines == [
+        "teachers: started (4 steps)",
+        "teachers: 50% (2/4), eta 10s",
+        "teachers: 100% (4/4), eta 0s",
+        "teachers: done -- 4 windows",
+        "  warning: careful",
+        "student: started",
+        "student: 1 steps",
+    ]
+    assert "\x1b" not in stream.getvalue()
+
+
+def test_console_reporter_is_plain_when_stdout_is_not_a_terminal(monkeypatch: Any) -> None:
+    import io
+    import sys
+
+    from sensequant.progress import PlainReporter, RichReporter, console_reporter
+
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    assert isinstance(console_reporter(), PlainReporter)
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdout", Tty())
+    assert isinstance(console_reporter(), RichReporter)

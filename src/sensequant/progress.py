@@ -1,7 +1,9 @@
 """Progress reporting for long phases: a small protocol and its rich implementation.
 
 The pipeline talks to a :class:`Reporter`; the CLI passes :class:`RichReporter` (progress bars
-with ETA on stderr), tests pass :class:`NullReporter`. :class:`EventReporter` wraps any of them
+with ETA on stderr) on a terminal and :class:`PlainReporter` (plain lines: phase, percent, ETA)
+when stdout is not one (CI logs, ``nohup``, pipes; :func:`console_reporter` chooses), tests pass
+:class:`NullReporter`. :class:`EventReporter` wraps any of them
 and also writes ``progress`` events (phase, steps done, percent, ETA) through an ``emit``
 callable, e.g. :meth:`sensequant.telemetry.Telemetry.emit`, so the dashboard can show a run in
 another process progressing live.
@@ -9,9 +11,10 @@ another process progressing live.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -119,6 +122,76 @@ class RichReporter:
             self._progress.stop()
             self._progress = None
             self._task = None
+
+
+class PlainReporter:
+    """Plain progress lines, no control characters: for logs and pipes.
+
+    Each phase prints ``<phase>: started``, then at most one line per ``min_interval_s``
+    ``<phase>: 45% (9/20), eta 12s`` (the last step always), then ``<phase>: done -- <summary>``.
+    Information and warnings are printed as they come (``warning: ...``).
+
+    Parameters
+    ----------
+    stream : text stream, optional
+        Where to print; default ``sys.stderr`` (stdout stays free for ``--json``).
+    min_interval_s : float, default 10.0
+        Least seconds between two step lines of one phase.
+    clock : callable, optional
+        Monotonic seconds (tests inject a fake one); default :func:`time.monotonic`.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        min_interval_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._stream = stream
+        self._min_interval_s = min_interval_s
+        self._clock = clock
+        self._phase = ""
+        self._total: int | None = None
+        self._done = 0
+        self._t0 = self._last = 0.0
+
+    def _print(self, line: str) -> None:
+        stream = self._stream or sys.stderr
+        print(line, file=stream, flush=True)
+
+    def start(self, phase: str, total: int | None = None) -> None:
+        self._phase, self._total, self._done = phase, total, 0
+        self._t0 = self._last = self._clock()
+        self._print(f"{phase}: started" + (f" ({total} steps)" if total else ""))
+
+    def advance(self, steps: int = 1) -> None:
+        self._done += steps
+        total, now = self._total, self._clock()
+        last = total is not None and self._done >= total
+        if not (last or now - self._last >= self._min_interval_s):
+            return
+        self._last = now
+        if not total:
+            self._print(f"{self._phase}: {self._done} steps")
+            return
+        eta = (now - self._t0) / self._done * max(0, total - self._done)
+        pct = min(100.0, 100.0 * self._done / total)
+        self._print(f"{self._phase}: {pct:.0f}% ({self._done}/{total}), eta {eta:.0f}s")
+
+    def done(self, summary: str) -> None:
+        self._print(f"{self._phase}: done -- {summary}")
+
+    def info(self, message: str) -> None:
+        self._print(f"  {message}")
+
+    def warn(self, message: str) -> None:
+        self._print(f"  warning: {message}")
+
+
+def console_reporter(console: Console | None = None) -> Reporter:
+    """:class:`RichReporter` when stdout is a terminal, else :class:`PlainReporter`."""
+    return RichReporter(console) if sys.stdout.isatty() else PlainReporter()
 
 
 class EventReporter:

@@ -56,7 +56,7 @@ def test_run_page(dash_home: DashHome, monkeypatch: pytest.MonkeyPatch) -> None:
     brief = load_run_view(dash_home.settings, dash_home.run_id).briefing or {}
     assert len(gates.value) == len(brief["gates"]) and len(stress.value) > 0
     assert len(trials.value) == len(brief["trials"])
-    assert history.value["to_state"].tolist() == ["candidate"]
+    assert history.value["to_state"].tolist() == ["running", "candidate"]
     assert at.button[0].label == "Record decision"
 
 

@@ -70,7 +70,7 @@ def test_run_view_reads_every_section(dash_home: DashHome) -> None:
     trials = trials_table(brief)
     assert len(trials) == brief["headline"]["n_trials"]
     assert trials["sharpe"].is_monotonic_decreasing
-    assert [e["to_state"] for e in view.events] == ["candidate"]
+    assert [e["to_state"] for e in view.events] == ["running", "candidate"]
     assert view.live is not None and view.live.status == "finished"
 
 
@@ -101,7 +101,10 @@ def test_empty_home_shows_nothing_and_creates_nothing(tmp_path: Path) -> None:
 def test_registry_events_of_every_run(dash_home: DashHome) -> None:
     events = registry_events(dash_home.settings)
     mine = events[events["run_id"] == dash_home.run_id]
-    assert mine[["actor", "to_state"]].values.tolist() == [["sensequant", "candidate"]]
+    assert mine[["actor", "to_state"]].values.tolist() == [  # newest first
+        ["sensequant", "candidate"],
+        ["sensequant", "running"],
+    ]
 
 
 def test_review_goes_through_the_registry_rules(dash_home: DashHome, tmp_path: Path) -> None:

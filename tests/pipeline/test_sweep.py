@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 import sensequant.dataset.frame as frame_mod
-import sensequant.pipeline.run as run_mod
+import sensequant.pipeline.phases as phases_mod
 from sensequant.cli.main import app
 from sensequant.data.catalog import Catalog, SymbolInfo
 from sensequant.data.market import is_session
@@ -140,7 +140,7 @@ def test_features_and_teachers_are_computed_once_for_student_only_changes(
         return []  # the run stops after the teachers phase: "no teacher window"
 
     monkeypatch.setattr(frame_mod, "symbol_frame", counting_frame)
-    monkeypatch.setattr(run_mod, "train_teachers", no_teachers)
+    monkeypatch.setattr(phases_mod, "train_teachers", no_teachers)
     base = RunConfig().with_overrides(universe="AAA,BBB", start=dt.date(2015, 1, 1))
     points = expand_grid(
         base, {"student.learning_rate": [0.05, 0.1], "teacher.learning_rate": [0.05, 0.2]}

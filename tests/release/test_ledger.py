@@ -90,7 +90,7 @@ def test_registry_of_version_one_migrates(tmp_path: Path) -> None:
     con.close()
     ledger = TrialLedger(path, tmp_path / "ledger")
     assert ledger.all() == []
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 4
 
 
 def test_returns_matrix_keeps_covering_distinct_series(ledger: TrialLedger) -> None:

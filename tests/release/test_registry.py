@@ -284,8 +284,8 @@ def test_previous_version_registry_opens_unchanged(tmp_path: Path) -> None:
     assert reopened.get("r1").state == "candidate"
     assert [e.to_state for e in reopened.events("r1")] == ["candidate"]
     with sqlite3.connect(path) as con:
-        # migrated in place to the current version (2 added the trial ledger, 3 the chain)
-        assert con.execute("PRAGMA user_version").fetchone()[0] == REGISTRY_SCHEMA.latest == 3
+        # migrated in place (2 added the trial ledger, 3 the chain, 4 running/interrupted)
+        assert con.execute("PRAGMA user_version").fetchone()[0] == REGISTRY_SCHEMA.latest == 4
         assert con.execute("SELECT COUNT(*) FROM trials").fetchone()[0] == 0
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             con.execute("DELETE FROM events")

@@ -55,7 +55,11 @@ def runs(
     as_json: AsJson = False,
 ) -> None:
     """List registered runs (newest first), optionally by state."""
-    found = _registry().list_runs(state or None)
+    from sensequant.release.registry_lifecycle import sweep_gone
+
+    reg = _registry()
+    sweep_gone(reg)  # running runs whose process is gone -> interrupted
+    found = reg.list_runs(state or None)
     if as_json:
         print(json.dumps([asdict(r) for r in found], default=str, indent=2))
         return

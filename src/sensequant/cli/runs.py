@@ -18,6 +18,7 @@ import typer
 from rich.table import Column, Table
 
 from sensequant.cli.common import err, guard, literal, out, parse_date, print_table, settings
+from sensequant.errors import UsageError
 
 __all__ = ["candidates", "run", "show", "stress"]
 
@@ -34,26 +35,64 @@ def run(
         str | None,
         typer.Option(help="joblib, dask (a local cluster) or a Dask scheduler tcp://HOST:PORT."),
     ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            help="Continue an interrupted run (id or prefix) in its directory, on its data "
+            "snapshot and configuration, from its checkpoints."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the run id and headline as JSON on stdout.")
+    ] = False,
+    fail_on_gates: Annotated[
+        bool, typer.Option(help="Exit 1 when the release gates failed (for CI).")
+    ] = False,
 ) -> None:
-    """Run the whole pipeline and leave a release candidate for review."""
+    """Run the whole pipeline and leave a release candidate for review.
+
+    Progress goes to stderr: bars on a terminal, plain lines (phase, percent, ETA) otherwise.
+    """
     from sensequant.pipeline import run_pipeline
-    from sensequant.progress import RichReporter
+    from sensequant.progress import console_reporter
     from sensequant.settings import load_run_config
 
-    cfg = load_run_config(config).with_overrides(
-        universe=universe, start=parse_date(start, "--start"), end=parse_date(end, "--end")
-    )
-    if executor is not None:
-        cfg = cfg.with_executor(executor)
-    from sensequant.cli.run_start import run_start_lines
-
     st = settings()
-    for line in run_start_lines(cfg, st):  # the home written to and the OOS period, first
-        err.print(line, highlight=False, markup=False)
-    result = run_pipeline(cfg, st, RichReporter(err))
-    err.print(f"\nrun [bold]{result.run_id}[/]: [bold]{result.decision}[/]")
-    err.print(f"  briefing: {result.run_dir / 'promotion_briefing.md'}")
-    err.print(f"  review:   sensequant show {result.run_id}")
+    if resume is not None:
+        if any(v is not None for v in (config, universe, start, end, executor)):
+            raise UsageError(
+                "--resume continues a run with its own configuration",
+                hint="leave out --config, --universe, --start, --end and --executor",
+            )
+        run_id = _registry().resolve(resume)
+        cfg = load_run_config(st.runs_dir / run_id / "config.yaml")
+        result = run_pipeline(cfg, st, console_reporter(err), resume=run_id)
+    else:
+        cfg = load_run_config(config).with_overrides(
+            universe=universe, start=parse_date(start, "--start"), end=parse_date(end, "--end")
+        )
+        if executor is not None:
+            cfg = cfg.with_executor(executor)
+        from sensequant.cli.run_start import run_start_lines
+
+        for line in run_start_lines(cfg, st):  # the home written to and the OOS period, first
+            err.print(line, highlight=False, markup=False)
+        result = run_pipeline(cfg, st, console_reporter(err))
+    if as_json:
+        payload = {
+            "run_id": result.run_id,
+            "run_dir": str(result.run_dir),
+            "decision": result.decision,
+            "headline": result.headline,
+        }
+        print(json.dumps(payload, default=str, indent=2))
+    else:
+        err.print()
+        err.print(literal(f"run {result.run_id}: {result.decision}", "bold"))
+        err.print(literal(f"  briefing: {result.run_dir / 'promotion_briefing.md'}"))
+        err.print(literal(f"  review:   sensequant show {result.run_id}"))
+    if fail_on_gates and result.decision != "ready-for-review":
+        raise typer.Exit(1)
 
 
 @guard
@@ -71,6 +110,8 @@ def stress(
     from sensequant.data.adjusted import AdjustedBarStore
     from sensequant.data.catalog import Catalog
     from sensequant.pipeline import run_stress
+    from sensequant.pipeline.rundir import SNAPSHOT_DIR
+    from sensequant.pipeline.snapshot import BarSnapshot
     from sensequant.release.manifest import ANALYSES_DIR
     from sensequant.telemetry import now_ist
 
@@ -85,7 +126,10 @@ def stress(
             break
         out_dir = run_dir / ANALYSES_DIR / f"{stamp}-{n}-stress"
     catalog = Catalog(st.catalog_path)
-    store = AdjustedBarStore(st.store_dir, catalog)
+    snap = run_dir / SNAPSHOT_DIR
+    store = (  # the bars the run read, when it kept a snapshot
+        BarSnapshot.load(snap) if snap.is_dir() else AdjustedBarStore(st.store_dir, catalog)
+    )
     report = run_stress(run_dir, store, catalog=catalog, periods_path=periods, out_dir=out_dir)
     table = Table("period", "start", "end", "student", "NIFTY 50", "failure mode")
     for p in report.to_dict()["periods"]:
@@ -103,10 +147,14 @@ def stress(
 
 
 def _registry() -> Any:
+    """The registry, with runs whose process is gone marked ``interrupted`` first."""
     from sensequant.cli.common import read_settings
     from sensequant.release.registry import Registry
+    from sensequant.release.registry_lifecycle import sweep_gone
 
-    return Registry(read_settings().registry_path)
+    reg = Registry(read_settings().registry_path)
+    sweep_gone(reg)
+    return reg
 
 
 @guard

@@ -75,6 +75,8 @@ def run_status(
     -------
     {"finished", "failed", "interrupted", "running", "unknown"}
     """
+    starts = [i for i, e in enumerate(events) if e.get("event") == "run_start"]
+    events = events[starts[-1] :] if starts else events  # a resumed run: its latest attempt
     if not events:
         return "unknown"
     kinds = {e.get("event") for e in events}

@@ -1,10 +1,11 @@
 """The runs list and the registry events: the registry joined with the run directories.
 
-A run enters the registry only when it finishes (``candidate``) or crashes (``failed``); a run
-still going, or one whose process was killed, exists only as a run directory with its
-telemetry. :func:`list_runs` shows both: registered runs with their review state, and the
-other run directories with the status read from their telemetry (``running``,
-``interrupted``).
+A run enters the registry ``running`` when it starts and ends ``candidate``, ``failed`` or
+``interrupted``; a ``running`` run whose process was killed is shown ``interrupted`` (from its
+telemetry; the dashboard never writes the registry). Runs made before registry schema 4 exist
+only as a run directory with their telemetry until they finish. :func:`list_runs` shows both:
+registered runs with their review state, and the other run directories with the status read
+from their telemetry (``running``, ``interrupted``).
 """
 
 from __future__ import annotations
@@ -107,9 +108,12 @@ def list_runs(settings: Settings) -> pd.DataFrame:
     rows = []
     for run_id, record in records.items():
         status, live = record.state, None
-        if record.state == "failed":
+        if record.state in ("failed", "running"):
             live = read_progress(RunPaths(run_dir_of(settings, run_id, record)).telemetry)
-            status = "interrupted" if live.status == "interrupted" else "failed"
+            if record.state == "failed":
+                status = "interrupted" if live.status == "interrupted" else "failed"
+            elif live.status == "interrupted":  # its process is gone (killed)
+                status = "interrupted"
         row = _row(run_id, status, record, live)
         rows.append(row | {"run_dir": str(run_dir_of(settings, run_id, record))})
     if settings.runs_dir.is_dir():

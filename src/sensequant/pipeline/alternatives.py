@@ -1,9 +1,4 @@
-"""Model alternatives fitted beside the released student and compared with it.
-
-The plain student (:func:`plain_student`): with ``student.reward_weighting`` on, the same
-class student without reward weights, so the briefing can say what the reward loop changed.
-
-The stacked alternative to distillation: teacher scores as a feature of the direct model.
+"""The stacked alternative to distillation: teacher scores as a feature of the direct model.
 
 ``student.stacking: true`` fits, on the score student's own walk-forward periods, the direct
 pooled model (hard cross-sectional target) with one more feature, ``teacher_score``
@@ -20,16 +15,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sensequant.dataset import SymbolFrame, feature_names
 from sensequant.dataset.features import ZSCORE_CLIP, cs_rank, cs_robust_z
-from sensequant.models import walk_forward_student
 from sensequant.models.score_student import walk_forward_score_student
 from sensequant.models.stacking import STACKED_FEATURE, latest_teacher_scores
-from sensequant.progress import Reporter
 from sensequant.settings import RunConfig
-from sensequant.telemetry import Telemetry
 
-__all__ = ["STACKED", "plain_student", "stacked_alternatives"]
+__all__ = ["STACKED", "stacked_alternatives"]
 
 STACKED = "stacked (teacher score as a feature)"
 """Display name of the stacked alternative in the comparison and the trials."""
@@ -87,34 +78,3 @@ def stacked_alternatives(
         sample_every=config.student.sample_every,
     )
     return {STACKED: result.predictions}
-
-
-def plain_student(
-    config: RunConfig,
-    panel: pd.DataFrame,
-    soft: pd.DataFrame,
-    frames: dict[str, SymbolFrame],
-    rep: Reporter,
-    tel: Telemetry,
-) -> pd.DataFrame:
-    """Walk-forward predictions of the same student WITHOUT reward weights (for comparison).
-
-    Returns
-    -------
-    pandas.DataFrame
-        OOS predictions of the plain class student (``symbol, timestamp, p_down, p_flat,
-        p_up, period_id``).
-    """
-    plain_cfg = config.student.model_copy(update={"reward_weighting": False})
-    rep.start("plain student")
-    with tel.phase("plain_student"):
-        result = walk_forward_student(
-            panel,
-            soft,
-            cfg=plain_cfg,
-            horizon=config.labels.horizon,
-            seed=config.seed,
-            feature_names=feature_names(frames),
-        )
-    rep.done(f"{len(result.periods)} fits without reward weights, for the comparison")
-    return result.predictions

@@ -28,12 +28,14 @@ from sensequant.pipeline.briefing_data import build_briefing_data, gate_inputs
 from sensequant.pipeline.evidence import EQUAL, NIFTY, Evaluation
 from sensequant.pipeline.preflight import PreflightReport
 from sensequant.pipeline.rundir import (
+    CHECKPOINTS_DIR,
     REPORT_HTML,
     STUDENT_MODEL,
     UNHASHED,
     RunPaths,
     write_parquet,
 )
+from sensequant.pipeline.snapshot import BarSnapshot
 from sensequant.pipeline.teachers import WindowOutcome, teacher_frame
 from sensequant.release.briefing import headline
 from sensequant.release.briefing_md import write_briefing
@@ -282,7 +284,9 @@ def finalize_release(
     artifacts = {
         str(p.relative_to(run_dir)): sha256_file(p)
         for p in sorted(run_dir.rglob("*"))
-        if p.is_file() and p.name not in UNHASHED
+        if p.is_file()
+        and p.name not in UNHASHED
+        and p.relative_to(run_dir).parts[0] != CHECKPOINTS_DIR
     }
     seeds = {"run": config.seed, "lightgbm": config.seed}
     if ev.bootstrap is not None:
@@ -322,6 +326,6 @@ def finalize_release(
 
 def _applied_actions(store: BarStore, symbols: list[str]) -> list[dict[str, Any]]:
     """Corporate-action factors the run's bars were adjusted with (empty for a raw store)."""
-    if not isinstance(store, AdjustedBarStore):
+    if not isinstance(store, AdjustedBarStore | BarSnapshot):
         return []
     return [to_plain(a) for a in store.applied_actions(symbols)]

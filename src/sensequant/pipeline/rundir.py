@@ -25,6 +25,8 @@ Layout (relative to ``<home>/runs/<run_id>/``)::
     report.html                    self-contained HTML report
     promotion_briefing.md|json
     manifest.yaml                  data fingerprints, feature hash, versions, git, seeds, hashes
+    snapshot/                      the bars the run read (Parquet per series + snapshot.json)
+    checkpoints/                   phase checkpoints while the run is unfinished (resume)
 
 This module owns every artifact name: the rest of the pipeline reaches a file through
 :class:`RunPaths` (or the constants below), and ``sensequant stress RUN_ID`` reads a finished
@@ -59,6 +61,10 @@ PREDICTIONS_DIR: Final = "predictions"
 RETURNS_DIR: Final = "returns"
 REPORT_DIR: Final = "report"
 STRESS_DIR: Final = "stress"
+SNAPSHOT_DIR: Final = "snapshot"
+"""The run's data snapshot (:mod:`sensequant.pipeline.snapshot`), hashed into the manifest."""
+CHECKPOINTS_DIR: Final = "checkpoints"
+"""Phase checkpoints (:mod:`sensequant.pipeline.checkpoints`); never hashed, deleted at the end."""
 SUBDIRS: Final = (MODELS_DIR, PREDICTIONS_DIR, RETURNS_DIR, REPORT_DIR)
 """Folders created with the run directory (``stress/`` is created by the stress phase)."""
 STUDENT_MODEL: Final = "student"

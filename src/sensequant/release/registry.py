@@ -153,10 +153,10 @@ class Registry:
         conn = txn.conn
         query = conn.execute("SELECT state FROM runs WHERE run_id = ?", (row["run_id"],))
         previous = query.fetchone()
-        if previous is not None and previous["state"] != "failed":
+        if previous is not None and previous["state"] not in ("failed", "running", "interrupted"):
             raise RegistryError(
                 f"run {row['run_id']} is already registered (state {previous['state']})",
-                hint="each run needs a new run id; only a failed run may be registered again",
+                hint="each run needs a new run id; only an unfinished run may be registered again",
             )
         at = self._stamp()
         headline = json.dumps(to_plain(row["headline"]), allow_nan=False)

@@ -8,6 +8,7 @@ The review states and their allowed moves, the registry DDL (``runs`` and the ap
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -35,6 +36,8 @@ STATES: Final[tuple[str, ...]] = (
     "deployed",
     "retired",
     "failed",
+    "running",
+    "interrupted",
 )
 GATE_DECISIONS: Final[tuple[str, ...]] = ("ready-for-review", "gates-failed")
 ALLOWED: Final[dict[str, tuple[str, ...]]] = {
@@ -44,11 +47,17 @@ ALLOWED: Final[dict[str, tuple[str, ...]]] = {
     "rejected": (),
     "retired": (),
     "failed": (),
+    "running": (),
+    "interrupted": (),
 }
+"""Moves a person may make (:meth:`RegistryTxn.move`). The pipeline's own moves -- ``running``
+at start, ``interrupted`` when its process is gone, ``failed``, ``candidate`` when registered --
+are made by :mod:`sensequant.release.registry_lifecycle`."""
 SYSTEM_ACTOR: Final = "sensequant"
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 """Registry schema version (``PRAGMA user_version``); 2 added the trial ledger, 3 the producer,
-interval and manifest hash of a run and the event hash chain (back-filled)."""
+interval and manifest hash of a run and the event hash chain (back-filled), 4 the states
+``running`` and ``interrupted`` and a running run's ``pid`` and ``host``."""
 
 _DDL: Final = f"""
 CREATE TABLE IF NOT EXISTS runs (
@@ -124,9 +133,39 @@ def _migrate_chain(con: sqlite3.Connection) -> None:
     backfill(con)
 
 
+def _migrate_lifecycle(con: sqlite3.Connection) -> None:
+    """Schema 4: ``pid`` and ``host`` columns; ``running`` and ``interrupted`` in the state CHECK.
+
+    SQLite cannot alter a CHECK constraint and the ``events`` foreign key forbids rebuilding
+    ``runs`` inside the migration's transaction, so the table's stored definition is rewritten
+    (SQLite's documented procedure for constraint changes that keep the on-disk format:
+    ``writable_schema``, then a ``schema_version`` bump so every connection reloads it). The
+    event log is untouched, so the hash chain stays valid.
+    """
+    have = {r[1] for r in con.execute("PRAGMA table_info(runs)").fetchall()}
+    for col, kind in (("pid", "INTEGER"), ("host", "TEXT")):
+        if col not in have:
+            con.execute(f'ALTER TABLE runs ADD COLUMN "{col}" {kind}')
+    row = con.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'")
+    sql = str(row.fetchone()[0])
+    states = ", ".join(f"'{s}'" for s in STATES)
+    new = re.sub(r"CHECK \(state IN \([^)]*\)\)", f"CHECK (state IN ({states}))", sql, count=1)
+    if new == sql:
+        return
+    version = int(con.execute("PRAGMA schema_version").fetchone()[0])
+    con.execute("PRAGMA writable_schema = ON")
+    try:
+        con.execute(
+            "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'runs'", (new,)
+        )
+        con.execute(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        con.execute("PRAGMA writable_schema = OFF")
+
+
 REGISTRY_SCHEMA: Final = Schema(
     latest=SCHEMA_VERSION,
-    migrations={1: _DDL, 2: _LEDGER_DDL, 3: _migrate_chain},
+    migrations={1: _DDL, 2: _LEDGER_DDL, 3: _migrate_chain, 4: _migrate_lifecycle},
     versioning="user_version",
 )
 """The registry's schema for :func:`sensequant.dbutil.migrate`."""
@@ -155,6 +194,10 @@ class RunRecord:
     """Bar interval of the run (``1day`` ...); None for runs registered before schema 3."""
     manifest_sha256: str | None = None
     """SHA-256 of ``manifest.yaml`` when the run was registered (None: none or pre-schema 3)."""
+    pid: int | None = None
+    """Process id of the pipeline while the run is (or was last) ``running``."""
+    host: str | None = None
+    """Host name of that process (a run is found ``interrupted`` only on its own host)."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +238,8 @@ def record_from_row(row: sqlite3.Row) -> RunRecord:
         producer=row["producer"],
         interval=row["interval"],
         manifest_sha256=row["manifest_sha256"],
+        pid=row["pid"],
+        host=row["host"],
     )
 
 
