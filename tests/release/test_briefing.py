@@ -299,6 +299,7 @@ def test_json_round_trips_and_is_the_source_of_truth(
         "name": "nifty50",
         "n_symbols": 3,
         "symbols": ["RELIANCE", "TCS", "INFY"],
+        "industries": {"RELIANCE": None, "TCS": None, "INFY": None},
     }
     assert doc["headline"]["sharpe"] == 0.8412
     assert doc["headline"]["equal_weight_sharpe"] == 0.9537

@@ -24,6 +24,8 @@ from sensequant.release.evidence_types import BriefingEvidence
 from sensequant.release.gates import GateInputs, GateResult, decide
 from sensequant.settings import RunConfig
 
+DECILE_MIN_SYMBOLS = 10
+"""Fewest stocks on a date for the decile table (``evaluation.signal.decile_returns``)."""
 BENCHMARK_NOTE = (
     "Strategy and benchmarks are price returns: stock prices are Yahoo closes adjusted for "
     "splits and bonuses but not dividends, and the benchmark is the NIFTY 50 PRICE index; no "
@@ -153,6 +155,11 @@ def build_briefing_data(
                 "rank_icir": num(ic.rank_icir),
                 "n_days": ic.n_days,
             }
+    if not ev.evidence.deciles:
+        na["deciles"] = (
+            f"no session had at least {DECILE_MIN_SYMBOLS} stocks with a forward return (the "
+            f"run has {len(preflight.symbols)}): deciles need {DECILE_MIN_SYMBOLS} or more"
+        )
     for key, value in (("bootstrap", ev.bootstrap), ("dsr", ev.dsr), ("psr", ev.psr)):
         if value is None:
             na[key] = next((n for n in ev.notes if key in n.lower()), "not computable")
@@ -242,6 +249,7 @@ def build_briefing_data(
         evidence=evidence,
         comparison=comparison,
         comparison_verdict=ev.comparison_verdict,
+        industries=preflight.industries,
     )
 
 
