@@ -348,7 +348,11 @@ class _Sections(HTMLParser):
             self.svgs[self._current] += 1
         if tag == "script":
             self._script = True
-        if self._current is not None and tag == "div" and "plotly-graph-div" in (a.get("class") or ""):
+        if (
+            self._current is not None
+            and tag == "div"
+            and "plotly-graph-div" in (a.get("class") or "")
+        ):
             self.plotly[self._current] += 1
 
     def handle_endtag(self, tag: str) -> None:

@@ -59,7 +59,7 @@ def test_strategy_card_comes_first_and_says_what_the_run_did(
     full: tuple[Path, str, _Sections],
 ) -> None:
     _, _, doc = full
-    assert [s for s, _ in SECTIONS][0] == "strategy" and doc.order[0] == "strategy"
+    assert next(s for s, _ in SECTIONS) == "strategy" and doc.order[0] == "strategy"
     card = doc.text["strategy"]
     for needle in (
         "Forward return over 7 sessions",  # label horizon
@@ -72,10 +72,10 @@ def test_strategy_card_comes_first_and_says_what_the_run_did(
         "Every 5 sessions",
         "at most 20% invested",  # 2 stocks, top 10
         "NSE delivery costs + 5 bp slippage",  # costs note
-        "Rs 1,000,000",
+        "Every return is net of these costs",
         "NIFTY 50 (price index): the index's daily close-to-close returns",
         "reset to 1/n at the first session of each month",
-        "teacher-direct: no student at all",  # definition
+        "No student at all: each stock is predicted by its own latest teacher",
         "Automobile & Auto <Parts>",  # sectors, escaped
         "3 configurations",
     ):

@@ -80,9 +80,7 @@ def _figure(
         "yaxis": {"title": yaxis, "tickformat": ".1%" if percent else None},
     }
     fig.update_layout(base | dict(layout or {}))
-    return str(
-        fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=_CONFIG)
-    )
+    return str(fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=_CONFIG))
 
 
 def line_chart(
@@ -181,7 +179,7 @@ def stacked_area(frame: pd.DataFrame, div_id: str, *, yaxis: str, height: int = 
 
 def bar_chart(
     categories: Sequence[str],
-    series: Mapping[str, Sequence[float]],
+    series: Mapping[str, Sequence[float] | np.ndarray],
     div_id: str,
     *,
     yaxis: str,
@@ -216,7 +214,6 @@ def bar_chart(
     ]
     layout = {"barmode": "stack" if stacked else "group", "hovermode": "x"}
     return _figure(traces, div_id, yaxis=yaxis, percent=percent, height=height, layout=layout)
-
 
 
 def histogram_chart(

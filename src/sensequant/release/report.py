@@ -24,13 +24,12 @@ from typing import Final
 from sensequant.fsutil import write_text_atomic
 from sensequant.release.charts import plotly_bundle
 from sensequant.release.report_card import _strategy
-from sensequant.release.report_costs import _costs
-from sensequant.release.report_portfolio import _exposure, _holdings, _turnover
-from sensequant.release.report_tearsheet import _distribution, _drawdowns, _excess, _yearly
 from sensequant.release.report_common import NEVER_TRADED as NEVER_TRADED
 from sensequant.release.report_common import NOT_COMPUTED as NOT_COMPUTED
 from sensequant.release.report_common import _esc, _load_run, _na, _p, _Run
 from sensequant.release.report_common import fmt_number as fmt_number
+from sensequant.release.report_costs import _costs
+from sensequant.release.report_portfolio import _exposure, _holdings, _turnover
 from sensequant.release.report_sections import DAILY_SERIES as DAILY_SERIES
 from sensequant.release.report_sections import IC_WINDOW as IC_WINDOW
 from sensequant.release.report_sections import ROLLING_WINDOW as ROLLING_WINDOW
@@ -54,6 +53,7 @@ from sensequant.release.report_tables import (
     _stress,
     _trials,
 )
+from sensequant.release.report_tearsheet import _distribution, _drawdowns, _excess, _yearly
 
 logger = logging.getLogger(__name__)
 

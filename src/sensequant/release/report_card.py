@@ -1,225 +1,24 @@
-"""The strategy card of the HTML run report: what was traded, how, and against what, in plain
-words, from the run's ``config.yaml`` and ``promotion_briefing.json`` (see
-:mod:`sensequant.release.report`)."""
+"""The strategy card section of the HTML run report (see :mod:`sensequant.release.report`);
+the card's text is :func:`sensequant.release.strategy_card.card_rows`."""
 
 from __future__ import annotations
 
-from typing import Any, Final
-
-from sensequant.release.briefing import BENCHMARK, DEFAULT_SURVIVORSHIP_NOTE, EQUAL_WEIGHT
-from sensequant.release.report_common import _esc, _na, _p, _Run, _table
-
-TEACHER_DIRECT: Final = (
-    "teacher-direct: no student at all. Each stock is predicted by its own latest teacher "
-    "(the per-stock model whose training window ended before the test period), on the same "
-    "dates and with the same portfolio rule and costs as the student. It shows what "
-    "distilling the teachers into one pooled student adds."
-)
-NIFTY_DEFINITION: Final = (
-    f"{BENCHMARK}: the index's daily close-to-close returns, always 100 % invested, no costs "
-    "and no dividends (a price index; no total-return index is available). Not investable "
-    "as is."
-)
-EQUAL_DEFINITION: Final = (
-    f"{EQUAL_WEIGHT}: 1/n of every universe stock, reset to 1/n at the first session of "
-    "each month, charged the same NSE costs as the strategy: the no-skill way to hold the "
-    "same stocks."
-)
-_SCORES: Final = {
-    "score": "the model's score (higher = better expected rank among the universe's stocks)",
-    "p_up_minus_p_down": "p_up - p_down (the model's probability of 'up' minus 'down')",
-    "p_up": "p_up (the model's probability of 'up')",
-}
-_TARGETS: Final = {
-    "class3": "the three classes up / flat / down themselves",
-    "cs_rank": (
-        "the cross-sectional rank of the forward return on each date, scaled to unit "
-        "variance (cs_rank): the model learns the ORDER of the stocks on a date, which is "
-        "what a top-k portfolio trades"
-    ),
-    "cs_zscore": (
-        "the robust cross-sectional z-score of the forward return on each date (cs_zscore)"
-    ),
-}
-
-
-def _label_text(labels: dict[str, Any]) -> str:
-    h, k = labels.get("horizon", "?"), labels.get("threshold_k", "?")
-    lookback = labels.get("vol_lookback", "?")
-    sigma = f"σ the standard deviation of the last {lookback} daily close-to-close returns"
-    if labels.get("method") == "triple_barrier":
-        kb = labels.get("barrier_k") or k
-        text = (
-            f"Triple barrier over {h} sessions: barriers at ±{kb} x σ x √{h} from the next "
-            f"session's open ({sigma}); the first barrier touched sets up / down, else flat "
-            f"at session t+{h}."
-        )
-    else:
-        text = (
-            f"Forward return over {h} sessions, from the next session's open to the close "
-            f"{h} sessions later; 'up' above +{k} x σ x √{h}, 'down' below -{k} x σ x √{h}, "
-            f"else 'flat' ({sigma})."
-        )
-    target = _TARGETS.get(str(labels.get("target")), str(labels.get("target")))
-    return f"{text} Models are trained on {target}."
-
-
-def _model_text(run: _Run) -> str:
-    labels, student = run.section("labels"), run.section("student")
-    win, teacher = run.section("windows"), run.section("teacher")
-    windows = (
-        f"{win.get('length_days', '?')}-day windows stepped every {win.get('step_days', '?')} "
-        f"days; {teacher.get('num_boost_round', '?')} rounds, {teacher.get('num_leaves', '?')} "
-        "leaves"
-    )
-    walk = (
-        f"refitted every {student.get('test_period_days', '?')} calendar days on the "
-        f"previous {student.get('train_lookback_days', '?')} days of teacher windows (purged "
-        "and embargoed) and tested on the next period only"
-    )
-    if labels.get("target", "class3") == "class3":
-        return (
-            f"Teachers: one LightGBM 3-class model per stock and window ({windows}); their "
-            "out-of-fold class probabilities are the soft labels. Student: one LightGBM model "
-            f"pooled over all stocks, distilled from the soft labels (weight "
-            f"{student.get('soft_label_weight', '?')} on the soft label, the rest on the hard "
-            f"one), {walk}."
-        )
-    grid = ", ".join(f"{w:g}" for w in student.get("blend_grid") or [])
-    return (
-        f"Teachers: one LightGBM regression per stock and window on the target ({windows}); "
-        "their out-of-fold predictions are the soft scores. Student: one LightGBM "
-        f"{student.get('objective', 'regression')} model pooled over all stocks, {walk}; its "
-        f"target blends the soft score with the stock's own target, with the blend weight "
-        f"(grid {grid}; 0 = no teachers, 1 = pure distillation) chosen each period on "
-        "earlier out-of-sample predictions."
-    )
-
-
-def max_invested(portfolio: dict[str, Any], n_symbols: int) -> float | None:
-    """The most a top-k rule can be invested with ``n_symbols`` stocks (None: other rules).
-
-    Returns
-    -------
-    float or None
-        ``min(1, n_symbols / top_k)`` for ``sizing: top_k``, else None.
-    """
-    k = portfolio.get("top_k")
-    if portfolio.get("sizing", "top_k") != "top_k" or not isinstance(k, int) or k <= 0:
-        return None
-    cap = portfolio.get("max_weight_per_symbol")
-    per_name = min(1.0 / k, float(cap)) if isinstance(cap, int | float) else 1.0 / k
-    return min(1.0, n_symbols * per_name)
-
-
-def _portfolio_text(run: _Run, n_symbols: int) -> str:
-    pc, bt = run.section("portfolio"), run.section("backtest")
-    k, every = pc.get("top_k", "?"), pc.get("rebalance_every", "?")
-    score = _SCORES.get(str(pc.get("score")), str(pc.get("score")))
-    floor = pc.get("min_probability")
-    qualify = f" among the stocks with p_up >= {floor:g}" if floor is not None else ""
-    sizing = pc.get("sizing", "top_k")
-    if sizing == "threshold":
-        rule = f"hold, at equal weight, every stock that qualifies{qualify} (at most {k})"
-    elif sizing == "scaled":
-        rule = f"hold at most {k} stocks{qualify}, weighted in proportion to their score"
-    else:
-        buffer = pc.get("hold_buffer", 0)
-        rule = (
-            f"hold the {k} stocks with the highest {score}{qualify}, each at 1/{k} of equity"
-            + (
-                f"; a held stock stays while it ranks within the top {k + buffer}"
-                if isinstance(k, int) and isinstance(buffer, int) and buffer
-                else ""
-            )
-        )
-    cap = pc.get("max_weight_per_symbol")
-    fill = str(bt.get("fill", "next_open")).replace("_", " ")
-    text = (
-        f"Every {every} sessions, decided at the close and filled at the {fill}: {rule}. "
-        + (f"No stock above {cap:.0%} of equity. " if isinstance(cap, int | float) else "")
-        + "Money not invested stays in cash and earns nothing. Long only. Positions within "
-        f"{float(bt.get('rebalance_tolerance', 0)):.0%} of their target are not traded."
-    )
-    ceiling = max_invested(pc, n_symbols)
-    if ceiling is not None and ceiling < 1.0:
-        text += (
-            f' <strong class="warn">With {n_symbols} stocks in the universe this rule can be at '
-            f"most {ceiling:.0%} invested</strong>, while {_esc(BENCHMARK)} is always fully "
-            "invested."
-        )
-    return text
-
-
-def _baselines(run: _Run) -> str:
-    rows = run.b.get("comparison")
-    if not isinstance(rows, list) or not rows:
-        return _na(run.explicit_reason("comparison") or "no comparison computed in this run")
-    items = "".join(
-        f"<li><b>{_esc(r.get('name'))}</b>: {_esc(r.get('label') or '')}</li>"
-        for r in rows
-        if isinstance(r, dict)
-    )
-    return f"<ul>{items}</ul>"
+from sensequant.release.report_common import _esc, _p, _Run, _table
+from sensequant.release.strategy_card import card_rows
+from sensequant.release.strategy_card import max_invested as max_invested
 
 
 def _strategy(run: _Run) -> str:
-    b = run.b
-    uni = b.get("universe") or {}
-    symbols = [str(s) for s in uni.get("symbols") or []]
-    n = len(symbols)
-    industries = uni.get("industries") or {}
-    sectors: dict[str, int] = {}
-    for s in symbols:
-        name = industries.get(s) or "unknown industry"
-        sectors[name] = sectors.get(name, 0) + 1
-    sector_text = (
-        "; ".join(f"{k} {v}" for k, v in sorted(sectors.items(), key=lambda x: -x[1]))
-        if industries
-        else _na("no industries recorded for this run")
+    n_days = len(run.daily) if run.daily is not None else None
+    rows = []
+    for r in card_rows(run.config, run.b, n_days):
+        text = _esc(r.text)
+        if r.warning:
+            text += f' <strong class="warn">{_esc(r.warning)}</strong>'
+        if r.items:
+            text += "<ul>" + "".join(f"<li>{_esc(i)}</li>" for i in r.items) + "</ul>"
+        rows.append([f"<b>{_esc(r.title)}</b>", text])
+    source = "config.yaml" if run.config else "config.yaml not readable: settings shown as ?"
+    return _p(f"Read this first: the run's settings in plain words ({source}).", "meta") + _table(
+        ["", "what this run did"], rows, align="ll"
     )
-    data = run.section("data")
-    label = str(uni.get("name", "?"))
-    label = "a list of symbols" if "," in label else label
-    oos = b.get("oos") or {}
-    n_days = f", {len(run.daily)} sessions" if run.daily is not None else ""
-    bt = run.section("backtest")
-    costs = (b.get("notes") or {}).get("costs")
-    trials = b.get("trials") if isinstance(b.get("trials"), list) else []
-    rows = [
-        (
-            "Universe",
-            f"{_esc(label)}: {n} stocks ({_esc(', '.join(symbols))}). "
-            f"Sectors: {_esc(sector_text) if industries else sector_text}. "
-            f"{_esc(DEFAULT_SURVIVORSHIP_NOTE)}",
-        ),
-        (
-            "Data",
-            f"{_esc(data.get('interval', '1day'))} bars (one per NSE session), prices "
-            f"adjusted for splits and bonuses; bars used {_esc(b.get('data_range', '?'))}; "
-            f"out of sample {_esc(oos.get('start'))} to {_esc(oos.get('end'))}{n_days}.",
-        ),
-        ("Label", _esc(_label_text(run.section("labels")))),
-        ("Model", _esc(_model_text(run))),
-        ("Portfolio rule", _portfolio_text(run, n)),
-        (
-            "Costs",
-            (_esc(costs) if costs else _na("no cost note in the briefing"))
-            + f". Starting capital Rs {float(bt.get('capital_inr', 0)):,.0f}; every return in "
-            "this report is net of these costs unless marked gross.",
-        ),
-        (
-            "Benchmarks",
-            f"<ul><li>{_esc(NIFTY_DEFINITION)}</li><li>{_esc(EQUAL_DEFINITION)}</li></ul>",
-        ),
-        ("teacher-direct", _esc(TEACHER_DIRECT)),
-        ("Every baseline compared", _baselines(run)),
-        (
-            "Configurations tried",
-            f"{len(trials)} configurations (portfolio rules, blend variants, teacher-direct) "
-            "were backtested on the same predictions; each counts as a trial in the deflated "
-            "Sharpe ratio (see the trials section).",
-        ),
-    ]
-    body = _table(["", "what this run did"], [[f"<b>{k}</b>", v] for k, v in rows], align="ll")
-    return _p("Read this first: the run's settings in plain words (config.yaml).", "meta") + body

@@ -125,8 +125,9 @@ def _components(run: _Run) -> str:
             + (_rupees(capital) if capital else "unknown")
             + "): they scale with it, except the fixed DP charge."
         ),
-        _table(["charge", "rupees paid", "share of costs", "bp of traded notional"], rows,
-               align="lrrr"),  # fmt: skip
+        _table(
+            ["charge", "rupees paid", "share of costs", "bp of traded notional"], rows, align="lrrr"
+        ),
     ]
     stamp = pd.DatetimeIndex(frame["date"])
     years = (stamp.tz_localize(None) if stamp.tz is not None else stamp).year

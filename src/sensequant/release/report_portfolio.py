@@ -190,7 +190,7 @@ def _turnover(run: _Run) -> str:
         )
     ]
     chart = charts.bar_chart(
-        list(monthly.index.strftime("%Y-%m")),
+        list(pd.DatetimeIndex(monthly.index).strftime("%Y-%m")),
         {"turnover (sum over the month)": monthly.to_numpy()},
         "chart-turnover",
         yaxis="traded notional / equity",
@@ -203,12 +203,11 @@ def _turnover(run: _Run) -> str:
             "(returns/daily.parquet, student_turnover).",
         )
     )
-    yearly = t.groupby(naive.year).agg(["sum", lambda x: int((x > 0).sum()), "size"])
+    by_year = t.groupby(naive.year)
+    total, traded, size = by_year.sum(), (t > 0).groupby(naive.year).sum(), by_year.size()
     rows = [
-        [str(y), fmt_number(float(r.iloc[0]), "multiple"), str(int(r.iloc[1])), str(int(r.iloc[2]))]
-        for y, r in yearly.iterrows()
+        [str(y), fmt_number(float(total[y]), "multiple"), str(int(traded[y])), str(int(size[y]))]
+        for y in total.index
     ]
-    out.append(
-        _table(["year", "turnover", "sessions with trades", "sessions"], rows, align="lrrr")
-    )
+    out.append(_table(["year", "turnover", "sessions with trades", "sessions"], rows, align="lrrr"))
     return "".join(out)

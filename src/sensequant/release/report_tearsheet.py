@@ -122,7 +122,7 @@ def _drawdowns(run: _Run) -> str:
                 valley.date().isoformat(),
                 "not recovered" if ongoing else end.date().isoformat(),
                 str(sessions),
-                fmt_number(float((1 + window).prod() - 1), "pct"),
+                fmt_number(float(np.prod(1.0 + window.to_numpy())) - 1.0, "pct"),
             ]
         )
     headers = ["#", "depth", "first session below peak", "trough", "recovered", "sessions",
@@ -163,8 +163,11 @@ def _yearly(run: _Run) -> str:
     return (
         _p(f"The student beat NIFTY 50 in {beat} of {len(years)} calendar years.")
         + _table(headers, rows, align="lr" + "r" * (len(table) + 1))
-        + _figure(chart, "Compounded daily net returns per calendar year (IST); the first and "
-                  "last years are partial (see sessions).")  # fmt: skip
+        + _figure(
+            chart,
+            "Compounded daily net returns per calendar year (IST); the first and "
+            "last years are partial (see sessions).",
+        )
     )
 
 
