@@ -162,6 +162,8 @@ class _Run:
         baseline = not key.endswith((f".{STUDENT}.precision", f".{STUDENT}.recall"))
         if key.startswith("stress.") and key.endswith((".precision", ".recall")) and baseline:
             return "a baseline makes no predictions"
+        if key.startswith("stress.") and ".cash." in key:
+            return "cash does not move: a risk ratio is undefined"
         return NEVER_TRADED if self.zero_trades else "not computable in this run"
 
     def absent(self, key: str) -> str:
