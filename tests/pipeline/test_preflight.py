@@ -12,7 +12,9 @@ from sensequant.data.catalog import Catalog, SymbolInfo
 from sensequant.data.market import is_session
 from sensequant.data.store import BarStore
 from sensequant.errors import NoDataError, UnknownUniverseError, UsageError
+from sensequant.pipeline.messages import report_preflight
 from sensequant.pipeline.preflight import preflight, top_k_warnings
+from sensequant.progress import NullReporter
 from sensequant.settings import RunConfig
 from tests.conftest import make_daily_bars
 
@@ -92,6 +94,9 @@ def test_top_k_at_or_above_the_universe_warns_and_industries_are_kept(
     assert "at most 20% invested" in primary and "lower portfolio.top_k" in primary
     assert "portfolio trial(s) with top_k >= 2" in pf.warnings[1]
     assert pf.to_dict()["warnings"] == pf.warnings
+    rep = NullReporter()
+    report_preflight(pf, rep)  # what `sensequant run` prints before training
+    assert f"warning: {primary}" in rep.lines
 
 
 def test_no_top_k_warning_when_the_universe_is_large_enough() -> None:
