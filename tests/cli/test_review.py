@@ -167,3 +167,38 @@ def test_stress_takes_run_ids_and_writes_beside_the_run(
     again = runner.invoke(app, ["stress", "20240602-c1"])
     assert again.exit_code == 0 and seen["out_dir"] != out_dir  # a new folder each time
     assert _json(["verify", "20240602-c1", "--json"])["ok"] is True  # run files untouched
+
+
+def test_show_lists_failed_gates_exposure_override_and_report(home: Path) -> None:
+    reg = _reg(home)
+    run_dir = make_run(reg, home / "runs", "20240603-f1", decision="gates-failed")
+    briefing = {
+        "gates": [
+            {"name": "dsr", "passed": False, "explanation": "Deflated Sharpe ratio 0.42 < 0.95"},
+            {"name": "oos_days", "passed": True, "explanation": "OOS sessions 800 >= 250"},
+        ],
+        "performance": [{"name": "student", "exposure": 0.183, "time_in_market": 0.78}],
+    }
+    (run_dir / "promotion_briefing.json").write_text(json.dumps(briefing))
+    (run_dir / "report.html").write_text("<html></html>")
+    res = runner.invoke(app, ["show", "20240603-f1"])
+    assert res.exit_code == 0, res.output
+    assert "gates: 1 of 2 failed" in res.output
+    assert "FAIL dsr: Deflated Sharpe ratio 0.42 < 0.95" in res.output
+    assert "oos_days" not in res.output.split("FAIL dsr")[1].split("\n")[1]
+    assert "exposure: 18.3 % invested on average, in the market on 78.0 % of sessions" in (
+        res.output
+    )
+    assert f"report: {run_dir / 'report.html'}" in res.output
+    assert "override: no" in res.output
+    reg.transition("20240603-f1", "approved", actor="bob", note="[bold]known risk", override=True)
+    shown = runner.invoke(app, ["show", "20240603-f1"]).output
+    assert "override: yes, bob approved despite failed gates" in shown
+    assert "[bold]known risk" in shown
+
+
+def test_show_names_missing_briefing_and_report(home: Path) -> None:
+    res = runner.invoke(app, ["show", "20240601-b1"])
+    assert res.exit_code == 0, res.output
+    assert "promotion_briefing.json not readable" in res.output
+    assert "report.html (missing)" in res.output

@@ -12,7 +12,9 @@ from sensequant.data.catalog import Catalog, SymbolInfo
 from sensequant.data.market import is_session
 from sensequant.data.store import BarStore
 from sensequant.errors import NoDataError, UnknownUniverseError, UsageError
-from sensequant.pipeline.preflight import preflight
+from sensequant.pipeline.messages import report_preflight
+from sensequant.pipeline.preflight import preflight, top_k_warnings
+from sensequant.progress import NullReporter
 from sensequant.settings import RunConfig
 from tests.conftest import make_daily_bars
 
@@ -77,3 +79,31 @@ def test_range_without_data_and_unknown_universe(stores: tuple) -> None:
         preflight(_cfg("nifty51"), store, catalog)
     with pytest.raises(UnknownUniverseError, match="NOPE"):
         preflight(_cfg("AAA,NOPE"), store, catalog)
+
+
+def test_top_k_at_or_above_the_universe_warns_and_industries_are_kept(
+    stores: tuple[BarStore, Catalog],
+) -> None:
+    store, catalog = stores
+    catalog.upsert_symbols([SymbolInfo("AAA", industry="Financial Services")])
+    pf = preflight(_cfg("AAA,BBB", start=dt.date(2015, 1, 1)), store, catalog)
+    assert pf.industries == {"AAA": "Financial Services", "BBB": None}
+    assert pf.to_dict()["symbols"][0]["industry"] == "Financial Services"
+    primary = pf.warnings[0]
+    assert "portfolio.top_k 10 >= 2 usable symbols" in primary
+    assert "at most 20% invested" in primary and "lower portfolio.top_k" in primary
+    assert "portfolio trial(s) with top_k >= 2" in pf.warnings[1]
+    assert pf.to_dict()["warnings"] == pf.warnings
+    rep = NullReporter()
+    report_preflight(pf, rep)  # what `sensequant run` prints before training
+    assert f"warning: {primary}" in rep.lines
+
+
+def test_no_top_k_warning_when_the_universe_is_large_enough() -> None:
+    cfg = RunConfig()
+    assert top_k_warnings(cfg, 50) == []
+    threshold = cfg.model_copy(
+        update={"portfolio": cfg.portfolio.model_copy(update={"sizing": "threshold"})}
+    )
+    assert not any("portfolio.top_k" in w for w in top_k_warnings(threshold, 3))
+    assert top_k_warnings(cfg, 0) == []

@@ -299,6 +299,7 @@ def test_json_round_trips_and_is_the_source_of_truth(
         "name": "nifty50",
         "n_symbols": 3,
         "symbols": ["RELIANCE", "TCS", "INFY"],
+        "industries": {"RELIANCE": None, "TCS": None, "INFY": None},
     }
     assert doc["headline"]["sharpe"] == 0.8412
     assert doc["headline"]["equal_weight_sharpe"] == 0.9537
@@ -480,8 +481,13 @@ def test_briefing_json_key_order() -> None:
         "data_range", "decision", "decision_reason", "gates", "headline", "performance",
         "signal", "alpha_beta", "bootstrap", "psr", "dsr", "trials", "windows",
         "teacher_validation", "notes", "plot", "manifest", "artifacts", "na_reasons",
-        "comparison", "comparison_verdict",
+        "comparison", "comparison_verdict", "costs",
     ]  # fmt: skip
     data = make_data()
     data.evidence = BriefingEvidence(report="report.html")
-    assert list(briefing_to_dict(data))[-3:] == ["report", "comparison", "comparison_verdict"]
+    assert list(briefing_to_dict(data))[-4:] == [
+        "report",
+        "comparison",
+        "comparison_verdict",
+        "costs",
+    ]

@@ -20,6 +20,7 @@ from sensequant.errors import PipelineError
 from sensequant.evaluation import metrics
 from sensequant.release import figures as fg
 from sensequant.release.briefing import EQUAL_WEIGHT
+from sensequant.release.charts import PLOTLY_MARKER, plotly_bundle
 from sensequant.release.report import (
     NEVER_TRADED,
     NOT_COMPUTED,
@@ -34,6 +35,27 @@ from sensequant.types import IST
 SECTION_IDS = [sid for sid, _ in SECTIONS]
 NA_NOT_COMPUTED = f"n/a ({NOT_COMPUTED})"
 FEATURES = ["logret_5", "rsi_14", "atr_14", "volume_z_20"]
+SYMBOLS = ["RELIANCE", "M&M<x>"]
+INDUSTRIES = {"RELIANCE": "Oil Gas & Consumable Fuels", "M&M<x>": "Automobile & Auto <Parts>"}
+EXPOSURE = 0.6
+"""Invested fraction of the synthetic student on every trading day (below the 80 % alert)."""
+CONFIG: dict[str, Any] = {
+    "name": "synthetic",
+    "stats": {"periods_per_year": 252, "risk_free_rate": 0.0},
+    "data": {"universe": "nifty50", "interval": "1day"},
+    "labels": {"horizon": 7, "threshold_k": 0.65, "vol_lookback": 20,
+               "method": "fixed_horizon", "target": "cs_rank"},
+    "windows": {"length_days": 180, "step_days": 90},
+    "teacher": {"num_boost_round": 50, "num_leaves": 7},
+    "student": {"test_period_days": 90, "train_lookback_days": 1095, "objective": "regression",
+                "blend_grid": [0.0, 0.5, 1.0], "soft_label_weight": 1.0},
+    "portfolio": {"sizing": "top_k", "top_k": 10, "min_probability": None, "score": "score",
+                  "rebalance_every": 5, "hold_buffer": 10, "max_weight_per_symbol": None},
+    "backtest": {"fill": "next_open", "capital_inr": 1_000_000.0, "slippage_bps": 5.0,
+                 "cost_segment": "delivery", "rebalance_tolerance": 0.02},
+}  # fmt: skip
+COMPONENTS = ("stt", "exchange_txn", "ipft", "sebi_fee", "stamp_duty", "brokerage",
+              "dp_charge", "gst", "slippage")  # fmt: skip
 TRIALS = ["student top10", "student top5", "teacher-direct top10"]
 
 
@@ -104,6 +126,29 @@ def _tiny_model(path: Path) -> None:
     path.write_text(booster.model_to_string(), encoding="utf-8")
 
 
+def _portfolio_artifacts(run: Path, ts: pd.DatetimeIndex, exposure: np.ndarray) -> None:
+    """``returns/holdings.parquet`` (2/3 and 1/3 of the exposure) and 24 costed trades."""
+    pd.DataFrame(
+        {"timestamp": ts, SYMBOLS[0]: exposure * 2 / 3, SYMBOLS[1]: exposure / 3}
+    ).to_parquet(run / "returns" / "holdings.parquet", index=False)
+    rows = []
+    for i in range(24):
+        side = "buy" if i % 2 == 0 else "sell"
+        notional = 100_000.0 * (1 + i % 3)
+        parts = {
+            "stt": notional * 1e-3, "exchange_txn": notional * 3.25e-5, "ipft": 0.0,
+            "sebi_fee": notional * 1e-6, "stamp_duty": notional * 1.5e-4 if side == "buy" else 0.0,
+            "brokerage": 0.0, "dp_charge": 13.0 if side == "sell" else 0.0,
+            "gst": 0.18 * (notional * 3.35e-5 + (13.0 if side == "sell" else 0.0)),
+            "slippage": notional * 5e-4,
+        }  # fmt: skip
+        rows.append(
+            {"date": ts[(len(ts) // 25) * i], "symbol": SYMBOLS[i % 2], "side": side,
+             "notional_inr": notional, "cost_inr": sum(parts.values())} | parts
+        )  # fmt: skip
+    pd.DataFrame(rows).to_parquet(run / "returns" / "cost_components.parquet", index=False)
+
+
 def make_run_dir(
     root: Path, *, full: bool = True, zero_trades: bool = False, n: int = 800, seed: int = 11
 ) -> Path:
@@ -130,7 +175,7 @@ def make_run_dir(
             "student_gross": student + 0.0002 * (turnover > 0),
             "student_costs": 0.0002 * (turnover > 0),
             "student_turnover": turnover,
-            "student_exposure": np.where(turnover > 0, 1.0, 0.0),
+            "student_exposure": np.where(turnover > 0, EXPOSURE, 0.0),
             "teacher_direct_net": 0.8 * nifty + rng.normal(0.0001, 0.007, n),
             "nifty50": nifty,
             "equal_weight": 0.9 * nifty + rng.normal(0.0005, 0.004, n),
@@ -153,8 +198,9 @@ def make_run_dir(
     )
     ic.to_parquet(run / "returns" / "ic_daily.parquet", index=False)
     _tiny_model(run / "models" / "student.txt")
-    config = {"name": "synthetic", "stats": {"periods_per_year": 252, "risk_free_rate": 0.0}}
-    (run / "config.yaml").write_text(yaml.safe_dump(config))
+    (run / "config.yaml").write_text(yaml.safe_dump(CONFIG))
+    if full:
+        _portfolio_artifacts(run, ts, daily["student_exposure"].to_numpy())
     (run / "manifest.yaml").write_text("run_id: synthetic\n")
     (run / "promotion_briefing.md").write_text("# briefing\n")
 
@@ -173,7 +219,8 @@ def make_run_dir(
         "run_id": "20240101-000000-abcdef",
         "created_at": "2024-01-01T00:00:00+05:30",
         "config_name": "synthetic",
-        "universe": {"name": "nifty50", "n_symbols": 2, "symbols": ["RELIANCE", "M&M<x>"]},
+        "universe": {"name": "nifty50", "n_symbols": 2, "symbols": SYMBOLS}
+        | ({"industries": INDUSTRIES} if full else {}),
         "oos": {"start": ts[0].date().isoformat(), "end": ts[-1].date().isoformat()},
         "data_range": "2017-01-02 to 2022-01-31",
         "decision": "gates-failed",
@@ -280,7 +327,9 @@ class _Sections(HTMLParser):
         self.text: dict[str, str] = {}
         self.imgs: dict[str, list[str]] = {}
         self.svgs: dict[str, int] = {}
+        self.plotly: dict[str, int] = {}
         self.order: list[str] = []
+        self._script = False
         self.hrefs: list[str] = []
         self._current: str | None = None
 
@@ -290,20 +339,30 @@ class _Sections(HTMLParser):
             self._current = a.get("id") or ""
             self.order.append(self._current)
             self.text[self._current], self.imgs[self._current] = "", []
-            self.svgs[self._current] = 0
+            self.svgs[self._current] = self.plotly[self._current] = 0
         elif tag in ("a", "link") and a.get("href"):
             self.hrefs.append(a["href"] or "")
         if self._current is not None and tag == "img":
             self.imgs[self._current].append(a.get("src") or "")
         if self._current is not None and tag == "svg":
             self.svgs[self._current] += 1
+        if tag == "script":
+            self._script = True
+        if (
+            self._current is not None
+            and tag == "div"
+            and "plotly-graph-div" in (a.get("class") or "")
+        ):
+            self.plotly[self._current] += 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "section":
             self._current = None
+        if tag == "script":
+            self._script = False
 
     def handle_data(self, data: str) -> None:
-        if self._current is not None:
+        if self._current is not None and not self._script:
             self.text[self._current] += data
 
 
@@ -468,11 +527,16 @@ def test_zero_trades_detected_from_turnover(tmp_path: Path) -> None:
 
 def test_no_external_references(full_run: tuple[Path, str, _Sections]) -> None:
     _, text, doc = full_run
-    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, re.IGNORECASE)
-    assert "url(" not in text and "<script" not in text and "@import" not in text
+    bundle = plotly_bundle()
+    assert text.count(PLOTLY_MARKER) == 1 and text.count(bundle) == 1  # plotly.js once, inline
+    own = text.replace(bundle, "")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", own, re.IGNORECASE)
+    assert "url(" not in own and "@import" not in own
+    assert not re.search(r"<script[^>]*\ssrc\s*=", text, re.IGNORECASE)  # no script file
+    assert "cdn.plot.ly" not in own
     assert all(h.startswith("#") or "/" not in h for h in doc.hrefs)
     assert "manifest.yaml" in doc.hrefs and "promotion_briefing.md" in doc.hrefs
-    assert len(text.encode()) < 3_000_000
+    assert len(own.encode()) < 3_000_000
 
 
 def test_text_is_escaped(full_run: tuple[Path, str, _Sections]) -> None:

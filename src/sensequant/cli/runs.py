@@ -18,6 +18,7 @@ import typer
 from rich.table import Column, Table
 
 from sensequant.cli.common import err, guard, literal, out, parse_date, print_table, settings
+from sensequant.cli.run_details import print_details
 from sensequant.errors import UsageError
 
 __all__ = ["candidates", "run", "show", "stress"]
@@ -206,7 +207,8 @@ def _fmt_key(key: str, v: Any) -> str:
 
 @guard
 def show(run_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Show a run: state, gates, headline numbers and its review history (run id or prefix)."""
+    """Show a run: state, headline, failed gates, exposure, override, report path and its
+    review history (run id or prefix)."""
     reg = _registry()
     rec = reg.get(reg.resolve(run_id))
     events = reg.events(rec.run_id)
@@ -224,6 +226,7 @@ def show(run_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) 
     briefing = Path(rec.run_dir) / "promotion_briefing.md"
     if briefing.exists():
         out.print(literal(f"briefing: {briefing}"))
+    print_details(Path(rec.run_dir), events)
     table = Table("at", "actor", "from", "to", "note")
     for e in events:
         actor = e.actor if not e.display_name else f"{e.actor} ({e.display_name})"

@@ -9,11 +9,14 @@ import math
 from collections import Counter
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sensequant.dataset import WindowStatus
-from sensequant.evaluation.metrics import PerformanceSummary
+from sensequant.evaluation.costs import FeeSchedule, Segment
+from sensequant.evaluation.metrics import PerformanceSummary, cagr
 from sensequant.evaluation.stress_report import StressReport
+from sensequant.pipeline.cost_components import COMPONENTS, cost_components
 from sensequant.pipeline.evidence import EQUAL, NIFTY, STUDENT, TEACHER, Evaluation
 from sensequant.pipeline.preflight import PreflightReport
 from sensequant.pipeline.rundir import EQUITY_PLOT, MANIFEST
@@ -24,6 +27,8 @@ from sensequant.release.evidence_types import BriefingEvidence
 from sensequant.release.gates import GateInputs, GateResult, decide
 from sensequant.settings import RunConfig
 
+DECILE_MIN_SYMBOLS = 10
+"""Fewest stocks on a date for the decile table (``evaluation.signal.decile_returns``)."""
 BENCHMARK_NOTE = (
     "Strategy and benchmarks are price returns: stock prices are Yahoo closes adjusted for "
     "splits and bonuses but not dividends, and the benchmark is the NIFTY 50 PRICE index; no "
@@ -94,6 +99,33 @@ def comparison_rows(
     return rows
 
 
+def costs_summary(ev: Evaluation, config: RunConfig) -> dict[str, Any]:
+    """Gross vs net returns of the student and the rupees it paid per NSE charge.
+
+    Returns
+    -------
+    dict
+        ``gross_total_return, net_total_return, gross_cagr, net_cagr`` (fractions, OOS),
+        ``paid_inr`` (charge -> rupees, see :data:`~sensequant.pipeline.cost_components.
+        COMPONENTS`, plus ``total``), ``traded_inr``, ``n_trades``, ``capital_inr``.
+    """
+    r, periods = ev.returns, config.stats.periods_per_year
+    bt = ev.student_bt
+    segment: Segment = "intraday" if bt.segment == "intraday" else "delivery"
+    parts = cost_components(bt.ledger, FeeSchedule.load(), segment)
+    paid = {c: float(parts[c].sum()) for c in COMPONENTS}
+    return {
+        "gross_total_return": num(np.prod(1.0 + r["student_gross"].to_numpy()) - 1.0),
+        "net_total_return": num(np.prod(1.0 + r["student_net"].to_numpy()) - 1.0),
+        "gross_cagr": num(cagr(r["student_gross"], periods=periods)),
+        "net_cagr": num(cagr(r["student_net"], periods=periods)),
+        "paid_inr": paid | {"total": float(parts["cost_inr"].sum())},
+        "traded_inr": float(parts["notional_inr"].sum()),
+        "n_trades": len(parts),
+        "capital_inr": bt.capital_inr,
+    }
+
+
 def gate_inputs(ev: Evaluation, stress: StressReport | None) -> GateInputs:
     """Gate inputs from the evaluation and the stress replay (NaN where not computed)."""
     s, n, e = ev.summaries[STUDENT], ev.summaries[NIFTY], ev.summaries[EQUAL]
@@ -153,6 +185,11 @@ def build_briefing_data(
                 "rank_icir": num(ic.rank_icir),
                 "n_days": ic.n_days,
             }
+    if not ev.evidence.deciles:
+        na["deciles"] = (
+            f"no session had at least {DECILE_MIN_SYMBOLS} stocks with a forward return (the "
+            f"run has {len(preflight.symbols)}): deciles need {DECILE_MIN_SYMBOLS} or more"
+        )
     for key, value in (("bootstrap", ev.bootstrap), ("dsr", ev.dsr), ("psr", ev.psr)):
         if value is None:
             na[key] = next((n for n in ev.notes if key in n.lower()), "not computable")
@@ -242,6 +279,8 @@ def build_briefing_data(
         evidence=evidence,
         comparison=comparison,
         comparison_verdict=ev.comparison_verdict,
+        industries=preflight.industries,
+        costs=costs_summary(ev, config),
     )
 
 

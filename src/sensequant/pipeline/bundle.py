@@ -18,6 +18,7 @@ from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.store import BarStore
 from sensequant.dataset import SymbolFrame, feature_names
 from sensequant.dataset.features import feature_set_hash
+from sensequant.evaluation.costs import FeeSchedule
 from sensequant.evaluation.stress_report import StressReport
 from sensequant.fsutil import sha256_file, to_plain, write_json_atomic, write_yaml_atomic
 from sensequant.models.score_student import fit_release_score_student, score_student_params
@@ -25,6 +26,7 @@ from sensequant.models.serialize import save_model
 from sensequant.models.student import WalkForwardResult, fit_release_student
 from sensequant.models.teacher import load_booster, teacher_params
 from sensequant.pipeline.briefing_data import build_briefing_data, gate_inputs
+from sensequant.pipeline.cost_components import save_holdings_and_costs
 from sensequant.pipeline.evidence import EQUAL, NIFTY, Evaluation
 from sensequant.pipeline.preflight import PreflightReport
 from sensequant.pipeline.rundir import (
@@ -210,6 +212,7 @@ def save_artifacts(
     ):
         write_parquet(frame.rename_axis("timestamp").reset_index(), paths.returns(name))
     write_parquet(ev.student_bt.ledger, paths.returns("ledger"))
+    save_holdings_and_costs(paths, ev.student_bt, FeeSchedule.load())
     wealth = {
         "student (net)": (1 + ev.returns["student_net"]).cumprod(),
         NIFTY: (1 + ev.returns["nifty50"]).cumprod(),

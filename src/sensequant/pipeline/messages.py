@@ -32,6 +32,8 @@ def preflight_done(pf: PreflightReport) -> str:
 
 def report_preflight(pf: PreflightReport, rep: Reporter) -> None:
     """Warn about exclusions and gaps, and say which windows cannot be served."""
+    for line in pf.warnings:
+        rep.warn(line)
     for sym, why in pf.excluded.items():
         rep.warn(f"{sym}: excluded — {why}")
     common = pf.common_gaps()

@@ -45,6 +45,9 @@ class SymbolCoverage:
         The missing sessions themselves.
     listing_date : datetime.date or None
         Listing date from the catalog's symbol master (None = unknown).
+    industry : str or None
+        Industry from the catalog's symbol master (the NIFTY 100 list's ``Industry``; None =
+        unknown).
     """
 
     symbol: str
@@ -55,6 +58,7 @@ class SymbolCoverage:
     excluded: str | None = None
     missing_dates: tuple[pd.Timestamp, ...] = ()
     listing_date: dt.date | None = None
+    industry: str | None = None
 
     @property
     def first_usable(self) -> pd.Timestamp | None:
@@ -78,6 +82,8 @@ class PreflightReport:
     breaks: list[dict[str, Any]] = field(default_factory=list)
     """Structural breaks kept out of the run (pending or confirmed; up to the range end) of
     the stored symbols, as :meth:`AdjustedBarStore.applied_breaks` lists them."""
+    warnings: list[str] = field(default_factory=list)
+    """Configuration problems pre-flight found (e.g. ``top_k`` >= the usable universe)."""
 
     def break_notes(self) -> list[str]:
         """One line per break kept out of the run, pending ones first (pre-flight, briefing)."""
@@ -115,6 +121,11 @@ class PreflightReport:
         return sorted(d for d, n in counts.items() if n >= need)
 
     @property
+    def industries(self) -> dict[str, str | None]:
+        """symbol -> catalog industry (None = unknown), for the usable symbols."""
+        return {c.symbol: c.industry for c in self.coverage if c.excluded is None}
+
+    @property
     def listing_dates(self) -> dict[str, dt.date]:
         """symbol -> catalog listing date, for symbols whose listing date is known."""
         return {c.symbol: c.listing_date for c in self.coverage if c.listing_date is not None}
@@ -143,6 +154,7 @@ class PreflightReport:
                     "missing_dates": [d.date().isoformat() for d in c.missing_dates],
                     "excluded": c.excluded,
                     "listing_date": c.listing_date.isoformat() if c.listing_date else None,
+                    "industry": c.industry,
                 }
                 for c in self.coverage
             ],
@@ -150,6 +162,7 @@ class PreflightReport:
             "windows_planned": sum(len(w) for w in self.windows.values()),
             "windows_unservable": self.unservable_counts(),
             "structural_breaks": self.breaks,
+            "warnings": self.warnings,
         }
 
 
@@ -245,9 +258,12 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
     for s in symbols:
         info = catalog.get_symbol(s)
         listing = info.listing_date if info is not None else None
+        industry = info.industry if info is not None else None
         if s not in stamps:
             coverage.append(
-                SymbolCoverage(s, None, None, 0, 0, "no bars stored", listing_date=listing)
+                SymbolCoverage(
+                    s, None, None, 0, 0, "no bars stored", listing_date=listing, industry=industry
+                )
             )
             continue
         ix = stamps[s]
@@ -262,7 +278,7 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
                 f"(need {dc.min_history_sessions})"
             )
         cov = SymbolCoverage(
-            s, ix[0], ix[-1], len(in_range), len(missing), reason, missing, listing
+            s, ix[0], ix[-1], len(in_range), len(missing), reason, missing, listing, industry
         )
         coverage.append(cov)
         if reason is not None:
@@ -278,7 +294,9 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
             if skip[0] == SKIP_BEFORE_LISTING and first > ix[0]:
                 detail = f"listed {listing} (catalog); first stored bar {ix[0].date()}"
             unservable[w.window_id] = f"{skip[0]}: {detail}"
+    n_usable = sum(c.excluded is None for c in coverage)
     return PreflightReport(
+        warnings=top_k_warnings(config, n_usable),
         universe=dc.universe,
         range_start=range_start,
         range_end=range_end,
@@ -299,3 +317,43 @@ def _kept_out(
         return []
     last = end.date().isoformat()
     return [b for b in store.applied_breaks(symbols, interval) if b["session_date"] <= last]
+
+
+def top_k_warnings(config: RunConfig, n_symbols: int) -> list[str]:
+    """Warnings for top-k rules that cannot fill their book from ``n_symbols`` symbols.
+
+    A ``top_k`` rule holds at most ``k`` names at ``1/k`` each, so with ``k >= n`` usable
+    symbols it is at most ``n/k`` invested (the rest is cash earning nothing) while the
+    benchmarks are fully invested.
+
+    Parameters
+    ----------
+    config : RunConfig
+        ``portfolio`` and ``backtest.trials``.
+    n_symbols : int
+        Usable symbols after pre-flight.
+
+    Returns
+    -------
+    list of str
+        One line for the primary rule, one for the trials; empty when every rule fits.
+    """
+    out: list[str] = []
+    pc = config.portfolio
+    if pc.sizing == "top_k" and n_symbols and pc.top_k >= n_symbols:
+        out.append(
+            f"portfolio.top_k {pc.top_k} >= {n_symbols} usable symbols: the top-k rule holds "
+            f"each name at 1/{pc.top_k}, so the strategy is at most "
+            f"{min(1.0, n_symbols / pc.top_k):.0%} invested (the rest is cash) while NIFTY 50 "
+            "is fully invested; lower portfolio.top_k or widen the universe"
+        )
+    small = [
+        t.top_k for t in config.backtest.trials if t.sizing == "top_k" and t.top_k >= n_symbols
+    ]
+    if n_symbols and small:
+        out.append(
+            f"{len(small)} portfolio trial(s) with top_k >= {n_symbols} usable symbols (top_k "
+            f"{', '.join(str(k) for k in sorted(set(small)))}): they are partly in cash by "
+            "construction"
+        )
+    return out

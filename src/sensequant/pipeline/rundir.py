@@ -18,6 +18,8 @@ Layout (relative to ``<home>/runs/<run_id>/``)::
     returns/ic_daily.parquet       daily IC / Rank IC
     returns/comparison.parquet     model, variants and baselines on identical OOS dates
     returns/ledger.parquet         per-trade ledger of the student portfolio
+    returns/holdings.parquet       end-of-day weights of the student portfolio
+    returns/cost_components.parquet  rupees per NSE charge and slippage of every trade
     stress/stress.json             stress replay (periods, rows, scores, failure modes)
     stress/stress_table.parquet    one row per (period, strategy or baseline)
     stress/stress_daily.parquet    daily returns of every stress row
@@ -163,7 +165,7 @@ class RunPaths:
 
     def returns(self, name: str) -> Path:
         """``returns/<name>.parquet`` (``daily``, ``trials``, ``ic_daily``, ``ledger``,
-        ``comparison``)."""
+        ``comparison``, ``holdings``, ``cost_components``)."""
         return self.root / RETURNS_DIR / f"{name}.parquet"
 
     @property

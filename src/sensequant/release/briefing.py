@@ -139,6 +139,13 @@ class BriefingData:
     comparison_verdict: str = ""
     """One or two plain sentences on the comparison (e.g. whether distillation beat the
     direct model); empty when none was computed."""
+    costs: dict[str, Any] = field(default_factory=dict)
+    """Gross vs net returns and rupees paid per NSE charge (``gross_total_return,
+    net_total_return, gross_cagr, net_cagr, paid_inr, traded_inr, n_trades, capital_inr``);
+    empty when not computed. Stored under ``costs``."""
+    industries: dict[str, str | None] = field(default_factory=dict)
+    """Symbol -> industry of the catalog's symbol master (the NIFTY 100 list's ``Industry``;
+    None = unknown), stored as ``universe.industries``; the report's sector weights use it."""
 
     def row(self, name: str) -> dict[str, Any] | None:
         """The performance row called ``name``, or None."""
@@ -212,6 +219,7 @@ def briefing_to_dict(data: BriefingData) -> dict[str, Any]:
                 "name": data.universe,
                 "n_symbols": len(data.symbols),
                 "symbols": list(data.symbols),
+                "industries": {s: data.industries.get(s) for s in data.symbols},
             },
             "oos": {"start": data.start, "end": data.end},
             "data_range": data.data_range,
@@ -245,5 +253,6 @@ def briefing_to_dict(data: BriefingData) -> dict[str, Any]:
             **{k: v for k, v in data.evidence.to_dict().items() if k not in _CORE_KEYS},
             "comparison": data.comparison,
             "comparison_verdict": data.comparison_verdict,
+            "costs": data.costs,
         }
     )

@@ -24,6 +24,7 @@ from sensequant.release.briefing import (
     briefing_to_dict,
     headline,
 )
+from sensequant.release.briefing_card import exposure_costs_md, strategy_md
 from sensequant.release.briefing_comparison import comparison_md
 from sensequant.release.briefing_evidence import evidence_md
 from sensequant.release.gates import decide, decision_reason
@@ -287,6 +288,14 @@ def render_markdown(data: BriefingData, run_dir: Path) -> str:
         f"- created: {d.created_at}; config: `{d.config_name}`",
         f"- universe: {d.universe} ({len(d.symbols)} symbols: {', '.join(d.symbols)})",
         f"- OOS range: {oos}; data: {_fmt(d.data_range, 'text', d, 'data_range')}",
+        "",
+        "## Strategy card",
+        "",
+        *strategy_md(d, run_dir),
+        "",
+        "## Exposure and costs",
+        "",
+        *exposure_costs_md(d),
         "",
         *comparison_md(d.comparison, d.comparison_verdict, d.na_reasons.get),
         "## Decision and gates",

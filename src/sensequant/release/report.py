@@ -22,10 +22,14 @@ from pathlib import Path
 from typing import Final
 
 from sensequant.fsutil import write_text_atomic
+from sensequant.release.charts import plotly_bundle
+from sensequant.release.report_card import _strategy
 from sensequant.release.report_common import NEVER_TRADED as NEVER_TRADED
 from sensequant.release.report_common import NOT_COMPUTED as NOT_COMPUTED
 from sensequant.release.report_common import _esc, _load_run, _na, _p, _Run
 from sensequant.release.report_common import fmt_number as fmt_number
+from sensequant.release.report_costs import _costs
+from sensequant.release.report_portfolio import _exposure, _holdings, _turnover
 from sensequant.release.report_sections import DAILY_SERIES as DAILY_SERIES
 from sensequant.release.report_sections import IC_WINDOW as IC_WINDOW
 from sensequant.release.report_sections import ROLLING_WINDOW as ROLLING_WINDOW
@@ -49,17 +53,27 @@ from sensequant.release.report_tables import (
     _stress,
     _trials,
 )
+from sensequant.release.report_tearsheet import _distribution, _drawdowns, _excess, _yearly
 
 logger = logging.getLogger(__name__)
 
 REPORT_NAME: Final = "report.html"
 SECTIONS: Final[tuple[tuple[str, str], ...]] = (
+    ("strategy", "Strategy card"),
     ("summary", "Summary"),
     ("comparison", "Model and baselines"),
     ("gates", "Decision and gates"),
+    ("exposure", "Exposure and time in market"),
+    ("costs", "Gross vs net returns and costs paid"),
     ("equity", "Equity curves (growth of 1)"),
+    ("excess", "Excess return over each benchmark"),
     ("underwater", "Drawdown (underwater)"),
+    ("drawdowns", "Worst drawdowns"),
+    ("yearly", "Yearly returns against the benchmarks"),
     ("monthly", "Monthly returns of the student (net)"),
+    ("distribution", "Return distribution and tearsheet statistics"),
+    ("holdings", "Holdings over time"),
+    ("turnover", "Turnover over time"),
     ("rolling", "Rolling Sharpe and beta"),
     ("ic", "Signal quality over time (daily IC)"),
     ("deciles", "Forward return by prediction decile"),
@@ -92,16 +106,26 @@ font-size:.82rem;color:#fff}.pass{background:#2e8b3a}.fail{background:#c0392b}
 td:first-child{min-width:9em}.nw{white-space:nowrap}.decision{font-size:1.05rem}
 .alert{border-left:5px solid #c0392b;background:#fdecea;padding:10px 14px;font-weight:600}
 code{font-size:.85rem;background:var(--soft);padding:0 3px}
+.warn{color:#c0392b}.plotly-graph-div{width:100%}
 """
 
 
 _BUILDERS: Final[dict[str, Callable[[_Run], str]]] = {
+    "strategy": _strategy,
     "summary": _summary,
     "comparison": _comparison,
     "gates": _gates,
+    "exposure": _exposure,
+    "costs": _costs,
     "equity": _equity,
+    "excess": _excess,
     "underwater": _underwater,
+    "drawdowns": _drawdowns,
+    "yearly": _yearly,
     "monthly": _monthly,
+    "distribution": _distribution,
+    "holdings": _holdings,
+    "turnover": _turnover,
     "rolling": _rolling,
     "ic": _ic,
     "deciles": _deciles,
@@ -142,15 +166,19 @@ def render_report(run_dir: Path) -> str:
             body = _p(_na(f"could not render: {type(exc).__name__}: {exc}"))
         parts.append(f'<section id="{sid}"><h2>{_esc(title)}</h2>{body}</section>')
     run_id = _esc(run.b.get("run_id", run_dir.name))
+    body = "".join(parts)
+    # plotly.js once, inline, only when a chart uses it: the file still opens offline
+    script = plotly_bundle() if 'class="plotly-graph-div"' in body else ""
     nav = "".join(f'<a href="#{sid}">{_esc(title)}</a>' for sid, title in SECTIONS)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>SenseQuant run report {run_id}</title><style>{_CSS}</style></head>"
+        f"<title>SenseQuant run report {run_id}</title><style>{_CSS}</style>{script}</head>"
         f'<body><main><header><h1>SenseQuant run report</h1><p class="meta">Run '
         f"<code>{run_id}</code>. Every number comes from this run's artifacts "
-        "(promotion_briefing.json, returns/*.parquet, models/student.txt); nothing here needs "
-        f"a network connection.</p><nav>{nav}</nav></header>{''.join(parts)}</main></body></html>\n"
+        "(config.yaml, promotion_briefing.json, returns/*.parquet, models/student.txt); nothing "
+        "here needs a network connection (interactive charts: plotly.js is embedded).</p>"
+        f"<nav>{nav}</nav></header>{body}</main></body></html>\n"
     )
 
 

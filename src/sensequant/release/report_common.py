@@ -10,7 +10,7 @@ import logging
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -141,6 +141,8 @@ class _Run:
     periods: int
     rf: float
     zero_trades: bool
+    config: dict[str, Any] = field(default_factory=dict)
+    """The run's ``config.yaml`` (empty when absent or unreadable)."""
 
     def explicit_reason(self, key: str) -> str | None:
         """The most specific ``na_reasons`` entry for dotted ``key``, or None."""
@@ -160,6 +162,8 @@ class _Run:
         baseline = not key.endswith((f".{STUDENT}.precision", f".{STUDENT}.recall"))
         if key.startswith("stress.") and key.endswith((".precision", ".recall")) and baseline:
             return "a baseline makes no predictions"
+        if key.startswith("stress.") and ".cash." in key:
+            return "cash does not move: a risk ratio is undefined"
         return NEVER_TRADED if self.zero_trades else "not computable in this run"
 
     def absent(self, key: str) -> str:
@@ -202,6 +206,18 @@ class _Run:
         rows = self.b.get("performance") or []
         return next((r for r in rows if isinstance(r, dict) and r.get("name") == name), None)
 
+    def returns_frame(self, name: str) -> tuple[pd.DataFrame | None, str]:
+        """``returns/<name>.parquet`` indexed by timestamp, or None and why it is missing."""
+        path = self.run_dir / "returns" / f"{name}.parquet"
+        if not path.is_file():
+            return None, f"returns/{name}.parquet not in the run directory"
+        return _frame(path), ""
+
+    def section(self, name: str) -> dict[str, Any]:
+        """Config section ``name`` of ``config.yaml`` (empty dict when absent)."""
+        value = self.config.get(name)
+        return value if isinstance(value, dict) else {}
+
     def series(self, column: str) -> pd.Series:
         if self.daily is None:
             raise KeyError(column)
@@ -225,8 +241,11 @@ def _load_run(run_dir: Path) -> _Run:
     except (OSError, ValueError) as exc:
         raise PipelineError(f"cannot read {path}: {exc}", hint="re-run the release phase") from exc
     periods, rf = PERIODS_PER_YEAR, 0.0
+    config: dict[str, Any] = {}
     try:
-        stats = (yaml.safe_load((run_dir / "config.yaml").read_text()) or {}).get("stats") or {}
+        loaded = yaml.safe_load((run_dir / "config.yaml").read_text())
+        config = loaded if isinstance(loaded, dict) else {}
+        stats = config.get("stats") or {}
         periods, rf = (
             int(stats.get("periods_per_year", periods)),
             float(stats.get("risk_free_rate", rf)),
@@ -245,4 +264,5 @@ def _load_run(run_dir: Path) -> _Run:
         periods,
         rf,
         briefing.get("zero_trades") is True or never_traded,
+        config,
     )
