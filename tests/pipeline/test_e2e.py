@@ -183,6 +183,13 @@ def test_stress_command_on_an_existing_run(e2e_run: tuple) -> None:
         app, ["verify", result.run_id], env={"SENSEQUANT_HOME": str(settings.home)}
     )
     assert verify.exit_code == 0, verify.output
+    as_json = CliRunner().invoke(
+        app, ["stress", result.run_id[:14], "--json"], env={"SENSEQUANT_HOME": str(settings.home)}
+    )
+    assert as_json.exit_code == 0, as_json.output
+    doc = json.loads(as_json.stdout)
+    assert doc["run_id"] == result.run_id and doc["periods"] == before["periods"]
+    assert Path(doc["analysis_dir"]).is_dir() and len(list(Path(doc["analysis_dir"]).iterdir()))
     unknown = CliRunner().invoke(
         app, ["stress", "no-such-run"], env={"SENSEQUANT_HOME": str(settings.home)}
     )

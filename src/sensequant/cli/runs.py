@@ -102,6 +102,10 @@ def stress(
     periods: Annotated[
         Path | None, typer.Option(help="Stress periods YAML (default: the packaged list).")
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the run id, the analysis folder and the report."),
+    ] = False,
 ) -> None:
     """Replay a finished run's models over named crisis periods and a synthetic shock.
 
@@ -132,6 +136,10 @@ def stress(
         BarSnapshot.load(snap) if snap.is_dir() else AdjustedBarStore(st.store_dir, catalog)
     )
     report = run_stress(run_dir, store, catalog=catalog, periods_path=periods, out_dir=out_dir)
+    if as_json:
+        doc = {"run_id": record.run_id, "analysis_dir": str(out_dir), **report.to_dict()}
+        print(json.dumps(doc, default=str, indent=2))
+        return
     table = Table("period", "start", "end", "student", "NIFTY 50", "failure mode")
     for p in report.to_dict()["periods"]:
         rows = {r["name"]: r for r in p["rows"]}
