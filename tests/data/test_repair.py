@@ -18,11 +18,12 @@ from typer.testing import CliRunner
 
 from sensequant.cli.main import app
 from sensequant.data.adjusted import AdjustedBarStore
-from sensequant.data.catalog import Catalog, os_user
+from sensequant.data.catalog import Catalog
 from sensequant.data.imports import import_paths, ingest
 from sensequant.data.repair import open_catalog, repair_catalog
 from sensequant.data.store import BarStore
 from sensequant.errors import CatalogCorruptError, UsageError
+from sensequant.identity import os_user
 from sensequant.testing.synthetic import synthetic_bars
 
 EX_DATE = dt.date(1996, 9, 4)
@@ -131,7 +132,7 @@ def test_review_survives_repair_and_redetection(hindalco: Path, tmp_path: Path) 
     (review,) = Catalog(path).action_reviews("HINDALCO").to_dict("records")
     assert (review["reviewer"], review["reviewer_name"]) == (os_user(), "A. Rao")
     assert review["fingerprint"].startswith("1day:")
-    with pytest.raises(UsageError, match="reviewer name"):
+    with pytest.raises(UsageError, match="display name"):
         catalog.review_corporate_action("HINDALCO", EX_DATE, "confirmed", reviewer_name="\x1b[31m")
 
 

@@ -251,8 +251,8 @@ def _break_notes(preflight: PreflightReport) -> list[str]:
     if not notes:
         return []
     head = (
-        f"Structural breaks: {len(preflight.breaks)} kept out of labels, training windows and backtest "
-        "returns (level shift: history before it dropped; spike: its sessions dropped; bad "
-        "print: open replaced by the close):"
+        f"Structural breaks: {len(preflight.breaks)} kept out of labels, training windows and "
+        "backtest returns (level shift: history before it dropped; spike: its sessions "
+        "dropped; bad print: open replaced by the close):"
     )
     return [head, *notes]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from sensequant.dbutil import Schema
+from sensequant.identity import SYSTEM_ACTOR
 from sensequant.release.registry_chain import backfill
 
 __all__ = [
@@ -45,7 +46,6 @@ ALLOWED: Final[dict[str, tuple[str, ...]]] = {
     "retired": (),
     "failed": (),
 }
-SYSTEM_ACTOR: Final = "sensequant"
 SCHEMA_VERSION: Final = 3
 """Registry schema version (``PRAGMA user_version``); 2 added the trial ledger, 3 the producer,
 interval and manifest hash of a run and the event hash chain (back-filled)."""

@@ -71,10 +71,8 @@ def import_key(
     str
         64 hex characters.
     """
-    default = (tuple(series), symbols, symbol, interval, repair_ohlc, on_conflict) == (
-        ("EQ",), None, None, None, False, "fail"
-    )
-    if default:
+    narrowed = tuple(series) != ("EQ",) or symbols is not None or symbol or interval
+    if not narrowed and not repair_ohlc and on_conflict == "fail":
         return sha256
     options = (
         f"series={','.join(series)};symbols={','.join(sorted(symbols)) if symbols else '*'};"
