@@ -177,3 +177,15 @@ def test_a_fetch_merge_rechecks_jumps_around_the_change(home: Home) -> None:
     merged = found.loc[found["detail"].str.startswith("after merge")]
     assert len(merged) == 1 and "2024-04-10" in merged["detail"].iloc[0]
     assert merged["kind"].iloc[0] == "outlier_jump"
+
+
+def test_a_fetch_with_nothing_to_fetch_heals_a_lost_factor(home: Home) -> None:
+    """Killed after its last save and before the detection, a fetch leaves the factor out;
+    the next fetch has no chunk left to fetch and still brings it back."""
+    args = ("1day", "2023-01-02", "2024-05-31")
+    home.fetch(FakeProvider(bars_fn=_split_on_ex_date), ["SPLIT"], *args)
+    home.catalog.drop_detected_actions("SPLIT", "1day")  # what the kill leaves
+    assert home.catalog.corporate_actions("SPLIT").empty
+    again = home.fetch(FakeProvider(bars_fn=_split_on_ex_date), ["SPLIT"], *args)
+    assert again.requests == 0
+    assert list(home.catalog.corporate_actions("SPLIT")["ex_date"]) == ["2024-03-01"]

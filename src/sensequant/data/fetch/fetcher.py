@@ -202,6 +202,10 @@ class SymbolFetcher:
     def symbol(self, plan: SymbolPlan, outcome: SymbolOutcome) -> None:
         if not plan.chunks:
             outcome.status = "cached"
+            if self.store.exists(plan.symbol, self.report.interval):
+                # nothing to fetch, but a fetch killed after its last save and before the
+                # corporate-action detection heals here (cheap when the result is current)
+                self._detect_actions(outcome, self.report.interval)
             return
         if self.progress is not None:
             self.progress.symbol_started(plan.symbol, len(plan.chunks))
