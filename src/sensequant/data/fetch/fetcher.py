@@ -98,7 +98,7 @@ class SymbolFetcher:
                     self._refused(outcome, buffer, exc)
                     return
                 # as at import: the jump check again on the merged series around the change
-                findings = [*findings, *recheck_merged(self.store, symbol, interval, stats)]
+                findings = (*findings, *recheck_merged(self.store, symbol, interval, stats))
                 first, last = buffer[0].chunk, buffer[-1].chunk
                 self.catalog.record_import(
                     source=f"{name}: {symbol} {interval} {first.start:%Y-%m-%d}.."

@@ -62,6 +62,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sensequant.data.quality.checks import MAD_TO_SIGMA, day_numbers
+from sensequant.data.quality.findings import Finding, examples, make_finding
 
 __all__ = [
     "BAD_PRINT_EXTREME_SIGMAS",
@@ -76,6 +77,7 @@ __all__ = [
     "VOL_MIN_RETURNS",
     "VOL_WINDOW",
     "StructuralBreak",
+    "bad_print_finding",
     "bad_prints",
     "detect_breaks",
 ]
@@ -247,6 +249,35 @@ def bad_prints(bars: pd.DataFrame) -> npt.NDArray[np.bool_]:
         return np.zeros(c.size, dtype=bool)
     _, sig = _past_scale(_log_returns(c))
     return _bad_print_mask(bars, sig)
+
+
+def bad_print_finding(bars: pd.DataFrame) -> Finding | None:
+    """The import's ``bad_print`` finding: :func:`bad_prints` on one stored daily series.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Cleaned daily bars (``timestamp``, prices; ``_line`` when known), index 0..n-1.
+
+    Returns
+    -------
+    Finding or None
+        None when no session is a bad print.
+    """
+    mask = bad_prints(bars)
+    if not mask.any():
+        return None
+    rows = bars.loc[mask]
+    first = rows.iloc[0]
+    detail = (
+        f"{int(mask.sum())} rows whose open lies far outside both the previous and its own "
+        f"close (over {BAD_PRINT_FLOOR:.0%} and {BAD_PRINT_SIGMAS:g} robust sigmas, or "
+        f"{BAD_PRINT_EXTREME_SIGMAS:g} as the day's high/low): erroneous opening prints, "
+        "kept as is, never used as fill prices (pending breaks, `sensequant data breaks`): "
+        f"{examples(rows['timestamp'])} (first: open {first['open']:g}, "
+        f"close {first['close']:g})"
+    )
+    return make_finding("bad_print", bars, mask, detail)
 
 
 def detect_breaks(

@@ -66,7 +66,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sensequant.data.market import INTERVAL_MINUTES, calendar_bounds, is_session
-from sensequant.data.quality.breaks import BAD_PRINT_EXTREME_SIGMAS, BAD_PRINT_SIGMAS, bad_prints
+from sensequant.data.quality.breaks import bad_print_finding
 from sensequant.data.quality.checks import (
     JUMP_MADS,
     day_numbers,
@@ -259,23 +259,6 @@ def _off_session(keep: pd.DataFrame, interval: str, out: list[Finding]) -> None:
         out.append(_finding("off_session_bar", keep, off, detail))
 
 
-def _bad_prints(keep: pd.DataFrame, out: list[Finding]) -> None:
-    """The ``bad_print`` finding: the break detector's rule on the stored (raw) series."""
-    mask = bad_prints(keep)
-    if mask.any():
-        rows = keep.loc[mask]
-        first = rows.iloc[0]
-        detail = (
-            f"{int(mask.sum())} rows whose open lies far outside both the previous and its own "
-            f"close (over 5 % and {BAD_PRINT_SIGMAS:g} robust sigmas, or "
-            f"{BAD_PRINT_EXTREME_SIGMAS:g} as the day's high/low): erroneous opening prints, "
-            f"kept as is, never used as fill prices (pending breaks, `sensequant data breaks`): "
-            f"{_examples(rows['timestamp'])} (first: open {first['open']:g}, "
-            f"close {first['close']:g})"
-        )
-        out.append(_finding("bad_print", keep, mask, detail))
-
-
 def _jumps_and_actions(
     keep: pd.DataFrame, symbol: str, is_index: bool, unit: str, out: list[Finding]
 ) -> None:
@@ -400,8 +383,8 @@ def clean_bars(
             f"or high < low (flagged, kept): {_examples(keep.loc[bad, 'timestamp'])}"
         )
         found.append(_finding("ohlc_inconsistent", keep, bad, detail))
-    if not intraday and not is_index:
-        _bad_prints(keep, found)
+    bad_opens = None if intraday or is_index else bad_print_finding(keep)
+    found.extend([bad_opens] if bad_opens else [])
     if intraday and interval in INTERVAL_MINUTES:
         _off_session(keep, interval, found)
     _jumps_and_actions(keep, symbol, is_index, unit, found)
