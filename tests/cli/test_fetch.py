@@ -47,7 +47,7 @@ def _env(home: Path) -> dict[str, str]:
 def _use(monkeypatch: pytest.MonkeyPatch, provider: Any) -> list[Any]:
     made: list[Any] = []
 
-    def factory(name: str, settings: Any, source: Any = None) -> Any:
+    def factory(name: str, settings: Any, source: Any = None, **_: Any) -> Any:
         made.append(provider)
         return provider
 
@@ -231,7 +231,7 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(yahoo, "yahoo_reachable", lambda *a, **k: False)
 
-    def boom(name: str, settings: Any, source: Any = None) -> Any:
+    def boom(name: str, settings: Any, source: Any = None, **_: Any) -> Any:
         raise AssertionError("offline: no provider should be built")
 
     monkeypatch.setattr(fetch_service, "make_provider", boom)

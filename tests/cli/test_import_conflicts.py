@@ -79,7 +79,11 @@ def test_made_up_bars_refused_then_replaced_then_restored(
     code, out = _run(home, "import", str(real), "--on-conflict", "replace")
     assert code == 0 and "0 unchanged (skipped)" in out, out
     assert store.fingerprint("RELIANCE", "1day") == original
-    code, out = _run(home, "import", str(real))  # now it is what the file wrote: skipped
+    # the same file under the default policy: read again (the skip key holds --on-conflict),
+    # nothing changes; then it is what the last import wrote with these options: skipped
+    code, out = _run(home, "import", str(real))
+    assert code == 0 and "(0 new or changed bars), 0 unchanged (skipped)" in out, out
+    code, out = _run(home, "import", str(real))
     assert code == 0 and "1 unchanged (skipped)" in out, out
 
 

@@ -13,8 +13,8 @@ from sensequant.dashboard import load_run_view
 from sensequant.dashboard.page_live import LIVE_SECTIONS
 from sensequant.dashboard.page_run import RUN_SECTIONS
 from sensequant.dashboard.pages import COVERAGE_SECTIONS, EVENTS_SECTIONS, RUNS_SECTIONS
+from sensequant.identity import os_user
 from sensequant.release import Registry
-from sensequant.release.identity import os_user
 from tests.dashboard.conftest import APP, DashHome
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]

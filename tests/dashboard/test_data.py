@@ -24,8 +24,8 @@ from sensequant.dashboard import (
     trials_table,
 )
 from sensequant.errors import RegistryError, ReviewRefusedError, UsageError
+from sensequant.identity import os_user
 from sensequant.release import Registry
-from sensequant.release.identity import os_user
 from sensequant.settings import Settings
 from tests.dashboard.conftest import DashHome
 

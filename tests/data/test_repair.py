@@ -18,11 +18,12 @@ from typer.testing import CliRunner
 
 from sensequant.cli.main import app
 from sensequant.data.adjusted import AdjustedBarStore
-from sensequant.data.catalog import Catalog, os_user
+from sensequant.data.catalog import Catalog
 from sensequant.data.imports import import_paths, ingest
 from sensequant.data.repair import open_catalog, repair_catalog
 from sensequant.data.store import BarStore
 from sensequant.errors import CatalogCorruptError, UsageError
+from sensequant.identity import os_user
 from sensequant.testing.synthetic import synthetic_bars
 
 EX_DATE = dt.date(1996, 9, 4)
@@ -131,7 +132,7 @@ def test_review_survives_repair_and_redetection(hindalco: Path, tmp_path: Path) 
     (review,) = Catalog(path).action_reviews("HINDALCO").to_dict("records")
     assert (review["reviewer"], review["reviewer_name"]) == (os_user(), "A. Rao")
     assert review["fingerprint"].startswith("1day:")
-    with pytest.raises(UsageError, match="reviewer name"):
+    with pytest.raises(UsageError, match="display name"):
         catalog.review_corporate_action("HINDALCO", EX_DATE, "confirmed", reviewer_name="\x1b[31m")
 
 
@@ -252,3 +253,25 @@ def test_repair_keeps_what_the_damaged_file_still_holds(
     assert fresh.universe("metals") == ["ABC"]
     (row,) = fresh.corporate_actions("ABC").to_dict("records")
     assert (row["status"], row["source"]) == ("confirmed", "review")  # kept by the review
+
+
+def test_every_data_command_names_a_damaged_catalog(tmp_path: Path) -> None:
+    """The issue's case: with a zeroed catalog page, `data import` must not report success
+    while `data actions` crashes; each command exits 1 pointing at `data repair`."""
+    home = tmp_path / "home"
+    store = BarStore(home / "store")
+    store.write("ABC", "1day", synthetic_bars("ABC", "1day", "2024-01-01", "2024-03-31"))
+    src = tmp_path / "src" / "TCS.csv"
+    src.parent.mkdir()
+    src.write_text(
+        "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,10,11,9,10,10,100\n", "utf-8"
+    )
+    path = home / "catalog.sqlite"
+    Catalog(path)
+    _zero_page(path, 2)
+    env = {"SENSEQUANT_HOME": str(home), "COLUMNS": "200"}
+    for args in (["import", str(src)], ["actions"], ["breaks"], ["audit"], ["list"]):
+        res = runner.invoke(app, ["data", *args], env=env)
+        assert res.exit_code == 1 and "Traceback" not in res.output, (args, res.output)
+        assert "is damaged" in res.output and "sensequant data repair" in res.output, args
+    assert not store.exists("TCS", "1day")  # nothing imported behind a damaged catalog

@@ -90,6 +90,9 @@ def test_pending_breaks_stay_out_of_labels_targets_and_returns(world: tuple) -> 
     }
     assert pf.to_dict()["structural_breaks"] == pf.breaks
     assert all("sensequant data breaks" in line for line in pf.break_notes())
+    grouped = pf.break_notes(group_bad_prints=True)
+    assert len(grouped) == 3 and grouped[-1].startswith("1 bad opening prints (pending")
+    assert grouped[-1].endswith("BBB 1")
     ccc = next(c for c in pf.coverage if c.symbol == "CCC")
     assert ccc.first == shift  # the other company's history is not part of the run
 

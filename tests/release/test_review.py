@@ -14,7 +14,7 @@ from sensequant.errors import (
     UsageError,
 )
 from sensequant.fsutil import sha256_file
-from sensequant.release.identity import current_actor, validate_display_name
+from sensequant.identity import current_actor, validate_display_name
 from sensequant.release.registry import Registry
 from sensequant.release.review import approve, reject
 from sensequant.release.verify import verify_run

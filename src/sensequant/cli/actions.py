@@ -4,7 +4,8 @@ Suspected bonuses and splits are detected at import and fetch (see
 :mod:`sensequant.data.quality.corporate_actions`) and applied on read as soon as they are recorded;
 this command lists them and lets a person confirm or reject each one. A rejected action is no
 longer applied; a confirmed one stays confirmed when detection runs again. Each decision is
-kept with the reviewer (the OS user, plus ``--reviewer-name``) and the series fingerprint,
+kept with the reviewer (the OS user, plus ``--by``: :mod:`sensequant.identity`, the identity
+every review records) and the series fingerprint,
 apart from the derived rows, so re-detection and ``sensequant data repair`` keep it.
 
 Registered by :mod:`sensequant.cli.main` as ``data_app.command("actions")(actions)``.
@@ -46,26 +47,30 @@ def actions(
         list[str] | None,
         typer.Option("--reject", help="Reject SYMBOL:YYYY-MM-DD: no longer applied (repeatable)."),
     ] = None,
-    reviewer_name: Annotated[
+    by: Annotated[
         str | None,
         typer.Option(
-            "--reviewer-name", help="Your name, kept with the decision beside your OS user."
+            "--by",
+            "--reviewer-name",
+            help="Display name recorded beside your OS user (plain text, <= 64).",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the actions as JSON.")] = False,
 ) -> None:
     """List corporate actions (price factors applied on read); confirm or reject them."""
     from sensequant.cli.repair import open_home_catalog
-    from sensequant.data.catalog import os_user, validate_reviewer_name
+    from sensequant.identity import current_actor
 
     catalog = open_home_catalog(read_settings())
-    name = validate_reviewer_name(reviewer_name)
-    who = os_user() + (f" ({name})" if name else "")
-    for status, items in (("confirmed", confirm or []), ("rejected", reject or [])):
-        for item in items:
-            sym, day = _target(item)
-            catalog.review_corporate_action(sym, day, status, reviewer_name=name)
-            err.print(f"{sym} {day}: {status} by {who}", highlight=False, markup=False)
+    decisions = [("confirmed", t) for t in confirm or []] + [("rejected", t) for t in reject or []]
+    actor = current_actor(by) if decisions else None
+    for status, item in decisions:
+        assert actor is not None
+        sym, day = _target(item)
+        catalog.review_corporate_action(
+            sym, day, status, reviewer=actor.os_user, reviewer_name=actor.display_name
+        )
+        err.print(f"{sym} {day}: {status} by {actor.label()}", highlight=False, markup=False)
     frame = catalog.corporate_actions(symbol)
     reviews = {
         (r["symbol"], r["ex_date"]): r["reviewer"]

@@ -29,7 +29,8 @@ _SHORT = {
     "zero_volume_session": "zero-volume",
     "missing_volume": "no-volume",
     "ohlc_inconsistent": "ohlc",
-    "suspect_open": "open?",
+    "bad_print": "open?",
+    "suspect_open": "open?",  # older catalogs
     "outlier_jump": "jump",
     "suspected_corporate_action": "split?",
 }

@@ -4,9 +4,10 @@ Pre-flight (and ``--detect`` here) finds one-session moves far beyond a symbol's
 that no split or bonus explains (:mod:`sensequant.data.quality.breaks`) and records them
 ``pending``. Until a person decides, the pipeline keeps the affected bars out of labels,
 training windows and backtest returns (:mod:`sensequant.data.quality.break_mask`). This
-command lists them and records a decision with the reviewer's identity (the OS user) and
-time: ``--confirm`` (a real break: keep the bars out) or ``--reject`` (the data is right: use
-the bars again).
+command lists them and records a decision with the reviewer's identity (the OS user, plus
+``--by``: :mod:`sensequant.identity`, the identity every review records) and time:
+``--confirm`` (a real break: keep the bars out) or ``--reject`` (the data is right: use the
+bars again).
 
 Registered by :mod:`sensequant.cli.main` as ``data_app.command("breaks")(breaks)``.
 """
@@ -14,7 +15,6 @@ Registered by :mod:`sensequant.cli.main` as ``data_app.command("breaks")(breaks)
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 from typing import Annotated
 
@@ -46,16 +46,6 @@ def _target(text: str) -> tuple[str, dt.date, str | None]:
     return symbol, parsed, kind
 
 
-def _reviewer() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        raise UsageError(
-            "cannot tell who is reviewing: the OS user is unknown",
-            hint="set the USER (or LOGNAME) environment variable",
-        ) from None
-
-
 @guard
 def breaks(
     symbol: Annotated[str | None, typer.Option(help="Only this symbol.")] = None,
@@ -79,24 +69,29 @@ def breaks(
     detect: Annotated[
         bool, typer.Option("--detect", help="Scan every stored daily series first.")
     ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Display name recorded beside your OS user (plain text, <= 64)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the breaks as JSON.")] = False,
 ) -> None:
     """List structural breaks (kept out of runs until reviewed); confirm or reject them."""
+    from sensequant.cli.repair import open_home_catalog
     from sensequant.data.adjusted import AdjustedBarStore
-    from sensequant.data.catalog import Catalog
     from sensequant.data.quality import BREAK_INTERVAL
+    from sensequant.identity import current_actor
 
     if status is not None and status not in ("pending", "confirmed", "rejected"):
         raise UsageError(f"--status {status!r} is not pending, confirmed or rejected")
     st = read_settings()
-    catalog = Catalog(st.catalog_path)
+    catalog = open_home_catalog(st)
     if detect:
         view = AdjustedBarStore(st.store_dir, catalog)
         names = [symbol] if symbol else view.symbols(BREAK_INTERVAL)
         found = view.refresh_breaks(names, BREAK_INTERVAL)
         err.print(f"{len(names)} daily series scanned, {len(found)} break(s) found", markup=False)
     items = [("confirmed", t) for t in confirm or []] + [("rejected", t) for t in reject or []]
-    reviewer = _reviewer() if items else ""
+    reviewer = current_actor(by).label() if items else ""
     for decision, item in items:
         sym, day, kind = _target(item)
         n = catalog.set_break_status(sym, day, decision, reviewer, kind=kind)

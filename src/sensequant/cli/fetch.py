@@ -218,6 +218,14 @@ def fetch(
             "list them), keep (stored win) or replace (fetched win).",
         ),
     ] = "fail",
+    repair_ohlc: Annotated[
+        bool,
+        typer.Option(
+            "--repair-ohlc",
+            help="--provider files: widen high/low that do not bound open/close (recorded) "
+            "instead of refusing the file, as `data import --repair-ohlc`.",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan; make no provider call.")
     ] = False,
@@ -258,6 +266,7 @@ def fetch(
         offline_ok=offline_ok,
         on_conflict=on_conflict,
         source=source,
+        repair_ohlc=repair_ohlc,
         redact=redact,
         on_plan=on_plan,
         progress=lambda plan: _RichProgress(err, plan.n_chunks),

@@ -286,12 +286,12 @@ def build_briefing_data(
 
 def _break_notes(preflight: PreflightReport) -> list[str]:
     """The structural breaks kept out of the run, for the briefing's data notes."""
-    notes = preflight.break_notes()
+    notes = preflight.break_notes(group_bad_prints=True)
     if not notes:
         return []
     head = (
-        f"Structural breaks: {len(notes)} kept out of labels, training windows and backtest "
-        "returns (level shift: history before it dropped; spike: its sessions dropped; bad "
-        "print: open replaced by the close):"
+        f"Structural breaks: {len(preflight.breaks)} kept out of labels, training windows and "
+        "backtest returns (level shift: history before it dropped; spike: its sessions "
+        "dropped; bad print: open replaced by the close):"
     )
     return [head, *notes]

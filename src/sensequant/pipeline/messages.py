@@ -64,10 +64,10 @@ def report_preflight(pf: PreflightReport, rep: Reporter) -> None:
         )
         detail = ", ".join(f"{s} {k}" for s, k in per_symbol.most_common(6))
         rep.info(f"{n} windows cannot be served ({reason}): {detail}")
-    notes = pf.break_notes()
+    notes = pf.break_notes(group_bad_prints=True)
     if notes:
         rep.warn(
-            f"{len(notes)} structural break(s) kept out of labels, training windows and "
+            f"{len(pf.breaks)} structural break(s) kept out of labels, training windows and "
             "backtest returns (pending ones until reviewed):"
         )
     for line in notes[:20]:

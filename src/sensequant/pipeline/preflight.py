@@ -85,10 +85,15 @@ class PreflightReport:
     warnings: list[str] = field(default_factory=list)
     """Configuration problems pre-flight found (e.g. ``top_k`` >= the usable universe)."""
 
-    def break_notes(self) -> list[str]:
-        """One line per break kept out of the run, pending ones first (pre-flight, briefing)."""
+    def break_notes(self, *, group_bad_prints: bool = False) -> list[str]:
+        """One line per break kept out of the run, pending ones first (pre-flight, briefing).
+
+        With ``group_bad_prints`` the bad opening prints (often hundreds in early Yahoo
+        history) are summed up in one line per status, with counts per symbol.
+        """
         rows = sorted(self.breaks, key=lambda b: (b["status"] != "pending", b["symbol"]))
-        return [
+        prints = [b for b in rows if group_bad_prints and b["kind"] == "bad_print"]
+        lines = [
             f"{b['symbol']} {b['session_date']} {b['kind']} ({b['status']}"
             + (
                 f" by {b['reviewer']}"
@@ -97,7 +102,17 @@ class PreflightReport:
             )
             + f"): {b['detail']}"
             for b in rows
+            if not (group_bad_prints and b["kind"] == "bad_print")
         ]
+        for status in sorted({b["status"] for b in prints}, key=lambda s: s != "pending"):
+            per = Counter(b["symbol"] for b in prints if b["status"] == status)
+            review = ", review with `sensequant data breaks`" if status == "pending" else ""
+            lines.append(
+                f"{sum(per.values())} bad opening prints ({status}{review}): the open is "
+                "replaced by the close, never a fill price; "
+                + ", ".join(f"{sym} {n}" for sym, n in per.most_common())
+            )
+        return lines
 
     @property
     def symbols(self) -> list[str]:

@@ -14,10 +14,10 @@ plots
 registry
     SQLite registry of runs with an append-only, hash-chained event log and the review state
     machine (``registry_records``, ``registry_txn``, ``registry_chain``).
-identity, verify, review, deploy
-    The acting OS user and display names; evidence verification against the manifest and of
-    the event chain; approve/reject with four-eyes; deploy/retire/rollback (imported on
-    demand by the CLI).
+verify, review, deploy
+    Evidence verification against the manifest and of the event chain; approve/reject with
+    four-eyes; deploy/retire/rollback (imported on demand by the CLI). The acting OS user and
+    display names come from :mod:`sensequant.identity` (shared with the data reviews).
 
 This package imports the foundations (settings, types, errors) and, for the report's series,
 the metric definitions of its sibling layer :mod:`sensequant.evaluation`; the pipeline passes it

@@ -12,7 +12,7 @@ further back). SenseQuant places no orders: "deployed" only marks which run's si
 from __future__ import annotations
 
 from sensequant.errors import RegistryError, UsageError
-from sensequant.release.identity import current_actor
+from sensequant.identity import current_actor
 from sensequant.release.registry import Registry
 from sensequant.release.registry_records import Event, RunRecord
 from sensequant.release.review import ReviewOutcome, tampered

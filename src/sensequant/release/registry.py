@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from sensequant import dbutil
 from sensequant.errors import RegistryError
 from sensequant.fsutil import scrub_secrets, sha256_file, to_plain
-from sensequant.release.identity import os_user
+from sensequant.identity import os_user
 from sensequant.release.manifest import MANIFEST_NAME
 from sensequant.release.registry_chain import ChainProblem, check_chain
 from sensequant.release.registry_records import (
@@ -227,7 +227,7 @@ class Registry:
             Bar interval (``config.data.interval``); deploy keeps one run per (universe,
             interval).
         producer : str, optional
-            Who produced the run; default the OS user (:func:`~sensequant.release.identity.
+            Who produced the run; default the OS user (:func:`~sensequant.identity.
             os_user`).
 
         Raises
@@ -297,7 +297,7 @@ class Registry:
         override : bool, default False
             Approve a run whose gates failed (needs a note too).
         display_name : str, optional
-            The actor's validated display name (:mod:`sensequant.release.identity`).
+            The actor's validated display name (:mod:`sensequant.identity`).
         manifest_sha256 : str, optional
             Hash of the run's verified manifest, stored with the event (approve, deploy).
 

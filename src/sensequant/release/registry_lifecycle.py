@@ -18,7 +18,7 @@ import socket
 from pathlib import Path
 
 from sensequant.errors import RegistryError
-from sensequant.release.identity import os_user
+from sensequant.identity import os_user
 from sensequant.release.registry import Registry
 from sensequant.release.registry_records import SYSTEM_ACTOR
 from sensequant.release.registry_txn import RegistryTxn

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from sensequant.dbutil import Schema
+from sensequant.identity import SYSTEM_ACTOR
 from sensequant.release.registry_chain import backfill
 
 __all__ = [
@@ -53,7 +54,6 @@ ALLOWED: Final[dict[str, tuple[str, ...]]] = {
 """Moves a person may make (:meth:`RegistryTxn.move`). The pipeline's own moves -- ``running``
 at start, ``interrupted`` when its process is gone, ``failed``, ``candidate`` when registered --
 are made by :mod:`sensequant.release.registry_lifecycle`."""
-SYSTEM_ACTOR: Final = "sensequant"
 SCHEMA_VERSION: Final = 4
 """Registry schema version (``PRAGMA user_version``); 2 added the trial ledger, 3 the producer,
 interval and manifest hash of a run and the event hash chain (back-filled), 4 the states

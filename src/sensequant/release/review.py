@@ -1,6 +1,6 @@
 """Approve and reject a run: verify its evidence, apply four-eyes, record who and what.
 
-The actor is the OS user (:mod:`sensequant.release.identity`) with an optional validated
+The actor is the OS user (:mod:`sensequant.identity`) with an optional validated
 display name. :func:`approve` first verifies every artifact against the manifest
 (:func:`~sensequant.release.verify.verify_run`) and refuses a tampered run; then, while the
 run's own configuration says ``review.require_second_person`` (default on), refuses an approval
@@ -18,7 +18,7 @@ from typing import Any
 
 from sensequant.config_sections import ReviewConfig
 from sensequant.errors import ReviewRefusedError, TamperedError
-from sensequant.release.identity import Actor, current_actor
+from sensequant.identity import Actor, current_actor
 from sensequant.release.registry import Registry
 from sensequant.release.registry_records import RunRecord
 from sensequant.release.verify import RunCheck, verify_run

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+import sensequant.data.fetch.fetcher as fetcher
 from sensequant.data.catalog import Catalog, SymbolInfo
 from sensequant.data.fetch import FetchPolicy, FetchReport, fetch_bars_to_store
 from sensequant.data.providers.base import empty_bars
@@ -105,6 +106,7 @@ def test_split_in_fetched_bars_is_recorded_once_per_symbol(
         return original(bars, symbol)
 
     monkeypatch.setattr(derived, "detect_corporate_actions", counting)
+    monkeypatch.setattr(fetcher, "recheck_merged", lambda *_: [])  # (its own window check)
     provider = FakeProvider(bars_fn=_split_on_ex_date)
     args = ("5minute", "2024-01-01", "2024-06-28")
     report = home.fetch(provider, ["SPLIT", "NIFTY 50"], *args, flush_every=2)
@@ -156,3 +158,34 @@ def test_fetch_that_changes_stored_bars_is_refused_unless_asked(home: Home) -> N
     assert home.store.fingerprint("SPLIT", "1day") != before
     # the factor was derived from the old bars: detected again, it is gone
     assert home.catalog.corporate_actions("SPLIT").empty
+
+
+def test_a_fetch_merge_rechecks_jumps_around_the_change(home: Home) -> None:
+    """After a fetch's merge the jump check runs again on the merged series (as at import)."""
+    args = ("1day", "2023-01-02", "2024-05-31")
+    home.fetch(FakeProvider(), ["ABC"], *args)
+    glitch = pd.Timestamp("2024-04-10", tz=IST)
+
+    def glitched(code: str, interval: str, s: pd.Timestamp, e: pd.Timestamp) -> pd.DataFrame:
+        bars = cached_synthetic_bars(code, interval, s, e).copy()
+        bars.loc[bars["timestamp"] == glitch, ["open", "high", "low", "close"]] *= 3.0
+        return bars
+
+    policy = FetchPolicy(on_conflict="replace")
+    home.fetch(FakeProvider(bars_fn=glitched), ["ABC"], *args, force=True, policy=policy)
+    found = home.catalog.findings("ABC", "1day")
+    merged = found.loc[found["detail"].str.startswith("after merge")]
+    assert len(merged) == 1 and "2024-04-10" in merged["detail"].iloc[0]
+    assert merged["kind"].iloc[0] == "outlier_jump"
+
+
+def test_a_fetch_with_nothing_to_fetch_heals_a_lost_factor(home: Home) -> None:
+    """Killed after its last save and before the detection, a fetch leaves the factor out;
+    the next fetch has no chunk left to fetch and still brings it back."""
+    args = ("1day", "2023-01-02", "2024-05-31")
+    home.fetch(FakeProvider(bars_fn=_split_on_ex_date), ["SPLIT"], *args)
+    home.catalog.drop_detected_actions("SPLIT", "1day")  # what the kill leaves
+    assert home.catalog.corporate_actions("SPLIT").empty
+    again = home.fetch(FakeProvider(bars_fn=_split_on_ex_date), ["SPLIT"], *args)
+    assert again.requests == 0
+    assert list(home.catalog.corporate_actions("SPLIT")["ex_date"]) == ["2024-03-01"]

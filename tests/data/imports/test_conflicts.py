@@ -47,3 +47,20 @@ def test_keep_first_or_replace_with_last(
     assert [o.status for o in report.files] == ["ok"]
     stored = store.read("TCS", "1day")
     assert list(stored["close"]) == [10.0, close, 10.5]
+
+
+def test_an_unchanged_file_is_read_again_under_another_policy(
+    dup_file: Path, store: BarStore, catalog: Catalog
+) -> None:
+    """The skip key holds --on-conflict and --repair-ohlc: keep, then replace, is not a no-op."""
+    kept = import_paths([dup_file], store, catalog, on_conflict="keep")
+    assert [o.status for o in kept.files] == ["ok"]
+    again = import_paths([dup_file], store, catalog, on_conflict="keep")
+    assert [o.status for o in again.files] == ["skipped"]  # same file, same policy
+    replaced = import_paths([dup_file], store, catalog, on_conflict="replace")
+    assert [o.status for o in replaced.files] == ["ok"]
+    assert list(store.read("TCS", "1day")["close"]) == [10.0, 12.0, 10.5]
+    repaired = import_paths([dup_file], store, catalog, on_conflict="replace", repair_ohlc=True)
+    assert [o.status for o in repaired.files] == ["ok"]  # another repair policy: read again
+    assert [o.status for o in import_paths([dup_file], store, catalog, on_conflict="replace",
+                                           repair_ohlc=True).files] == ["skipped"]  # fmt: skip

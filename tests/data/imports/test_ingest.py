@@ -305,12 +305,15 @@ def test_import_whole_shared_data_tree(
     five = store.read("TCS", "5minute")
     assert five["timestamp"].is_unique  # the three duplicated days were deduplicated
     assert not catalog.findings(symbol="RELIANCE", interval="1day").empty
-    again = import_paths([shared_data / "nse_daily_yf" / "TCS.csv"], store, catalog)
+    tcs = shared_data / "nse_daily_yf" / "TCS.csv"
+    again = import_paths([tcs], store, catalog, repair_ohlc=True)  # the same options: skipped
     assert again.rows_written == 0 and again.n_skipped == 1
     n_imports = len(catalog.imports(limit=None))
-    noop = import_paths([shared_data], store, catalog)  # unchanged: skipped, nothing written
+    noop = import_paths([shared_data], store, catalog, repair_ohlc=True)  # unchanged: skipped
     assert (noop.n_skipped, noop.n_ok, noop.rows_written) == (76, 0, 0)
     assert len(catalog.imports(limit=None)) == n_imports
+    other = import_paths([tcs], store, catalog)  # another --repair-ohlc: read again, no change
+    assert other.rows_written == 0 and other.n_skipped == 0 and other.n_ok == 1
 
 
 # ------------------------------------------------------------------ no-op re-import

@@ -100,3 +100,27 @@ def test_inconsistent_ohlc_listed_or_repaired(tmp_path: Path) -> None:
     assert any("inconsistent OHLC" in e and "line 3" in e for e in strict.errors)
     repaired = FilesProvider([folder], repair_ohlc=True)
     assert repaired._index()[("INFY", "1day")]["high"].tolist() == [102.0, 100.0]
+
+
+def test_fetch_repair_ohlc_reaches_the_files_provider(tmp_path: Path) -> None:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "INFY.csv").write_text(
+        "Date,Open,High,Low,Close,Adj Close,Volume\n"
+        "2024-01-02,100,102,99,101,95,1000\n2024-01-03,100,98,99,99,1,1\n",
+        encoding="utf-8",
+    )
+    env = {"SENSEQUANT_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
+    args = ["data", "fetch", "--provider", "files", "--source", str(folder), "--symbols", "INFY"]
+    args += ["--start", "2024-01-01", "--end", "2024-01-05"]
+    refused = CliRunner().invoke(app, args, env=env)
+    store = BarStore(tmp_path / "home" / "store")
+    assert "inconsistent OHLC" in refused.output and not store.exists("INFY", "1day")
+    repaired = CliRunner().invoke(app, [*args, "--repair-ohlc"], env=env)
+    assert repaired.exit_code == 0, repaired.output
+    assert store.read("INFY", "1day")["high"].tolist() == [102.0, 100.0]
+    other = CliRunner().invoke(
+        app, ["data", "fetch", "--provider", "yahoo", "--symbols", "INFY", "--repair-ohlc"],
+        env=env,
+    )  # fmt: skip
+    assert other.exit_code == 2 and "--repair-ohlc applies to files" in other.output, other.output

@@ -1,6 +1,5 @@
 """sensequant.data.catalog: public face."""
 
-from sensequant.data.catalog.action_state import os_user, validate_reviewer_name
 from sensequant.data.catalog.catalog import SCHEMA_VERSION, Catalog, IngestRecord, SymbolInfo
 from sensequant.data.catalog.schema import SCHEMA_V1
 
@@ -10,6 +9,4 @@ __all__ = [
     "Catalog",
     "IngestRecord",
     "SymbolInfo",
-    "os_user",
-    "validate_reviewer_name",
 ]

@@ -13,9 +13,7 @@ confirmed action that is no longer detected stays applied (source ``review``). M
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
-import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -26,40 +24,13 @@ from sensequant.data.catalog.connection import CatalogBase
 from sensequant.data.catalog.rows import now_text as _now
 from sensequant.data.market import validate_symbol
 from sensequant.errors import StoreError, UsageError
+from sensequant.identity import current_actor, validate_display_name
 
-__all__ = ["DERIVED_SOURCES", "ActionStateMixin", "os_user", "validate_reviewer_name"]
+__all__ = ["DERIVED_SOURCES", "ActionStateMixin"]
 
 DERIVED_SOURCES: Final = ("detected", "review")
 """Sources of ``corporate_actions`` rows that a rebuild deletes and writes again."""
-_MAX_NAME: Final = 80
 _INTERVAL_ORDER: Final = {"1day": 0, "30minute": 1, "5minute": 2, "1minute": 3}
-
-
-def os_user() -> str:
-    """The OS user running this process (:func:`getpass.getuser`; ``uid N`` if unknown)."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError, ImportError):
-        return f"uid {os.getuid()}"
-
-
-def validate_reviewer_name(name: str | None) -> str | None:
-    """A reviewer display name, stripped; None stays None.
-
-    Raises
-    ------
-    UsageError
-        If it is empty, longer than 80 characters or holds a non-printable character.
-    """
-    if name is None:
-        return None
-    text = name.strip()
-    if not text or len(text) > _MAX_NAME or not text.isprintable():
-        raise UsageError(
-            f"reviewer name {name!r} is not usable",
-            hint=f"give 1 to {_MAX_NAME} printable characters, e.g. --reviewer-name 'A. Rao'",
-        )
-    return text
 
 
 def _rebuild(con: sqlite3.Connection, symbol: str) -> None:
@@ -181,21 +152,26 @@ class ActionStateMixin(CatalogBase):
         ex_date : datetime.date
         status : {'confirmed', 'rejected'}
         reviewer : str, optional
-            Default: the OS user (:func:`os_user`).
+            Default: the OS user running this process (:func:`sensequant.identity.
+            current_actor`, the identity every review records).
         reviewer_name : str, optional
-            Display name (validated by :func:`validate_reviewer_name`).
+            Display name (:func:`sensequant.identity.validate_display_name`).
 
         Raises
         ------
         UsageError
-            If ``status`` or ``reviewer_name`` is not usable.
+            If ``status`` or ``reviewer_name`` is not usable, or the OS user is the
+            pipeline's own actor.
         StoreError
             When no action is recorded for ``symbol`` on ``ex_date``.
         """
         if status not in ("confirmed", "rejected"):
             raise UsageError(f"unknown review status {status!r}", hint="confirmed or rejected")
-        name = validate_reviewer_name(reviewer_name)
-        who = reviewer or os_user()
+        if reviewer:
+            who, name = reviewer, validate_display_name(reviewer_name)
+        else:
+            actor = current_actor(reviewer_name)
+            who, name = actor.os_user, actor.display_name
         sym, day = validate_symbol(symbol), ex_date.isoformat()
         with self._transaction() as con:
             row = con.execute(

@@ -19,7 +19,7 @@ from sensequant.data.fetch.plan import Chunk, SymbolPlan
 from sensequant.data.fetch.ratelimit import RateLimiter
 from sensequant.data.fetch.report import FetchPolicy, FetchProgress, FetchReport, SymbolOutcome
 from sensequant.data.providers.base import BarProvider
-from sensequant.data.quality import sync_actions
+from sensequant.data.quality import recheck_merged, sync_actions
 from sensequant.data.store import BarStore
 from sensequant.errors import (
     BarConflictError,
@@ -97,6 +97,8 @@ class SymbolFetcher:
                 except BarConflictError as exc:
                     self._refused(outcome, buffer, exc)
                     return
+                # as at import: the jump check again on the merged series around the change
+                findings = (*findings, *recheck_merged(self.store, symbol, interval, stats))
                 first, last = buffer[0].chunk, buffer[-1].chunk
                 self.catalog.record_import(
                     source=f"{name}: {symbol} {interval} {first.start:%Y-%m-%d}.."
@@ -200,6 +202,10 @@ class SymbolFetcher:
     def symbol(self, plan: SymbolPlan, outcome: SymbolOutcome) -> None:
         if not plan.chunks:
             outcome.status = "cached"
+            if self.store.exists(plan.symbol, self.report.interval):
+                # nothing to fetch, but a fetch killed after its last save and before the
+                # corporate-action detection heals here (cheap when the result is current)
+                self._detect_actions(outcome, self.report.interval)
             return
         if self.progress is not None:
             self.progress.symbol_started(plan.symbol, len(plan.chunks))

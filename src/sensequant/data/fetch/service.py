@@ -20,7 +20,7 @@ from sensequant.data.catalog import Catalog
 from sensequant.data.fetch.plan import FetchPlan, plan_fetch
 from sensequant.data.fetch.report import FetchPolicy, FetchProgress, FetchReport
 from sensequant.data.fetch.runner import fetch_bars_to_store
-from sensequant.data.providers import make_provider
+from sensequant.data.providers import check_repair_ohlc, make_provider
 from sensequant.data.repair import open_catalog
 from sensequant.data.store import BarStore, OnConflict
 from sensequant.errors import ProviderUnavailableError, UsageError
@@ -133,6 +133,7 @@ def run_fetch(
     offline_ok: bool = False,
     on_conflict: str = "fail",
     source: list[Path] | None = None,
+    repair_ohlc: bool = False,
     redact: Callable[[str], str] = _same,
     on_plan: Callable[[FetchPlan], None] | None = None,
     progress: Callable[[FetchPlan], AbstractContextManager[FetchProgress | None]] | None = None,
@@ -165,6 +166,9 @@ def run_fetch(
         failed chunks, with a warning listing the bars), the stored ones kept, or replaced.
     source : list of pathlib.Path, optional
         Files or folders for the ``files`` provider.
+    repair_ohlc : bool, default False
+        The ``files`` provider widens inconsistent high/low (recorded ``ohlc_repaired``)
+        instead of refusing the file; with another provider a :class:`UsageError`.
     redact : callable, optional
         Applied to error texts the fetch records (replaces secrets).
     on_plan : callable, optional
@@ -183,7 +187,8 @@ def run_fetch(
     Raises
     ------
     UsageError
-        Bad symbols, universe, interval or provider name.
+        Bad symbols, universe, interval or provider name; ``repair_ohlc`` with a provider
+        other than ``files``.
     ProviderUnavailableError
         The provider cannot be loaded or reached.
     SenseQuantError
@@ -191,6 +196,7 @@ def run_fetch(
     KeyboardInterrupt
         After complete chunks are saved.
     """
+    check_repair_ohlc(provider_name, repair_ohlc)
     policy = dataclasses.replace(
         FetchPolicy.from_settings(settings), on_conflict=OnConflict.parse(on_conflict).value
     )
@@ -201,7 +207,7 @@ def run_fetch(
         warning = _yahoo_offline_warning(names, store, interval, offline_ok)
         if warning is not None:
             return FetchRun(names, offline_warning=warning)
-    prov = make_provider(provider_name, settings, source)
+    prov = make_provider(provider_name, settings, source, repair_ohlc=repair_ohlc)
     try:
         infos = getattr(prov, "symbol_infos", None)
         if callable(infos) and not dry_run:

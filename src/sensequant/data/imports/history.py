@@ -3,8 +3,10 @@
 Every successful import records, per input file, a catalog ``imports`` row whose ``source`` is
 the file's absolute path and whose ``content_sha256`` is its **import key**: the SHA-256 of the
 file's bytes when it was imported with the default options, else the SHA-256 of that hash plus
-the options (series, symbols, forced symbol and interval), so that an import narrowed by
-``--symbols`` never makes a later, wider import skip the file.
+the options (series, symbols, forced symbol and interval, ``--repair-ohlc``, ``--on-conflict``),
+so that an import narrowed by ``--symbols`` never makes a later, wider import skip the file,
+and an unchanged file imported again with another repair or conflict policy (e.g. ``keep``,
+then ``replace``) is read again under the new policy.
 
 A file is skipped when its key equals the key of the last successful import of the same path
 AND what that import wrote is still there: its series file in the store, byte for byte as
@@ -44,6 +46,8 @@ def import_key(
     symbols: Sequence[str] | None,
     symbol: str | None,
     interval: str | None,
+    repair_ohlc: bool = False,
+    on_conflict: str = "fail",
 ) -> str:
     """The import key of a file: its SHA-256, or a hash of it and non-default options.
 
@@ -57,18 +61,25 @@ def import_key(
         Symbols asked for (current forms); None = all.
     symbol, interval : str, optional
         Forced symbol / interval.
+    repair_ohlc : bool, default False
+        ``--repair-ohlc``.
+    on_conflict : {'fail', 'keep', 'replace'}, default 'fail'
+        ``--on-conflict``.
 
     Returns
     -------
     str
         64 hex characters.
     """
-    if tuple(series) == ("EQ",) and symbols is None and symbol is None and interval is None:
+    narrowed = tuple(series) != ("EQ",) or symbols is not None or symbol or interval
+    if not narrowed and not repair_ohlc and on_conflict == "fail":
         return sha256
     options = (
         f"series={','.join(series)};symbols={','.join(sorted(symbols)) if symbols else '*'};"
         f"symbol={symbol or ''};interval={interval or ''}"
     )
+    if repair_ohlc or on_conflict != "fail":  # keys of earlier imports stay as they were
+        options += f";repair_ohlc={int(repair_ohlc)};on_conflict={on_conflict}"
     return hashlib.sha256(f"{sha256}\n{options}".encode()).hexdigest()
 
 

@@ -348,6 +348,8 @@ def import_paths(
             "symbols": None if wanted is None else sorted(wanted),
             "symbol": forced,
             "interval": interval,
+            "repair_ohlc": repair_ohlc,
+            "on_conflict": policy.value,
         }
         history = ImportHistory.empty(store) if force else ImportHistory.load(catalog, store)
         read_options = {

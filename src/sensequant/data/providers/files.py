@@ -119,9 +119,15 @@ class FilesProvider:
     def check_symbol(self, symbol: str) -> None:
         """Raise :class:`UnknownInstrumentError` if no file holds ``symbol``."""
         if not any(s == symbol for s, _ in self._index()):
+            unread = (
+                f"; {len(self.errors)} file(s) could not be read: " + " | ".join(self.errors[:3])
+                if self.errors
+                else ""
+            )
             raise UnknownInstrumentError(
-                f"no file under {', '.join(map(str, self._paths))} holds {symbol}",
-                hint="name per-symbol files SYMBOL.csv, or add bhavcopies that list it",
+                f"no file under {', '.join(map(str, self._paths))} holds {symbol}{unread}",
+                hint="name per-symbol files SYMBOL.csv, or add bhavcopies that list it; "
+                "--repair-ohlc widens inconsistent high/low",
                 provider="files",
             )
 

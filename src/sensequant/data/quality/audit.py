@@ -84,7 +84,8 @@ WARN_KINDS: Final = frozenset(
         "zero_volume_session",
         "missing_volume",
         "ohlc_inconsistent",
-        "suspect_open",
+        "bad_print",
+        "suspect_open",  # older catalogs (now bad_print)
         "outlier_jump",
         "suspected_corporate_action",
     }

@@ -30,12 +30,20 @@ Each candidate (in time order, skipping sessions an earlier break already covers
 * ``level_shift`` otherwise: the new level lasts (a demerger, a re-listing, history that
   belongs to another company).
 
-A session ``t`` is a ``bad_print`` when its OPEN lies outside ``[min(close_t, close_{t-1}),
-max(close_t, close_{t-1})]`` by more than ``max(BAD_PRINT_FLOOR, BAD_PRINT_SIGMAS * s_t)``
-in log terms (``s_t`` known), and ``t`` is not inside a spike: the close is fine, the open is
-not a price anyone traded at (Yahoo's early files and the ETF files' pre-open prints; nearly
-all such opens equal the day's high or low). Highs and lows far out are NOT flagged: the real
-files hold genuine wicks (the NSE flash crash of 2012-10-05, 2008-01-22).
+A session ``t`` is a ``bad_print`` (:func:`bad_prints`, the ONE rule: the import's
+``bad_print`` finding calls it too) when its OPEN lies outside ``[min(close_t, close_{t-1}),
+max(close_t, close_{t-1})]`` by ``out_t`` (log units) with ``s_t`` known and either
+
+* ``out_t > max(log(1 + BAD_PRINT_FLOOR), BAD_PRINT_SIGMAS * s_t)`` (far beyond the symbol's
+  volatility), or
+* the open is also the day's high or low and ``out_t > max(log(1 + BAD_PRINT_FLOOR),
+  BAD_PRINT_EXTREME_SIGMAS * s_t)`` (the stray print's signature: nothing traded there but
+  the opening print);
+
+and, for the break list, ``t`` is not inside a spike. The close is fine, the open is not a
+price anyone traded at (Yahoo's early files and the ETF files' pre-open prints). Highs and
+lows far out are NOT flagged: the real files hold genuine wicks (the NSE flash crash of
+2012-10-05, 2008-01-22).
 
 Measured on the 50 real daily files (``nse_daily_yf``, after detection of actions): see
 ``docs/methodology.md`` (structural breaks) and ``tests/data/quality/test_breaks.py``.
@@ -50,11 +58,14 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from sensequant.data.quality.checks import MAD_TO_SIGMA, day_numbers
+from sensequant.data.quality.findings import Finding, examples, make_finding
 
 __all__ = [
+    "BAD_PRINT_EXTREME_SIGMAS",
     "BAD_PRINT_FLOOR",
     "BAD_PRINT_SIGMAS",
     "BREAK_KINDS",
@@ -66,6 +77,8 @@ __all__ = [
     "VOL_MIN_RETURNS",
     "VOL_WINDOW",
     "StructuralBreak",
+    "bad_print_finding",
+    "bad_prints",
     "detect_breaks",
 ]
 
@@ -88,8 +101,10 @@ REVERT_SHARE: Final = 1.0 / 3.0
 move."""
 BAD_PRINT_SIGMAS: Final = 10.0
 """An open this many robust sigmas outside the close / previous-close range is a bad print..."""
+BAD_PRINT_EXTREME_SIGMAS: Final = 4.0
+"""... or this many when the open is also the day's high or low (a stray print) ..."""
 BAD_PRINT_FLOOR: Final = 0.05
-"""... and at least this far outside it (log units, about 5 %)."""
+"""... and in both cases more than this far outside it (relative: 5 %)."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +198,88 @@ def _revert(c: np.ndarray, day: np.ndarray, t: int, move: float) -> tuple[int, i
     return None
 
 
+def _log_returns(close: np.ndarray) -> np.ndarray:
+    """``log(close_t / close_{t-1})`` with NaN for the first bar and non-finite values."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.r_[np.nan, np.log(close[1:] / close[:-1])]
+    r[~np.isfinite(r)] = np.nan
+    return r
+
+
+def _bad_print_mask(bars: pd.DataFrame, sig: np.ndarray) -> npt.NDArray[np.bool_]:
+    """The bad-print rule (module notes) given the past robust sigma ``sig`` of each bar."""
+    o = bars["open"].to_numpy(dtype=np.float64)
+    c = bars["close"].to_numpy(dtype=np.float64)
+    prev = np.r_[np.nan, c[:-1]]
+    extreme = np.zeros(o.size, dtype=bool)
+    for col, side in (("high", np.greater_equal), ("low", np.less_equal)):
+        if col in bars.columns:
+            extreme |= side(o, bars[col].to_numpy(dtype=np.float64))
+    floor = np.log1p(BAD_PRINT_FLOOR)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.maximum(np.log(o / np.fmax(c, prev)), np.log(np.fmin(c, prev) / o))
+        far = out > np.fmax(floor, BAD_PRINT_SIGMAS * sig)
+        stray = extreme & (out > np.fmax(floor, BAD_PRINT_EXTREME_SIGMAS * sig))
+    return np.asarray((far | stray) & np.isfinite(sig), dtype=bool)
+
+
+def bad_prints(bars: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Sessions whose open is a bad print (the module notes' rule; spikes not excluded).
+
+    The one detector of erroneous opening prints: :func:`detect_breaks` records them as
+    ``bad_print`` breaks (kept pending, masked by
+    :func:`~sensequant.data.quality.break_mask.apply_breaks`), and
+    :func:`~sensequant.data.quality.clean.clean_bars` reports the same sessions as the
+    import's ``bad_print`` finding. Pure: no I/O.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame, shape (n_sessions, >= 2)
+        One symbol's daily bars in time order: float ``open``, ``close`` (rupees); ``high``
+        and ``low`` when present (an open equal to one of them is a stray print).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_sessions,)
+        False wherever the past volatility is unknown (the first
+        :data:`VOL_MIN_RETURNS` + 1 sessions).
+    """
+    c = bars["close"].to_numpy(dtype=np.float64)
+    if c.size < 2:
+        return np.zeros(c.size, dtype=bool)
+    _, sig = _past_scale(_log_returns(c))
+    return _bad_print_mask(bars, sig)
+
+
+def bad_print_finding(bars: pd.DataFrame) -> Finding | None:
+    """The import's ``bad_print`` finding: :func:`bad_prints` on one stored daily series.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Cleaned daily bars (``timestamp``, prices; ``_line`` when known), index 0..n-1.
+
+    Returns
+    -------
+    Finding or None
+        None when no session is a bad print.
+    """
+    mask = bad_prints(bars)
+    if not mask.any():
+        return None
+    rows = bars.loc[mask]
+    first = rows.iloc[0]
+    detail = (
+        f"{int(mask.sum())} rows whose open lies far outside both the previous and its own "
+        f"close (over {BAD_PRINT_FLOOR:.0%} and {BAD_PRINT_SIGMAS:g} robust sigmas, or "
+        f"{BAD_PRINT_EXTREME_SIGMAS:g} as the day's high/low): erroneous opening prints, "
+        "kept as is, never used as fill prices (pending breaks, `sensequant data breaks`): "
+        f"{examples(rows['timestamp'])} (first: open {first['open']:g}, "
+        f"close {first['close']:g})"
+    )
+    return make_finding("bad_print", bars, mask, detail)
+
+
 def detect_breaks(
     bars: pd.DataFrame, symbol: str, *, exclude: Iterable[dt.date] = ()
 ) -> list[StructuralBreak]:
@@ -212,9 +309,7 @@ def detect_breaks(
     day = day_numbers(bars["timestamp"])[0]
     epoch = dt.date(1970, 1, 1)
     dates = [epoch + dt.timedelta(days=int(d)) for d in day]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.r_[np.nan, np.log(c[1:] / c[:-1])]
-        r[~np.isfinite(r)] = np.nan
+    r = _log_returns(c)
     med, sig = _past_scale(r)
     skip = set(exclude)
     with np.errstate(invalid="ignore"):
@@ -244,10 +339,7 @@ def detect_breaks(
             spiked |= (day >= (brk.session_date - epoch).days) & (
                 day <= (brk.last_date - epoch).days
             )
-    prev = np.r_[np.nan, c[:-1]]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.maximum(np.log(o / np.fmax(c, prev)), np.log(np.fmin(c, prev) / o))
-        bad = (out > np.fmax(BAD_PRINT_FLOOR, BAD_PRINT_SIGMAS * sig)) & np.isfinite(sig)
+    bad = _bad_print_mask(bars, sig)
     for t in (int(i) for i in np.flatnonzero(bad & ~spiked)):
         size = float(np.log(o[t] / c[t]))
         found.append(StructuralBreak(symbol, dates[t], "bad_print", dates[t], size, float(sig[t])))

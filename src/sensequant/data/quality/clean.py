@@ -35,9 +35,11 @@ Finding kinds (in the order they are checked)
                              (relative tolerance 1e-9 for float noise): flagged only (the file
                              readers refuse such rows unless asked to repair them).
 ``ohlc_repaired``            the same rows with ``repair_ohlc=True``: high/low widened to cover
-                             open and close (:mod:`sensequant.data.quality.opens`).
-``suspect_open``             open more than 5 % from both the previous close and its own close
-                             (an erroneous opening print): flagged only.
+                             open and close (:mod:`sensequant.data.quality.ohlc`).
+``bad_print``                daily bars (not indices) whose open is an erroneous opening print
+                             by THE rule of :func:`sensequant.data.quality.breaks.bad_prints`
+                             (the pre-flight break detection keeps the same sessions pending
+                             and never uses their open as a fill price): flagged, kept as is.
 ``outlier_jump``             bar or overnight return beyond 8 robust sigmas (MAD of log
                              returns) AND beyond 20 %: flagged only, it may be genuine (a crash,
                              a data gap, a stale stretch); ex-dates of suspected corporate
@@ -64,6 +66,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sensequant.data.market import INTERVAL_MINUTES, calendar_bounds, is_session
+from sensequant.data.quality.breaks import bad_print_finding
 from sensequant.data.quality.checks import (
     JUMP_MADS,
     day_numbers,
@@ -77,8 +80,8 @@ from sensequant.data.quality.findings import MAX_EXAMPLES as _MAX_EXAMPLES
 from sensequant.data.quality.findings import Finding
 from sensequant.data.quality.findings import examples as _examples
 from sensequant.data.quality.findings import make_finding as _finding
-from sensequant.data.quality.opens import ohlc_inconsistent, suspect_open_finding
-from sensequant.data.quality.opens import repair_ohlc as _repair_ohlc
+from sensequant.data.quality.ohlc import ohlc_inconsistent
+from sensequant.data.quality.ohlc import repair_ohlc as _repair_ohlc
 from sensequant.errors import DataError
 from sensequant.types import BAR_COLUMNS, IST, OPTIONAL_BAR_COLUMNS
 
@@ -98,7 +101,7 @@ FINDING_KINDS: Final[tuple[str, ...]] = (
     "missing_volume",
     "ohlc_inconsistent",
     "ohlc_repaired",
-    "suspect_open",
+    "bad_print",
     "outlier_jump",
     "suspected_corporate_action",
 )
@@ -380,8 +383,8 @@ def clean_bars(
             f"or high < low (flagged, kept): {_examples(keep.loc[bad, 'timestamp'])}"
         )
         found.append(_finding("ohlc_inconsistent", keep, bad, detail))
-    suspect = suspect_open_finding(keep, unit)
-    found.extend([suspect] if suspect else [])
+    bad_opens = None if intraday or is_index else bad_print_finding(keep)
+    found.extend([bad_opens] if bad_opens else [])
     if intraday and interval in INTERVAL_MINUTES:
         _off_session(keep, interval, found)
     _jumps_and_actions(keep, symbol, is_index, unit, found)

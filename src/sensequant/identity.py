@@ -1,13 +1,17 @@
-"""Who acts on the registry: the OS user, plus an optional validated display name.
+"""Who reviews: the OS user, plus an optional validated display name (one rule for every review).
 
-The actor recorded on every review event is the operating-system account running the command
+The registry's review events (:mod:`sensequant.release.review`), the corporate-action reviews
+(``sensequant data actions``) and the structural-break reviews (``sensequant data breaks``)
+all record the actor this module gives: the operating-system account running the command
 (:func:`getpass.getuser`), which a reviewer cannot choose on the command line; ``--by`` only
-adds a display name. Display names must be printable text of at most
-:data:`MAX_NAME_LENGTH` characters without markup or control characters, and may not be one of
-:data:`RESERVED_NAMES` (case-insensitive), which would impersonate the pipeline itself or an
-administrator. The OS user ``sensequant`` (:data:`~sensequant.release.registry_records.
-SYSTEM_ACTOR`, the actor of the pipeline's own events) cannot review either; other OS accounts,
-``root`` included, are taken as they are (containers often run as root).
+adds a display name. It sits in the foundations layer so the data layer can use it.
+
+Display names must be printable text of at most :data:`MAX_NAME_LENGTH` characters without
+markup or control characters, and may not be one of :data:`RESERVED_NAMES`
+(case-insensitive), which would impersonate the pipeline itself or an administrator. The OS
+user ``sensequant`` (:data:`SYSTEM_ACTOR`, the actor of the pipeline's own events) cannot
+review either; other OS accounts, ``root`` included, are taken as they are (containers often
+run as root).
 
 The identity is only as strong as the OS account: :func:`getpass.getuser` reads ``LOGNAME``,
 ``USER``, ``LNAME`` and ``USERNAME`` before the password database, so a user who can set the
@@ -24,17 +28,19 @@ from dataclasses import dataclass
 from typing import Final
 
 from sensequant.errors import UsageError
-from sensequant.release.registry_records import SYSTEM_ACTOR
 
 __all__ = [
     "MAX_NAME_LENGTH",
     "RESERVED_NAMES",
+    "SYSTEM_ACTOR",
     "Actor",
     "current_actor",
     "os_user",
     "validate_display_name",
 ]
 
+SYSTEM_ACTOR: Final = "sensequant"
+"""The actor of the pipeline's own registry events; no person may review under it."""
 MAX_NAME_LENGTH: Final = 64
 RESERVED_NAMES: Final = frozenset(
     {SYSTEM_ACTOR, "system", "root", "admin", "administrator", "nobody", "anonymous", "unknown"}
