@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sensequant.pipeline.teachers as teachers
+import sensequant.models.teacher_tasks as teachers
 from sensequant.dataset import WindowStatus, plan_windows, symbol_frame
 from sensequant.pipeline.teachers import TeacherTask, run_teacher_task, soft_label_frame
 from sensequant.settings import load_run_config

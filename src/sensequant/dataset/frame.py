@@ -152,7 +152,7 @@ def with_panel_columns(
     labels = full[["symbol", "timestamp", *PANEL_LABEL_COLUMNS]].copy()
     if config.labels.target != "class3":
         labels["target"] = cs_target(full, config.labels.target).to_numpy()
-        labels["t1"] = date_t1(full).to_numpy()
+        labels["t1"] = date_t1(full).array  # keeps datetime64 (to_numpy: Timestamp objects)
     out: dict[str, SymbolFrame] = {}
     for sym, group in full.groupby("symbol", sort=False):
         fr = frames[str(sym)]

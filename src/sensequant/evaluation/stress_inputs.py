@@ -165,7 +165,7 @@ def _up_calls(known: pd.DataFrame) -> np.ndarray:
         return (np.argmax(known[list(PROBA_COLUMNS)].to_numpy(), axis=1) == 2).astype(int)
     if SCORE_COLUMN in known.columns:
         score = known[SCORE_COLUMN].astype(float)
-        median = score.groupby(known["timestamp"].to_numpy()).transform("median")
+        median = score.groupby(known["timestamp"]).transform("median")
         return (score > median).to_numpy().astype(int)
     raise DataError(
         f"predictions have neither {list(PROBA_COLUMNS)} nor {SCORE_COLUMN!r}",

@@ -14,6 +14,7 @@ each shows a progress bar and ends with a line of results (worded in
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
 
 from sensequant.data.adjusted import AdjustedBarStore
@@ -226,6 +227,7 @@ def _phases(
         checkpoints.save("student", (sp, plain_pred))
     else:
         sp, plain_pred = saved
+        saved = None  # the tuple would keep the full student result alive through the run
         rep.info("student: reused from the interrupted run's checkpoint")
     ledger = TrialLedger(settings.registry_path, settings.home / "ledger")
     ev = backtest_phase(config, store, pf, sp, plain_pred, ledger, rep, tel)
@@ -250,6 +252,11 @@ def _phases(
         )
     rep.done(messages.artifacts_done(run_dir))
 
+    # the stress replay needs only the walk-forward students: free the panel, soft labels and
+    # variant predictions before it builds its own panels (the run's peak memory)
+    sp = dataclasses.replace(
+        sp, panel=sp.panel.iloc[:0], soft_labels=sp.soft_labels.iloc[:0], variants={}
+    )
     stress = stress_phase(config, store, pf, features, sp, run_dir, rep, tel)
 
     rep.start("release")
