@@ -14,7 +14,9 @@ each shows a progress bar and ends with a line of results (worded in
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
+import gc
 from pathlib import Path
 
 from sensequant.data.adjusted import AdjustedBarStore
@@ -252,11 +254,14 @@ def _phases(
         )
     rep.done(messages.artifacts_done(run_dir))
 
-    # the stress replay needs only the walk-forward students: free the panel, soft labels and
-    # variant predictions before it builds its own panels (the run's peak memory)
+    # the stress replay needs only the walk-forward students, the release only the teachers'
+    # counts and metrics (models and soft labels are saved): free the panel, soft labels,
+    # variant predictions and teacher model texts before the replay builds its own panels
     sp = dataclasses.replace(
         sp, panel=sp.panel.iloc[:0], soft_labels=sp.soft_labels.iloc[:0], variants={}
     )
+    outcomes = [dataclasses.replace(o, model_text=None, oof=None) for o in outcomes]
+    _trim_heap()
     stress = stress_phase(config, store, pf, features, sp, run_dir, rep, tel)
 
     rep.start("release")
@@ -279,3 +284,15 @@ def _phases(
     rep.done(messages.release_done(outcome, run_dir))
     tel.emit("run_end", decision=outcome.decision, phase_seconds=tel.phase_seconds)
     return RunResult(run_id, run_dir, outcome.decision, outcome.headline, tel.phase_seconds)
+
+
+def _trim_heap() -> None:
+    """Hand memory freed by earlier phases back to the OS (glibc ``malloc_trim``).
+
+    Freed pandas/LightGBM buffers below the mmap threshold stay in the C heap, so the process
+    keeps its phase peak as RSS; trimming lets the stress replay's own allocations reuse
+    pages instead of growing the peak. A no-op where glibc is absent (macOS, Windows, musl).
+    """
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
