@@ -106,9 +106,11 @@ class LabelConfig(Section):
     """Triple barrier only: k of the horizontal barriers (and of the ``threshold`` column);
     None = ``threshold_k``. Barriers touched intraday are hit far more often than a 5-day
     close is beyond the same threshold, so a larger k keeps the classes balanced."""
-    target: Literal["class3", "cs_rank", "cs_zscore"] = "class3"
+    target: Literal["class3", "cs_rank", "cs_zscore", "ts_volscaled"] = "class3"
     """Training target: the 3-class label, or a per-date cross-sectional transform of
-    ``fwd_return`` (see :mod:`sensequant.dataset.targets`)."""
+    ``fwd_return`` (see :mod:`sensequant.dataset.targets`), or ``ts_volscaled``: the
+    symbol's own forward return over sigma_t * sqrt(h), clipped to +/-3 (for universes too
+    small for a cross-section: a run on fewer than 5 symbols switches to it, saying so)."""
 
 
 class WindowConfig(Section):

@@ -33,6 +33,7 @@ from sensequant.evaluation.stats import (
 )
 from sensequant.pipeline.comparison import build_comparison, model_score
 from sensequant.pipeline.statistics import compute_evidence, guarded
+from sensequant.pipeline.universe_rules import single_symbol_holds
 from sensequant.release.briefing import EQUAL_WEIGHT
 from sensequant.release.evidence_types import OOSEvidence, TrialSharpe
 from sensequant.settings import PortfolioConfig, RunConfig
@@ -231,6 +232,7 @@ def evaluate(
             NIFTY: index_baseline(bench_close, start, end=range_end, name=NIFTY),
             BUY_HOLD: buy_hold,
             EQUAL: monthly,
+            **single_symbol_holds(open_px, close_px, start, fees=fees, cfg=bt_cfg, end=range_end),
         },
         score_baselines={
             "reversal (minus 5-session return)": reversal_scores(close_hist, dates),

@@ -78,6 +78,8 @@ class PreflightReport:
     breaks: list[dict[str, Any]] = field(default_factory=list)
     """Structural breaks kept out of the run (pending or confirmed; up to the range end) of
     the stored symbols, as :meth:`AdjustedBarStore.applied_breaks` lists them."""
+    notes: list[str] = field(default_factory=list)
+    """How the run was fitted to its universe (benchmark, target, top_k), for the briefing."""
 
     def break_notes(self) -> list[str]:
         """One line per break kept out of the run, pending ones first (pre-flight, briefing)."""
@@ -150,6 +152,7 @@ class PreflightReport:
             "windows_planned": sum(len(w) for w in self.windows.values()),
             "windows_unservable": self.unservable_counts(),
             "structural_breaks": self.breaks,
+            "notes": self.notes,
         }
 
 
@@ -223,15 +226,19 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
             f"(store covers {data_first.date()}..{data_last.date()})",
             hint="choose --start/--end inside the stored range (see `sensequant data list`)",
         )
-    if not store.exists(dc.benchmark, dc.interval):
+    if dc.benchmark == "equal-weight":  # the run's own basket (pipeline.universe_rules)
+        bench = pd.DatetimeIndex(sorted(set().union(*stamps.values())))
+    elif not store.exists(dc.benchmark, dc.interval):
         raise NoDataError(
             f"benchmark '{dc.benchmark}' has no {dc.interval} bars in the store",
             hint="import the NIFTY 50 index files, e.g. "
-            "`sensequant data import FOLDER/nifty50_index`",
+            "`sensequant data import FOLDER/nifty50_index`, or set data.benchmark: "
+            "equal-weight (the equal-weight basket of the run's own symbols)",
         )
-    bench = pd.DatetimeIndex(
-        store.read(dc.benchmark, dc.interval, columns=["timestamp"])["timestamp"]
-    )
+    else:
+        bench = pd.DatetimeIndex(
+            store.read(dc.benchmark, dc.interval, columns=["timestamp"])["timestamp"]
+        )
     if bench[-1] < range_start or bench[0] > range_end:
         raise NoDataError(
             f"benchmark '{dc.benchmark}' ({bench[0].date()}..{bench[-1].date()}) does not "

@@ -43,7 +43,7 @@ from sensequant.pipeline.cache import RunCache
 from sensequant.pipeline.evidence import STUDENT, Evaluation, evaluate
 from sensequant.pipeline.features_phase import features_phase
 from sensequant.pipeline.phase_results import FeaturesResult, RunResult, StudentPhaseResult
-from sensequant.pipeline.preflight import PreflightReport, preflight
+from sensequant.pipeline.preflight import PreflightReport
 from sensequant.pipeline.rundir import RunPaths, create_run_dir, new_run_id, write_parquet
 from sensequant.pipeline.stress_phase import StressSource, replay_stress, write_stress
 from sensequant.pipeline.teachers import (
@@ -54,6 +54,7 @@ from sensequant.pipeline.teachers import (
     train_teachers,
 )
 from sensequant.pipeline.trials import last_blend, record_trials
+from sensequant.pipeline.universe_rules import preflight_for_universe
 from sensequant.progress import EventReporter, NullReporter, Reporter
 from sensequant.release.ledger import TrialLedger
 from sensequant.release.registry import Registry
@@ -103,10 +104,10 @@ def run_pipeline(
     rep = reporter or NullReporter()
     # a catalog missing beside the store is rebuilt from it (never silently unadjusted)
     catalog = open_catalog(settings.catalog_path, BarStore(settings.store_dir), notify=rep.warn)
-    store = AdjustedBarStore(settings.store_dir, catalog)
+    store: BarStore = AdjustedBarStore(settings.store_dir, catalog)
 
     rep.start("pre-flight")
-    pf = preflight(config, store, catalog)
+    config, store, pf = preflight_for_universe(config, store, catalog, rep.warn)
     rep.done(messages.preflight_done(pf))
     messages.report_preflight(pf, rep)
     if not pf.symbols:
