@@ -9,6 +9,7 @@ live in :mod:`sensequant.cli.review`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -18,6 +19,7 @@ import typer
 from rich.table import Column, Table
 
 from sensequant.cli.common import err, guard, literal, out, parse_date, print_table, settings
+from sensequant.errors import UsageError
 
 __all__ = ["candidates", "run", "show", "stress"]
 
@@ -28,8 +30,16 @@ def run(
     universe: Annotated[
         str | None, typer.Option(help="nifty50, nifty100, all, or SYM1,SYM2.")
     ] = None,
-    start: Annotated[str | None, typer.Option(help="First session, YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option(help="Last session, YYYY-MM-DD.")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First session, YYYY-MM-DD (or 'YYYY-MM-DD HH:MM' IST).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option(help="Last session, YYYY-MM-DD (or 'YYYY-MM-DD HH:MM' IST).")
+    ] = None,
+    interval: Annotated[
+        str | None,
+        typer.Option(help="Bars: 1day (1d), 30minute (30m), 5minute (5m), 1minute (1m)."),
+    ] = None,
 ) -> None:
     """Run the whole pipeline and leave a release candidate for review."""
     from sensequant.pipeline import run_pipeline
@@ -37,12 +47,28 @@ def run(
     from sensequant.settings import load_run_config
 
     cfg = load_run_config(config).with_overrides(
-        universe=universe, start=parse_date(start, "--start"), end=parse_date(end, "--end")
+        universe=universe,
+        start=_when(start, "--start"),
+        end=_when(end, "--end"),
+        interval=interval,
     )
     result = run_pipeline(cfg, settings(), RichReporter(err))
     err.print(f"\nrun [bold]{result.run_id}[/]: [bold]{result.decision}[/]")
     err.print(f"  briefing: {result.run_dir / 'promotion_briefing.md'}")
     err.print(f"  review:   sensequant show {result.run_id}")
+
+
+def _when(value: str | None, name: str) -> dt.date | dt.datetime | None:
+    """A ``YYYY-MM-DD`` date, or a ``YYYY-MM-DD HH:MM`` IST timestamp (intraday runs)."""
+    if value is None or len(value.strip()) <= 10:
+        return parse_date(value, name)
+    try:
+        return dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(
+            f"{name} '{value}' is not a date or timestamp",
+            hint="use YYYY-MM-DD or YYYY-MM-DD HH:MM",
+        ) from None
 
 
 @guard

@@ -16,13 +16,19 @@ import pandas as pd
 
 from sensequant.data.reference import effective_first_bar
 from sensequant.dataset.features import panel_features, symbol_features, wide_closes
+from sensequant.dataset.intraday_labels import intraday_labels
 from sensequant.dataset.labels import make_labels
 from sensequant.dataset.targets import cs_target, date_t1, ts_volscaled_target
 from sensequant.settings import RunConfig
 
 PANEL_LABEL_COLUMNS: Final = ("label", "fwd_return", "t1")
 """Label columns a panel carries next to the features, in order."""
-VOLUME_FEATURES: Final = ("volume_z_20", "dist_avwap_pivot_low")
+VOLUME_FEATURES: Final = (
+    "volume_z_20",
+    "dist_avwap_pivot_low",
+    "dist_session_vwap",
+    "volume_tod",
+)
 """Feature columns computed from volume: dropped from a run whose bars lack volume."""
 
 
@@ -102,7 +108,10 @@ def symbol_frame(
     SymbolFrame
     """
     feats = symbol_features(bars, config.features)
-    labels = make_labels(bars, config.labels)
+    if config.data.interval == "1day":
+        labels = make_labels(bars, config.labels)
+    else:  # inside the session by default (dataset.intraday_labels)
+        labels = intraday_labels(bars, config.labels, config.data.interval)
     ts = pd.DatetimeIndex(bars["timestamp"])
     return SymbolFrame(symbol, feats, labels, effective_first_bar(ts[0], listing_date), ts[-1])
 

@@ -159,6 +159,14 @@ def evaluate(
     -------
     Evaluation
     """
+    if config.data.interval != "1day":  # bars aggregated per session: the intraday path
+        from sensequant.pipeline.intraday_evidence import evaluate_intraday
+
+        return evaluate_intraday(
+            config, store, symbols, student_pred, teacher_pred, panel, range_end,
+            plain_pred=plain_pred, variants=variants, ledger_sr=ledger_sr,
+            ledger_returns=ledger_returns,
+        )  # fmt: skip
     notes: list[str] = []
     start = pd.Timestamp(student_pred["timestamp"].min())
     hist_start = start - pd.Timedelta(days=400)  # 12-1 momentum needs 252 sessions behind

@@ -220,6 +220,8 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
     data_last = max(ix[-1] for ix in stamps.values())
     range_start = to_ist(dc.start) if dc.start else data_first
     range_end = to_ist(dc.end) if dc.end else data_last
+    if dc.end and dc.interval != "1day" and range_end == range_end.normalize():
+        range_end += pd.Timedelta(days=1) - pd.Timedelta(minutes=1)  # a date: its whole session
     if range_start > data_last or range_end < data_first:
         raise UsageError(
             f"the range {range_start.date()}..{range_end.date()} holds no stored bars "
@@ -263,9 +265,10 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
         if len(in_range):
             missing = tuple(missing_sessions(in_range, in_range[0], in_range[-1]))
         reason = None
-        if len(in_range) < dc.min_history_sessions:
+        n_sessions = len(in_range) if dc.interval == "1day" else in_range.normalize().nunique()
+        if n_sessions < dc.min_history_sessions:
             reason = (
-                f"only {len(in_range)} sessions in {range_start.date()}..{range_end.date()} "
+                f"only {n_sessions} sessions in {range_start.date()}..{range_end.date()} "
                 f"(need {dc.min_history_sessions})"
             )
         cov = SymbolCoverage(
@@ -274,7 +277,7 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
         coverage.append(cov)
         if reason is not None:
             continue
-        planned = plan_windows(s, range_start, range_end, config.windows)
+        planned = plan_windows(s, range_start.normalize(), range_end.normalize(), config.windows)
         windows[s] = planned
         first = effective_first_bar(ix[0], listing)
         for w in planned:

@@ -27,6 +27,11 @@ from sensequant.data.store import BarStore, DataFingerprint
 from sensequant.dataset import MIN_VALID_PER_DATE
 from sensequant.evaluation.baselines import BaselineSeries, buy_and_hold_baseline
 from sensequant.evaluation.costs import FeeSchedule
+from sensequant.pipeline.intraday import (
+    intraday_benchmark,
+    intraday_profile,
+    session_completeness,
+)
 from sensequant.pipeline.preflight import PreflightReport, preflight
 from sensequant.settings import BacktestConfig, RunConfig
 from sensequant.types import BENCHMARK_SYMBOL
@@ -50,7 +55,11 @@ EQUAL_WEIGHT_BENCHMARK: Final = "equal-weight"
 def preflight_for_universe(
     config: RunConfig, store: BarStore, catalog: Catalog, warn: Callable[[str], None]
 ) -> tuple[RunConfig, BarStore, PreflightReport]:
-    """Pre-flight with the universe's rules: its benchmark, then ``top_k`` capped to its size.
+    """Pre-flight with the interval's and the universe's rules.
+
+    Intraday defaults (:func:`sensequant.pipeline.intraday.intraday_profile`), the universe's
+    benchmark, the benchmark at the interval, pre-flight, then the portfolio fitted to the
+    universe's size and, on intraday bars, the incomplete sessions listed.
 
     Parameters
     ----------
@@ -73,10 +82,15 @@ def preflight_for_universe(
     NoDataError, UnknownUniverseError, UsageError
         As :func:`sensequant.pipeline.preflight.preflight`.
     """
+    config, notes = intraday_profile(config)
     config, bench_note = universe_benchmark(config)
+    config, interval_note = intraday_benchmark(config, store)
     pf = preflight(config, store, catalog)
-    config, notes = fit_portfolio(config, len(pf.symbols))
-    notes = ([bench_note] if bench_note else []) + notes
+    config, fit_notes = fit_portfolio(config, len(pf.symbols))
+    notes += [n for n in (bench_note, interval_note) if n] + fit_notes
+    if config.data.interval != "1day":
+        iv = config.data.interval
+        notes += session_completeness(store, pf.symbols, iv, pf.range_start, pf.range_end)
     for note in notes:
         warn(note)
     pf.notes.extend(notes)
