@@ -70,7 +70,9 @@ def test_volume_features_dropped_not_zero_filled() -> None:
         assert not set(VOLUME_FEATURES) & set(fr.features.columns)
         assert fr.features.notna().any().all()  # no column left all-NaN
     only_vol = build_frames({"A": with_vol}, cfg)
-    assert set(VOLUME_FEATURES) <= set(only_vol["A"].features.columns)
+    daily_volume = {"volume_z_20", "dist_avwap_pivot_low"}
+    assert daily_volume <= set(VOLUME_FEATURES)
+    assert daily_volume <= set(only_vol["A"].features.columns)
 
 
 def test_basket_bars_are_the_mean_return_index(tmp_path: Path) -> None:
