@@ -43,11 +43,11 @@ def test_intraday_run_completes_with_bundle_report_and_briefing(
     assert "interval: 5minute" in saved and "cost_segment: intraday" in saved
     assert "horizon: 6" in saved  # 30 minutes of 5-minute bars
     returns = pd.read_parquet(run_dir / "returns" / "daily.parquet")
-    days = pd.DatetimeIndex(returns.index)
+    days = pd.DatetimeIndex(returns["timestamp"])
     assert (days == days.normalize()).all()  # one row per SESSION
     assert len(returns) > 20
     pf = json.loads((run_dir / "preflight.json").read_text(encoding="utf-8"))
     assert any("5minute" in n and "absent" in n for n in pf["notes"])
     briefing = (run_dir / "promotion_briefing.md").read_text(encoding="utf-8")
-    assert "square-off" in briefing and "per session" in briefing
+    assert "squared off" in briefing and "per session" in briefing
     assert result.decision in {"ready-for-review", "gates-failed"}

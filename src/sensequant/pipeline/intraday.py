@@ -29,6 +29,7 @@ from sensequant.settings import PortfolioConfig, RunConfig
 from sensequant.time_units import to_bars
 
 __all__ = [
+    "INTRADAY_CONVENTIONS",
     "INTRADAY_SETS",
     "intraday_benchmark",
     "intraday_profile",
@@ -38,6 +39,17 @@ __all__ = [
 _BAR_KEYS: Final = frozenset({"horizon", "vol_lookback", "rebalance_every", "sample_every"})
 INTRADAY_SETS: Final[list[str]] = ["intraday", "returns", "daily", "cross_sectional"]
 """The intraday run's default feature sets."""
+
+
+INTRADAY_CONVENTIONS: Final = (
+    "intraday conventions: decided at a bar's close, filled at the next bar's open of the same "
+    "session, NSE intraday (MIS) costs per order plus slippage, every position squared off at "
+    "the session's last bar (no overnight position), no new entries in the last "
+    "intraday.no_entry_minutes; labels inside the session; bar returns compounded per session "
+    "and every statistic (Sharpe, volatility, drawdown, DSR) computed from session returns x "
+    "stats.periods_per_year; turnover per session; IC per bar and per session"
+)
+"""The note every intraday run's briefing carries (its data notes)."""
 
 
 def _trials(every: int) -> list[PortfolioConfig]:

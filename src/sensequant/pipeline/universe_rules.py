@@ -28,6 +28,7 @@ from sensequant.dataset import MIN_VALID_PER_DATE
 from sensequant.evaluation.baselines import BaselineSeries, buy_and_hold_baseline
 from sensequant.evaluation.costs import FeeSchedule
 from sensequant.pipeline.intraday import (
+    INTRADAY_CONVENTIONS,
     intraday_benchmark,
     intraday_profile,
     session_completeness,
@@ -90,6 +91,7 @@ def preflight_for_universe(
     notes += [n for n in (bench_note, interval_note) if n] + fit_notes
     if config.data.interval != "1day":
         iv = config.data.interval
+        notes.append(INTRADAY_CONVENTIONS)
         notes += session_completeness(store, pf.symbols, iv, pf.range_start, pf.range_end)
     for note in notes:
         warn(note)
