@@ -96,3 +96,28 @@ def test_round_trip_costs_match_the_reference_to_the_paisa() -> None:
     # equity: flat prices, so the session return is minus the two orders' costs
     lost = (ledger["cost_inr"].sum()) / 100_000
     assert res.sessions.returns_net.iloc[0] == pytest.approx(-lost, abs=1e-9)
+
+
+def test_long_short_book_is_capped_and_squared_off() -> None:
+    from sensequant.pipeline.intraday_evidence import intraday_weights
+    from sensequant.settings import PortfolioConfig, RunConfig
+
+    idx = grid(["2024-10-01"])
+    symbols = ["A", "B", "C", "D", "E", "F"]
+    pred = pd.DataFrame(
+        [(s, t, float(i)) for t in idx for i, s in enumerate(symbols)],
+        columns=["symbol", "timestamp", "score"],
+    )
+    cfg = RunConfig().with_overrides(interval="5m")
+    cfg = cfg.model_copy(update={"intraday": IntradayConfig(long_short=True, max_gross=0.8)})
+    w = intraday_weights(pred, PortfolioConfig(score="score", top_k=2, rebalance_every=6), cfg)
+    assert len(w) == 13  # every 6th bar
+    assert w.abs().sum(axis=1).max() == pytest.approx(0.8)
+    assert (w[["E", "F"]] > 0).all().all() and (w[["A", "B"]] < 0).all().all()
+    px = prices(idx, symbols)
+    res = run_intraday_backtest(
+        w, px, px, fees=FeeSchedule.load(), cfg=BacktestConfig(), rules=cfg.intraday,
+        bar_minutes=5,
+    )  # fmt: skip
+    assert (res.bars.holdings.iloc[-1] == 0).all()
+    assert (res.bars.holdings[["A", "B"]].iloc[1:70] < 0).all().all()
