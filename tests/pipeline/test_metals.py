@@ -42,7 +42,7 @@ def test_metals_universe_names_its_own_benchmark() -> None:
 
 def test_fit_portfolio_caps_top_k_and_switches_target_for_two_symbols() -> None:
     cfg, notes = fit_portfolio(RunConfig(), 2)
-    assert cfg.portfolio.top_k == 1
+    assert cfg.portfolio.top_k == 1 and cfg.portfolio.hold_buffer == 0  # can switch ETF
     assert {t.top_k for t in cfg.backtest.trials} == {1}
     assert len(cfg.backtest.trials) == 2  # top5/10/20 every 5d collapse into one trial
     assert cfg.labels.target == "ts_volscaled"
@@ -53,9 +53,11 @@ def test_fit_portfolio_caps_top_k_and_switches_target_for_two_symbols() -> None:
 def test_fit_portfolio_leaves_a_large_universe_alone() -> None:
     cfg = RunConfig()
     assert fit_portfolio(cfg, 50) == (cfg, [])
-    capped, notes = fit_portfolio(cfg, 16)  # the 16 intraday stocks: only top20 is capped
-    assert capped.labels.target == "cs_rank" and len(notes) == 1
+    capped, notes = fit_portfolio(cfg, 16)  # 16 stocks: top20 capped, buffers trimmed
+    assert capped.labels.target == "cs_rank" and any("top_k 20" in n for n in notes)
     assert sorted(t.top_k for t in capped.backtest.trials) == [5, 10, 10, 15]
+    rules = [capped.portfolio, *capped.backtest.trials]
+    assert all(r.top_k + r.hold_buffer <= 15 for r in rules)
 
 
 def test_volume_features_dropped_not_zero_filled() -> None:

@@ -133,7 +133,8 @@ def fit_portfolio(config: RunConfig, n_symbols: int) -> tuple[RunConfig, list[st
     With fewer than ``MIN_VALID_PER_DATE`` (5) symbols a cross-sectional target would be NaN
     on every date: the target becomes ``ts_volscaled`` and per-date feature normalisation is
     switched off (each says so). Then ``top_k`` of the portfolio rule and of every trial is
-    capped at ``n_symbols - 1``.
+    capped at ``n_symbols - 1``, and ``hold_buffer`` so that ``top_k + hold_buffer`` stays
+    below the universe size (else a held name could never drop out).
 
     A top-k rule with ``k >= n`` holds the whole universe at every rebalance: the strategy is
     the equal-weight basket whatever the model says. Capping at ``n - 1`` (1 for 2 symbols)
@@ -155,13 +156,20 @@ def fit_portfolio(config: RunConfig, n_symbols: int) -> tuple[RunConfig, list[st
     notes: list[str] = []
 
     def capped(rule: Any, where: str) -> Any:
-        if rule.top_k <= cap:
-            return rule
-        notes.append(
-            f"{where}.top_k {rule.top_k} >= {n_symbols} symbols in the universe: capped at "
-            f"{cap} (a top-{rule.top_k} rule would hold every symbol, always)"
-        )
-        return rule.model_copy(update={"top_k": cap})
+        if rule.top_k > cap:
+            notes.append(
+                f"{where}.top_k {rule.top_k} >= {n_symbols} symbols in the universe: capped at "
+                f"{cap} (a top-{rule.top_k} rule would hold every symbol, always)"
+            )
+            rule = rule.model_copy(update={"top_k": cap})
+        buffer = max(0, cap - rule.top_k)
+        if rule.top_k + rule.hold_buffer > cap and rule.hold_buffer > buffer:
+            notes.append(
+                f"{where}.hold_buffer {rule.hold_buffer} -> {buffer}: a held name ranked within "
+                f"top_k + hold_buffer >= {n_symbols} would never be sold"
+            )
+            rule = rule.model_copy(update={"hold_buffer": buffer})
+        return rule
 
     if n_symbols < MIN_VALID_PER_DATE and config.labels.target in ("cs_rank", "cs_zscore"):
         notes.append(
