@@ -127,6 +127,22 @@ class BacktestConfig(Section):
     as a trial for the deflated Sharpe ratio (the primary one is counted too)."""
 
 
+class IntradayConfig(Section):
+    """Intraday execution rules, used when ``data.interval`` is not ``1day``
+    (:mod:`sensequant.evaluation.intraday_backtest`)."""
+
+    square_off: bool = True
+    """Close every position at the open of the session's last bar (decided at the bar
+    before); no position is ever held across a session boundary (NSE MIS)."""
+    no_entry_minutes: int = Field(15, ge=0, le=375)  # bound: a whole session
+    """No new position (nor an added one) is filled in the session's last N minutes."""
+    long_short: bool = False
+    """Long the top_k and short the bottom_k scores, half the gross book each (short sales are
+    intraday only on NSE cash equity)."""
+    max_gross: float = Field(1.0, gt=0, le=1.0)
+    """Cap on the gross exposure sum |w| (no leverage)."""
+
+
 class StatsConfig(Section):
     """Statistical evaluation."""
 

@@ -14,17 +14,15 @@ import typing
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 import yaml
-from pydantic import (
-    Field,
-    ValidationError,
-    model_validator,
-)
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sensequant.config_sections import (
     BacktestConfig,
     ExecutorConfig,
     GateConfig,
+    IntradayConfig,
     PortfolioConfig,
     ReviewConfig,
     Section,
@@ -34,6 +32,7 @@ from sensequant.config_sections import (
     TeacherConfig,
 )
 from sensequant.errors import ConfigError
+from sensequant.time_units import INTERVAL_ALIASES, convert_time_units
 
 __all__ = [
     "BacktestConfig",
@@ -41,6 +40,7 @@ __all__ = [
     "ExecutorConfig",
     "FeatureConfig",
     "GateConfig",
+    "IntradayConfig",
     "LabelConfig",
     "PortfolioConfig",
     "ReviewConfig",
@@ -52,7 +52,7 @@ __all__ = [
     "WindowConfig",
     "load_run_config",
     "load_yaml_unique",
-]
+]  # time units and interval aliases: sensequant.time_units
 
 
 class DataConfig(Section):
@@ -60,19 +60,30 @@ class DataConfig(Section):
 
     universe: str = "nifty50"
     """Universe name (``nifty50``, ``nifty100``) or comma-separated symbols."""
-    interval: Literal["1day"] = "1day"
-    start: dt.date | None = dt.date(2004, 1, 1)
+    interval: Literal["1day", "30minute", "5minute", "1minute"] = "1day"
+    """Bar interval (aliases ``1d``, ``30m``, ``5m``, ``1m``). An intraday interval runs the
+    intraday path (:mod:`sensequant.pipeline.intraday`): session-bounded labels, fills at the
+    next bar's open, MIS costs, square-off at the session's last bar."""
+    start: dt.date | dt.datetime | None = dt.date(2004, 1, 1)
     """First session of the window grid and of out-of-sample evaluation (inclusive); None =
     the earliest stored bar. Features still use all history before it for warm-up. The
     default skips 1996-2003, when the daily set holds only a handful of symbols."""
-    end: dt.date | None = None
-    """Last session used (inclusive); None = the last stored bar."""
+    end: dt.date | dt.datetime | None = None
+    """Last session used (inclusive); None = the last stored bar. ``start`` and ``end`` may
+    be timestamps (naive = IST) on intraday bars; a date means the whole session."""
     benchmark: str = "NIFTY 50"
     min_history_sessions: int = Field(300, ge=50, le=20_000)  # bound: ~80 years
     """A symbol with fewer sessions in the range is excluded at pre-flight (with the reason)."""
 
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _interval_alias(cls, value: Any) -> Any:
+        return INTERVAL_ALIASES.get(value, value) if isinstance(value, str) else value
 
-FeatureSetName = Literal["technical", "levels", "returns", "cross_sectional", "sector", "market"]
+
+FeatureSetName = Literal[
+    "technical", "levels", "returns", "cross_sectional", "sector", "market", "intraday", "daily"
+]
 """Named feature sets (see :mod:`sensequant.dataset.features.sets`)."""
 _DEFAULT_SETS: list[FeatureSetName] = ["technical", "levels"]
 
@@ -98,10 +109,19 @@ class FeatureConfig(Section):
 class LabelConfig(Section):
     """Forward-return labels (see :mod:`sensequant.dataset.labels`)."""
 
-    horizon: int = Field(5, ge=1, le=60)
-    """h: sessions from the next session's open to the close h sessions later."""
-    vol_lookback: int = Field(20, ge=5, le=2520)  # bound: 10 years of sessions
-    """Sessions of past close-to-close returns used for the volatility scale."""
+    horizon: int = Field(5, ge=1, le=20_000)  # bound: ~53 sessions of 1-minute bars
+    """h: bars (sessions on daily bars) from the next bar's open to the close h bars later.
+    Also written with a unit, converted per ``data.interval``: ``30min``, ``2h``,
+    ``1session``, ``5d`` (see :mod:`sensequant.time_units`)."""
+    vol_lookback: int = Field(20, ge=5, le=200_000)  # bound: 10 years of 5-minute bars
+    """Bars of past close-to-close returns used for the volatility scale (units as for
+    ``horizon``)."""
+    session_bound: bool = True
+    """Intraday bars only: a label whose horizon would cross the session's close is NaN (the
+    horizon never spans the night); false lets labels run into the next session."""
+    to_close: bool = False
+    """Intraday bars only: label every bar to the session's close (from the next bar's open to
+    the last bar's close) instead of ``horizon`` bars ahead."""
     threshold_k: float = Field(0.5, gt=0, le=10)  # bound: 10 sigma labels nothing
     """A forward return beyond +/- k * sigma_t * sqrt(h) is 'up' / 'down', else 'flat'."""
     method: Literal["fixed_horizon", "triple_barrier"] = "fixed_horizon"
@@ -111,9 +131,11 @@ class LabelConfig(Section):
     """Triple barrier only: k of the horizontal barriers (and of the ``threshold`` column);
     None = ``threshold_k``. Barriers touched intraday are hit far more often than a 5-day
     close is beyond the same threshold, so a larger k keeps the classes balanced."""
-    target: Literal["class3", "cs_rank", "cs_zscore"] = "class3"
+    target: Literal["class3", "cs_rank", "cs_zscore", "ts_volscaled"] = "class3"
     """Training target: the 3-class label, or a per-date cross-sectional transform of
-    ``fwd_return`` (see :mod:`sensequant.dataset.targets`)."""
+    ``fwd_return`` (see :mod:`sensequant.dataset.targets`), or ``ts_volscaled``: the
+    symbol's own forward return over sigma_t * sqrt(h), clipped to +/-3 (for universes too
+    small for a cross-section: a run on fewer than 5 symbols switches to it, saying so)."""
 
 
 class WindowConfig(Section):
@@ -165,6 +187,7 @@ class RunConfig(Section):
     )
     portfolio: PortfolioConfig = PortfolioConfig(score="score")
     backtest: BacktestConfig = BacktestConfig(trials=_rank_only_trials())
+    intraday: IntradayConfig = IntradayConfig()
     stats: StatsConfig = StatsConfig()
     stress: StressConfig = StressConfig()
     gates: GateConfig = GateConfig()
@@ -172,7 +195,8 @@ class RunConfig(Section):
 
     @model_validator(mode="after")
     def _check_dates(self) -> RunConfig:
-        if self.data.start and self.data.end and self.data.start > self.data.end:
+        start, end = self.data.start, self.data.end
+        if start and end and pd.Timestamp(start) > pd.Timestamp(end):
             raise ValueError(
                 f"data.start {self.data.start} is after data.end {self.data.end}; swap them"
             )
@@ -196,6 +220,11 @@ class RunConfig(Section):
                     "(labels.target: cs_rank or cs_zscore)"
                 )
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _time_units(cls, raw: Any) -> Any:
+        return convert_time_units(raw)
 
     def with_overrides(self, **data_fields: Any) -> RunConfig:
         """Return a copy with ``data`` fields replaced (CLI ``--universe/--start/--end``).

@@ -212,5 +212,7 @@ def test_structural_breaks_are_said_in_preflight_and_briefing(e2e_run: tuple) ->
     md = (result.run_dir / "promotion_briefing.md").read_text(encoding="utf-8")
     assert "Structural breaks: 62 kept out of labels, training windows and backtest" in md
     briefing = json.loads((result.run_dir / "promotion_briefing.json").read_text("utf-8"))
-    assert len(briefing["notes"]["data"]) == 4  # head, TCS, RELIANCE, the bad prints
+    assert len(briefing["notes"]["data"]) == 4 + len(
+        pf["notes"]
+    )  # head, TCS, RELIANCE, the bad prints + universe notes
     assert "HDFCBANK 18" in briefing["notes"]["data"][-1]

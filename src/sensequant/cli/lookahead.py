@@ -60,21 +60,26 @@ def lookahead(
         str | None, typer.Option(help="SYM1,SYM2 instead of the configured universe.")
     ] = None,
     cuts: Annotated[int, typer.Option(help="Cut dates between the 20% and 95% points.")] = 5,
+    interval: Annotated[
+        str | None, typer.Option(help="Bars: 1day (1d), 30minute, 5minute (5m), 1minute (1m).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Check that features, labels and targets do not change when later bars are removed."""
     from sensequant.data.adjusted import AdjustedBarStore
     from sensequant.data.catalog import Catalog
     from sensequant.dataset.lookahead import lookahead_check
-    from sensequant.pipeline.preflight import preflight
+    from sensequant.pipeline.universe_rules import preflight_for_universe
 
     if cuts < 1:
         raise UsageError(f"--cuts {cuts} must be at least 1")
-    cfg = _config(config, features, symbols)
+    cfg = _config(config, features, symbols).with_overrides(interval=interval)
     st = read_settings()
     catalog = Catalog(st.catalog_path)
-    store = AdjustedBarStore(st.store_dir, catalog)
-    pf = preflight(cfg, store, catalog)
+    # the run's own pre-flight: intraday defaults, the universe's benchmark, top_k fitted
+    cfg, store, pf = preflight_for_universe(
+        cfg, AdjustedBarStore(st.store_dir, catalog), catalog, lambda _: None
+    )
     dc = cfg.data
     bars = {s: store.read(s, dc.interval, end=pf.range_end) for s in pf.symbols}
     bench = store.read(dc.benchmark, dc.interval, end=pf.range_end, columns=["timestamp", "close"])
@@ -102,7 +107,8 @@ def _print(report: Any) -> None:
         Column("rows changed", justify="right"),
     )
     for c in report.cuts:
-        head = [str(c.cut.date()), str(c.symbols), str(c.rows)]
+        cut = c.cut.date() if c.cut == c.cut.normalize() else c.cut.strftime("%Y-%m-%d %H:%M")
+        head = [str(cut), str(c.symbols), str(c.rows)]
         if not c.changes:
             table.add_row(*head, "(none)", "", "", "", "", "", "")
         for i, ch in enumerate(c.changes):

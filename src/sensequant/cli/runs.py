@@ -9,6 +9,7 @@ live in :mod:`sensequant.cli.review`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -30,8 +31,16 @@ def run(
     universe: Annotated[
         str | None, typer.Option(help="nifty50, nifty100, all, or SYM1,SYM2.")
     ] = None,
-    start: Annotated[str | None, typer.Option(help="First session, YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option(help="Last session, YYYY-MM-DD.")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First session, YYYY-MM-DD (or 'YYYY-MM-DD HH:MM' IST).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option(help="Last session, YYYY-MM-DD (or 'YYYY-MM-DD HH:MM' IST).")
+    ] = None,
+    interval: Annotated[
+        str | None,
+        typer.Option(help="Bars: 1day (1d), 30minute (30m), 5minute (5m), 1minute (1m)."),
+    ] = None,
     executor: Annotated[
         str | None,
         typer.Option(help="joblib, dask (a local cluster) or a Dask scheduler tcp://HOST:PORT."),
@@ -60,17 +69,20 @@ def run(
 
     st = settings()
     if resume is not None:
-        if any(v is not None for v in (config, universe, start, end, executor)):
+        if any(v is not None for v in (config, universe, start, end, interval, executor)):
             raise UsageError(
                 "--resume continues a run with its own configuration",
-                hint="leave out --config, --universe, --start, --end and --executor",
+                hint="leave out --config, --universe, --start, --end, --interval and --executor",
             )
         run_id = _registry().resolve(resume)
         cfg = load_run_config(st.runs_dir / run_id / "config.yaml")
         result = run_pipeline(cfg, st, console_reporter(err), resume=run_id)
     else:
         cfg = load_run_config(config).with_overrides(
-            universe=universe, start=parse_date(start, "--start"), end=parse_date(end, "--end")
+            universe=universe,
+            start=_when(start, "--start"),
+            end=_when(end, "--end"),
+            interval=interval,
         )
         if executor is not None:
             cfg = cfg.with_executor(executor)
@@ -94,6 +106,19 @@ def run(
         err.print(literal(f"  review:   sensequant show {result.run_id}"))
     if fail_on_gates and result.decision != "ready-for-review":
         raise typer.Exit(1)
+
+
+def _when(value: str | None, name: str) -> dt.date | dt.datetime | None:
+    """A ``YYYY-MM-DD`` date, or a ``YYYY-MM-DD HH:MM`` IST timestamp (intraday runs)."""
+    if value is None or len(value.strip()) <= 10:
+        return parse_date(value, name)
+    try:
+        return dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(
+            f"{name} '{value}' is not a date or timestamp",
+            hint="use YYYY-MM-DD or YYYY-MM-DD HH:MM",
+        ) from None
 
 
 @guard

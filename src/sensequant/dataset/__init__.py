@@ -2,12 +2,14 @@
 
 from sensequant.dataset.frame import (
     PANEL_LABEL_COLUMNS,
+    VOLUME_FEATURES,
     SymbolFrame,
     build_frames,
     feature_names,
     needs_panel_step,
     panel_frame,
     symbol_frame,
+    volume_absent,
     with_panel_columns,
 )
 from sensequant.dataset.labels import LABEL_COLUMNS, make_labels
@@ -18,7 +20,14 @@ from sensequant.dataset.splits import (
     purged_split_indices,
     session_groups,
 )
-from sensequant.dataset.targets import cs_target, date_t1, rank_groups, relevance_grades
+from sensequant.dataset.targets import (
+    MIN_VALID_PER_DATE,
+    cs_target,
+    date_t1,
+    rank_groups,
+    relevance_grades,
+    ts_volscaled_target,
+)
 from sensequant.dataset.windows import (
     SKIP_BEFORE_LISTING,
     SKIP_NO_FUTURE,
@@ -35,11 +44,13 @@ from sensequant.dataset.windows import (
 
 __all__ = [
     "LABEL_COLUMNS",
+    "MIN_VALID_PER_DATE",
     "PANEL_LABEL_COLUMNS",
     "SKIP_BEFORE_LISTING",
     "SKIP_NO_FUTURE",
     "SKIP_REASONS",
     "SKIP_TOO_FEW_SAMPLES",
+    "VOLUME_FEATURES",
     "SessionPanel",
     "SymbolFrame",
     "TimesLike",
@@ -62,6 +73,8 @@ __all__ = [
     "relevance_grades",
     "session_groups",
     "symbol_frame",
+    "ts_volscaled_target",
+    "volume_absent",
     "window_samples",
     "with_panel_columns",
 ]

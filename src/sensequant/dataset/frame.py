@@ -16,12 +16,36 @@ import pandas as pd
 
 from sensequant.data.reference import effective_first_bar
 from sensequant.dataset.features import panel_features, symbol_features, wide_closes
+from sensequant.dataset.intraday_labels import intraday_labels
 from sensequant.dataset.labels import make_labels
-from sensequant.dataset.targets import cs_target, date_t1
+from sensequant.dataset.targets import cs_target, date_t1, ts_volscaled_target
 from sensequant.settings import RunConfig
 
 PANEL_LABEL_COLUMNS: Final = ("label", "fwd_return", "t1")
 """Label columns a panel carries next to the features, in order."""
+VOLUME_FEATURES: Final = (
+    "volume_z_20",
+    "dist_avwap_pivot_low",
+    "dist_session_vwap",
+    "volume_tod",
+)
+"""Feature columns computed from volume: dropped from a run whose bars lack volume."""
+
+
+def volume_absent(bars: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Symbols whose bars carry no volume (any NaN volume, as stored for files without it).
+
+    Parameters
+    ----------
+    bars : mapping of str to pandas.DataFrame
+        Symbol -> bars with a ``volume`` column (NaN = absent, never 0).
+
+    Returns
+    -------
+    list of str
+        The symbols, in the mapping's order; empty when every bar has a volume.
+    """
+    return [s for s, b in bars.items() if "volume" in b and bool(b["volume"].isna().any())]
 
 
 @dataclass
@@ -84,7 +108,10 @@ def symbol_frame(
     SymbolFrame
     """
     feats = symbol_features(bars, config.features)
-    labels = make_labels(bars, config.labels)
+    if config.data.interval == "1day":
+        labels = make_labels(bars, config.labels)
+    else:  # inside the session by default (dataset.intraday_labels)
+        labels = intraday_labels(bars, config.labels, config.data.interval)
     ts = pd.DatetimeIndex(bars["timestamp"])
     return SymbolFrame(symbol, feats, labels, effective_first_bar(ts[0], listing_date), ts[-1])
 
@@ -150,8 +177,9 @@ def with_panel_columns(
     )
     names = [c for c in full.columns if c not in ("symbol", "timestamp", *PANEL_LABEL_COLUMNS)]
     labels = full[["symbol", "timestamp", *PANEL_LABEL_COLUMNS]].copy()
-    if config.labels.target != "class3":
-        labels["target"] = cs_target(full, config.labels.target).to_numpy()
+    target = config.labels.target
+    if target == "cs_rank" or target == "cs_zscore":
+        labels["target"] = cs_target(full, target).to_numpy()
         labels["t1"] = date_t1(full).array  # keeps datetime64 (to_numpy: Timestamp objects)
     out: dict[str, SymbolFrame] = {}
     for sym, group in full.groupby("symbol", sort=False):
@@ -161,6 +189,11 @@ def with_panel_columns(
         feats = feats.reindex(fr.features.index)
         feats.index.name = fr.features.index.name
         lab = fr.labels.copy()
+        if config.labels.target == "ts_volscaled":
+            lc = config.labels
+            barrier = lc.method == "triple_barrier" and lc.barrier_k is not None
+            k = lc.barrier_k if barrier and lc.barrier_k is not None else lc.threshold_k
+            lab["target"] = ts_volscaled_target(lab, k).to_numpy()
         extra = labels.loc[group.index].set_index(idx)
         if "target" in extra.columns:
             lab["target"] = extra["target"].reindex(lab.index).to_numpy()
@@ -202,11 +235,31 @@ def build_frames(
     -------
     dict of str to SymbolFrame
 
+        When any symbol lacks volume (:func:`volume_absent`), the volume-based columns
+        (:data:`VOLUME_FEATURES`) are dropped from every frame, never filled with 0; the
+        features phase records which.
+
     Raises
     ------
     DataError
         If a symbol's bars cannot be labelled (see :func:`sensequant.dataset.make_labels`).
     """
+    frames = _build_frames(bars, config, benchmark_close, sectors, listing_dates, on_frame)
+    if not volume_absent(bars):
+        return frames
+    for fr in frames.values():
+        fr.features = fr.features.drop(columns=list(VOLUME_FEATURES), errors="ignore")
+    return frames
+
+
+def _build_frames(
+    bars: Mapping[str, pd.DataFrame],
+    config: RunConfig,
+    benchmark_close: pd.Series | None,
+    sectors: Mapping[str, str | None] | None,
+    listing_dates: Mapping[str, dt.date] | None,
+    on_frame: Callable[[str], None] | None,
+) -> dict[str, SymbolFrame]:
     listed = listing_dates or {}
     frames: dict[str, SymbolFrame] = {}
     for sym, b in bars.items():

@@ -79,6 +79,30 @@ def cs_target(panel: pd.DataFrame, kind: TargetKind) -> pd.Series:
     return pd.Series(vals, index=panel.index, name="target", dtype=np.float64)
 
 
+def ts_volscaled_target(labels: pd.DataFrame, k: float) -> pd.Series:
+    """One symbol's own vol-scaled forward return (a target without a cross-section).
+
+    Parameters
+    ----------
+    labels : pandas.DataFrame
+        :func:`sensequant.dataset.make_labels` output (``fwd_return``, ``threshold``).
+    k : float
+        The k of ``threshold = k * sigma_t * sqrt(h)`` (``barrier_k`` or ``threshold_k``).
+
+    Returns
+    -------
+    pandas.Series of shape (n_rows,)
+        ``fwd_return / (sigma_t * sqrt(h))`` clipped to +/-``TARGET_ZSCORE_CLIP``, named
+        ``target``; NaN where either input is NaN or the threshold is 0.
+    """
+    fwd = labels["fwd_return"].to_numpy(dtype=np.float64)
+    thr = labels["threshold"].to_numpy(dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(thr > 0, fwd * k / thr, np.nan)
+    z = np.clip(z, -TARGET_ZSCORE_CLIP, TARGET_ZSCORE_CLIP)
+    return pd.Series(z, index=labels.index, name="target", dtype=np.float64)
+
+
 def rank_groups(timestamps: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
     """LightGBM ranking group sizes: one group per date, in row order.
 

@@ -275,7 +275,7 @@ def build_briefing_data(
         manifest=MANIFEST,
         benchmark_note=BENCHMARK_NOTE,
         na_reasons=na,
-        data_notes=_break_notes(preflight),
+        data_notes=[*preflight.notes, *_break_notes(preflight)],
         evidence=evidence,
         comparison=comparison,
         comparison_verdict=ev.comparison_verdict,

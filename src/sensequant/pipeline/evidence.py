@@ -33,6 +33,7 @@ from sensequant.evaluation.stats import (
 )
 from sensequant.pipeline.comparison import build_comparison, model_score
 from sensequant.pipeline.statistics import compute_evidence, guarded
+from sensequant.pipeline.universe_rules import single_symbol_holds
 from sensequant.release.briefing import EQUAL_WEIGHT
 from sensequant.release.evidence_types import OOSEvidence, TrialSharpe
 from sensequant.settings import PortfolioConfig, RunConfig
@@ -162,6 +163,14 @@ def evaluate(
     -------
     Evaluation
     """
+    if config.data.interval != "1day":  # bars aggregated per session: the intraday path
+        from sensequant.pipeline.intraday_evidence import evaluate_intraday
+
+        return evaluate_intraday(
+            config, store, symbols, student_pred, teacher_pred, panel, range_end,
+            plain_pred=plain_pred, variants=variants, ledger_sr=ledger_sr,
+            ledger_returns=ledger_returns,
+        )  # fmt: skip
     notes: list[str] = []
     start = pd.Timestamp(student_pred["timestamp"].min())
     hist_start = start - pd.Timedelta(days=400)  # 12-1 momentum needs 252 sessions behind
@@ -236,6 +245,7 @@ def evaluate(
             NIFTY: index_baseline(bench_close, start, end=range_end, name=NIFTY),
             BUY_HOLD: buy_hold,
             EQUAL: monthly,
+            **single_symbol_holds(open_px, close_px, start, fees=fees, cfg=bt_cfg, end=range_end),
         },
         score_baselines={
             "reversal (minus 5-session return)": reversal_scores(close_hist, dates),

@@ -14,7 +14,8 @@ import pandas as pd
 
 from sensequant.data.catalog import Catalog
 from sensequant.data.store import BarStore
-from sensequant.dataset import build_frames, needs_panel_step
+from sensequant.dataset import VOLUME_FEATURES, build_frames, needs_panel_step, volume_absent
+from sensequant.dataset.features import selected_names
 from sensequant.pipeline import messages
 from sensequant.pipeline.phase_results import FeaturesResult
 from sensequant.pipeline.preflight import PreflightReport
@@ -55,6 +56,10 @@ def features_phase(
             listing_dates=pf.listing_dates,
             on_frame=lambda _: rep.advance(),
         )
+        if no_volume := volume_absent(bars):
+            dropped = [c for c in VOLUME_FEATURES if c in selected_names(config.features)]
+            rep.warn(messages.volume_dropped(no_volume, tuple(dropped)))
+            res.update(volume_absent=no_volume, dropped_features=dropped)
         n_rows = sum(len(f.features) for f in frames.values())
         n_feat = next(iter(frames.values())).features.shape[1]
         res.update(symbols=len(frames), rows=n_rows, features=n_feat)

@@ -82,6 +82,14 @@ def features_done(frames: dict[str, SymbolFrame], n_feat: int, n_rows: int) -> s
     return f"{n_feat} features x {n_rows:,} bars over {len(frames)} symbols; {labelled:,} labels"
 
 
+def volume_dropped(symbols: list[str], columns: tuple[str, ...]) -> str:
+    """Warning: the volume-based features left out because some symbols have no volume."""
+    return (
+        f"no volume in the bars of {', '.join(symbols)}: volume-based features "
+        f"{', '.join(columns)} dropped from this run (not filled with 0)"
+    )
+
+
 def teachers_done(outcomes: list[WindowOutcome], counts: Counter[str], seconds: float) -> str:
     """Summary of the teacher phase: trained, skipped, failed windows and throughput."""
     failed = sum(1 for o in outcomes if o.status is WindowStatus.FAILED)

@@ -84,6 +84,8 @@ class PreflightReport:
     the stored symbols, as :meth:`AdjustedBarStore.applied_breaks` lists them."""
     warnings: list[str] = field(default_factory=list)
     """Configuration problems pre-flight found (e.g. ``top_k`` >= the usable universe)."""
+    notes: list[str] = field(default_factory=list)
+    """How the run was fitted to its universe (benchmark, target, top_k), for the briefing."""
 
     def break_notes(self, *, group_bad_prints: bool = False) -> list[str]:
         """One line per break kept out of the run, pending ones first (pre-flight, briefing).
@@ -178,6 +180,7 @@ class PreflightReport:
             "windows_unservable": self.unservable_counts(),
             "structural_breaks": self.breaks,
             "warnings": self.warnings,
+            "notes": self.notes,
         }
 
 
@@ -245,21 +248,27 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
     data_last = max(ix[-1] for ix in stamps.values())
     range_start = to_ist(dc.start) if dc.start else data_first
     range_end = to_ist(dc.end) if dc.end else data_last
+    if dc.end and dc.interval != "1day" and range_end == range_end.normalize():
+        range_end += pd.Timedelta(days=1) - pd.Timedelta(minutes=1)  # a date: its whole session
     if range_start > data_last or range_end < data_first:
         raise UsageError(
             f"the range {range_start.date()}..{range_end.date()} holds no stored bars "
             f"(store covers {data_first.date()}..{data_last.date()})",
             hint="choose --start/--end inside the stored range (see `sensequant data list`)",
         )
-    if not store.exists(dc.benchmark, dc.interval):
+    if dc.benchmark == "equal-weight":  # the run's own basket (pipeline.universe_rules)
+        bench = pd.DatetimeIndex(sorted(set().union(*stamps.values())))
+    elif not store.exists(dc.benchmark, dc.interval):
         raise NoDataError(
             f"benchmark '{dc.benchmark}' has no {dc.interval} bars in the store",
             hint="import the NIFTY 50 index files, e.g. "
-            "`sensequant data import FOLDER/nifty50_index`",
+            "`sensequant data import FOLDER/nifty50_index`, or set data.benchmark: "
+            "equal-weight (the equal-weight basket of the run's own symbols)",
         )
-    bench = pd.DatetimeIndex(
-        store.read(dc.benchmark, dc.interval, columns=["timestamp"])["timestamp"]
-    )
+    else:
+        bench = pd.DatetimeIndex(
+            store.read(dc.benchmark, dc.interval, columns=["timestamp"])["timestamp"]
+        )
     if bench[-1] < range_start or bench[0] > range_end:
         raise NoDataError(
             f"benchmark '{dc.benchmark}' ({bench[0].date()}..{bench[-1].date()}) does not "
@@ -287,9 +296,10 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
         if len(in_range):
             missing = tuple(missing_sessions(in_range, in_range[0], in_range[-1]))
         reason = None
-        if len(in_range) < dc.min_history_sessions:
+        n_sessions = len(in_range) if dc.interval == "1day" else in_range.normalize().nunique()
+        if n_sessions < dc.min_history_sessions:
             reason = (
-                f"only {len(in_range)} sessions in {range_start.date()}..{range_end.date()} "
+                f"only {n_sessions} sessions in {range_start.date()}..{range_end.date()} "
                 f"(need {dc.min_history_sessions})"
             )
         cov = SymbolCoverage(
@@ -298,7 +308,7 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
         coverage.append(cov)
         if reason is not None:
             continue
-        planned = plan_windows(s, range_start, range_end, config.windows)
+        planned = plan_windows(s, range_start.normalize(), range_end.normalize(), config.windows)
         windows[s] = planned
         first = effective_first_bar(ix[0], listing)
         for w in planned:

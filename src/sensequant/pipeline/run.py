@@ -39,7 +39,7 @@ from sensequant.pipeline.phases import (
     student_phase,
     teacher_phase,
 )
-from sensequant.pipeline.preflight import PreflightReport, preflight
+from sensequant.pipeline.preflight import PreflightReport
 from sensequant.pipeline.rundir import RunPaths, create_run_dir, new_run_id
 from sensequant.pipeline.snapshot import (
     SNAPSHOT_DIR,
@@ -48,6 +48,7 @@ from sensequant.pipeline.snapshot import (
     snapshot_series,
 )
 from sensequant.pipeline.trials import last_blend, record_trials
+from sensequant.pipeline.universe_rules import preflight_for_universe
 from sensequant.progress import EventReporter, NullReporter, Reporter
 from sensequant.release.ledger import TrialLedger
 from sensequant.release.registry import Registry
@@ -112,9 +113,10 @@ def run_pipeline(
     catalog = open_catalog(settings.catalog_path, BarStore(settings.store_dir), notify=rep.warn)
     registry = Registry(settings.registry_path)
     if resume is None:
-        store = AdjustedBarStore(settings.store_dir, catalog)
+        store: BarStore = AdjustedBarStore(settings.store_dir, catalog)
         rep.start("pre-flight")
-        pf = preflight(config, store, catalog)
+        # a small or ETF universe may change the run's rules (benchmark, target, top_k): said
+        config, store, pf = preflight_for_universe(config, store, catalog, rep.warn)
         rep.done(messages.preflight_done(pf))
         messages.report_preflight(pf, rep)
         if not pf.symbols:

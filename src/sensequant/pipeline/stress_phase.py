@@ -47,6 +47,7 @@ from sensequant.evaluation.stress import (
 )
 from sensequant.fsutil import write_json_atomic
 from sensequant.pipeline.evidence import price_matrices
+from sensequant.pipeline.intraday_stress import intraday_stress
 from sensequant.pipeline.rundir import RunPaths, load_run, write_parquet
 from sensequant.settings import RunConfig
 from sensequant.types import IST
@@ -239,6 +240,8 @@ def replay_stress(
     DataError
         Missing benchmark bars.
     """
+    if source.config.data.interval != "1day":  # bars: see pipeline.intraday_stress
+        return intraday_stress(source, store)
     config, models, frames, end = source.config, source.models, source.frames, source.range_end
     rules = rules or StressRules(
         cash_rate=config.stress.cash_rate,

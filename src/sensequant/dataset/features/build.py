@@ -68,7 +68,8 @@ def _validated_arrays(bars: pd.DataFrame) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {}
     for col in ("open", "high", "low", "close", "volume"):
         x = bars[col].to_numpy(dtype=np.float64, copy=True)
-        bad = ~np.isfinite(x) | ((x < 0) if col == "volume" else (x <= 0))
+        # a NaN volume = absent (files without volume, e.g. the ETFs): allowed
+        bad = np.isinf(x) | (x < 0) if col == "volume" else ~np.isfinite(x) | (x <= 0)
         if bad.any():
             i = int(np.argmax(bad))
             raise DataError(
@@ -88,8 +89,8 @@ def build_features(bars: pd.DataFrame) -> pd.DataFrame:
     ----------
     bars : pandas.DataFrame
         Daily bars of ONE symbol: ``timestamp`` (tz-aware ``Asia/Kolkata``, sorted, unique),
-        ``open``, ``high``, ``low``, ``close`` (rupees, > 0), ``volume`` (shares, >= 0).
-        Extra columns are ignored.
+        ``open``, ``high``, ``low``, ``close`` (rupees, > 0), ``volume`` (shares, >= 0; NaN
+        = absent, which makes the volume-based columns NaN). Extra columns are ignored.
 
     Returns
     -------
@@ -105,7 +106,7 @@ def build_features(bars: pd.DataFrame) -> pd.DataFrame:
     ------
     DataError
         If a column is missing, timestamps are not sorted/unique, a price is non-positive or
-        not finite, or a volume is negative or not finite.
+        not finite, or a volume is negative or infinite (NaN = absent).
 
     Examples
     --------

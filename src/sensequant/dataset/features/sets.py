@@ -8,6 +8,8 @@ Sets and their columns (:data:`SET_COLUMNS`)::
     cross_sectional  return minus universe mean    panel       (panel.py)
     sector           return minus sector mean      panel       (panel.py)
     market           NIFTY 50 returns / volatility panel       (panel.py)
+    intraday         time of day, gap, VWAP, OR    per symbol  (intraday.py, intraday bars)
+    daily            previous session's daily set  per symbol  (intraday.py, intraday bars)
 
 The default ``FeatureConfig()`` (``technical`` + ``levels``) gives exactly
 :data:`sensequant.dataset.features.FEATURE_NAMES`. :func:`symbol_features` computes the
@@ -27,9 +29,17 @@ import pandas as pd
 from sensequant.dataset.features.build import (
     FEATURE_PARAMS,
     FEATURE_SET_VERSION,
+    _validated_arrays,
     build_features,
 )
 from sensequant.dataset.features.build import feature_set_hash as _default_hash
+from sensequant.dataset.features.intraday import (
+    DAILY_FEATURE_NAMES,
+    INTRADAY_FEATURE_NAMES,
+    INTRADAY_PARAMS,
+    daily_context_features,
+    intraday_features,
+)
 from sensequant.dataset.features.levels import LEVEL_FEATURE_NAMES
 from sensequant.dataset.features.technical import TECHNICAL_FEATURE_NAMES
 from sensequant.run_config import FeatureConfig
@@ -64,9 +74,11 @@ SET_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "cross_sectional": CROSS_SECTIONAL_FEATURE_NAMES,
     "sector": SECTOR_FEATURE_NAMES,
     "market": MARKET_FEATURE_NAMES,
+    "intraday": INTRADAY_FEATURE_NAMES,
+    "daily": DAILY_FEATURE_NAMES,
 }
 """Columns of every named set, in order."""
-SYMBOL_SETS: Final = ("technical", "levels", "returns")
+SYMBOL_SETS: Final = ("technical", "levels", "returns", "intraday", "daily")
 """Sets computed per symbol (and normalised per date when ``cs_normalize`` is set)."""
 PANEL_SETS: Final = ("cross_sectional", "sector", "market")
 """Sets computed on the panel by :func:`sensequant.dataset.features.panel.panel_features`."""
@@ -79,6 +91,8 @@ SET_PARAMS: Final[dict[str, object]] = {
     "cross_sectional": {"horizons": list(RETURN_HORIZONS), "mean": "equal_weight"},
     "sector": {"horizons": list(RETURN_HORIZONS), "mean": "equal_weight", "unknown": "nan"},
     "market": {"returns": list(MARKET_RETURN_HORIZONS), "vol": list(MARKET_VOL_PERIODS)},
+    "intraday": INTRADAY_PARAMS,
+    "daily": INTRADAY_PARAMS,
 }
 """Parameters of the new sets (hashed by ``feature_set_hash`` when they are chosen)."""
 
@@ -196,9 +210,18 @@ def symbol_features(bars: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:
         As :func:`sensequant.dataset.features.build_features` (bad columns or prices).
     """
     names = selected_names(config, kinds=SYMBOL_SETS)
-    base = build_features(bars)  # validates the bars even when only `returns` is chosen
+    if {"technical", "levels"} & set(config.sets) or not names:
+        base = build_features(bars)  # validates the bars even when only `returns` is chosen
+    else:  # intraday sets only: the same checks, without the daily indicators' cost
+        _validated_arrays(bars)
+        base = pd.DataFrame(index=pd.DatetimeIndex(bars["timestamp"], name="timestamp"))
+    extra: dict[str, np.ndarray] = {}
     if "returns" in config.sets:
-        ret = return_features(bars["close"].to_numpy(dtype=np.float64))
-        for name, col in ret.items():
-            base[name] = col
+        extra.update(return_features(bars["close"].to_numpy(dtype=np.float64)))
+    if "intraday" in config.sets:
+        extra.update(intraday_features(bars))
+    if "daily" in config.sets:
+        extra.update(daily_context_features(bars))
+    if extra:
+        base = pd.concat([base, pd.DataFrame(extra, index=base.index)], axis=1)
     return base[names]
