@@ -95,3 +95,13 @@ def test_unknown_keys_name_the_line_and_the_closest_key(tmp_path: Path) -> None:
     assert "line 6: backtest.trials.0.topk: unknown key; did you mean 'top_k'?" in message
     assert "line 7: zzz: unknown key" in message and "zzz: unknown key; did" not in message
     assert info.value.hint is not None and "sensequant config show" in info.value.hint
+
+
+def test_stacking_is_refused_on_intraday_bars(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("data:\n  interval: 5minute\nstudent:\n  stacking: true\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="stacking is for daily bars only"):
+        load_run_config(path)
+    daily = tmp_path / "d.yaml"
+    daily.write_text("student:\n  stacking: true\n", encoding="utf-8")
+    assert load_run_config(daily).student.stacking is True

@@ -219,6 +219,11 @@ class RunConfig(Section):
                     f"{where}.score 'score' needs a cross-sectional target "
                     "(labels.target: cs_rank or cs_zscore)"
                 )
+        if self.student.stacking and self.data.interval != "1day":
+            raise ValueError(
+                "student.stacking is for daily bars only (the intraday evaluation does not "
+                "compare the stacked alternative yet); set student.stacking: false"
+            )
         return self
 
     @model_validator(mode="before")

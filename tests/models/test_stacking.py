@@ -55,3 +55,12 @@ def test_refuses_missing_features_and_class_teachers() -> None:
     with pytest.raises(ModelError, match="score teachers"):
         latest_teacher_scores(panel, teachers.assign(model_text=[clf.model_to_string()]))
     assert np.isnan(latest_teacher_scores(panel, teachers.iloc[:0])).all()
+
+
+def test_an_intraday_row_never_uses_a_teacher_whose_window_ends_that_day() -> None:
+    day = pd.Timestamp("2024-01-02", tz=IST)  # window_end: the window's last date, midnight
+    bars = [day + pd.Timedelta(hours=10), day + pd.Timedelta(days=1, hours=10)]
+    panel = pd.DataFrame({"symbol": "A", "timestamp": bars, "f": 0.5})
+    teachers = pd.DataFrame({"symbol": ["A"], "window_end": [day], "model_text": [_model(1.0)]})
+    got = latest_teacher_scores(panel, teachers)
+    assert np.isnan(got[0]) and np.isfinite(got[1])  # same day: its samples run to the close

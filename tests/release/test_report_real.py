@@ -62,10 +62,12 @@ def test_every_section_is_filled_from_the_run(real_run: Path) -> None:
     industries = brief["universe"]["industries"]
     assert set(industries) == set(SUBSET) and industries["TCS"] == "Information Technology"
     assert "Information Technology" in doc.text["holdings"]  # sector weights
-    # 6 stocks and the default top-10 rule: the card and pre-flight say it cannot be invested
-    assert "this rule can be at most 60% invested" in doc.text["strategy"]
+    # 6 stocks and the default top-10 rule: pre-flight caps it at top-5 and says so; the capped
+    # rule can be fully invested, so no warning is left (the card shows the rule it ran)
     pre = json.loads((real_run / "preflight.json").read_text())
-    assert any("portfolio.top_k 10 >= 6 usable symbols" in w for w in pre["warnings"])
+    assert any("portfolio.top_k 10 >= 6 symbols in the universe: capped at 5" in n
+               for n in pre["notes"])  # fmt: skip
+    assert pre["warnings"] == [] and "this rule can be at most" not in doc.text["strategy"]
     daily = pd.read_parquet(real_run / "returns" / "daily.parquet")
     assert f"{daily['student_exposure'].mean() * 100:.1f} %" in doc.text["exposure"]
     costs = pd.read_parquet(real_run / "returns" / "cost_components.parquet")

@@ -3,9 +3,11 @@
 The alternative to distillation through soft targets (issue: "teacher scores as stacked
 features"): the student keeps the hard cross-sectional target and gets one more feature, the
 score of the row's symbol under the main model of that symbol's teacher whose window ended
-most recently BEFORE the row's timestamp. Every value is out of sample for its row: the
-teacher's main model trained only on samples whose labels ended before its validation rows
-(``<= window_end``), and ``window_end < timestamp``. Training and test rows get the feature by
+most recently BEFORE the row's session: ``window_end`` is the IST midnight of the window's last
+date and its samples run to the end of that date, so a teacher is used from
+``window_end + 1 day`` on. Every value is out of sample for its row: the teacher's main model
+trained only on samples whose labels ended before its validation rows, all before
+``window_end + 1 day <= timestamp``. Training and test rows get the feature by
 the same rule, so the student sees at training time exactly what it sees when predicting.
 The raw teacher scores are put on the other features' scale by the run's cross-sectional
 normalisation (:func:`sensequant.dataset.cs_normalize_column`) in the caller.
@@ -19,7 +21,7 @@ import pandas as pd
 
 from sensequant.errors import ModelError
 from sensequant.models.lgbm import is_score_model
-from sensequant.models.student_data import require_columns, to_ns
+from sensequant.models.student_data import DAY_NS, require_columns, to_ns
 from sensequant.models.teacher import load_booster
 from sensequant.types import FloatArray
 
@@ -30,7 +32,7 @@ STACKED_FEATURE = "teacher_score"
 
 
 def latest_teacher_scores(panel: pd.DataFrame, teachers: pd.DataFrame) -> FloatArray:
-    """Score every panel row with its symbol's latest teacher that ended before the row.
+    """Score every panel row with its symbol's latest teacher that ended before the row's day.
 
     Parameters
     ----------
@@ -71,8 +73,10 @@ def latest_teacher_scores(panel: pd.DataFrame, teachers: pd.DataFrame) -> FloatA
         mine = np.flatnonzero(t_sym == sym)
         mine = mine[np.argsort(t_end[mine], kind="stable")]
         ends = t_end[mine]
-        # the latest teacher with window_end < timestamp: ends[k - 1] for k = #ends < ts
-        k = np.searchsorted(ends, p_ts[rows], side="left")
+        # the latest teacher whose window's last DAY ended before the row: a window's samples
+        # run to the end of its window_end date (IST midnight), so window_end + 1 day <= ts
+        # (for daily bars the same as window_end < ts; for intraday bars it excludes that day)
+        k = np.searchsorted(ends + DAY_NS, p_ts[rows], side="right")
         for j in np.unique(k[k > 0]):
             use = rows[k == j]
             model: lgb.Booster = load_booster(str(texts[mine[j - 1]]))

@@ -32,6 +32,7 @@ from sensequant.pipeline.deployed import chosen_run
 from sensequant.pipeline.retrain_reuse import ReuseCache
 from sensequant.pipeline.run import run_pipeline
 from sensequant.pipeline.rundir import RunPaths, load_run
+from sensequant.pipeline.universe_rules import EQUAL_WEIGHT_BENCHMARK
 from sensequant.progress import NullReporter, Reporter
 from sensequant.release.manifest import ANALYSES_DIR
 from sensequant.release.registry import Registry
@@ -260,7 +261,9 @@ def retrain(
     champion = chosen_run(registry, from_run, deployed=from_run is None)
     run = load_run(Path(champion.run_dir))
     cfg = run.config
-    symbols = [*run.symbols, cfg.data.benchmark]
+    # the equal-weight basket benchmark (metals) is computed from the members, not fetched
+    basket = cfg.data.benchmark == EQUAL_WEIGHT_BENCHMARK
+    symbols = [*run.symbols] + ([] if basket else [cfg.data.benchmark])
     if provider not in (None, "none"):
         from sensequant.data.fetch import run_fetch
 

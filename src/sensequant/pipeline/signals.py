@@ -43,6 +43,7 @@ from sensequant.models.lgbm import is_score_model
 from sensequant.models.serialize import load_model
 from sensequant.models.teacher import load_booster, predict_proba
 from sensequant.pipeline.rundir import STUDENT_MODEL, LoadedRun, load_run
+from sensequant.pipeline.universe_rules import EQUAL_WEIGHT_BENCHMARK, BasketBenchmarkStore
 from sensequant.types import IST, PROBA_COLUMNS
 
 __all__ = ["DEFAULT_MAX_AGE_DAYS", "SIGNAL_COLUMNS", "SignalSet", "compute_signals"]
@@ -278,9 +279,17 @@ def compute_signals(
     """
     run = load_run(run_dir)
     cfg = run.config
+    if cfg.data.interval != "1day":
+        raise DataError(
+            f"run {run_dir.name} trades {cfg.data.interval} bars: signals are target weights "
+            "for the next daily session (an intraday book is squared off every session)",
+            hint="use a daily run's model for signals",
+        )
     d = _day(date or today or pd.Timestamp.now(tz=IST).date())
     end = d + _DAY_END
     symbols = list(run.symbols)
+    if cfg.data.benchmark == EQUAL_WEIGHT_BENCHMARK:  # metals: the ETFs' equal-weight basket
+        store = BasketBenchmarkStore(store, EQUAL_WEIGHT_BENCHMARK, symbols)
     bars = _read(store, symbols, cfg.data.interval, end)
     bench = _read(store, [cfg.data.benchmark], cfg.data.interval, end)
     as_of = _check_fresh({**bars, **bench}, d, max_age_days)

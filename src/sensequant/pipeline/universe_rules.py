@@ -33,7 +33,7 @@ from sensequant.pipeline.intraday import (
     intraday_profile,
     session_completeness,
 )
-from sensequant.pipeline.preflight import PreflightReport, preflight
+from sensequant.pipeline.preflight import PreflightReport, preflight, top_k_warnings
 from sensequant.settings import BacktestConfig, RunConfig
 from sensequant.types import BENCHMARK_SYMBOL
 
@@ -88,6 +88,8 @@ def preflight_for_universe(
     config, interval_note = intraday_benchmark(config, store)
     pf = preflight(config, store, catalog)
     config, fit_notes = fit_portfolio(config, len(pf.symbols))
+    # pre-flight's top-k warnings were about the rule before the cap: say what still holds
+    pf.warnings[:] = top_k_warnings(config, len(pf.symbols))
     notes += [n for n in (bench_note, interval_note) if n] + fit_notes
     if config.data.interval != "1day":
         iv = config.data.interval
@@ -207,7 +209,7 @@ def basket_bars(store: BarStore, members: Sequence[str], interval: str) -> pd.Da
     store : BarStore
         Holds the members' bars at ``interval``.
     members : sequence of str
-        At least one stored symbol.
+        At least one of them stored at ``interval`` (the others are left out).
     interval : str
 
     Returns
@@ -221,6 +223,8 @@ def basket_bars(store: BarStore, members: Sequence[str], interval: str) -> pd.Da
     """
     opens, closes = {}, {}
     for s in members:
+        if not store.exists(s, interval):  # e.g. a member with intraday bars only
+            continue
         b = store.read(s, interval, columns=["timestamp", "open", "close"])
         ix = pd.DatetimeIndex(b["timestamp"])
         opens[s] = pd.Series(b["open"].to_numpy(dtype=float), index=ix)
@@ -271,8 +275,11 @@ class BasketBenchmarkStore(BarStore):
         return getattr(self.__dict__["_inner"], attr)
 
     def exists(self, symbol: str, interval: str) -> bool:
-        """As :meth:`BarStore.exists`; the basket always exists."""
-        return symbol == self._name or self._inner.exists(symbol, interval)
+        """As :meth:`BarStore.exists`; the basket exists at an interval where any member does
+        (an intraday run's members may have no daily bars)."""
+        if symbol == self._name:
+            return any(self._inner.exists(m, interval) for m in self._members)
+        return self._inner.exists(symbol, interval)
 
     def read(
         self,
