@@ -92,6 +92,6 @@ def detail_lines(run_dir: Path, events: Sequence[Event]) -> list[tuple[str, str]
 
 
 def print_details(run_dir: Path, events: Sequence[Event]) -> None:
-    """Print :func:`detail_lines` literally on stdout."""
+    """Print :func:`detail_lines` literally on stdout, never wrapped (paths stay copyable)."""
     for text, style in detail_lines(run_dir, events):
-        out.print(literal(text, style) if style else literal(text))
+        out.print(literal(text, style) if style else literal(text), soft_wrap=True)

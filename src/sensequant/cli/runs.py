@@ -253,7 +253,7 @@ def show(run_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) 
         literal(rec.run_id, "bold")
         + literal(f"  state {rec.state}  gates {rec.gate_decision}  producer {rec.producer}")
     )
-    out.print(literal(f"run dir: {rec.run_dir}"))
+    out.print(literal(f"run dir: {rec.run_dir}"), soft_wrap=True)  # a path: never wrapped
     for k, v in (rec.headline or {}).items():
         out.print(literal(f"  {k}: {_fmt_key(k, v)}"))
     briefing = Path(rec.run_dir) / "promotion_briefing.md"
