@@ -105,3 +105,13 @@ def test_stacking_is_refused_on_intraday_bars(tmp_path: Path) -> None:
     daily = tmp_path / "d.yaml"
     daily.write_text("student:\n  stacking: true\n", encoding="utf-8")
     assert load_run_config(daily).student.stacking is True
+
+
+def test_a_partial_section_keeps_the_run_defaults_of_its_other_keys(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("student:\n  stacking: true\nbacktest:\n  trials: []\n", encoding="utf-8")
+    cfg = load_run_config(path)
+    default = RunConfig()
+    assert cfg.student == default.student.model_copy(update={"stacking": True})
+    assert cfg.student.train_lookback_days == 3650  # the run's default, not the class's 1095
+    assert cfg.backtest.trials == [] and cfg.portfolio == default.portfolio  # lists replaced

@@ -31,6 +31,7 @@ from sensequant.config_sections import (
     StudentConfig,
     TeacherConfig,
 )
+from sensequant.config_yaml import load_yaml_unique, over_defaults
 from sensequant.errors import ConfigError
 from sensequant.time_units import INTERVAL_ALIASES, convert_time_units
 
@@ -332,38 +333,6 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` refusing a key written twice in one mapping (PyYAML keeps the last
-    one silently, so a second ``gates:`` block would replace the first)."""
-
-    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, int] = {}
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
-                line = key_node.start_mark.line + 1
-                if key in seen:
-                    raise ConfigError(
-                        f"duplicate key {key!r} at line {line} (first at line {seen[key]})",
-                        hint="merge the two entries into one; YAML would silently keep the last",
-                    )
-                seen[key] = line
-        return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
-
-
-def load_yaml_unique(text: str) -> Any:
-    """Parse YAML text like ``yaml.safe_load`` but refuse duplicate keys.
-
-    Raises
-    ------
-    ConfigError
-        ``duplicate key 'gates' at line 40 (first at line 12)``.
-    yaml.YAMLError
-        If the text is not valid YAML.
-    """
-    return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: safe
-
-
 def load_run_config(path: Path | None = None) -> RunConfig:
     """Load and validate a run configuration.
 
@@ -381,6 +350,11 @@ def load_run_config(path: Path | None = None) -> RunConfig:
     ConfigError
         If the file is missing, not YAML, holds a key twice in one mapping (naming the key and
         both lines), or fails validation (the message names each key).
+
+    Notes
+    -----
+    The file's values are laid over the built-in defaults key by key (``student: {stacking:
+    true}`` changes that one key); lists such as ``backtest.trials`` are replaced whole.
     """
     if path is None:
         return RunConfig()
@@ -395,4 +369,6 @@ def load_run_config(path: Path | None = None) -> RunConfig:
         raise ConfigError(f"{path}: {exc.message}", hint=exc.hint) from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
-    return _validate(raw, source=str(path), text=text)
+    # the file's values over the built-in defaults, key by key: a section the file names only
+    # in part keeps the run's defaults for its other keys (not the section class's)
+    return _validate(over_defaults(RunConfig().model_dump(), raw), source=str(path), text=text)
