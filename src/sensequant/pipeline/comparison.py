@@ -29,7 +29,7 @@ from sensequant.evaluation.comparison import comparison_table
 from sensequant.evaluation.signal import daily_ic
 from sensequant.run_config import PortfolioConfig, RunConfig
 
-__all__ = ["Comparison", "build_comparison", "model_score", "verdict"]
+__all__ = ["Comparison", "build_comparison", "daily_ic_memo", "model_score", "verdict"]
 
 RELEASED = "released model (student)"
 DIRECT = "direct model (blend 0, no teachers)"
@@ -61,6 +61,29 @@ class Comparison:
     table: pd.DataFrame
     verdict: str
     extra_trials: dict[str, pd.Series]
+
+
+def daily_ic_memo(forward: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """A ``daily_ic_of(predictions)`` that computes each frame's daily IC once.
+
+    :func:`build_comparison` and its caller both need the student's and teacher-direct's
+    daily IC against ``forward`` (``symbol, timestamp, fwd_return``); frames are keyed by
+    identity, so the caller must keep them alive while it uses the function (one
+    evaluation).
+
+    Returns
+    -------
+    callable
+        ``daily_ic_of(pred)`` -> :func:`sensequant.evaluation.daily_ic` of :func:`model_score`.
+    """
+    memo: dict[int, pd.DataFrame] = {}
+
+    def daily_ic_of(pred: pd.DataFrame) -> pd.DataFrame:
+        if id(pred) not in memo:
+            memo[id(pred)] = daily_ic(model_score(pred), "score", forward)
+        return memo[id(pred)]
+
+    return daily_ic_of
 
 
 def build_comparison(
@@ -120,10 +143,7 @@ def build_comparison(
             max_weight_per_symbol=config.portfolio.max_weight_per_symbol,
         )
 
-    def ic(pred: pd.DataFrame) -> pd.DataFrame:
-        if daily_ic_of is not None:
-            return daily_ic_of(pred)
-        return daily_ic(model_score(pred), "score", forward)
+    ic = daily_ic_of or daily_ic_memo(forward)
 
     entries: dict[str, tuple[object, ...]] = {
         RELEASED: (

@@ -22,7 +22,7 @@ from sensequant.evaluation.baselines import (
 )
 from sensequant.evaluation.costs import FeeSchedule
 from sensequant.evaluation.metrics import PerformanceSummary, alpha_beta, sharpe, summarize
-from sensequant.evaluation.signal import ICSummary, daily_ic, ic_summary
+from sensequant.evaluation.signal import ICSummary, ic_summary
 from sensequant.evaluation.sizing import portfolio_weights
 from sensequant.evaluation.stats import (
     BootstrapCI,
@@ -31,7 +31,7 @@ from sensequant.evaluation.stats import (
     deflated_sharpe_ratio,
     probabilistic_sharpe_ratio,
 )
-from sensequant.pipeline.comparison import build_comparison, model_score
+from sensequant.pipeline.comparison import build_comparison, daily_ic_memo
 from sensequant.pipeline.statistics import compute_evidence, guarded
 from sensequant.pipeline.universe_rules import single_symbol_holds
 from sensequant.release.briefing import EQUAL_WEIGHT
@@ -224,12 +224,7 @@ def evaluate(
         )
     forward = panel[["symbol", "timestamp", "fwd_return"]]
     dates = pd.DatetimeIndex(sorted(student_pred["timestamp"].unique()))
-    ic_memo: dict[int, pd.DataFrame] = {}  # daily IC per prediction frame, computed once
-
-    def daily_ic_of(pred: pd.DataFrame) -> pd.DataFrame:
-        if id(pred) not in ic_memo:
-            ic_memo[id(pred)] = daily_ic(model_score(pred), "score", forward)
-        return ic_memo[id(pred)]
+    daily_ic_of = daily_ic_memo(forward)  # student's and teacher-direct's IC computed once
 
     comp = build_comparison(
         config,

@@ -32,9 +32,9 @@ from sensequant.evaluation.baselines import BaselineSeries, buy_and_hold_baselin
 from sensequant.evaluation.costs import FeeSchedule
 from sensequant.evaluation.intraday_backtest import run_intraday_backtest
 from sensequant.evaluation.metrics import alpha_beta, summarize
-from sensequant.evaluation.signal import daily_ic, ic_summary
+from sensequant.evaluation.signal import ic_summary
 from sensequant.evaluation.sizing import portfolio_weights
-from sensequant.pipeline.comparison import build_comparison, model_score
+from sensequant.pipeline.comparison import build_comparison, daily_ic_memo, model_score
 from sensequant.pipeline.evidence import (
     BUY_HOLD,
     EQUAL,
@@ -200,12 +200,7 @@ def evaluate_intraday(
         notes.append(f"{dropped} OOS sessions lacked a benchmark return and were left out")
     forward = panel[["symbol", "timestamp", "fwd_return"]]
     dates = pd.DatetimeIndex(sorted(student_pred["timestamp"].unique()))
-    ic_memo: dict[int, pd.DataFrame] = {}
-
-    def daily_ic_of(pred: pd.DataFrame) -> pd.DataFrame:
-        if id(pred) not in ic_memo:
-            ic_memo[id(pred)] = daily_ic(model_score(pred), "score", forward)
-        return ic_memo[id(pred)]
+    daily_ic_of = daily_ic_memo(forward)  # student's and teacher-direct's IC computed once
 
     comp = build_comparison(
         config,
