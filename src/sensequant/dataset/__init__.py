@@ -4,15 +4,14 @@ from sensequant.dataset.frame import (
     PANEL_LABEL_COLUMNS,
     VOLUME_FEATURES,
     SymbolFrame,
-    build_frames,
     feature_names,
     needs_panel_step,
     panel_frame,
     symbol_frame,
     volume_absent,
-    with_panel_columns,
 )
 from sensequant.dataset.labels import LABEL_COLUMNS, make_labels
+from sensequant.dataset.panel_step import build_frames, with_panel_columns
 from sensequant.dataset.splits import (
     SessionPanel,
     TimesLike,

@@ -24,7 +24,8 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from sensequant.dataset.frame import SymbolFrame, build_frames, needs_panel_step
+from sensequant.dataset.frame import SymbolFrame, needs_panel_step
+from sensequant.dataset.panel_step import build_frames
 from sensequant.errors import DataError, UsageError
 from sensequant.settings import RunConfig
 

@@ -10,9 +10,11 @@ from sensequant.dataset.features.build import (
 )
 from sensequant.dataset.features.panel import (
     ZSCORE_CLIP,
+    RelativeReturns,
     cs_rank,
     cs_robust_z,
     panel_features,
+    relative_returns,
     session_log_returns,
     wide_closes,
 )
@@ -34,11 +36,13 @@ __all__ = [
     "SET_COLUMNS",
     "SYMBOL_SETS",
     "ZSCORE_CLIP",
+    "RelativeReturns",
     "build_features",
     "cs_rank",
     "cs_robust_z",
     "feature_set_hash",
     "panel_features",
+    "relative_returns",
     "return_features",
     "selected_names",
     "session_log_returns",

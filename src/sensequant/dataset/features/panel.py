@@ -97,10 +97,43 @@ def _take(wide: pd.DataFrame, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return out
 
 
+RelativeReturns = dict[tuple[str, int], pd.DataFrame]
+"""``(kind, n) -> wide frame``: kind ``xs`` or ``sector``, n sessions (see
+:func:`relative_returns`)."""
+
+
+def relative_returns(
+    closes: pd.DataFrame, sectors: Mapping[str, str | None] | None, config: FeatureConfig
+) -> RelativeReturns:
+    """The wide relative returns behind the ``cross_sectional`` and ``sector`` sets.
+
+    Computed once over the whole wide close frame, so :func:`panel_features` can be called
+    on date chunks of the panel (``relative=``) with results identical to one call.
+
+    Parameters
+    ----------
+    closes : pandas.DataFrame of shape (n_dates, n_symbols)
+        Wide closes (rupees), e.g. :func:`wide_closes`.
+    sectors : mapping of str to str or None, optional
+        Symbol -> industry (the ``sector`` set).
+    config : FeatureConfig
+        Which of the two sets are chosen.
+
+    Returns
+    -------
+    dict of (str, int) to pandas.DataFrame of shape (n_dates, n_symbols)
+        Log-return differences (fractions); empty when neither set is chosen.
+    """
+    chosen = set(config.sets)
+    if not chosen & {"cross_sectional", "sector"}:
+        return {}
+    return _relative_returns(closes, sectors, "cross_sectional" in chosen, "sector" in chosen)
+
+
 def _relative_returns(
     closes: pd.DataFrame, sectors: Mapping[str, str | None] | None, want_xs: bool, want_sector: bool
-) -> dict[tuple[str, int], pd.DataFrame]:
-    out: dict[tuple[str, int], pd.DataFrame] = {}
+) -> RelativeReturns:
+    out: RelativeReturns = {}
     labels = None
     if want_sector:
         labels = pd.Series([(sectors or {}).get(str(c)) or None for c in closes.columns])
@@ -238,6 +271,7 @@ def panel_features(
     closes: pd.DataFrame | None = None,
     benchmark_close: pd.Series | None = None,
     sectors: Mapping[str, str | None] | None = None,
+    relative: RelativeReturns | None = None,
 ) -> pd.DataFrame:
     """Add the panel feature sets of ``config`` to a long panel and normalise per date.
 
@@ -259,6 +293,9 @@ def panel_features(
         Symbol -> industry (the catalog's ``SymbolInfo.industry``, from the NIFTY 100 list).
         A symbol absent or None gets NaN ``sector_ret_*`` and is in no sector mean. Required
         for ``sector``.
+    relative : dict, optional
+        :func:`relative_returns` of ``closes`` computed once by the caller (chunked calls);
+        computed here when None.
 
     Returns
     -------
@@ -305,12 +342,7 @@ def panel_features(
     if closes is not None and chosen & {"cross_sectional", "sector"}:
         rows = closes.index.get_indexer(ts)
         cols = closes.columns.get_indexer(pd.Index(panel["symbol"]))
-        rel = _relative_returns(
-            closes,
-            sectors,
-            "cross_sectional" in chosen,
-            "sector" in chosen,
-        )
+        rel = relative if relative is not None else relative_returns(closes, sectors, config)
         for (kind, n), wide in rel.items():
             new[f"{'xs' if kind == 'xs' else 'sector'}_ret_{n}"] = _take(wide, rows, cols)
     if benchmark_close is not None and "market" in chosen:
