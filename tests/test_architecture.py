@@ -1,4 +1,5 @@
-"""Architecture checks: the import-linter layer contract, module size and package breadth.
+"""Architecture checks: the import-linter contracts (layers; nothing imports pickle), module
+size and package breadth.
 
 The contract lives in ``pyproject.toml`` (``[tool.importlinter]``) and mirrors DESIGN.md
 "Layers". The import-linter tests run ``lint-imports`` in a subprocess (the one next to this
@@ -53,6 +54,7 @@ def test_layer_contract_holds(tmp_path: Path) -> None:
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     assert "0 broken" in out
+    assert "Nothing is pickled KEPT" in out  # no module of src imports pickle (or dill...)
 
 
 def test_layer_contract_catches_an_upward_import(tmp_path: Path) -> None:
@@ -68,6 +70,21 @@ def test_layer_contract_catches_an_upward_import(tmp_path: Path) -> None:
     assert result.returncode != 0, out
     assert "Layers: cli > pipeline" in out and "BROKEN" in out
     assert "sensequant.data.store -> sensequant.cli" in out
+
+
+def test_pickle_contract_catches_a_pickle_import(tmp_path: Path) -> None:
+    copy = tmp_path / "src"
+    shutil.copytree(PACKAGE, copy / "sensequant", ignore=shutil.ignore_patterns("__pycache__"))
+    target = copy / "sensequant" / "pipeline" / "checkpoints.py"
+    target.write_text(
+        target.read_text(encoding="utf-8") + "\nimport pickle  # deliberately wrong\n",
+        encoding="utf-8",
+    )
+    result = _run_lint_imports(copy, tmp_path)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert "Nothing is pickled BROKEN" in out
+    assert "sensequant.pipeline.checkpoints -> pickle" in out
 
 
 def _modules() -> list[Path]:

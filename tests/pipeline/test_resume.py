@@ -216,7 +216,8 @@ def test_killed_twice_and_resumed_equals_an_uninterrupted_run(
     (run_dir,) = settings.runs_dir.iterdir()
     run_id = run_dir.name
     assert _state(settings.home, run_id) == "interrupted"  # found gone by `runs`
-    assert list((run_dir / "checkpoints" / "teachers").glob("*.pkl"))
+    assert list((run_dir / "checkpoints" / "teachers").glob("*.json"))
+    assert not list((run_dir / "checkpoints").rglob("*.pkl"))  # JSON + Parquet, never pickle
 
     # 2. resumed (by prefix), killed again while the student trains
     proc = _cli(settings.home, "run", "--resume", run_id[:-2])

@@ -115,7 +115,7 @@ def test_sigterm_records_the_run_interrupted(
     assert tel[-1]["event"] == "run_failed" and tel[-1]["interrupted"] is True
     # what a resume needs is on disk: the snapshot and the pre-flight checkpoint
     assert (Path(run.run_dir) / "snapshot" / "snapshot.json").is_file()
-    assert (Path(run.run_dir) / "checkpoints" / "preflight.pkl").is_file()
+    assert (Path(run.run_dir) / "checkpoints" / "preflight.json").is_file()
 
 
 def test_a_failing_run_is_recorded_failed(home: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

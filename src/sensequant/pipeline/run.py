@@ -134,17 +134,21 @@ def run_pipeline(
         snapshot = capture_snapshot(store, series, run_dir / SNAPSHOT_DIR)
         snapshot.save()
         paths.config.write_text(config.to_yaml(), encoding="utf-8")
-        checkpoints = Checkpoints(run_dir)
-        checkpoints.save("preflight", pf)
+        checkpoints = Checkpoints(run_dir, rep.warn)
+        checkpoints.save_preflight(pf)
         created_at = now_ist().isoformat()
     else:
         run_id, run_dir = resume, settings.runs_dir / resume
-        paths, checkpoints = RunPaths(run_dir), Checkpoints(run_dir)
-        saved_pf = checkpoints.load("preflight")
-        if not isinstance(saved_pf, PreflightReport):
+        paths, checkpoints = RunPaths(run_dir), Checkpoints(run_dir, rep.warn)
+        saved_pf = checkpoints.preflight()
+        if saved_pf is None:
+            legacy = checkpoints.has_legacy_pickles()
             raise PipelineError(
-                f"run {run_id} cannot be resumed: {checkpoints.dir} holds no pre-flight",
-                hint="runs made before checkpoints existed cannot be resumed; start a new run",
+                f"run {run_id} cannot be resumed: {checkpoints.dir} holds no usable pre-flight",
+                hint="its checkpoints are pickles of an earlier version, never loaded (a pickle "
+                "can run code); start a new run"
+                if legacy
+                else "runs made before checkpoints existed cannot be resumed; start a new run",
             )
         pf, snapshot = saved_pf, BarSnapshot.load(run_dir / SNAPSHOT_DIR)
         created_at = registry.get(run_id).created_at
@@ -222,13 +226,13 @@ def _phases(
     features = features_phase(config, store, catalog, pf, rep, tel, cache)
     frames = features.frames
     outcomes = teacher_phase(config, frames, pf, rep, tel, run_dir, cache, checkpoints)
-    saved = checkpoints.load("student")
+    saved = checkpoints.student()
     if saved is None:
         sp = student_phase(config, frames, outcomes, pf, rep, tel)
         plain_pred = None
         if config.student.reward_weighting:
             plain_pred = plain_student(config, sp.panel, sp.soft_labels, frames, rep, tel)
-        checkpoints.save("student", (sp, plain_pred))
+        checkpoints.save_student(sp, plain_pred)
     else:
         sp, plain_pred = saved
         saved = None  # the tuple would keep the full student result alive through the run
