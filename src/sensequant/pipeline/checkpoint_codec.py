@@ -10,11 +10,15 @@ preflight     the whole :class:`PreflightReport`    none
 teachers      one symbol's :class:`WindowOutcome`   ``oof`` (every window's OOF frame, stacked;
               list without OOF frames and models    ``oof_rows`` per window slices it back),
                                                     ``models`` (``outcome``, ``model_text``)
-student       periods, skipped periods, blend       ``predictions``, ``teacher_pred``, ``panel``,
-              weights, alternative names            ``soft_labels``, ``variant_<i>``,
-                                                    ``blend_choice``, ``alternative_<i>``,
-                                                    ``plain`` (plain student), ``models``
+student       periods, skipped periods, blend       ``predictions``, ``teacher_pred``,
+              weights, alternative names            ``variant_<i>``, ``blend_choice``,
+                                                    ``alternative_<i>``, ``plain`` (plain
+                                                    student), ``models``
 ============  ====================================  ==============================================
+
+The student's panel and soft labels are not written: they are rebuilt from the features
+phase's frames and the teachers' outcomes (``panel_frame`` / ``soft_label_frame``, both
+deterministic), so a 6-million-bar intraday panel is never serialised a second time.
 
 A change to any of these layouts bumps the kind's ``*_VERSION``; a checkpoint of another version
 is then ignored (recomputed), never misread.
@@ -53,7 +57,7 @@ __all__ = [
 
 PREFLIGHT_VERSION: Final = 1
 TEACHERS_VERSION: Final = 1
-STUDENT_VERSION: Final = 1
+STUDENT_VERSION: Final = 2
 
 Parts = tuple[dict[str, Any], dict[str, pd.DataFrame]]
 """A manifest's content and its data frames by part name."""
@@ -293,8 +297,6 @@ def student_to_parts(sp: StudentPhaseResult, plain: pd.DataFrame | None) -> Part
     frames = {
         "predictions": wf.predictions,
         "teacher_pred": sp.teacher_pred,
-        "panel": sp.panel,
-        "soft_labels": sp.soft_labels,
         **{f"variant_{i}": f for i, f in enumerate(sp.variants.values())},
         **{f"alternative_{i}": f for i, f in enumerate(sp.alternatives.values())},
         "models": _models_frame({i: p.model_text for i, p in enumerate(wf.periods)}),
@@ -341,8 +343,8 @@ def student_from_parts(
     sp = StudentPhaseResult(
         student=WalkForwardResult(frames["predictions"], periods, skipped),
         teacher_pred=frames["teacher_pred"],
-        panel=frames["panel"],
-        soft_labels=frames["soft_labels"],
+        panel=pd.DataFrame(),  # rebuilt by the caller from the frames (module docstring)
+        soft_labels=pd.DataFrame(),
         variants={float(w): frames[f"variant_{i}"] for i, w in enumerate(meta["variants"])},
         blend_choice=frames["blend_choice"] if meta["blend_choice"] else None,
         alternatives={str(n): frames[f"alternative_{i}"] for i, n in enumerate(names)},

@@ -23,6 +23,7 @@ from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.catalog import Catalog
 from sensequant.data.repair import open_catalog
 from sensequant.data.store import BarStore
+from sensequant.dataset import panel_frame
 from sensequant.errors import PipelineError
 from sensequant.fsutil import write_json_atomic
 from sensequant.pipeline import messages
@@ -47,6 +48,7 @@ from sensequant.pipeline.snapshot import (
     capture_snapshot,
     snapshot_series,
 )
+from sensequant.pipeline.teachers import soft_label_frame
 from sensequant.pipeline.trials import last_blend, record_trials
 from sensequant.pipeline.universe_rules import preflight_for_universe
 from sensequant.progress import EventReporter, NullReporter, Reporter
@@ -236,6 +238,8 @@ def _phases(
     else:
         sp, plain_pred = saved
         saved = None  # the tuple would keep the full student result alive through the run
+        panel = panel_frame(frames, pf.range_start, pf.range_end)  # not checkpointed: rebuilt
+        sp = dataclasses.replace(sp, panel=panel, soft_labels=soft_label_frame(outcomes))
         rep.info("student: reused from the interrupted run's checkpoint")
     ledger = TrialLedger(settings.registry_path, settings.home / "ledger")
     ev = backtest_phase(config, store, pf, sp, plain_pred, ledger, rep, tel)
