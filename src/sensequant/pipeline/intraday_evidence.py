@@ -1,4 +1,8 @@
-"""Backtest phase on intraday bars: the same evidence as the daily path, per session.
+"""The intraday conventions of the backtest phase: :func:`intraday_mode`.
+
+:func:`sensequant.pipeline.evidence.evaluate` computes the same evidence for every interval;
+this module supplies what intraday bars change (an
+:class:`~sensequant.pipeline.evaluation_mode.EvaluationMode`).
 
 Conventions (stated in the briefing's notes):
 
@@ -20,7 +24,7 @@ Conventions (stated in the briefing's notes):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,25 +35,13 @@ from sensequant.evaluation.baseline_scores import reversal_scores
 from sensequant.evaluation.baselines import BaselineSeries, buy_and_hold_baseline
 from sensequant.evaluation.costs import FeeSchedule
 from sensequant.evaluation.intraday_backtest import run_intraday_backtest
-from sensequant.evaluation.metrics import alpha_beta, summarize
-from sensequant.evaluation.signal import ic_summary
 from sensequant.evaluation.sizing import portfolio_weights
-from sensequant.pipeline.comparison import build_comparison, daily_ic_memo, model_score
-from sensequant.pipeline.evidence import (
-    BUY_HOLD,
-    EQUAL,
-    NIFTY,
-    STUDENT,
-    TEACHER,
-    Evaluation,
-    portfolio_trials,
-    trial_name,
-)
-from sensequant.pipeline.intraday_stats import session_ic, trial_statistics
+from sensequant.pipeline.comparison import model_score
+from sensequant.pipeline.evaluation_mode import BUY_HOLD, EQUAL, NIFTY, EvaluationMode
 from sensequant.settings import PortfolioConfig, RunConfig
 from sensequant.time_units import BAR_MINUTES
 
-__all__ = ["evaluate_intraday", "intraday_weights"]
+__all__ = ["bar_prices", "intraday_mode", "intraday_weights", "session_ic"]
 
 
 def bar_prices(
@@ -114,22 +106,58 @@ def _series(name: str, label: str, bt: BacktestResult) -> BaselineSeries:
     )
 
 
-def evaluate_intraday(
+def session_ic(name: str, per_bar: pd.DataFrame) -> str:
+    """One note line: the mean IC per bar and per session (mean of each session's bar ICs).
+
+    Parameters
+    ----------
+    name : str
+        The model ("student", "teacher-direct").
+    per_bar : pandas.DataFrame
+        :func:`sensequant.evaluation.daily_ic` on intraday bars (index = bar, ``ic``,
+        ``rank_ic``).
+
+    Returns
+    -------
+    str
+    """
+    if per_bar.empty:
+        return f"{name}: no IC (no bar with scores and forward returns)"
+    key = pd.DatetimeIndex(per_bar.index).normalize()
+    by_session = per_bar["rank_ic"].groupby(key).mean().dropna()
+    mean_bar = float(per_bar["rank_ic"].mean())
+    t_stat = (
+        float(by_session.mean() / by_session.std(ddof=1) * np.sqrt(len(by_session)))
+        if len(by_session) > 2 and by_session.std(ddof=1) > 0
+        else float("nan")
+    )
+    return (
+        f"{name} rank IC: {mean_bar:.4f} per bar over {per_bar['rank_ic'].notna().sum():,} "
+        f"bars; {by_session.mean():.4f} per session (mean of the session's bar ICs) over "
+        f"{len(by_session)} sessions, t = {t_stat:.2f}"
+    )
+
+
+def intraday_mode(
     config: RunConfig,
     store: BarStore,
     symbols: Sequence[str],
     student_pred: pd.DataFrame,
-    teacher_pred: pd.DataFrame,
-    panel: pd.DataFrame,
     range_end: pd.Timestamp,
-    *,
-    plain_pred: pd.DataFrame | None = None,
-    variants: Mapping[float, pd.DataFrame] | None = None,
-    ledger_sr: Sequence[float] = (),
-    ledger_returns: Callable[[pd.DatetimeIndex], pd.DataFrame] | None = None,
-) -> Evaluation:
-    """Intraday counterpart of :func:`sensequant.pipeline.evidence.evaluate` (same inputs and
-    result; the conventions in the module docstring)."""
+) -> EvaluationMode:
+    """The intraday conventions (module docstring) over the student's OOS bars.
+
+    Parameters are those of :func:`sensequant.pipeline.evaluation_mode.daily_mode`, at the
+    run's intraday interval: ``config.intraday`` gives the execution rules, the store holds
+    the bars of the universe and of ``config.data.benchmark`` at ``config.data.interval`` (the
+    buy-and-hold uses session prices built from them), ``student_pred``'s timestamps are
+    decision bars and ``range_end`` is the run's last bar.
+
+    Returns
+    -------
+    EvaluationMode
+        Backtests return per-session results (bar returns compounded per session).
+    """
     interval = config.data.interval
     start = pd.Timestamp(student_pred["timestamp"].min())
     open_px, close_px = bar_prices(store, symbols, interval, start, range_end)
@@ -137,27 +165,21 @@ def evaluate_intraday(
     bt_cfg = config.backtest.model_copy(update={"cost_segment": "intraday"})
     minutes = BAR_MINUTES[interval]
 
-    def backtest(pred: pd.DataFrame, pcfg: PortfolioConfig) -> BacktestResult:
-        weights = intraday_weights(pred, pcfg, config)
+    def execute(weights: pd.DataFrame) -> BacktestResult:
         return run_intraday_backtest(
             weights, open_px, close_px, fees=fees, cfg=bt_cfg, rules=config.intraday,
             bar_minutes=minutes,
         ).sessions  # fmt: skip
 
-    trials_cfg = portfolio_trials(config)
-    student_bts = {trial_name(c): backtest(student_pred, c) for c in trials_cfg}
-    primary = trial_name(config.portfolio)
-    s_bt, t_bt = student_bts[primary], backtest(teacher_pred, config.portfolio)
-    basket_bt = run_intraday_backtest(
-        _basket(close_px, open_px, config), open_px, close_px, fees=fees, cfg=bt_cfg,
-        rules=config.intraday, bar_minutes=minutes,
-    ).sessions  # fmt: skip
+    def backtest(pred: pd.DataFrame, pcfg: PortfolioConfig) -> BacktestResult:
+        return execute(intraday_weights(pred, pcfg, config))
+
     equal = _series(
         "ew_intraday",
         "equal-weight basket of the universe over the same bars: decided at each session's "
         "first bar, bought at the second bar's open, squared off at the last bar's open, "
         "NSE intraday (MIS) costs + slippage",
-        basket_bt,
+        execute(_basket(close_px, open_px, config)),
     )
     s_open, s_close = _session_prices(open_px, close_px)
     hold_start = s_close.index[0]
@@ -176,101 +198,21 @@ def evaluate_intraday(
         returns=index_ret,
         exposure=pd.Series(1.0, index=index_ret.index),
     )
-    returns = pd.DataFrame(
-        {
-            "student_net": s_bt.returns_net,
-            "student_gross": s_bt.returns_gross,
-            "student_costs": s_bt.costs,
-            "student_turnover": s_bt.turnover,
-            "student_exposure": s_bt.exposure,
-            "teacher_direct_net": t_bt.returns_net,
-            "nifty50": index_ret,
-            "equal_weight": equal.returns,
-        }
-    ).dropna(how="any")
-    notes = [
+    dates = pd.DatetimeIndex(sorted(student_pred["timestamp"].unique()))
+    notes = (
         "intraday conventions: bar returns compounded per session; Sharpe, volatility and "
         f"every statistic from session returns x {config.stats.periods_per_year} a year; "
         "turnover per session; IC per bar (the IC rows) and per session (below); fills at "
         "the next bar's open with NSE intraday (MIS) costs; square-off at the session's "
-        f"last bar; no new entries in the last {config.intraday.no_entry_minutes} minutes"
-    ]
-    dropped = len(s_bt.returns_net) - len(returns)
-    if dropped:
-        notes.append(f"{dropped} OOS sessions lacked a benchmark return and were left out")
-    forward = panel[["symbol", "timestamp", "fwd_return"]]
-    dates = pd.DatetimeIndex(sorted(student_pred["timestamp"].unique()))
-    daily_ic_of = daily_ic_memo(forward)  # student's and teacher-direct's IC computed once
-
-    comp = build_comparison(
-        config,
-        student_pred=student_pred,
-        student_bt=s_bt,
-        teacher_pred=teacher_pred,
-        teacher_bt=t_bt,
-        variants=variants or {},
-        forward=forward,
+        f"last bar; no new entries in the last {config.intraday.no_entry_minutes} minutes",
+    )
+    return EvaluationMode(
+        name="intraday",
         backtest=backtest,
+        benchmark=index_ret,
+        equal_weight=equal,
         baselines={NIFTY: index, BUY_HOLD: buy_hold, EQUAL: equal},
         score_baselines={"reversal (minus 6-bar return)": reversal_scores(close_px, dates, 6)},
-        daily_ic_of=daily_ic_of,
-    )
-    st = config.stats
-    rf, periods = st.risk_free_rate, st.periods_per_year
-    r = returns["student_net"]
-    summaries = {
-        STUDENT: summarize(
-            r, benchmark=returns["nifty50"], turnover=returns["student_turnover"],
-            exposure=returns["student_exposure"], rf=rf, periods=periods,
-        ),
-        TEACHER: summarize(
-            returns["teacher_direct_net"], benchmark=returns["nifty50"],
-            turnover=t_bt.turnover.reindex(returns.index),
-            exposure=t_bt.exposure.reindex(returns.index), rf=rf, periods=periods,
-        ),
-        NIFTY: summarize(returns["nifty50"], rf=rf, periods=periods),
-        EQUAL: summarize(
-            returns["equal_weight"], benchmark=returns["nifty50"],
-            turnover=basket_bt.turnover.reindex(returns.index),
-            exposure=basket_bt.exposure.reindex(returns.index), rf=rf, periods=periods,
-        ),
-    }  # fmt: skip
-    alpha, beta = alpha_beta(r, returns["nifty50"], rf=rf, periods=periods)
-    ic, frames = {}, []
-    for name, pred in ((STUDENT, student_pred), (TEACHER, teacher_pred)):
-        per_bar = daily_ic_of(pred)
-        ic[name] = ic_summary(per_bar) if len(per_bar) else None
-        frames.append(per_bar.add_prefix(f"{name}_"))
-        notes.append(session_ic(name, per_bar))
-    trial_series = {f"student {n}": bt.returns_net for n, bt in student_bts.items()}
-    trial_series.update({f"variant {n}": x for n, x in comp.extra_trials.items()})
-    trial_series[f"teacher-direct {primary}"] = t_bt.returns_net
-    if plain_pred is not None:
-        trial_series["plain student (no reward weighting)"] = backtest(
-            plain_pred, config.portfolio
-        ).returns_net
-    trial_returns = pd.DataFrame(trial_series).reindex(returns.index)
-    stats = trial_statistics(
-        config, returns, trial_returns, student_pred, panel, pd.concat(frames, axis=1),
-        ledger_sr, ledger_returns, notes,
-    )  # fmt: skip
-    return Evaluation(
-        returns=returns,
-        trial_returns=trial_returns,
-        student_bt=s_bt,
-        teacher_bt=t_bt,
-        summaries=summaries,
-        ic=ic,
-        ic_daily=pd.concat(frames, axis=1),
-        alpha=alpha,
-        beta=beta,
-        bootstrap=stats.bootstrap,
-        psr=stats.psr,
-        dsr=stats.dsr,
-        trials=stats.trials,
-        evidence=stats.evidence,
         notes=notes,
-        comparison=comp.table,
-        comparison_verdict=comp.verdict,
-        ledger_trials=len(ledger_sr),
+        ic_note=session_ic,
     )

@@ -1,5 +1,9 @@
-"""Further OOS evidence for the briefing and the gates: paired bootstrap comparisons, SPA and
-StepM over every configuration tried, PBO, minimum track record length, IC by year, deciles.
+"""OOS statistics for the briefing and the gates, for every interval (on session returns).
+
+:func:`trial_statistics`: bootstrap CI of the Sharpe ratio, PSR, the deflated Sharpe ratio over
+every trial of the run and of the ledger; :func:`compute_evidence`: paired bootstrap
+comparisons, SPA and StepM over every configuration tried, PBO, minimum track record length,
+IC by year, deciles.
 
 Every statistic is guarded: when one cannot be computed (zero trades, too few sessions, no
 variance) it is left out with the reason in ``notes``, never replaced by a number.
@@ -8,7 +12,8 @@ variance) it is left out with the reason in ``notes``, never replaced by a numbe
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
@@ -21,9 +26,17 @@ from sensequant.evaluation.bootstrap import (
     mean_excess_return_ci,
     mean_ic_ci,
 )
+from sensequant.evaluation.metrics import sharpe
 from sensequant.evaluation.signal import decile_returns, decile_spread, ic_by_year
 from sensequant.evaluation.snooping import PBOResult, pbo_cscv, spa_test, stepm
-from sensequant.evaluation.stats import BootstrapCI, min_track_record_length
+from sensequant.evaluation.stats import (
+    BootstrapCI,
+    DSRResult,
+    bootstrap_sharpe_ci,
+    deflated_sharpe_ratio,
+    min_track_record_length,
+    probabilistic_sharpe_ratio,
+)
 from sensequant.release.briefing import EQUAL_WEIGHT
 from sensequant.release.evidence_types import (
     BootstrapExtra,
@@ -35,10 +48,14 @@ from sensequant.release.evidence_types import (
     SPATest,
     StepMTest,
     TrackRecord,
+    TrialSharpe,
 )
 from sensequant.settings import RunConfig
 
 T = TypeVar("T")
+
+PLAIN = "plain student (no reward weighting)"
+"""The trial name of the plain student's net returns (when the student is reward-weighted)."""
 
 
 def guarded(notes: list[str], what: str, fn: Callable[[], T]) -> T | None:
@@ -48,6 +65,92 @@ def guarded(notes: list[str], what: str, fn: Callable[[], T]) -> T | None:
     except (DataError, ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
         notes.append(f"{what}: not computable ({exc})")
         return None
+
+
+@dataclass(frozen=True)
+class TrialStatistics:
+    """What :func:`trial_statistics` computed (None: not computable, the reason in notes)."""
+
+    bootstrap: BootstrapCI | None
+    psr: float | None
+    dsr: DSRResult | None
+    trials: tuple[TrialSharpe, ...]
+    """Sharpe ratio of every configuration tried (the trials of the DSR)."""
+    evidence: OOSEvidence
+
+
+def trial_statistics(
+    config: RunConfig,
+    returns: pd.DataFrame,
+    trial_returns: pd.DataFrame,
+    student_pred: pd.DataFrame,
+    panel: pd.DataFrame,
+    ic_frame: pd.DataFrame,
+    ledger_sr: Sequence[float],
+    ledger_returns: Callable[[pd.DatetimeIndex], pd.DataFrame] | None,
+    notes: list[str],
+) -> TrialStatistics:
+    """Bootstrap CI, PSR, DSR over the trials, and the briefing's evidence.
+
+    Parameters
+    ----------
+    config : RunConfig
+        ``stats`` (reps, confidence, periods a year, risk-free rate) and ``seed``.
+    returns, trial_returns : pandas.DataFrame
+        Period (session) returns as :class:`sensequant.pipeline.evidence.Evaluation` holds
+        them; the plain student's trial, if any, is named :data:`PLAIN`.
+    student_pred, panel, ic_frame : pandas.DataFrame
+        Student predictions, the panel (forward returns), the IC frame (``student_ic``,
+        ``student_rank_ic`` per decision time).
+    ledger_sr : sequence of float
+        Per-period Sharpe ratios of the earlier ledger trials (counted by the DSR).
+    ledger_returns : callable, optional
+        ``ledger_returns(dates)``: their net returns on ``dates`` (for PBO over the ledger).
+    notes : list of str
+        Appended to: every statistic that could not be computed, with why.
+
+    Returns
+    -------
+    TrialStatistics
+    """
+    st = config.stats
+    rf, periods = st.risk_free_rate, st.periods_per_year
+    r = returns["student_net"]
+    boot = guarded(
+        notes,
+        "bootstrap CI of the Sharpe ratio",
+        lambda: bootstrap_sharpe_ci(
+            r, reps=st.bootstrap_reps, confidence=st.confidence, seed=config.seed,
+            periods=periods, rf=rf,
+        ),
+    )  # fmt: skip
+    trials: list[TrialSharpe] = []
+    finite: list[float] = []
+    for name in trial_returns.columns:
+        sr = sharpe(trial_returns[name], rf=rf, periods=periods)
+        sr_pp = sr / np.sqrt(periods)
+        trials.append(TrialSharpe(name=name, sharpe=sr, sr_per_period=sr_pp))
+        if np.isfinite(sr_pp):
+            finite.append(sr_pp)
+    finite += [x for x in ledger_sr if np.isfinite(x)]
+    dsr = guarded(notes, "deflated Sharpe ratio", lambda: deflated_sharpe_ratio(r, finite))
+    psr = guarded(notes, "PSR", lambda: probabilistic_sharpe_ratio(r, 0.0))
+    evidence, ev_notes = compute_evidence(
+        config,
+        returns,
+        trial_returns,
+        student_pred,
+        panel,
+        ic_frame,
+        plain_student_net=trial_returns.get(PLAIN),
+        ledger_returns=ledger_returns(pd.DatetimeIndex(trial_returns.index))
+        if ledger_returns is not None
+        else None,
+    )
+    notes.extend(ev_notes)
+    if evidence.zero_trades:
+        notes.append("the student portfolio never traded out of sample")
+    return TrialStatistics(boot, psr, dsr, tuple(trials), evidence)
 
 
 def _diff_ci(a: pd.Series, b: pd.Series, config: RunConfig) -> Callable[[], BootstrapCI]:
