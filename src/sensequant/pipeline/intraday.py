@@ -64,11 +64,15 @@ SHORT_SPAN_SESSIONS: Final = 60
 """An intraday run over fewer sessions (about three months) gets the short-span data note."""
 SHORT_SPAN_CONFIG: Final = "intraday_1min"
 """The shipped configuration for a few weeks of 1-minute bars (``configs/intraday_1min.yaml``)."""
-_USE_CONFIG: Final = (
-    f"for a few weeks of bars start from the shipped configuration: `sensequant run --config "
-    f"configs/{SHORT_SPAN_CONFIG}.yaml` (or `sensequant config init --from {SHORT_SPAN_CONFIG}` "
-    "to write an editable copy)"
-)
+
+
+def _use_config(interval: str) -> str:
+    """The hint's pointer to the shipped short-span configuration, at the run's interval."""
+    return (
+        "for a few weeks of bars start from the shipped configuration: `sensequant run "
+        f"--config configs/{SHORT_SPAN_CONFIG}.yaml --interval {interval}` (or `sensequant "
+        f"config init --from {SHORT_SPAN_CONFIG}` to write an editable copy)"
+    )
 
 
 def _trials(every: int) -> list[PortfolioConfig]:
@@ -219,7 +223,7 @@ def too_few_sessions_hint(config: RunConfig) -> str:
     hint = f"widen --start/--end or lower data.min_history_sessions (now {dc.min_history_sessions})"
     if dc.interval == "1day":
         return hint
-    return f"{hint}; {_USE_CONFIG}"
+    return f"{hint}; {_use_config(dc.interval)}"
 
 
 def check_span(config: RunConfig, range_start: pd.Timestamp, range_end: pd.Timestamp) -> str | None:
@@ -260,7 +264,7 @@ def check_span(config: RunConfig, range_start: pd.Timestamp, range_end: pd.Times
             f"sessions) is too short for windows.length_days {win} and student.min_train_days "
             f"{warm}: no teacher window fits, or no session is left out of sample",
             hint=f"lower windows.length_days, windows.step_days and student.min_train_days "
-            f"(calendar days) below {days}; {_USE_CONFIG}",
+            f"(calendar days) below {days}; {_use_config(config.data.interval)}",
         )
     if n >= SHORT_SPAN_SESSIONS:
         return None
