@@ -1,18 +1,22 @@
-"""Benchmark: the intraday run (5-minute bars) end to end, with throughput and peak memory.
+"""Benchmark: the intraday run (5- or 1-minute bars) end to end, with throughput and peak memory.
 
-Two scales::
+Three scales::
 
     # the 16 real 5-minute stocks (../shared/data/nse_5min, one year)
     .venv/bin/python benchmarks/bench_intraday.py real --data ../shared/data
+    # the 5 real 1-minute stocks (../shared/data/nse_1min, 24 sessions), run with the shipped
+    # configs/intraday_1min.yaml (far too short for evidence: a pipeline check)
+    .venv/bin/python benchmarks/bench_intraday.py real1m --data ../shared/data
     # synthetic 5-minute bars (sensequant.testing.synthetic): N symbols x Y years
     .venv/bin/python benchmarks/bench_intraday.py synthetic --symbols 95 --years 3.6
 
-Each runs ``sensequant run --interval 5minute`` in-process on a fresh temporary
-SENSEQUANT_HOME (or ``--home``) and prints: feature bars/s (bars through the features phase
-per second), teacher windows/s (trained windows per second of the teacher phase), the student
-time, every phase's time, the peak RSS of the process tree, and the headline numbers against
-the intraday baselines. ``--phases features`` stops after the features phase (the memory of
-the bar and feature frames alone, for scales where the whole run would take hours).
+Each runs ``sensequant run --interval 5minute`` (``1minute`` for ``real1m``) in-process on a
+fresh temporary SENSEQUANT_HOME (or ``--home``) and prints: feature bars/s (bars through the
+features phase per second), teacher windows/s (trained windows per second of the teacher
+phase), the student time, every phase's time, the peak RSS of the process tree, and the
+headline numbers against the intraday baselines. ``--phases features`` stops after the
+features phase (the memory of the bar and feature frames alone, for scales where the whole
+run would take hours).
 """
 
 from __future__ import annotations
@@ -32,18 +36,21 @@ from sensequant.data import Catalog
 from sensequant.data.imports import import_paths
 from sensequant.data.store import BarStore
 from sensequant.progress import RichReporter
-from sensequant.settings import RunConfig, Settings
+from sensequant.settings import RunConfig, Settings, load_run_config
 from sensequant.testing.synthetic import synthetic_bars
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> list[str]:
     store, catalog = BarStore(settings.store_dir), Catalog(settings.catalog_path)
-    if args.scale == "real":
-        folder = args.data / "nse_5min"
+    if args.scale in ("real", "real1m"):
+        interval = "5minute" if args.scale == "real" else "1minute"
+        folder = args.data / ("nse_5min" if args.scale == "real" else "nse_1min")
         if not folder.is_dir():
-            raise SystemExit(f"no real 5-minute data at {folder}")
+            raise SystemExit(f"no real {interval} data at {folder}")
         files = sorted(folder.glob("*.csv"))
-        if not all(store.exists(f.stem, "5minute") for f in files):
+        if not all(store.exists(f.stem, interval) for f in files):
             import_paths(files, store, catalog, repair_ohlc=True)
         return [f.stem for f in files]
     end = pd.Timestamp("2024-06-28")
@@ -58,7 +65,7 @@ def _load(args: argparse.Namespace, settings: Settings) -> list[str]:
 def main() -> None:
     """Parse arguments, load the bars, run, print the figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("scale", choices=["real", "synthetic"])
+    ap.add_argument("scale", choices=["real", "real1m", "synthetic"])
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--symbols", type=int, default=95)
     ap.add_argument("--years", type=float, default=3.6)
@@ -72,7 +79,10 @@ def main() -> None:
         t0 = time.perf_counter()
         symbols = _load(args, settings)
         t_load = time.perf_counter() - t0
-        cfg = RunConfig().with_overrides(universe=",".join(symbols), interval="5minute")
+        base, interval = RunConfig(), "5minute"
+        if args.scale == "real1m":
+            base, interval = load_run_config(ROOT / "configs" / "intraday_1min.yaml"), "1minute"
+        cfg = base.with_overrides(universe=",".join(symbols), interval=interval)
         cfg = cfg.model_copy(update={"n_jobs": args.n_jobs})
         t1 = time.perf_counter()
         if args.phases == "features":

@@ -76,7 +76,7 @@ def test_every_numeric_setting_has_an_upper_bound() -> None:
     assert set(unbounded) <= allowed, sorted(set(unbounded) - allowed)
 
 
-@pytest.mark.parametrize("name", ["default.yaml", "class3.yaml"])
+@pytest.mark.parametrize("name", ["default.yaml", "class3.yaml", "intraday_1min.yaml"])
 def test_shipped_configs_still_load(name: str) -> None:
     assert isinstance(load_run_config(CONFIGS / name), RunConfig)
 

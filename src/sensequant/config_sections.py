@@ -226,7 +226,8 @@ class StudentConfig(Section):
     """Calendar days of teacher windows (ending before the test period) used to train."""
     first_test_start: dt.date | None = None
     """First OOS date; None = first date with ``min_train_days`` of soft labels behind it."""
-    min_train_days: int = Field(730, ge=90, le=36_500)  # bound: 100 years
+    min_train_days: int = Field(730, ge=5, le=36_500)  # bound: 100 years
+    # lower bound 5: short intraday spans (configs/intraday_1min.yaml: 14 days)
     soft_label_weight: float = Field(1.0, ge=0, le=1)
     """alpha in target = alpha * teacher_soft + (1 - alpha) * one_hot(hard label)."""
     reward_weighting: bool = False

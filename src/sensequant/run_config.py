@@ -73,8 +73,10 @@ class DataConfig(Section):
     """Last session used (inclusive); None = the last stored bar. ``start`` and ``end`` may
     be timestamps (naive = IST) on intraday bars; a date means the whole session."""
     benchmark: str = "NIFTY 50"
-    min_history_sessions: int = Field(300, ge=50, le=20_000)  # bound: ~80 years
-    """A symbol with fewer sessions in the range is excluded at pre-flight (with the reason)."""
+    min_history_sessions: int = Field(300, ge=10, le=20_000)  # bound: ~80 years
+    """A symbol with fewer sessions in the range is excluded at pre-flight (with the reason).
+    Intraday runs may go as low as 10 sessions (``configs/intraday_1min.yaml``: 20); such a
+    span is far too short for evidence, and the run says so."""
 
     @field_validator("interval", mode="before")
     @classmethod
@@ -142,7 +144,8 @@ class LabelConfig(Section):
 class WindowConfig(Section):
     """Rolling teacher windows (see :mod:`sensequant.dataset.windows`)."""
 
-    length_days: int = Field(180, ge=30, le=7300)  # bound: 20 years
+    length_days: int = Field(180, ge=5, le=7300)  # bound: 20 years
+    # lower bound 5: a week of 1-minute bars is ~1,900 rows per symbol (min_samples guards)
     """Window length in calendar days."""
     step_days: int = Field(90, ge=1, le=7300)  # bound: 20 years
     """Calendar days between window starts."""

@@ -88,6 +88,28 @@ def test_intraday_features_are_causal_and_session_based() -> None:
     assert set(DAILY_FEATURE_NAMES) == set(daily)
 
 
+def test_volume_tod_compares_the_same_clock_time_and_skips_zero_volume() -> None:
+    """A feed starting mid-session (the real 1-minute files start 13:24) and zero-volume
+    filled bars (2021-07-23) must not shift or poison the time-of-day volume average."""
+    bars = five_minute_bars(days=8)
+    late = bars.index[(bars["timestamp"].dt.normalize() == bars["timestamp"].iloc[0].normalize())]
+    bars = bars.drop(late[:40]).reset_index(drop=True)  # day 1 starts at 12:35, not 09:15
+    day = bars["timestamp"].dt.normalize()
+    last = day == day.iloc[-1]
+    zero = bars.index[last][10]
+    bars.loc[zero, "volume"] = 0.0
+    out = intraday_features(bars)
+    # day 6's 13:00 bar: mean volume of the 13:00 bars of days 1-5 (day 1 has one: late start)
+    stamp = bars["timestamp"]
+    six = day.unique()[5]
+    at = bars.index[(day == six) & (stamp.dt.hour == 13) & (stamp.dt.minute == 0)][0]
+    same = (day < six) & (stamp.dt.hour == 13) & (stamp.dt.minute == 0)
+    want = np.log(bars.loc[at, "volume"] / bars.loc[same, "volume"].mean())
+    assert out["volume_tod"][at] == pytest.approx(want)
+    assert np.isnan(out["volume_tod"][zero])  # no trades: undefined, not log(0) or 0
+    assert np.isfinite(out["dist_session_vwap"][zero + 1])
+
+
 @pytest.mark.slow
 def test_no_lookahead_on_real_five_minute_bars(shared_data: Path, tmp_path: Path) -> None:
     folder = shared_data / "nse_5min"

@@ -1,7 +1,8 @@
 """``sensequant config show`` and ``sensequant config init``: the run configuration as YAML.
 
 Registered by :mod:`sensequant.cli.main` on the ``config`` group. The shipped configurations
-(``default``: exactly the built-in defaults; ``class3``: the original 3-class model) are
+(``default``: exactly the built-in defaults; ``class3``: the original 3-class model;
+``intraday_1min``: a few weeks of 1-minute bars) are
 package data, ``sensequant/resources/configs/*.yaml``, so an installed SenseQuant has them
 without the repository (whose ``configs/`` holds the same files; a test keeps them equal).
 Exit codes: 0 ok, 1 the file cannot be written, 2 bad usage (unknown ``--from``, an invalid
@@ -29,12 +30,12 @@ __all__ = [
     "shipped_config_text",
 ]
 
-SHIPPED_CONFIGS: Final = ("default", "class3")
+SHIPPED_CONFIGS: Final = ("default", "class3", "intraday_1min")
 """Names of the configurations shipped inside the package."""
 
 
 def shipped_config_text(name: str) -> str:
-    """The text of a shipped configuration (``default`` or ``class3``), comments included.
+    """The text of a shipped configuration (one of :data:`SHIPPED_CONFIGS`), comments included.
 
     Raises
     ------
@@ -131,7 +132,9 @@ def config_init(
     from_: Annotated[
         str,
         typer.Option(
-            "--from", help="default (the built-in defaults) or class3 (the 3-class model)."
+            "--from",
+            help="default (the built-in defaults), class3 (the 3-class model) or "
+            "intraday_1min (a few weeks of 1-minute bars).",
         ),
     ] = "default",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,

@@ -194,9 +194,9 @@ def coverage_skip(
     """Why a window cannot be served from a symbol's bar coverage alone, or None.
 
     Used by :func:`window_samples` and by the pipeline's pre-flight, so both apply one rule:
-    a window that starts before the symbol's first bar is ``before listing`` (its rows would
-    be mostly indicator warm-up); one that ends after the last bar has ``not enough future
-    data for labels``.
+    a window that starts before the session of the symbol's first bar is ``before listing``
+    (its rows would be mostly indicator warm-up); one that ends after the last bar has ``not
+    enough future data for labels``.
 
     Parameters
     ----------
@@ -209,7 +209,9 @@ def coverage_skip(
     tuple of (reason, detail) or None
         ``reason`` is one of :data:`SKIP_REASONS`.
     """
-    if pd.Timestamp(first_bar) > window.start:
+    # compared by session: an intraday symbol whose first bar is 09:15 (or 13:24, a feed that
+    # starts mid-session) of the window's first day is not "before listing"
+    if pd.Timestamp(first_bar).normalize() > window.start:
         return SKIP_BEFORE_LISTING, f"first bar {pd.Timestamp(first_bar).date()}"
     if pd.Timestamp(last_bar) < window.end:
         return SKIP_NO_FUTURE, f"last bar {pd.Timestamp(last_bar).date()}"

@@ -12,6 +12,11 @@
   included) are listed per symbol.
 * :func:`intraday_benchmark`: the benchmark at the run's interval; the NIFTY 50 index where the
   store has it, else the equal-weight basket of the run's symbols over the same bars (said so).
+* :func:`check_span`: a span too short for the teacher windows and the student's warm-up is
+  refused at pre-flight, naming the settings and the shipped ``intraday_1min`` configuration;
+  a span under :data:`SHORT_SPAN_SESSIONS` sessions runs with a data note that it is far too
+  short for evidence. :func:`too_few_sessions_hint` is the hint when every symbol has fewer
+  sessions than ``data.min_history_sessions``.
 * Backtest: :mod:`sensequant.pipeline.intraday_evidence`. Stress: the daily crisis replay does
   not apply to bars; :mod:`sensequant.pipeline.intraday_stress` replays intraday shocks.
 """
@@ -23,17 +28,22 @@ from typing import Any, Final
 
 import pandas as pd
 
-from sensequant.data.market import expected_bars
+from sensequant.data.market import expected_bars, nse_sessions
 from sensequant.data.store import BarStore
+from sensequant.errors import PipelineError
 from sensequant.settings import PortfolioConfig, RunConfig
-from sensequant.time_units import to_bars
+from sensequant.time_units import BAR_MINUTES, to_bars
 
 __all__ = [
     "INTRADAY_CONVENTIONS",
     "INTRADAY_SETS",
+    "SHORT_SPAN_CONFIG",
+    "SHORT_SPAN_SESSIONS",
+    "check_span",
     "intraday_benchmark",
     "intraday_profile",
     "session_completeness",
+    "too_few_sessions_hint",
 ]
 
 _BAR_KEYS: Final = frozenset({"horizon", "vol_lookback", "rebalance_every", "sample_every"})
@@ -50,6 +60,19 @@ INTRADAY_CONVENTIONS: Final = (
     "stats.periods_per_year; turnover per session; IC per bar and per session"
 )
 """The note every intraday run's briefing carries (its data notes)."""
+SHORT_SPAN_SESSIONS: Final = 60
+"""An intraday run over fewer sessions (about three months) gets the short-span data note."""
+SHORT_SPAN_CONFIG: Final = "intraday_1min"
+"""The shipped configuration for a few weeks of 1-minute bars (``configs/intraday_1min.yaml``)."""
+
+
+def _use_config(interval: str) -> str:
+    """The hint's pointer to the shipped short-span configuration, at the run's interval."""
+    return (
+        "for a few weeks of bars start from the shipped configuration: `sensequant run "
+        f"--config configs/{SHORT_SPAN_CONFIG}.yaml --interval {interval}` (or `sensequant "
+        f"config init --from {SHORT_SPAN_CONFIG}` to write an editable copy)"
+    )
 
 
 def _trials(every: int) -> list[PortfolioConfig]:
@@ -92,7 +115,8 @@ def intraday_profile(config: RunConfig) -> tuple[RunConfig, list[str]]:
         ("student", "test_period_days"): 30,
         ("student", "train_lookback_days"): 180,
         ("student", "min_train_days"): 90,
-        ("student", "sample_every"): 3,
+        # every 15 minutes of bars: 3 at 5minute, 15 at 1minute (at least 3)
+        ("student", "sample_every"): max(3, 15 // BAR_MINUTES[iv]),
         ("portfolio", "top_k"): 5,
         ("portfolio", "rebalance_every"): every,
         ("portfolio", "hold_buffer"): 2,
@@ -179,3 +203,79 @@ def session_completeness(
     if shared:
         notes.append(f"incomplete in most symbols: {', '.join(shared[:10])}")
     return notes
+
+
+def too_few_sessions_hint(config: RunConfig) -> str:
+    """The hint when no symbol has ``data.min_history_sessions`` sessions in the range.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The run's (adapted) configuration.
+
+    Returns
+    -------
+    str
+        Names ``data.min_history_sessions`` and, on intraday bars, the shipped configuration
+        for short spans.
+    """
+    dc = config.data
+    hint = f"widen --start/--end or lower data.min_history_sessions (now {dc.min_history_sessions})"
+    if dc.interval == "1day":
+        return hint
+    return f"{hint}; {_use_config(dc.interval)}"
+
+
+def check_span(config: RunConfig, range_start: pd.Timestamp, range_end: pd.Timestamp) -> str | None:
+    """Refuse an intraday range too short to train anything; note one too short for evidence.
+
+    The teacher windows (``windows.length_days`` calendar days) must fit in the range, and
+    the student's first test period starts ``student.min_train_days`` calendar days after
+    the first soft label, so that must leave sessions to test on. Checked at pre-flight,
+    before a run directory exists (otherwise the teacher or student phase fails later with
+    no window trained or no test period).
+
+    Parameters
+    ----------
+    config : RunConfig
+        An intraday run's configuration (daily runs: None, nothing checked).
+    range_start, range_end : pandas.Timestamp
+        The run's range (IST).
+
+    Returns
+    -------
+    str or None
+        The short-span data note (fewer than :data:`SHORT_SPAN_SESSIONS` sessions), else None.
+
+    Raises
+    ------
+    PipelineError
+        The range is not longer than ``windows.length_days`` or ``student.min_train_days``;
+        the message names both, and the hint the shipped short-span configuration.
+    """
+    if config.data.interval == "1day":
+        return None
+    days = (range_end.normalize() - range_start.normalize()).days + 1
+    n = len(nse_sessions(range_start, range_end))
+    win, warm = config.windows.length_days, config.student.min_train_days
+    if days <= max(win, warm):
+        raise PipelineError(
+            f"the range {range_start.date()}..{range_end.date()} ({days} calendar days, {n} "
+            f"sessions) is too short for windows.length_days {win} and student.min_train_days "
+            f"{warm}: no teacher window fits, or no session is left out of sample",
+            hint=f"lower windows.length_days, windows.step_days and student.min_train_days "
+            f"(calendar days) below {days}; {_use_config(config.data.interval)}",
+        )
+    if n >= SHORT_SPAN_SESSIONS:
+        return None
+    first_test = range_start.normalize() + pd.Timedelta(days=warm)
+    oos = len(nse_sessions(first_test, range_end))
+    return (
+        f"short span: {n} sessions ({range_start.date()}..{range_end.date()}) of "
+        f"{config.data.interval} bars is far too short for evidence: after the student's "
+        f"{warm}-day warm-up (student.min_train_days) at most about {oos} sessions are out of "
+        "sample, so the Sharpe ratio, its interval, the DSR and the IC t-statistics are weak, "
+        "several tests (bootstrap, SPA, PBO) may be not computable and the out-of-sample-days "
+        "gate fails; read this run as a check that the pipeline runs on these bars, not as "
+        "evidence for the strategy"
+    )

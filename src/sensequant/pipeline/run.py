@@ -31,6 +31,7 @@ from sensequant.pipeline.bundle import ReleaseOutcome, finalize_release, save_ar
 from sensequant.pipeline.cache import RunCache
 from sensequant.pipeline.checkpoints import Checkpoints
 from sensequant.pipeline.features_phase import features_phase
+from sensequant.pipeline.intraday import too_few_sessions_hint
 from sensequant.pipeline.lifecycle import interrupt_signals, interruption_reason
 from sensequant.pipeline.phase_results import RunResult
 from sensequant.pipeline.phases import (
@@ -125,7 +126,7 @@ def run_pipeline(
             raise PipelineError(
                 "no symbol passed pre-flight: "
                 + "; ".join(f"{s}: {r}" for s, r in pf.excluded.items()),
-                hint="widen --start/--end or lower data.min_history_sessions",
+                hint=too_few_sessions_hint(config),
             )
         dc = config.data
         # every phase reads these bars (read once, now), never the store again

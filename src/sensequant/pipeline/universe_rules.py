@@ -29,6 +29,7 @@ from sensequant.evaluation.baselines import BaselineSeries, buy_and_hold_baselin
 from sensequant.evaluation.costs import FeeSchedule
 from sensequant.pipeline.intraday import (
     INTRADAY_CONVENTIONS,
+    check_span,
     intraday_benchmark,
     intraday_profile,
     session_completeness,
@@ -94,6 +95,8 @@ def preflight_for_universe(
     if config.data.interval != "1day":
         iv = config.data.interval
         notes.append(INTRADAY_CONVENTIONS)
+        if pf.symbols:  # none usable: the run stops with too_few_sessions_hint instead
+            notes += [n for n in [check_span(config, pf.range_start, pf.range_end)] if n]
         notes += session_completeness(store, pf.symbols, iv, pf.range_start, pf.range_end)
     for note in notes:
         warn(note)

@@ -13,8 +13,9 @@ session is an IST calendar date).
     or_position        (close_t - OR low) / (OR high - OR low) - 0.5; OR = the session's
                        first 30 minutes, the bars seen so far while it is still forming
     rv_session         sqrt(sum of squared bar log returns in the session so far)
-    volume_tod         ln(volume_t / mean volume of the same bar-of-session over the
-                       previous 20 sessions; at least 5)                              [volume]
+    volume_tod         ln(volume_t / mean volume at the same clock time (bar start) over
+                       the previous 20 sessions with a bar there; at least 5)         [volume]
+                       zero-volume bars (a vendor's filled bars) are NaN, never 0 or -inf
 
 ``daily`` (:data:`DAILY_FEATURE_NAMES`): the session's bars aggregated to a daily bar (first
 open, max high, min low, last close, summed volume), daily technical features computed on those
@@ -79,7 +80,7 @@ INTRADAY_PARAMS: Final[dict[str, object]] = {
     "open_minute": OPEN_MINUTE,
     "session_minutes": SESSION_MINUTES,
     "opening_range_minutes": OPENING_RANGE_MINUTES,
-    "volume_tod": [VOLUME_TOD_SESSIONS, VOLUME_TOD_MIN],
+    "volume_tod": [VOLUME_TOD_SESSIONS, VOLUME_TOD_MIN, "clock-time"],
     "daily": list(_DAILY_SOURCE),
 }
 
@@ -149,7 +150,9 @@ def intraday_features(bars: pd.DataFrame) -> dict[str, np.ndarray]:
         opening = rows == first  # the first bar's own move from its open, not the night's
         r[opening] = np.log(c[opening] / o[opening])
         out["rv_session"] = np.sqrt(pd.Series(r * r).groupby(grp).cumsum().to_numpy())
-        slot = pd.Series(rows - first)
+        # the same clock time, not the same bar count since the first bar: a feed that starts
+        # mid-session (13:24) or a session with holes would otherwise compare 13:24 with 09:15
+        slot = pd.Series(minute)
         vol = pd.Series(np.where(v > 0, v, np.nan))
         hist = vol.groupby(slot).transform(
             lambda x: x.shift(1).rolling(VOLUME_TOD_SESSIONS, min_periods=VOLUME_TOD_MIN).mean()
