@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -42,8 +42,9 @@ _NAT: Final = np.iinfo(np.int64).min
 
 def _chunks(frames: Mapping[str, SymbolFrame], rows: int) -> list[tuple[pd.Timestamp, ...]]:
     """Inclusive (first, last) timestamps of consecutive chunks of about ``rows`` panel rows."""
-    stamps = np.unique(np.concatenate([fr.features.index.asi8 for fr in frames.values()]))
-    tz = next(iter(frames.values())).features.index.tz
+    indexes = [pd.DatetimeIndex(fr.features.index) for fr in frames.values()]
+    stamps = np.unique(np.concatenate([ix.asi8 for ix in indexes]))
+    tz = indexes[0].tz
     per = max(1, rows // max(1, len(frames)))
     out = []
     for i in range(0, len(stamps), per):
@@ -95,7 +96,10 @@ def with_panel_columns(
     fc = config.features
     rel = relative_returns(closes, sectors, fc)
     target = config.labels.target
-    cs = target in ("cs_rank", "cs_zscore")
+    cs_kind: Literal["cs_rank", "cs_zscore"] | None = (
+        target if target == "cs_rank" or target == "cs_zscore" else None
+    )
+    cs = cs_kind is not None
     names: list[str] | None = None
     feats: dict[str, np.ndarray] = {}
     tgt = {s: np.full(len(fr.labels), np.nan) for s, fr in frames.items()} if cs else {}
@@ -114,8 +118,8 @@ def with_panel_columns(
             names = [c for c in full.columns if c not in skip]
             feats = {s: np.full((len(fr.features), len(names)), np.nan) for s, fr in frames.items()}
         block = full[names].to_numpy(dtype=np.float64)
-        if cs:
-            t_vals = cs_target(full, target).to_numpy()
+        if cs_kind is not None:
+            t_vals = cs_target(full, cs_kind).to_numpy()
             e_vals = date_t1(full).array.asi8
         syms = full["symbol"].to_numpy()
         ts = pd.DatetimeIndex(full["timestamp"])
@@ -143,7 +147,7 @@ def with_panel_columns(
         if cs:
             lab["target"] = tgt.pop(sym)
             stamps = pd.DatetimeIndex(t1s.pop(sym).view("M8[ns]")).tz_localize("UTC")
-            lab["t1"] = stamps.tz_convert(idx.tz).array
+            lab["t1"] = stamps.tz_convert(pd.DatetimeIndex(idx).tz).array
         out[sym] = SymbolFrame(fr.symbol, f, lab, fr.first_bar, fr.last_bar)
     return out
 
