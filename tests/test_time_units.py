@@ -135,3 +135,15 @@ def test_run_command_converts_after_the_interval_override(
         )
         assert "stub reached" in res.output, res.output
         assert seen[-1].labels.horizon == bars
+
+
+def test_a_sweep_grid_over_the_interval_converts_the_written_durations(tmp_path: Path) -> None:
+    from sensequant.pipeline.sweep_grid import expand_grid, parse_grid
+
+    path = tmp_path / "run.yaml"
+    path.write_text("data: {interval: 30minute}\n" + _YAML, encoding="utf-8")
+    grid = parse_grid({"grid": {"data.interval": ["30minute", "5minute", "1minute"]}})
+    points = expand_grid(load_run_config(path), grid)
+    assert [p.config.labels.horizon for p in points] == [1, 6, 30]
+    explicit = parse_grid({"grid": {"data.interval": ["5minute"], "labels.horizon": [3]}})
+    assert expand_grid(load_run_config(path), explicit)[0].config.labels.horizon == 3

@@ -232,9 +232,7 @@ class RunConfig(Section):
             )
         return self
 
-    _durations: dict[str, str] = PrivateAttr(default_factory=dict)
-    """Durations written with a unit (``labels.horizon: 30min``), converted again when
-    :meth:`with_overrides` changes ``data.interval``."""
+    _durations: dict[str, str] = PrivateAttr(default_factory=dict)  # 30min as written
 
     @model_validator(mode="wrap")
     @classmethod
@@ -252,9 +250,14 @@ class RunConfig(Section):
         ConfigError
             If the result is invalid (e.g. start after end).
         """
-        merged = restore_durations(self.model_dump(), self._durations)  # at the new interval
+        merged = self.as_written()
         merged["data"].update({k: v for k, v in data_fields.items() if v is not None})
         return _validate(merged, source="command-line options")
+
+    def as_written(self, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
+        """``model_dump(mode=...)`` with durations as written (``labels.horizon: 30min``), so
+        validating it after ``data.interval`` changed converts them at the new interval."""
+        return restore_durations(self.model_dump(mode=mode), self._durations)
 
     def with_executor(self, spec: str) -> RunConfig:
         """A copy running its parallel work on ``spec``: ``joblib``, ``dask`` (a local cluster)
