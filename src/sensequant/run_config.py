@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from sensequant.config_sections import (
     BacktestConfig,
@@ -33,7 +33,12 @@ from sensequant.config_sections import (
 )
 from sensequant.config_yaml import load_yaml_unique, over_defaults
 from sensequant.errors import ConfigError
-from sensequant.time_units import INTERVAL_ALIASES, convert_time_units
+from sensequant.time_units import (
+    canonical_interval,
+    convert_time_units,
+    durations_written,
+    restore_durations,
+)
 
 __all__ = [
     "BacktestConfig",
@@ -81,7 +86,7 @@ class DataConfig(Section):
     @field_validator("interval", mode="before")
     @classmethod
     def _interval_alias(cls, value: Any) -> Any:
-        return INTERVAL_ALIASES.get(value, value) if isinstance(value, str) else value
+        return (canonical_interval(value) or value) if isinstance(value, str) else value
 
 
 FeatureSetName = Literal[
@@ -230,10 +235,15 @@ class RunConfig(Section):
             )
         return self
 
-    @model_validator(mode="before")
+    _durations: dict[str, str] = PrivateAttr(default_factory=dict)  # 30min as written
+
+    @model_validator(mode="wrap")
     @classmethod
-    def _time_units(cls, raw: Any) -> Any:
-        return convert_time_units(raw)
+    def _time_units(cls, raw: Any, handler: Any) -> Any:
+        cfg = handler(convert_time_units(raw))
+        if isinstance(raw, dict) and isinstance(cfg, RunConfig):
+            cfg._durations = durations_written(raw)
+        return cfg
 
     def with_overrides(self, **data_fields: Any) -> RunConfig:
         """Return a copy with ``data`` fields replaced (CLI ``--universe/--start/--end``).
@@ -243,9 +253,14 @@ class RunConfig(Section):
         ConfigError
             If the result is invalid (e.g. start after end).
         """
-        merged = self.model_dump()
+        merged = self.as_written()
         merged["data"].update({k: v for k, v in data_fields.items() if v is not None})
         return _validate(merged, source="command-line options")
+
+    def as_written(self, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
+        """``model_dump(mode=...)`` with durations as written (``labels.horizon: 30min``), so
+        validating it after ``data.interval`` changed converts them at the new interval."""
+        return restore_durations(self.model_dump(mode=mode), self._durations)
 
     def with_executor(self, spec: str) -> RunConfig:
         """A copy running its parallel work on ``spec``: ``joblib``, ``dask`` (a local cluster)
@@ -336,13 +351,17 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-def load_run_config(path: Path | None = None) -> RunConfig:
+def load_run_config(path: Path | None = None, **data_overrides: Any) -> RunConfig:
     """Load and validate a run configuration.
 
     Parameters
     ----------
     path : pathlib.Path, optional
         YAML file; None gives the defaults.
+    **data_overrides
+        ``data`` keys from the command line (``interval=``, ``universe=`` ...; None = not
+        given), applied before validation so durations such as ``labels.horizon: 30min``
+        are converted to bars of the FINAL interval.
 
     Returns
     -------
@@ -360,7 +379,7 @@ def load_run_config(path: Path | None = None) -> RunConfig:
     true}`` changes that one key); lists such as ``backtest.trials`` are replaced whole.
     """
     if path is None:
-        return RunConfig()
+        return RunConfig().with_overrides(**data_overrides) if data_overrides else RunConfig()
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist", hint="pass an existing YAML file")
     try:
@@ -374,4 +393,9 @@ def load_run_config(path: Path | None = None) -> RunConfig:
         raise ConfigError(f"{path}: expected a mapping at the top level")
     # the file's values over the built-in defaults, key by key: a section the file names only
     # in part keeps the run's defaults for its other keys (not the section class's)
-    return _validate(over_defaults(RunConfig().model_dump(), raw), source=str(path), text=text)
+    merged = over_defaults(RunConfig().model_dump(), raw)
+    given = {k: v for k, v in data_overrides.items() if v is not None}
+    if given:
+        merged["data"] = {**merged["data"], **given}
+    source = f"{path} with command-line options" if given else str(path)
+    return _validate(merged, source=source, text=text)

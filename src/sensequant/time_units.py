@@ -19,21 +19,31 @@ promise to reach the close (``labels.to_close`` labels to the close).
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any, Final
+
+from sensequant.errors import UsageError
+from sensequant.types import INTERVALS
 
 __all__ = [
     "BARS_PER_SESSION",
     "BAR_MINUTES",
     "INTERVAL_ALIASES",
+    "canonical_interval",
     "convert_time_units",
+    "durations_written",
+    "parse_interval",
+    "restore_durations",
     "to_bars",
 ]
 
 INTERVAL_ALIASES: Final[dict[str, str]] = {
     "1d": "1day",
+    "d": "1day",
     "day": "1day",
     "daily": "1day",
+    "eod": "1day",
     "30m": "30minute",
     "30min": "30minute",
     "5m": "5minute",
@@ -41,7 +51,89 @@ INTERVAL_ALIASES: Final[dict[str, str]] = {
     "1m": "1minute",
     "1min": "1minute",
 }
-"""Accepted spellings of ``data.interval`` (``--interval``) -> the store's interval name."""
+"""Accepted spellings of a bar interval -> the store's name (:data:`sensequant.types.INTERVALS`).
+
+The ONE alias table: ``data.interval`` in a config, every ``--interval`` option
+(:func:`parse_interval`) and the data commands read it. Numbered spellings not listed here
+(``5 minutes``, ``5T``, ``1D``) are read by :func:`canonical_interval`."""
+_UNITS: Final[dict[str, str]] = {
+    "d": "day",
+    "day": "day",
+    "days": "day",
+    "m": "minute",
+    "min": "minute",
+    "mins": "minute",
+    "minute": "minute",
+    "minutes": "minute",
+    "t": "minute",  # pandas' offset alias for minutes
+}
+_SPELLING = re.compile(r"^(\d+)\s*([a-z]+)$")
+
+
+def canonical_interval(text: str) -> str | None:
+    """The store's interval name for a typed one (case and spaces ignored), else None.
+
+    Parameters
+    ----------
+    text : str
+        ``1day``/``1d``/``daily``, ``30minute``/``30min``/``30m``, ``5minute``/``5min``/``5m``,
+        ``1minute``/``1min``/``1m`` (also ``5 minutes``, ``5T``).
+
+    Returns
+    -------
+    str or None
+        One of :data:`sensequant.types.INTERVALS`; None for anything else.
+
+    Examples
+    --------
+    >>> canonical_interval("5m"), canonical_interval(" 1D "), canonical_interval("2h")
+    ('5minute', '1day', None)
+    """
+    raw = text.strip().lower()
+    if raw in INTERVALS:
+        return raw
+    if raw in INTERVAL_ALIASES:
+        return INTERVAL_ALIASES[raw]
+    match = _SPELLING.match(raw)
+    if match and match.group(2) in _UNITS:
+        name = f"{int(match.group(1))}{_UNITS[match.group(2)]}"
+        if name in INTERVALS:
+            return name
+    return None
+
+
+def parse_interval(text: str, *, option: str = "--interval") -> str:
+    """The store's interval name for a typed one, or a usage error (every ``--interval``).
+
+    Parameters
+    ----------
+    text : str
+        As :func:`canonical_interval`.
+    option : str, default "--interval"
+        The option named in the error message.
+
+    Returns
+    -------
+    str
+        One of :data:`sensequant.types.INTERVALS`.
+
+    Raises
+    ------
+    UsageError
+        Naming the value, the closest known interval when there is one, and the choices
+        (exit code 2).
+    """
+    name = canonical_interval(text)
+    if name is not None:
+        return name
+    close = difflib.get_close_matches(text.strip().lower(), INTERVALS, n=1, cutoff=0.6)
+    guess = f"; did you mean {close[0]!r}?" if close else ""
+    raise UsageError(
+        f"{option} {text!r} is not a bar interval{guess}",
+        hint=f"use one of {', '.join(INTERVALS)} (or 1d, 30m/30min, 5m/5min, 1m/1min)",
+    )
+
+
 BAR_MINUTES: Final[dict[str, int]] = {"30minute": 30, "5minute": 5, "1minute": 1}
 BARS_PER_SESSION: Final[dict[str, int]] = {
     "1day": 1,
@@ -84,7 +176,7 @@ def to_bars(value: int | str, interval: str, *, key: str = "value") -> int:
     ValueError
         Unknown unit, or a duration that is not a whole number of bars of ``interval``.
     """
-    interval = INTERVAL_ALIASES.get(interval, interval)
+    interval = canonical_interval(interval) or interval
     if isinstance(value, int):
         return value
     text = str(value).strip()
@@ -155,3 +247,76 @@ def convert_time_units(raw: Any) -> Any:
             trials.append(t)
         out["backtest"] = {**bt, "trials": trials}
     return out
+
+
+def _duration_slots(raw: dict[str, Any]) -> list[tuple[str, str, int | None, str]]:
+    """``(section, key, trial index or None, dotted name)`` of every key that takes a unit."""
+    slots: list[tuple[str, str, int | None, str]] = [
+        (section, key, None, f"{section}.{key}") for section, key in _KEYS
+    ]
+    bt = raw.get("backtest")
+    if isinstance(bt, dict) and isinstance(bt.get("trials"), list):
+        slots += [
+            ("backtest", "rebalance_every", i, f"backtest.trials[{i}].rebalance_every")
+            for i in range(len(bt["trials"]))
+        ]
+    return slots
+
+
+def _slot(raw: dict[str, Any], section: str, key: str, index: int | None) -> Any:
+    sec = raw.get(section)
+    if index is not None:
+        trials = sec.get("trials") if isinstance(sec, dict) else None
+        sec = trials[index] if isinstance(trials, list) and index < len(trials) else None
+    return sec.get(key) if isinstance(sec, dict) else None
+
+
+def durations_written(raw: Any) -> dict[str, str]:
+    """The durations with a unit a raw run-config mapping holds, before conversion to bars.
+
+    Kept beside the validated config so a later change of ``data.interval`` (``--interval``)
+    converts them again at the new interval (:func:`restore_durations`) instead of keeping
+    bars counted at the file's interval.
+
+    Returns
+    -------
+    dict of str to str
+        Dotted key (``labels.horizon``, ``backtest.trials[2].rebalance_every``) -> the text
+        written (``30min``); empty when ``raw`` is not a mapping or holds plain bar counts.
+    """
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, str] = {}
+    for section, key, index, name in _duration_slots(raw):
+        value = _slot(raw, section, key, index)
+        if isinstance(value, str) and not value.strip().isdigit():
+            out[name] = value
+    return out
+
+
+def restore_durations(raw: dict[str, Any], durations: dict[str, str]) -> dict[str, Any]:
+    """``raw`` (a dumped config, bars) with the written durations put back, for re-conversion.
+
+    Parameters
+    ----------
+    raw : dict
+        ``RunConfig.model_dump()`` output (possibly with a new ``data.interval``); changed in
+        place and returned.
+    durations : dict of str to str
+        From :func:`durations_written` of the mapping the config was validated from.
+
+    Returns
+    -------
+    dict
+        ``raw``, whose duration keys hold the written text again (validation converts them at
+        ``raw['data']['interval']``).
+    """
+    for section, key, index, name in _duration_slots(raw):
+        if name not in durations:
+            continue
+        sec = raw.get(section)
+        if index is not None:
+            sec = sec["trials"][index] if isinstance(sec, dict) else None
+        if isinstance(sec, dict):
+            sec[key] = durations[name]
+    return raw

@@ -107,3 +107,34 @@ def test_no_top_k_warning_when_the_universe_is_large_enough() -> None:
     )
     assert not any("portfolio.top_k" in w for w in top_k_warnings(threshold, 3))
     assert top_k_warnings(cfg, 0) == []
+
+
+def test_intraday_breaks_are_found_on_the_sessions_and_said(tmp_path: Path) -> None:
+    from sensequant.data.adjusted import AdjustedBarStore
+    from sensequant.testing.synthetic import synthetic_bars
+
+    raw, catalog = BarStore(tmp_path / "store"), Catalog(tmp_path / "catalog.sqlite")
+    bars = synthetic_bars("AAA", "5minute", "2023-01-02", "2023-09-29")
+    day = bars["timestamp"].dt.date
+    spike = sorted(set(day))[120]
+    prices = ["open", "high", "low", "close"]
+    bars.loc[day == spike, prices] *= 4.0  # one session four times too high, then back
+    raw.write("AAA", "5minute", bars)
+    raw.write(
+        "NIFTY 50", "5minute", synthetic_bars("NIFTY 50", "5minute", "2023-01-02", "2023-09-29")
+    )
+    store = AdjustedBarStore(tmp_path / "store", catalog)
+    cfg = _cfg("AAA", interval="5minute", min_history_sessions=50, start=None)
+    pf = preflight(cfg, store, catalog)
+    assert [(b["session_date"], b["kind"]) for b in pf.breaks] == [(spike.isoformat(), "spike")]
+    assert any("checked on the sessions of the 5minute bars" in n for n in pf.notes)
+    kept = store.read("AAA", "5minute", columns=["timestamp"])["timestamp"].dt.date
+    assert spike not in set(kept) and len(kept) == len(bars) - int((day == spike).sum())
+    raw.write("AAA", "1day", _sessions(400, 1, "2015-01-01"))
+    raw.write("NIFTY 50", "1day", _sessions(400, 4, "2015-01-01"))
+    daily = preflight(
+        _cfg("AAA", start=dt.date(2015, 1, 1), min_history_sessions=50),
+        AdjustedBarStore(tmp_path / "store", catalog),
+        catalog,
+    )
+    assert not any("sessions of the" in n for n in daily.notes)

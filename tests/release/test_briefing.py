@@ -173,7 +173,13 @@ def make_data(*, gates: GateConfig | None = None, sharpe_ci_lower: float = 0.21)
             "method": "bca",
         },
         psr=0.9842,
-        dsr={"dsr": 0.9731, "n_trials": 5, "trial_sr_variance": 0.000913, "sr0": 0.03177},
+        dsr={
+            "dsr": 0.9731,
+            "n_trials": 5,
+            "trials_recorded": 8,
+            "trial_sr_variance": 0.000913,
+            "sr0": 0.03177,
+        },
         trials=[{"name": "top5", "sharpe": 0.7123}, {"name": "top20", "sharpe": None}],
         gates=results,
         decision=decide(results),
@@ -256,7 +262,8 @@ def test_markdown_shows_the_results(written: tuple[BriefingData, dict[str, Path]
     assert "0.0314" in md and "0.0272" in md  # IC and Rank IC
     assert "alpha 4.4 % per year, beta 0.81" in md
     assert "90 % CI [0.21, 1.44]" in md and "2000 reps" in md and "seed 77, method bca" in md
-    assert "DSR 0.973 with N = 5 trials" in md and "SR0 0.0318" in md
+    assert "DSR 0.973 with N = 5 distinct trials (8 recorded in all;" in md
+    assert "SR0 0.0318" in md
     assert "planned 163, trained 141, skipped 19, failed 3" in md
     assert "skipped (before listing): 12" in md
     assert "INFY window 4: \\| pipe" in md

@@ -108,3 +108,18 @@ def test_returns_matrix_keeps_covering_distinct_series(ledger: TrialLedger) -> N
     assert list(matrix.columns) == [f"ledger {rows[0].trial_id} a", f"ledger {rows[2].trial_id} b"]
     np.testing.assert_array_equal(matrix.iloc[:, 1].to_numpy(), other.to_numpy())
     assert matrix.index.equals(full.index)
+
+
+def test_distinct_keeps_one_row_per_returns_fingerprint(ledger: TrialLedger) -> None:
+    r, other = _returns("2020-01-01", 60, 1), _returns("2020-01-01", 60, 2)
+    spec = [TrialSpec("x", "model", "h", r), TrialSpec("y", "model", "h", other)]
+    first = ledger.append("run-a", "nifty50", "1day", spec)
+    again = ledger.append("run-b", "nifty50", "1day", spec)  # the same config, same data
+    rows = ledger.all()
+    assert len(rows) == 4
+    assert TrialLedger.returns_fingerprint(r) == first[0].returns_sha256
+    assert TrialLedger.returns_fingerprint(r) == again[0].returns_sha256
+    assert TrialLedger.returns_fingerprint(r) != TrialLedger.returns_fingerprint(other)
+    kept = TrialLedger.distinct(rows)
+    assert [(t.run_id, t.name) for t in kept] == [("run-a", "x"), ("run-a", "y")]
+    assert TrialLedger.distinct(rows, exclude={first[1].returns_sha256}) == [first[0]]

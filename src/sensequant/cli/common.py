@@ -28,6 +28,7 @@ __all__ = [
     "literal",
     "out",
     "parse_date",
+    "parse_interval_option",
     "print_table",
     "read_settings",
     "settings",
@@ -139,6 +140,22 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
             hint="NSE history starts in 1994; pass a date in that range",
         )
     return day
+
+
+def parse_interval_option(value: str | None, option: str = "--interval") -> str | None:
+    """An ``--interval`` value as the store's name (``5m`` -> ``5minute``); None stays None.
+
+    Every command's ``--interval`` goes through here, so each accepts the same spellings
+    (:data:`sensequant.time_units.INTERVAL_ALIASES`).
+
+    Raises
+    ------
+    UsageError
+        Not a bar interval (exit code 2), naming the value and the choices.
+    """
+    from sensequant.time_units import parse_interval
+
+    return None if value is None else parse_interval(value, option=option)
 
 
 def print_table(table: Table, console: Console | None = None, *, width: int | None = None) -> None:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, get_args
 import typer
 from rich.table import Column, Table
 
-from sensequant.cli.common import err, guard, out, print_table, read_settings
+from sensequant.cli.common import err, guard, out, parse_interval_option, print_table, read_settings
 from sensequant.errors import UsageError
 
 __all__ = ["lookahead"]
@@ -36,11 +36,13 @@ def _feature_sets(value: str) -> list[str]:
     return sets
 
 
-def _config(config: Path | None, features: str | None, symbols: str | None) -> Any:
+def _config(
+    config: Path | None, features: str | None, symbols: str | None, interval: str | None
+) -> Any:
     from sensequant.run_config import FeatureConfig
     from sensequant.settings import load_run_config
 
-    cfg = load_run_config(config).with_overrides(universe=symbols)
+    cfg = load_run_config(config, universe=symbols, interval=parse_interval_option(interval))
     if features is None:
         return cfg
     fc = FeatureConfig.model_validate(
@@ -73,7 +75,7 @@ def lookahead(
 
     if cuts < 1:
         raise UsageError(f"--cuts {cuts} must be at least 1")
-    cfg = _config(config, features, symbols).with_overrides(interval=interval)
+    cfg = _config(config, features, symbols, interval)
     st = read_settings()
     catalog = Catalog(st.catalog_path)
     # the run's own pre-flight: intraday defaults, the universe's benchmark, top_k fitted

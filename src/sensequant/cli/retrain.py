@@ -35,6 +35,13 @@ def retrain(
         list[Path] | None,
         typer.Option("--source", help="Files or folders for --provider files (repeatable)."),
     ] = None,
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial",
+            help="Train even when the fetch left some symbols incomplete (noted in the report).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object on stdout.")] = False,
 ) -> None:
     """Retrain on new bars and compare the challenger with the champion (exit 0 / 3 / 1)."""
@@ -50,7 +57,10 @@ def retrain(
         provider=provider,
         source=source,
         reporter=RichReporter(err),
+        allow_partial=allow_partial,
     )
+    for note in outcome.notes:
+        err.print(literal(f"note: {note}"))
     if as_json:
         print(json.dumps(outcome.to_dict(), indent=2, default=str))
     elif outcome.challenger is None:

@@ -19,7 +19,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Column, Table
 
-from sensequant.cli.common import err, guard, literal, out, print_table, read_settings
+from sensequant.cli.common import (
+    err,
+    guard,
+    literal,
+    out,
+    parse_interval_option,
+    print_table,
+    read_settings,
+)
 from sensequant.errors import UsageError
 
 __all__ = ["approve", "deploy", "reject", "retire", "rollback", "runs", "verify"]
@@ -140,7 +148,11 @@ def rollback(
     from sensequant.release.deploy import rollback as do_rollback
 
     outcome = do_rollback(
-        _registry(), universe=universe, interval=interval, display_name=by, note=note
+        _registry(),
+        universe=universe,
+        interval=parse_interval_option(interval),
+        display_name=by,
+        note=note,
     )
     _report(outcome, "re-deployed (rollback)", as_json)
 

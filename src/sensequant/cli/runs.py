@@ -18,7 +18,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Column, Table
 
-from sensequant.cli.common import err, guard, literal, out, parse_date, print_table, settings
+from sensequant.cli.common import (
+    err,
+    guard,
+    literal,
+    out,
+    parse_date,
+    parse_interval_option,
+    print_table,
+    settings,
+)
 from sensequant.cli.run_details import print_details
 from sensequant.errors import UsageError
 
@@ -78,11 +87,12 @@ def run(
         cfg = load_run_config(st.runs_dir / run_id / "config.yaml")
         result = run_pipeline(cfg, st, console_reporter(err), resume=run_id)
     else:
-        cfg = load_run_config(config).with_overrides(
+        cfg = load_run_config(  # durations (30min) converted at the final --interval
+            config,
             universe=universe,
             start=_when(start, "--start"),
             end=_when(end, "--end"),
-            interval=interval,
+            interval=parse_interval_option(interval),
         )
         if executor is not None:
             cfg = cfg.with_executor(executor)

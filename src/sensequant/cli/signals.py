@@ -16,7 +16,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sensequant.cli.common import err, guard, literal, out, parse_date, print_table, settings
+from sensequant.cli.common import (
+    err,
+    guard,
+    literal,
+    out,
+    parse_date,
+    parse_interval_option,
+    print_table,
+    settings,
+)
 
 __all__ = ["signals"]
 
@@ -58,7 +67,11 @@ def signals(
         raise UsageError("give at most one of --json and --out")
     st = settings()
     record = chosen_run(
-        Registry(st.registry_path), run, deployed=deployed, universe=universe, interval=interval
+        Registry(st.registry_path),
+        run,
+        deployed=deployed,
+        universe=universe,
+        interval=parse_interval_option(interval),
     )
     catalog = Catalog(st.catalog_path)
     result = compute_signals(

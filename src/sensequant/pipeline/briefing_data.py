@@ -261,6 +261,9 @@ def build_briefing_data(
                 # of which from earlier runs and sweeps in the trial ledger (same universe,
                 # interval, overlapping OOS span); the rest are this run's own
                 "ledger_trials": ev.ledger_trials,
+                # every trial recorded, identical returns (re-runs) included; n_trials is
+                # the distinct ones
+                "trials_recorded": ev.trials_recorded or d.n_trials,
                 "trial_sr_variance": num(d.trial_sr_variance),
                 "sr0": num(d.sr0_per_period),
             }

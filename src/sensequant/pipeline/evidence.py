@@ -100,6 +100,9 @@ class Evaluation:
     ledger_trials: int = 0
     """Trials of earlier runs in the ledger (same universe, interval, overlapping OOS span)
     that the deflated Sharpe ratio counts besides this run's own."""
+    trials_recorded: int = 0
+    """Trials recorded in all (this run's and the ledger's, identical re-runs included); the
+    DSR's N counts distinct returns only (:func:`sensequant.pipeline.trials.distinct_trials`)."""
 
 
 def evaluate(

@@ -37,6 +37,7 @@ from sensequant.pipeline.teachers import (
     teacher_frame,
     train_teachers,
 )
+from sensequant.pipeline.trials import distinct_trials
 from sensequant.progress import Reporter
 from sensequant.release.ledger import TrialLedger
 from sensequant.settings import RunConfig
@@ -195,9 +196,14 @@ def backtest_phase(
             plain_pred=plain_pred,
             variants=sp.variants,
             alternatives=sp.alternatives,
-            ledger_sr=[t.sr_per_period for t in earlier if t.sr_per_period is not None],
+            ledger_sr=[
+                t.sr_per_period
+                for t in TrialLedger.distinct(earlier)
+                if t.sr_per_period is not None
+            ],
             ledger_returns=lambda dates: ledger.returns_matrix(earlier, dates),
         )
+        ev = distinct_trials(ev, earlier)  # identical returns (re-runs) counted once
         summ = ev.summaries[STUDENT]
         res.update(sharpe=summ.sharpe, cagr=summ.cagr, oos_days=summ.n_days)
     for note in ev.notes:

@@ -331,6 +331,13 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
         benchmark_first=bench[0],
         benchmark_last=bench[-1],
         breaks=_kept_out(store, stored, dc.interval, range_end),
+        notes=[]
+        if dc.interval == "1day" or not isinstance(store, AdjustedBarStore)
+        else [
+            f"structural breaks: checked on the sessions of the {dc.interval} bars (first "
+            "open, highest high, lowest low, last close); level shifts and spikes keep whole "
+            "sessions out; bad opening prints are checked on daily bars only"
+        ],
     )
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.catalog import Catalog
-from sensequant.errors import NoDataError
+from sensequant.errors import NoDataError, ProviderError
 from sensequant.evaluation.bootstrap import bootstrap_difference_ci
 from sensequant.evaluation.metrics import EvaluationInputError
 from sensequant.fsutil import write_json_atomic, write_text_atomic
@@ -40,7 +40,14 @@ from sensequant.settings import RunConfig, Settings
 from sensequant.telemetry import now_ist
 from sensequant.types import IST
 
-__all__ = ["EXIT_FAILED", "EXIT_NEW_DATA", "EXIT_NO_NEW_DATA", "RetrainOutcome", "retrain"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_NEW_DATA",
+    "EXIT_NO_NEW_DATA",
+    "RetrainOutcome",
+    "fetch_failures",
+    "retrain",
+]
 
 EXIT_NEW_DATA: Final = 0
 """New sessions were found and a challenger run was produced."""
@@ -48,6 +55,8 @@ EXIT_FAILED: Final = 1
 """Anything failed (fetch, pipeline, comparison input)."""
 EXIT_NO_NEW_DATA: Final = 3
 """No session after the newest run of this configuration: nothing was trained."""
+_FETCHED_OK: Final = frozenset({"cached", "ok", "empty"})
+"""Fetch outcomes of a symbol that leave its series complete (``empty``: nothing new served)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,55 @@ class RetrainOutcome:
             exit_code=self.exit_code,
         )
         return d
+
+
+def fetch_failures(report: Any) -> dict[str, str]:
+    """The symbols a fetch left incomplete, with why (``partial: 2 of 5 chunks failed``).
+
+    Parameters
+    ----------
+    report : sensequant.data.fetch.FetchReport or None
+        ``run_fetch(...).report`` (None: nothing fetched, no failure).
+
+    Returns
+    -------
+    dict of str to str
+        Symbol -> its status and reason, for every symbol not ``cached``, ``ok`` or ``empty``
+        (``partial``, ``failed``, ``unavailable``, ``stopped``, ``not started``).
+    """
+    if report is None:
+        return {}
+    out: dict[str, str] = {}
+    for s in report.symbols:
+        if s.status in _FETCHED_OK:
+            continue
+        why = s.status
+        if s.chunks_failed:
+            why += f": {s.chunks_failed} of {s.chunks_planned} chunks failed"
+        reason = s.reason or (report.stopped_reason if s.status != "partial" else None)
+        out[s.symbol] = why + (f" ({reason})" if reason else "")
+    return out
+
+
+def _check_fetch(report: Any, provider: str, *, allow_partial: bool) -> list[str]:
+    """Stop before training on a partial fetch unless allowed; the notes of an allowed one."""
+    failed = fetch_failures(report)
+    if not failed:
+        return []
+    listed = "; ".join(f"{sym}: {why}" for sym, why in sorted(failed.items()))
+    if not allow_partial:
+        raise ProviderError(
+            f"retrain stopped before training: the {provider} fetch did not complete for "
+            f"{len(failed)} symbol(s): {listed}",
+            hint="fix the cause (credentials, network, provider limits) and run `sensequant "
+            "retrain` again (complete chunks are kept), or pass --allow-partial to train on "
+            "what is stored (noted in the retrain report)",
+            provider=provider,
+        )
+    return [
+        f"partial fetch allowed (--allow-partial): {len(failed)} symbol(s) not fetched "
+        f"completely, trained on what is stored: {listed}"
+    ]
 
 
 def _last_session(store: AdjustedBarStore, symbols: list[str], interval: str) -> dt.date:
@@ -222,6 +280,7 @@ def _write_report(challenger_dir: Path, outcome: RetrainOutcome) -> Path:
         "An interval above 0 favours the challenger. The challenger is a candidate: review, "
         "approve and deploy it as any run (`sensequant show`, `approve`, `deploy`).",
     ]
+    lines += ["", *(f"Note: {n}" for n in outcome.notes)] if outcome.notes else []
     write_text_atomic(folder / "retrain.md", "\n".join(lines) + "\n")
     return path
 
@@ -233,6 +292,7 @@ def retrain(
     provider: str | None = None,
     source: list[Path] | None = None,
     reporter: Reporter | None = None,
+    allow_partial: bool = False,
 ) -> RetrainOutcome:
     """Fetch, detect new sessions, train a challenger and compare it (module docstring).
 
@@ -246,6 +306,9 @@ def retrain(
     source : list of pathlib.Path, optional
         Files or folders for the ``files`` provider.
     reporter : Reporter, optional
+    allow_partial : bool, default False
+        Go on when the fetch left some symbols incomplete (their stored bars are used as they
+        are; the newest common session ignores them), with a note in the outcome and report.
 
     Returns
     -------
@@ -253,6 +316,9 @@ def retrain(
 
     Raises
     ------
+    ProviderError
+        The fetch left symbols incomplete (naming each and why) and ``allow_partial`` is
+        False: nothing is trained.
     SenseQuantError
         Unknown run, nothing deployed, fetch or pipeline failures (exit :data:`EXIT_FAILED`).
     """
@@ -264,18 +330,25 @@ def retrain(
     # the equal-weight basket benchmark (metals) is computed from the members, not fetched
     basket = cfg.data.benchmark == EQUAL_WEIGHT_BENCHMARK
     symbols = [*run.symbols] + ([] if basket else [cfg.data.benchmark])
+    notes: list[str] = []
+    failed: dict[str, str] = {}
     if provider not in (None, "none"):
         from sensequant.data.fetch import run_fetch
 
-        run_fetch(
+        done = run_fetch(
             settings, str(provider), symbols, None, cfg.data.interval, None, None, source=source
         )
+        notes = _check_fetch(done.report, str(provider), allow_partial=allow_partial)
+        failed = fetch_failures(done.report)
     catalog = Catalog(settings.catalog_path)
     store = AdjustedBarStore(settings.store_dir, catalog)
-    last = _last_session(store, symbols, cfg.data.interval)
+    complete = [s for s in symbols if s not in failed] or symbols
+    last = _last_session(store, complete, cfg.data.interval)
     end = run.range_end.date() if run.range_end is not None else last
     covered = _covered_until(registry, champion, cfg.name, end)
-    base = RetrainOutcome(champion=champion.run_id, last_session=last, covered_until=covered)
+    base = RetrainOutcome(
+        champion=champion.run_id, last_session=last, covered_until=covered, notes=notes
+    )
     if last <= covered:
         return base
     new_cfg = cfg if cfg.data.end is None else cfg.with_overrides(end=last)
@@ -289,6 +362,7 @@ def retrain(
         comparison=compare_runs(result.run_dir, Path(champion.run_dir), cfg),
         reused=cache.reused,
         trained=cache.trained,
+        notes=notes,
     )
     report = _write_report(result.run_dir, outcome)
     return replace(outcome, report=report)

@@ -46,8 +46,9 @@ class SweepPointResult:
     """One grid point's run and the numbers it is ranked by (None where not available).
 
     ``sharpe`` is annualised and net of costs; ``rank_ic`` the mean daily Rank IC; ``dsr`` the
-    run's deflated Sharpe ratio (counting the ledger as it stood); ``ledger_trials`` the ledger
-    trials on the same universe, interval and overlapping OOS span after the whole sweep.
+    run's deflated Sharpe ratio (counting the ledger as it stood); ``ledger_trials`` the distinct
+    ledger trials (identical returns once) on the same universe, interval and overlapping OOS
+    span after the whole sweep.
     """
 
     index: int
@@ -219,7 +220,8 @@ def _with_ledger_count(
     if r.error is not None or not r.oos_start or not r.oos_end:
         return r
     start, end = pd.Timestamp(r.oos_start), pd.Timestamp(r.oos_end)
-    n = len(ledger.matching(config.data.universe, config.data.interval, start, end))
+    rows = ledger.matching(config.data.universe, config.data.interval, start, end)
+    n = len(TrialLedger.distinct(rows))  # identical returns (re-runs) count once
     return replace(r, ledger_trials=n)
 
 

@@ -158,11 +158,10 @@ def expand_grid(config: RunConfig, grid: Mapping[str, Sequence[Any]]) -> list[Sw
         invalid (the message names the point's overrides and each bad key).
     """
     keys = list(grid)
-    base = config.model_dump(mode="json")
     points = []
     for index, combo in enumerate(itertools.product(*(grid[k] for k in keys)), start=1):
         overrides = dict(zip(keys, combo, strict=True))
-        raw = config.model_dump(mode="json") if index > 1 else base
+        raw = config.as_written(mode="json")  # a 30min horizon follows a data.interval key
         for key, value in overrides.items():
             _set_dotted(raw, key, value)
         try:

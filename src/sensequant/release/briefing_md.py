@@ -180,9 +180,12 @@ def _statistics_md(d: BriefingData) -> list[str]:
     if ds is None:
         lines.append(f"- DSR: n/a ({d.reason('dsr')})")
     else:
+        n_all = int(ds.get("trials_recorded") or ds.get("n_trials") or 0)
         lines.append(
             f"- DSR {_fmt(ds.get('dsr'), 'prob', d, 'dsr.dsr')} with N = "
-            f"{_fmt(ds.get('n_trials'), 'int', d, 'dsr.n_trials')} trials, "
+            f"{_fmt(ds.get('n_trials'), 'int', d, 'dsr.n_trials')} distinct trials ({n_all} "
+            "recorded in all; trials with identical returns, such as re-runs of one "
+            "configuration on the same data, count once), "
             f"{int(ds.get('ledger_trials') or 0)} of them from earlier runs and sweeps in the "
             "trial ledger (variance of the "
             f"trials' per-period Sharpe "

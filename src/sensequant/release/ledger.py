@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import io
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +91,15 @@ def _ist(value: object) -> pd.Timestamp:
     return t.tz_localize(IST) if t.tzinfo is None else t.tz_convert(IST)
 
 
+def _returns_bytes(returns: pd.Series) -> bytes:
+    """The Parquet file the ledger keeps for a trial's returns (its SHA-256 is the trial's
+    returns fingerprint)."""
+    frame = pd.DataFrame({"timestamp": returns.index, "net_return": returns.to_numpy()})
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False, compression="zstd")
+    return buf.getvalue()
+
+
 def _sr_per_period(r: pd.Series) -> float | None:
     x = r.dropna().to_numpy(dtype=np.float64)
     if x.size < 2:
@@ -139,10 +148,7 @@ class TrialLedger:
             yield conn
 
     def _write_returns(self, returns: pd.Series) -> tuple[str, Path]:
-        frame = pd.DataFrame({"timestamp": returns.index, "net_return": returns.to_numpy()})
-        buf = io.BytesIO()
-        frame.to_parquet(buf, index=False, compression="zstd")
-        data = buf.getvalue()
+        data = _returns_bytes(returns)
         sha = hashlib.sha256(data).hexdigest()
         path = self.returns_dir / f"{sha}.parquet"
         if not path.exists():
@@ -282,6 +288,44 @@ class TrialLedger:
             if len(dates) and r.notna().mean() >= min_coverage:
                 columns[f"ledger {trial.trial_id} {trial.name}"] = r
         return pd.DataFrame(columns, index=dates)
+
+    @staticmethod
+    def returns_fingerprint(returns: pd.Series) -> str:
+        """The ``returns_sha256`` :meth:`append` would record for these returns (NaN dropped).
+
+        Identical returns (the same configuration run again on the same data) give the same
+        fingerprint, however often they are recorded.
+        """
+        return hashlib.sha256(_returns_bytes(returns.dropna())).hexdigest()
+
+    @staticmethod
+    def distinct(
+        trials: Sequence[LedgerTrial], *, exclude: Collection[str] = ()
+    ) -> list[LedgerTrial]:
+        """``trials`` with one row per returns fingerprint (the oldest), for trial counts.
+
+        Re-running a configuration on the same data appends rows with the same
+        ``returns_sha256``; the deflated Sharpe ratio counts such a trial once.
+
+        Parameters
+        ----------
+        trials : sequence of LedgerTrial
+            E.g. :meth:`matching`.
+        exclude : collection of str
+            Fingerprints already counted elsewhere (the current run's own trials).
+
+        Returns
+        -------
+        list of LedgerTrial
+            In the given order.
+        """
+        seen = set(exclude)
+        out = []
+        for t in trials:
+            if t.returns_sha256 not in seen:
+                seen.add(t.returns_sha256)
+                out.append(t)
+        return out
 
     @staticmethod
     def sharpe_dispersion(trials: Sequence[LedgerTrial]) -> Mapping[str, float]:

@@ -105,7 +105,7 @@ def test_apply_breaks_keeps_each_kind_out() -> None:
 def test_catalog_records_and_reviews_breaks(catalog: Catalog) -> None:
     bars = _broken()
     assert len(record_detected_breaks(catalog, "TEST", "1day", bars)) == 3
-    assert record_detected_breaks(catalog, "TEST", "5minute", bars) == []
+    assert record_detected_breaks(catalog, "TEST", "1week", bars) == []  # not a bar interval
     assert record_detected_breaks(catalog, "NIFTY 50", "1day", bars) == []
     spike_day = _day(bars, SPIKE_AT)
     assert catalog.set_break_status("TEST", spike_day, "rejected", "asha") == 1
@@ -210,3 +210,54 @@ def test_etf_opening_prints_are_bad_prints(shared_data: Path, name: str, count: 
     brk = next(b for b in found if b.session_date == day)
     ratio = 51.50 / 45.05 if name == "GOLDBEES" else 64.80 / 60.42
     assert np.exp(brk.size) == pytest.approx(ratio, 0.001)
+
+
+# ------------------------------------------------------------------------- intraday bars
+def _intraday(daily: pd.DataFrame) -> pd.DataFrame:
+    """Three 5-minute bars per session whose session OHLC is the daily bar."""
+    rows = []
+    for rec in daily.to_dict("records"):
+        o, h, lo, c = rec["open"], rec["high"], rec["low"], rec["close"]
+        mid = (o + c) / 2
+        day = pd.Timestamp(rec["timestamp"]).normalize()
+        for minute, (bo, bh, bl, bc) in zip(
+            (0, 5, 370),
+            ((o, h, lo, mid), (mid, mid, mid, mid), (mid, max(mid, c), min(mid, c), c)),
+            strict=True,
+        ):
+            stamp = day + pd.Timedelta(hours=9, minutes=15 + minute)
+            rows.append((stamp, bo, bh, bl, bc, rec["volume"] / 3))
+    return pd.DataFrame(rows, columns=["timestamp", "open", "high", "low", "close", "volume"])
+
+
+def test_session_bars_rebuild_the_daily_bars() -> None:
+    from sensequant.data.quality import session_bars
+
+    daily = _broken()
+    got = session_bars(_intraday(daily))
+    cols = ["open", "high", "low", "close", "volume"]
+    np.testing.assert_allclose(got[cols].to_numpy(), daily[cols].to_numpy(), rtol=1e-12)
+    assert got["timestamp"].tolist() == [t.normalize() for t in daily["timestamp"]]
+    no_volume = _intraday(daily.iloc[:5]).assign(volume=np.nan)
+    assert session_bars(no_volume)["volume"].isna().all()  # absent, never 0
+
+
+def test_intraday_series_are_checked_on_their_sessions(tmp_path: Path) -> None:
+    store, catalog = BarStore(tmp_path / "store"), Catalog(tmp_path / "catalog.sqlite")
+    daily = _broken()
+    bars = _intraday(daily)
+    store.write("TEST", "5minute", bars)
+    view = AdjustedBarStore(tmp_path / "store", catalog)
+    found = view.refresh_breaks(["TEST"], "5minute")
+    # the level shift and the spike; a bad opening print is a daily-bar finding
+    assert _kinds(found) == [
+        (_day(daily, SHIFT_AT), "level_shift"),
+        (_day(daily, SPIKE_AT), "spike"),
+    ]
+    assert {b["interval"] for b in view.applied_breaks(["TEST"])} == {"5minute"}
+    kept = view.read("TEST", "5minute")
+    assert len(kept) == 3 * (len(daily) - SHIFT_AT - 1)  # whole sessions out
+    days = set(kept["timestamp"].dt.date)
+    assert _day(daily, SPIKE_AT) not in days and _day(daily, SHIFT_AT) in days
+    assert min(days) == _day(daily, SHIFT_AT)
+    assert view.applied_breaks(["TEST"], "1day") == []  # the daily series is its own

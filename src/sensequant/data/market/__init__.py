@@ -8,7 +8,6 @@ from sensequant.data.market.calendar import (
     missing_sessions,
     nse_sessions,
 )
-from sensequant.data.market.intervals import INTERVAL_ALIASES, parse_interval
 from sensequant.data.market.sessions import (
     INTERVAL_MINUTES,
     REGULAR_HOURS,
@@ -26,6 +25,7 @@ from sensequant.data.market.symbols import (
     validate_symbol,
 )
 from sensequant.data.market.timezone import TimeLike, to_ist
+from sensequant.time_units import INTERVAL_ALIASES, parse_interval  # the one alias table
 
 __all__ = [
     "CALENDAR_NAME",

@@ -7,6 +7,7 @@ from sensequant.data.quality.break_mask import (
     apply_breaks,
     break_columns,
     record_detected_breaks,
+    session_bars,
 )
 from sensequant.data.quality.breaks import BREAK_KINDS, StructuralBreak, detect_breaks
 from sensequant.data.quality.checks import (
@@ -59,6 +60,7 @@ __all__ = [
     "recheck_merged",
     "record_detected_actions",
     "record_detected_breaks",
+    "session_bars",
     "session_grid",
     "stored_actions",
     "sync_actions",

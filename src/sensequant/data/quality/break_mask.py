@@ -35,6 +35,7 @@ from sensequant.data.quality.breaks import StructuralBreak, detect_breaks
 from sensequant.data.quality.checks import day_numbers
 from sensequant.data.quality.corporate_actions import ACTIVE_STATUSES
 from sensequant.data.reference import is_index_symbol
+from sensequant.types import INTERVALS, IST
 
 __all__ = [
     "ACTIVE_BREAK_STATUSES",
@@ -42,18 +43,56 @@ __all__ = [
     "apply_breaks",
     "break_columns",
     "record_detected_breaks",
+    "session_bars",
 ]
 
 ACTIVE_BREAK_STATUSES: Final = ("pending", "confirmed")
 """Statuses whose bars are kept out (``rejected`` breaks are used normally)."""
 BREAK_INTERVAL: Final = "1day"
-"""The one interval breaks are detected on."""
+"""The interval breaks are detected on: intraday series are checked on their sessions."""
 
 _EPOCH = dt.date(1970, 1, 1)
 
 
 def _day(text: object) -> int:
     return (dt.date.fromisoformat(str(text)[:10]) - _EPOCH).days
+
+
+def session_bars(bars: pd.DataFrame) -> pd.DataFrame:
+    """Daily bars of intraday bars: per session the first open, highest high, lowest low, last
+    close and summed volume (NaN where no bar has a volume), stamped 00:00 IST of the session.
+
+    Pure: no I/O.
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame, shape (n_bars, >= 5)
+        One symbol's intraday bars: ``timestamp`` (tz-aware IST, sorted), ``open``, ``high``,
+        ``low``, ``close`` (rupees), optional ``volume``.
+
+    Returns
+    -------
+    pandas.DataFrame, shape (n_sessions, same price columns)
+        One row per session date, ascending.
+
+    Examples
+    --------
+    >>> ts = pd.to_datetime(["2024-01-02 09:15", "2024-01-02 15:25", "2024-01-03 09:15"])
+    >>> bars = pd.DataFrame({"timestamp": ts.tz_localize("Asia/Kolkata"),
+    ...     "open": [10.0, 11, 12], "high": [11.0, 13, 12], "low": [9.0, 10, 11],
+    ...     "close": [10.5, 12, 11.5], "volume": [100.0, 50, 70]})
+    >>> session_bars(bars)[["open", "high", "low", "close", "volume"]].to_numpy().tolist()
+    [[10.0, 13.0, 9.0, 12.0, 150.0], [12.0, 12.0, 11.0, 11.5, 70.0]]
+    """
+    day = day_numbers(bars["timestamp"])[0]
+    rules = {"open": "first", "high": "max", "low": "min", "close": "last"}
+    frame = bars.loc[:, [c for c in rules if c in bars.columns]].groupby(day, sort=True)
+    out = frame.agg({c: rules[c] for c in rules if c in bars.columns})
+    if "volume" in bars.columns:
+        out["volume"] = bars["volume"].groupby(day, sort=True).sum(min_count=1).to_numpy()
+    stamps = pd.to_datetime(out.index.to_numpy(dtype=np.int64), unit="D")
+    out.insert(0, "timestamp", stamps.tz_localize(IST))
+    return out.reset_index(drop=True)
 
 
 def break_columns(breaks: pd.DataFrame) -> tuple[str, ...]:
@@ -132,7 +171,10 @@ def record_detected_breaks(
     ----------
     catalog : Catalog
     symbol, interval : str
-        Only :data:`BREAK_INTERVAL` series of non-index symbols are checked.
+        Series of non-index symbols are checked: daily bars as they are, intraday bars on
+        their sessions (:func:`session_bars`), for level shifts and spikes only (a bad opening
+        print is a daily-bar finding: replacing every bar's open would be wrong). The breaks
+        are recorded under ``interval`` and keep whole sessions of it out.
     bars : pandas.DataFrame
         The ADJUSTED series (corporate actions applied), without any break applied.
 
@@ -141,10 +183,14 @@ def record_detected_breaks(
     list of StructuralBreak
         The breaks detected now.
     """
-    if interval != BREAK_INTERVAL or is_index_symbol(symbol):
+    if interval not in INTERVALS or is_index_symbol(symbol):
         return []
     actions = catalog.corporate_actions(symbol, statuses=ACTIVE_STATUSES)
     exclude = [dt.date.fromisoformat(str(d)) for d in actions["ex_date"]] if len(actions) else []
-    found = detect_breaks(bars, symbol, exclude=exclude)
+    if interval == BREAK_INTERVAL:
+        found = detect_breaks(bars, symbol, exclude=exclude)
+    else:  # the sessions of the intraday bars; a bad opening print is a daily-bar finding
+        found = detect_breaks(session_bars(bars), symbol, exclude=exclude)
+        found = [b for b in found if b.kind != "bad_print"]
     catalog.record_breaks(symbol, interval, (b.to_row() for b in found))
     return found

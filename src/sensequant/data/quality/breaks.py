@@ -47,7 +47,8 @@ lows far out are NOT flagged: the real files hold genuine wicks (the NSE flash c
 
 Measured on the 50 real daily files (``nse_daily_yf``, after detection of actions): see
 ``docs/methodology.md`` (structural breaks) and ``tests/data/quality/test_breaks.py``.
-Only daily series are checked; intraday series give no break (aggregate them first).
+Intraday series are checked on their sessions (first open, highest high, lowest low, last close:
+:func:`sensequant.data.quality.break_mask.session_bars`), for level shifts and spikes only.
 """
 
 from __future__ import annotations
