@@ -7,7 +7,7 @@ Every configuration evaluated here is a *trial* for the deflated Sharpe ratio.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -32,16 +32,20 @@ from sensequant.evaluation.stats import (
     probabilistic_sharpe_ratio,
 )
 from sensequant.pipeline.comparison import build_comparison, daily_ic_memo
+from sensequant.pipeline.series_labels import BASKET, series_labels
 from sensequant.pipeline.statistics import compute_evidence, guarded
 from sensequant.pipeline.universe_rules import single_symbol_holds
-from sensequant.release.briefing import EQUAL_WEIGHT
+from sensequant.release.briefing import EQUAL_WEIGHT, SeriesLabels
 from sensequant.release.evidence_types import OOSEvidence, TrialSharpe
 from sensequant.settings import PortfolioConfig, RunConfig
 
 STUDENT = "student"
 TEACHER = "teacher-direct"
 NIFTY = "NIFTY 50 (price index)"
-EQUAL = EQUAL_WEIGHT  # the gates' equal-weight series: monthly, costed
+"""Key of the benchmark row in ``Evaluation.summaries`` (its name: ``Evaluation.labels``)."""
+EQUAL = EQUAL_WEIGHT
+"""Key of the gates' equal-weight row in ``Evaluation.summaries`` (daily: monthly, costed;
+intraday: the MIS-costed basket; its name: ``Evaluation.labels``)."""
 BUY_HOLD = "equal-weight universe, bought once, never rebalanced"
 _PLAIN = "plain student (no reward weighting)"
 
@@ -108,6 +112,10 @@ class Evaluation:
     ledger_trials: int = 0
     """Trials of earlier runs in the ledger (same universe, interval, overlapping OOS span)
     that the deflated Sharpe ratio counts besides this run's own."""
+    labels: SeriesLabels = field(default_factory=SeriesLabels)
+    """What the ``NIFTY`` and ``EQUAL`` rows of ``summaries`` (the ``nifty50`` and
+    ``equal_weight`` columns of ``returns``) are: :func:`~sensequant.pipeline.series_labels.
+    series_labels` of the run's config."""
 
 
 def _align(series: dict[str, pd.Series]) -> pd.DataFrame:
@@ -166,11 +174,13 @@ def evaluate(
     if config.data.interval != "1day":  # bars aggregated per session: the intraday path
         from sensequant.pipeline.intraday_evidence import evaluate_intraday
 
-        return evaluate_intraday(
+        intraday = evaluate_intraday(
             config, store, symbols, student_pred, teacher_pred, panel, range_end,
             plain_pred=plain_pred, variants=variants, ledger_sr=ledger_sr,
             ledger_returns=ledger_returns,
         )  # fmt: skip
+        return replace(intraday, labels=series_labels(config))
+    labels = series_labels(config)
     notes: list[str] = []
     start = pd.Timestamp(student_pred["timestamp"].min())
     hist_start = start - pd.Timedelta(days=400)  # 12-1 momentum needs 252 sessions behind
@@ -237,7 +247,14 @@ def evaluate(
         forward=forward,
         backtest=backtest,
         baselines={
-            NIFTY: index_baseline(bench_close, start, end=range_end, name=NIFTY),
+            NIFTY: index_baseline(
+                bench_close,
+                start,
+                end=range_end,
+                name=NIFTY,
+                index_name=config.data.benchmark,
+                label=labels.benchmark if config.data.benchmark == BASKET else None,
+            ),
             BUY_HOLD: buy_hold,
             EQUAL: monthly,
             **single_symbol_holds(open_px, close_px, start, fees=fees, cfg=bt_cfg, end=range_end),
@@ -354,4 +371,5 @@ def evaluate(
         comparison=comp.table,
         comparison_verdict=comp.verdict,
         ledger_trials=len(ledger_sr),
+        labels=labels,
     )

@@ -24,7 +24,7 @@ from sensequant.evaluation.bootstrap import (
 from sensequant.evaluation.signal import decile_returns, decile_spread, ic_by_year
 from sensequant.evaluation.snooping import PBOResult, pbo_cscv, spa_test, stepm
 from sensequant.evaluation.stats import BootstrapCI, min_track_record_length
-from sensequant.release.briefing import EQUAL_WEIGHT
+from sensequant.pipeline.series_labels import series_labels
 from sensequant.release.evidence_types import (
     BootstrapExtra,
     Comparison,
@@ -118,11 +118,12 @@ def compute_evidence(
     r = returns["student_net"]
     zero_trades = bool(returns["student_turnover"].abs().sum() == 0)
     reps, conf = st.bootstrap_reps, st.confidence
+    names = series_labels(config)  # what the nifty50 and equal_weight columns are
 
     pairs = [
         ("student - teacher-direct", returns["teacher_direct_net"]),
-        ("student - NIFTY 50 (price index)", returns["nifty50"]),
-        (f"student - {EQUAL_WEIGHT}", returns["equal_weight"]),
+        (f"student - {names.benchmark}", returns["nifty50"]),
+        (f"student - {names.equal_weight}", returns["equal_weight"]),
     ]
     if plain_student_net is not None:
         pairs.append(("reward-weighted - plain student", plain_student_net.reindex(r.index)))
@@ -156,8 +157,8 @@ def compute_evidence(
     spa_tests: list[SPATest | None] = []
     stepm_tests: list[StepMTest | None] = []
     for label, bench in (
-        ("NIFTY 50 (price index)", returns["nifty50"]),
-        (EQUAL_WEIGHT, returns["equal_weight"]),
+        (names.benchmark, returns["nifty50"]),
+        (names.equal_weight, returns["equal_weight"]),
     ):
         spa = guarded(
             notes,

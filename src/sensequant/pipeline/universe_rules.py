@@ -43,6 +43,7 @@ __all__ = [
     "basket_bars",
     "fit_portfolio",
     "preflight_for_universe",
+    "run_store",
     "single_symbol_holds",
     "universe_benchmark",
 ]
@@ -101,6 +102,16 @@ def preflight_for_universe(
     if config.data.benchmark == EQUAL_WEIGHT_BENCHMARK:
         store = BasketBenchmarkStore(store, EQUAL_WEIGHT_BENCHMARK, pf.symbols)
     return config, store, pf
+
+
+def run_store(store: BarStore, config: RunConfig, symbols: Sequence[str]) -> BarStore:
+    """``store`` as a finished run read it: the basket served as the benchmark when the run's
+    benchmark is :data:`EQUAL_WEIGHT_BENCHMARK` and ``store`` does not hold it (a run's
+    snapshot holds it already; the live store does not)."""
+    name = config.data.benchmark
+    if name != EQUAL_WEIGHT_BENCHMARK or store.exists(name, config.data.interval):
+        return store
+    return BasketBenchmarkStore(store, name, symbols)
 
 
 def universe_benchmark(config: RunConfig) -> tuple[RunConfig, str | None]:
