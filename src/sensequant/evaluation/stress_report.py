@@ -252,6 +252,7 @@ class StressReport:
         if shown:
             out["rows"] = [r | {"name": shown.get(r["name"], r["name"])} for r in out["rows"]]
             out["failure_rule"] = self._text(out["failure_rule"])
+            out["description"] = self._text(out["description"])
         return out
 
     def to_dict(self) -> dict[str, Any]:

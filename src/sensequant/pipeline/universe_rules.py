@@ -135,7 +135,7 @@ def universe_benchmark(config: RunConfig) -> tuple[RunConfig, str | None]:
     note = (
         f"benchmark: universe '{config.data.universe}' names '{wanted}' (the equal-weight "
         "basket of its own symbols, rebalanced every bar, no costs) instead of the NIFTY 50 "
-        "stock index; rows labelled NIFTY 50 in the report show that basket"
+        "stock index; the report's benchmark rows are labelled as that basket"
     )
     return new, note
 
