@@ -144,6 +144,7 @@ def _stress(st: Mapping[str, Any] | None) -> list[str]:
         )
         if bench != "NIFTY 50 (price index)":
             out += ["", f"benchmark = {bench}"]
+        out.append("")
     out += _intraday_stress(st.get("intraday_scenarios"))
     out.append("")
     worst = (
@@ -177,7 +178,7 @@ def _intraday_stress(scenarios: Any) -> list[str]:
     head = ["scenario", "session", "kind", "student", "student intraday DD"]
     head += ["intraday equal-weight", "its intraday DD"]
     note = "Session net returns with MIS costs; `recorded` rows are for reference, not counted."
-    return ["", *_table(head, rows), "", note]
+    return [*_table(head, rows), "", note]
 
 
 def _deciles(ev: OOSEvidence) -> list[str]:

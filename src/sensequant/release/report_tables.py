@@ -265,7 +265,7 @@ def _stress(run: _Run) -> str:
         )
     )
     rules = stress.get("failure_rules")
-    if isinstance(rules, dict) and rules:
+    if isinstance(rules, dict) and rules and periods:  # rules of the daily periods
         items = "".join(f"<li><b>{_esc(k)}</b>: {_esc(v)}</li>" for k, v in rules.items())
         out.append(
             f"<p>Failure-mode rules (the first that matches is reported):</p><ul>{items}</ul>"

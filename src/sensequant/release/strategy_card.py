@@ -47,9 +47,9 @@ def benchmark_definitions(labels: SeriesLabels) -> tuple[str, str]:
     equal = EQUAL_DEFINITION
     if labels.equal_weight != EQUAL_WEIGHT:
         equal = (
-            f"{labels.equal_weight}: 1/n of every universe stock bought each session and sold "
-            "at its close, charged the same costs as the strategy: the no-skill intraday way "
-            "to hold the same stocks."
+            f"{labels.equal_weight}: 1/n of every universe stock bought each session and "
+            "squared off before its close, charged the same costs as the strategy: the "
+            "no-skill intraday way to hold the same stocks."
         )
     return bench, equal
 
