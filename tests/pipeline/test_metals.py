@@ -13,11 +13,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.catalog import Catalog
 from sensequant.data.imports import import_paths
 from sensequant.data.store import BarStore
 from sensequant.dataset import VOLUME_FEATURES, build_frames, volume_absent
 from sensequant.pipeline import run_pipeline
+from sensequant.pipeline.rundir import SNAPSHOT_DIR
+from sensequant.pipeline.snapshot import BarSnapshot
+from sensequant.pipeline.stress_phase import run_stress
 from sensequant.pipeline.universe_rules import (
     EQUAL_WEIGHT_BENCHMARK,
     BasketBenchmarkStore,
@@ -117,3 +121,42 @@ def test_metals_run_completes_on_the_real_etf_files(shared_data: Path, tmp_path:
     assert feats["volume_absent"] == ["GOLDBEES", "SILVERBEES"]
     returns = pd.read_parquet(result.run_dir / "returns" / "daily.parquet")
     assert len(returns) > 250
+    _check_labels_and_stress_replay(result.run_dir, store, settings.catalog_path, tmp_path)
+
+
+def _check_labels_and_stress_replay(
+    run_dir: Path, store: BarStore, catalog_path: Path, tmp_path: Path
+) -> None:
+    """Every benchmark row is the ETF basket, never "NIFTY 50"; `sensequant stress` replays
+    the run from its snapshot and from the live store (no basket stored) alike."""
+    doc = json.loads((run_dir / "promotion_briefing.json").read_text(encoding="utf-8"))
+    labels = doc["series_labels"]
+    assert labels["benchmark"] == (
+        "equal-weight basket of the run's symbols (rebalanced daily, no costs)"
+    )
+    assert labels["equal_weight"] == "equal-weight universe, rebalanced monthly, NSE costs"
+    names = [r["name"] for r in doc["performance"]]
+    assert names[2:] == [labels["benchmark"], labels["equal_weight"]]
+    assert f"student - {labels['benchmark']}" in [c["name"] for c in doc["comparisons"]]
+    rows = {r["name"]: r["label"] for r in doc["comparison"]}
+    assert (
+        "no costs" in rows[labels["benchmark"]] and "PRICE index" not in rows[labels["benchmark"]]
+    )
+    gate = next(g for g in doc["gates"] if g["name"] == "sharpe_excess_vs_benchmark")
+    assert "equal-weight basket (daily, no costs) Sharpe" in gate["explanation"]
+    for name in ("promotion_briefing.md", "report.html"):
+        text = (run_dir / name).read_text(encoding="utf-8")
+        assert "NIFTY 50 (price index)" not in text and "vs NIFTY 50" not in text, name
+    assert doc["stress"]["benchmark"] == labels["benchmark"]
+    snap = BarSnapshot.load(run_dir / SNAPSHOT_DIR)
+    from_snapshot = run_stress(run_dir, snap, out_dir=tmp_path / "snap")
+    live = AdjustedBarStore(store.root, Catalog(catalog_path))  # as `sensequant stress`
+    from_store = run_stress(run_dir, live, out_dir=tmp_path / "store")  # the basket computed
+    assert from_snapshot.benchmark == from_store.benchmark == labels["benchmark"]
+    a, b = from_snapshot.to_dict(), from_store.to_dict()
+    assert a["periods"] == doc["stress"]["periods"]  # the snapshot reproduces the run
+    assert [p["name"] for p in b["periods"]] == [p["name"] for p in a["periods"]]
+    assert a["periods"], "the ETF history covers a crisis period or the synthetic gap"
+    for p in a["periods"] + b["periods"]:
+        assert {r["name"] for r in p["rows"]} >= {"student", labels["benchmark"]}
+        assert "NIFTY" not in json.dumps(p)

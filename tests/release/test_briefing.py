@@ -488,13 +488,14 @@ def test_briefing_json_key_order() -> None:
         "data_range", "decision", "decision_reason", "gates", "headline", "performance",
         "signal", "alpha_beta", "bootstrap", "psr", "dsr", "trials", "windows",
         "teacher_validation", "notes", "plot", "manifest", "artifacts", "na_reasons",
-        "comparison", "comparison_verdict", "costs",
+        "comparison", "comparison_verdict", "costs", "series_labels",
     ]  # fmt: skip
     data = make_data()
     data.evidence = BriefingEvidence(report="report.html")
-    assert list(briefing_to_dict(data))[-4:] == [
+    assert list(briefing_to_dict(data))[-5:] == [
         "report",
         "comparison",
         "comparison_verdict",
         "costs",
+        "series_labels",
     ]

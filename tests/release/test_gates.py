@@ -151,3 +151,59 @@ def test_no_gates_is_ready_for_review_and_says_so() -> None:
 def test_negative_drawdown_is_rejected() -> None:
     with pytest.raises(PipelineError, match="is negative"):
         evaluate_gates(ALL_GATES, dataclasses.replace(PASSING, max_drawdown=-0.23))
+
+
+def test_stress_gate_not_evaluated_when_no_scenario_applies() -> None:
+    inputs = dataclasses.replace(
+        PASSING,
+        worst_stress_loss=math.nan,
+        stress_not_evaluated="no stress scenario applies to this run (COVID: before the OOS)",
+    )
+    results = evaluate_gates(ALL_GATES, inputs)
+    gate = _by_name(results)["worst_stress_loss"]
+    assert not gate.evaluated and not gate.passed and gate.value is None
+    assert gate.status == "NOT EVALUATED"
+    assert gate.explanation == (
+        "not evaluated: no stress scenario applies to this run (COVID: before the OOS)"
+    )
+    assert decide(results) == "ready-for-review"  # neither a pass nor a failure ...
+    reason = decision_reason(results)  # ... but named in the decision
+    assert reason == "all 7 evaluated gates passed; not evaluated: worst_stress_loss"
+    failing = evaluate_gates(ALL_GATES, dataclasses.replace(inputs, dsr=0.5))
+    assert decide(failing) == "gates-failed"
+    assert decision_reason(failing) == (
+        "1 of 7 evaluated gates failed: dsr; not evaluated: worst_stress_loss"
+    )
+
+
+def test_stress_gate_without_a_replay_still_fails_as_not_computable() -> None:
+    """No stress replay at all (stress switched off): a missing loss is not a pass."""
+    results = evaluate_gates(ALL_GATES, dataclasses.replace(PASSING, worst_stress_loss=math.nan))
+    gate = _by_name(results)["worst_stress_loss"]
+    assert gate.evaluated and not gate.passed and gate.status == "FAIL"
+    assert gate.explanation.startswith("not computable")
+
+
+def test_gate_texts_name_the_runs_series_and_scenarios() -> None:
+    inputs = dataclasses.replace(
+        PASSING,
+        benchmark_name="equal-weight basket (every bar, no costs)",
+        equal_weight_name="intraday equal-weight (MIS costs, squared off)",
+        stress_scenarios="intraday scenarios: synthetic -5% gap at the open",
+    )
+    by = _by_name(evaluate_gates(ALL_GATES, inputs))
+    assert by["sharpe_excess_vs_benchmark"].explanation.startswith(
+        "OOS Sharpe 1.20 minus equal-weight basket (every bar, no costs) Sharpe 0.61 ="
+    )
+    assert "minus intraday equal-weight (MIS costs, squared off) Sharpe 0.95" in (
+        by["sharpe_excess_vs_equal_weight"].explanation
+    )
+    assert "(OOS Sharpe - equal-weight basket (every bar, no costs) Sharpe)" in (
+        by["excess_sharpe_ci_lower"].explanation
+    )
+    assert by["worst_stress_loss"].explanation == (
+        "Worst stress loss (intraday scenarios: synthetic -5% gap at the open) 18.0 % <= 40.0 %"
+    )
+    default = _by_name(evaluate_gates(ALL_GATES, PASSING))
+    assert "minus NIFTY 50 Sharpe" in default["sharpe_excess_vs_benchmark"].explanation
+    assert default["worst_stress_loss"].explanation.startswith("Worst stress-period loss")

@@ -649,3 +649,41 @@ def test_summary_shows_exposure_next_to_sharpe(full_run: tuple[Path, str, _Secti
 def test_missing_comparison_says_why(legacy_run: tuple[Path, _Sections]) -> None:
     _, doc = legacy_run
     assert "n/a (no comparison computed in this run)" in doc.text["comparison"]
+
+
+@pytest.mark.usefixtures("fast_figures")
+def test_substituted_series_labelled_as_what_they_are(tmp_path: Path) -> None:
+    """An intraday run without NIFTY 50 bars: its stored ``series_labels`` name every
+    benchmark and equal-weight row, header and stress column; a gate that was not evaluated
+    says so (neither PASS nor FAIL)."""
+    run = make_run_dir(tmp_path)
+    labels = {
+        "benchmark": "equal-weight basket over the same 5minute bars (no costs)",
+        "equal_weight": "equal-weight intraday basket, MIS costs, squared off",
+        "benchmark_short": "basket",
+        "equal_weight_short": "intraday basket",
+    }
+    path = run / "promotion_briefing.json"
+    b = json.loads(path.read_text())
+    renamed = {"NIFTY 50 (price index)": labels["benchmark"], EQUAL_WEIGHT: labels["equal_weight"]}
+    for row in b["performance"]:
+        row["name"] = renamed.get(row["name"], row["name"])
+    b["series_labels"] = labels
+    b["stress"]["benchmark"] = labels["benchmark"]
+    for p in b["stress"]["periods"]:
+        for row in p["rows"]:
+            row["name"] = renamed.get(row["name"], row["name"])
+    b["gates"].append(
+        {"name": "worst_stress_loss", "passed": False, "value": None, "threshold": 0.4,
+         "comparison": "<=", "explanation": "not evaluated: no stress scenario applies",
+         "evaluated": False}
+    )  # fmt: skip
+    path.write_text(json.dumps(b))
+    doc = parse(render_report(run))
+    summary = doc.text["summary"]
+    assert labels["benchmark"] in summary and labels["equal_weight"] in summary
+    assert "NIFTY 50 (price index)" not in summary and EQUAL_WEIGHT not in summary
+    assert "NOT EVALUATED" in doc.text["gates"]
+    stress = doc.text["stress"]
+    assert labels["benchmark"] in stress and "-35.6 %" in stress  # the benchmark's return
+    assert "Alpha and beta vs NIFTY 50" not in doc.text["statistics"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sensequant.cli.common import literal, out
-from sensequant.release import Event
+from sensequant.release import Event, SeriesLabels
 
 __all__ = ["detail_lines", "print_details"]
 
@@ -53,6 +53,8 @@ def detail_lines(run_dir: Path, events: Sequence[Event]) -> list[tuple[str, str]
         lines.append((f"gates, exposure: {run_dir / 'promotion_briefing.json'} not readable", ""))
     else:
         gates = [g for g in b.get("gates") or [] if isinstance(g, dict)]
+        skipped = [g for g in gates if g.get("evaluated", True) is False]
+        gates = [g for g in gates if g not in skipped]
         failed = [g for g in gates if not g.get("passed")]
         if not gates:
             lines.append(("gates: none evaluated", ""))
@@ -62,6 +64,8 @@ def detail_lines(run_dir: Path, events: Sequence[Event]) -> list[tuple[str, str]
             lines.append((f"gates: {len(failed)} of {len(gates)} failed", "bold"))
             for g in failed:
                 lines.append((f"  FAIL {g.get('name')}: {g.get('explanation', '')}", ""))
+        for g in skipped:
+            lines.append((f"  NOT EVALUATED {g.get('name')}: {g.get('explanation', '')}", ""))
         student = next(
             (r for r in b.get("performance") or [] if isinstance(r, dict)
              and r.get("name") == "student"),
@@ -70,7 +74,8 @@ def detail_lines(run_dir: Path, events: Sequence[Event]) -> list[tuple[str, str]
         lines.append(
             (
                 f"exposure: {_pct(student.get('exposure'))} invested on average, in the market "
-                f"on {_pct(student.get('time_in_market'))} of sessions (NIFTY 50: 100 %)",
+                f"on {_pct(student.get('time_in_market'))} of sessions "
+                f"({SeriesLabels.from_doc(b).benchmark_short}: 100 %)",
                 "",
             )
         )

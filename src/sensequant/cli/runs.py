@@ -152,6 +152,7 @@ def stress(
     from sensequant.pipeline import run_stress
     from sensequant.pipeline.rundir import SNAPSHOT_DIR
     from sensequant.pipeline.snapshot import BarSnapshot
+    from sensequant.release import BENCHMARK
     from sensequant.release.manifest import ANALYSES_DIR
     from sensequant.telemetry import now_ist
 
@@ -175,18 +176,31 @@ def stress(
         doc = {"run_id": record.run_id, "analysis_dir": str(out_dir), **report.to_dict()}
         print(json.dumps(doc, default=str, indent=2))
         return
-    table = Table("period", "start", "end", "student", "NIFTY 50", "failure mode")
-    for p in report.to_dict()["periods"]:
+    doc = report.to_dict()
+    bench = "NIFTY 50" if report.benchmark == BENCHMARK else "benchmark"
+    table = Table("period", "start", "end", "student", bench, "failure mode")
+    for p in doc["periods"]:
         rows = {r["name"]: r for r in p["rows"]}
         table.add_row(
             literal(p["name"]),
             str(p["start"]),
             str(p["end"]),
             _fmt_key("total_return", rows.get("student", {}).get("total_return")),
-            _fmt_key("total_return", rows.get("NIFTY 50 (price index)", {}).get("total_return")),
+            _fmt_key("total_return", rows.get(report.benchmark, {}).get("total_return")),
             literal(p.get("failure_mode")),
         )
+    for x in doc["intraday_scenarios"]:  # an intraday run: one session per scenario
+        table.add_row(
+            literal(f"{x['name']} ({x['kind']})"),
+            str(x["session"]),
+            str(x["session"]),
+            _fmt_key("total_return", x["student_return"]),
+            literal("n/a (intraday)"),
+            literal(f"intraday equal weight {_fmt_key('total_return', x['basket_return'])}"),
+        )
     print_table(table)
+    if bench != "NIFTY 50":
+        err.print(literal(f"benchmark = {report.benchmark}"))
     err.print(literal(f"written: {out_dir / 'stress.json'}"))
 
 

@@ -31,6 +31,7 @@ PERCENT_COLUMNS: Final = frozenset(
         "max_drawdown",
         "strategy return",
         "NIFTY 50 return",
+        "benchmark return",
         "strategy max drawdown",
     }
 )

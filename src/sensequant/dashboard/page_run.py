@@ -60,7 +60,7 @@ def _equity(view: RunView) -> None:
     if view.daily is None or view.daily.empty:
         st.info("No daily returns yet (written by the backtest phase).")
         return
-    equity, drawdown = equity_drawdown(view.daily)
+    equity, drawdown = equity_drawdown(view.daily, view.briefing)
     left, right = st.columns(2)
     left.plotly_chart(equity_figure(equity))
     right.plotly_chart(drawdown_figure(drawdown))
@@ -72,8 +72,13 @@ def _gates(brief: dict[str, Any] | None) -> None:
         st.info("No briefing yet: gates are evaluated in the release phase.")
         return
     gates = gates_table(brief)
-    failed = int((~gates["passed"]).sum())
-    text = f"{brief.get('decision')}: {len(gates) - failed} of {len(gates)} gates passed"
+    failed = int((gates["status"] == "FAIL").sum())
+    skipped = int((gates["status"] == "NOT EVALUATED").sum())
+    done = len(gates) - skipped
+    word = "evaluated gates" if skipped else "gates"
+    text = f"{brief.get('decision')}: {done - failed} of {done} {word} passed"
+    if skipped:
+        text += f"; {skipped} not evaluated (see the explanation)"
     (st.success if failed == 0 else st.warning)(literal(text))
     st.dataframe(gates, hide_index=True, column_config=column_config(gates))
 
@@ -87,7 +92,12 @@ def _stress(view: RunView) -> None:
     fig = go.Figure(
         [
             go.Bar(name=name, x=table["period"], y=table[col])
-            for name, col in (("strategy", "strategy return"), ("NIFTY 50", "NIFTY 50 return"))
+            for name, col in (
+                ("strategy", "strategy return"),
+                ("NIFTY 50", "NIFTY 50 return"),
+                ("benchmark", "benchmark return"),
+            )
+            if col in table
         ]
     )
     fig.update_layout(

@@ -20,7 +20,14 @@ from sensequant.dashboard.live import LiveProgress, read_progress
 from sensequant.dashboard.runs import run_dir_of
 from sensequant.errors import RegistryError
 from sensequant.pipeline import RunPaths
-from sensequant.release import Registry, RunRecord
+from sensequant.release import (
+    BENCHMARK,
+    EQUAL_WEIGHT,
+    Registry,
+    RunRecord,
+    SeriesLabels,
+    status_of,
+)
 from sensequant.settings import Settings
 
 __all__ = [
@@ -181,7 +188,10 @@ def strategy_card(view: RunView) -> list[tuple[str, str]]:
             ("out of sample", f"{oos.get('start')} to {oos.get('end')}"),
             ("decision", f"{brief.get('decision')} ({brief.get('decision_reason', '')})"),
             ("Sharpe (net, annualised)", _num(h.get("sharpe"))),
-            ("NIFTY 50 Sharpe", _num(h.get("benchmark_sharpe"))),
+            (
+                f"{SeriesLabels.from_doc(brief).benchmark_short} Sharpe",
+                _num(h.get("benchmark_sharpe")),
+            ),
             ("CAGR", _pct(h.get("cagr"))),
             ("max drawdown", _pct(h.get("max_drawdown"))),
             ("mean IC", _num(h.get("mean_ic"), 4)),
@@ -192,31 +202,42 @@ def strategy_card(view: RunView) -> list[tuple[str, str]]:
     return rows
 
 
-def equity_drawdown(daily: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def equity_drawdown(
+    daily: pd.DataFrame, briefing: dict[str, Any] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Growth of 1 rupee and drawdown (fractions, <= 0) of every saved daily-return column.
 
     Parameters
     ----------
     daily : pandas.DataFrame
         ``returns/daily.parquet``: ``timestamp`` and daily simple returns per column.
+    briefing : dict, optional
+        The run's briefing document: its ``series_labels`` name the benchmark and
+        equal-weight curves (None or an older briefing: NIFTY 50 and the monthly equal weight).
 
     Returns
     -------
     (pandas.DataFrame, pandas.DataFrame)
         Equity and drawdown, indexed by timestamp, one column per curve (readable names).
     """
-    cols = [c for c in _CURVES if c in daily.columns]
-    rets = daily.set_index("timestamp")[cols].fillna(0.0).rename(columns=_CURVES)
+    names = SeriesLabels.from_doc(briefing)
+    curves = _CURVES | {"nifty50": names.benchmark}
+    if names.equal_weight != EQUAL_WEIGHT:
+        curves["equal_weight"] = names.equal_weight
+    cols = [c for c in curves if c in daily.columns]
+    rets = daily.set_index("timestamp")[cols].fillna(0.0).rename(columns=curves)
     equity = (1.0 + rets).cumprod()
     drawdown = equity / equity.cummax() - 1.0
     return equity, drawdown
 
 
 def gates_table(briefing: dict[str, Any]) -> pd.DataFrame:
-    """The release gates: ``gate, passed, value, comparison, threshold, explanation``."""
+    """The release gates: ``gate, status, passed, value, comparison, threshold, explanation``
+    (``status`` PASS / FAIL / NOT EVALUATED; a gate not evaluated is neither)."""
     rows = [
         {
             "gate": g.get("name"),
+            "status": status_of(bool(g.get("passed")), g.get("evaluated", True) is not False),
             "passed": bool(g.get("passed")),
             "value": g.get("value"),
             "comparison": g.get("comparison"),
@@ -225,19 +246,20 @@ def gates_table(briefing: dict[str, Any]) -> pd.DataFrame:
         }
         for g in briefing.get("gates") or []
     ]
-    cols = ["gate", "passed", "value", "comparison", "threshold", "explanation"]
+    cols = ["gate", "status", "passed", "value", "comparison", "threshold", "explanation"]
     return pd.DataFrame(rows, columns=cols)
 
 
 def stress_table(stress: dict[str, Any]) -> pd.DataFrame:
-    """One row per stress period: total return (fraction) of the strategy and of NIFTY 50,
-    the resilience score (0-100) and the failure mode."""
+    """One row per stress period: total return (fraction) of the strategy and of the
+    benchmark (``NIFTY 50 return``, or ``benchmark return`` when the run's benchmark is another
+    series: the report's ``benchmark``), the resilience score (0-100) and the failure mode."""
     rows = []
+    name = str(stress.get("benchmark") or BENCHMARK)
+    column = "NIFTY 50 return" if name == BENCHMARK else "benchmark return"
     for p in stress.get("periods") or []:
         by_name = {r.get("name"): r for r in p.get("rows") or []}
-        bench: dict[str, Any] = next(
-            (r for n, r in by_name.items() if str(n).startswith("NIFTY")), {}
-        )
+        bench: dict[str, Any] = by_name.get(name) or {}
         rows.append(
             {
                 "period": p.get("name"),
@@ -245,7 +267,7 @@ def stress_table(stress: dict[str, Any]) -> pd.DataFrame:
                 "start": p.get("start"),
                 "end": p.get("end"),
                 "strategy return": by_name.get("student", {}).get("total_return"),
-                "NIFTY 50 return": bench.get("total_return"),
+                column: bench.get("total_return"),
                 "strategy max drawdown": by_name.get("student", {}).get("max_drawdown"),
                 "resilience": p.get("resilience_score"),
                 "failure mode": p.get("failure_mode"),

@@ -154,6 +154,7 @@ def index_baseline(
     *,
     name: str = "nifty50_price",
     index_name: str = "NIFTY 50",
+    label: str | None = None,
 ) -> BaselineSeries:
     """The benchmark price index's daily returns after ``start``, exposure 1.0, no costs.
 
@@ -168,6 +169,10 @@ def index_baseline(
         Last session kept (inclusive); None = all.
     name, index_name : str
         Key of the series and the index's name in the label.
+    label : str, optional
+        What the series is, when it is not a price index (e.g. an equal-weight basket
+        served as the benchmark: ``"... rebalanced daily, no costs"``); None = the price-index
+        label.
 
     Returns
     -------
@@ -188,10 +193,11 @@ def index_baseline(
         raise DataError(
             f"the index has no return after {start}", hint="extend the benchmark closes"
         )
-    label = (
-        f"{index_name} PRICE index, close-to-close (dividends excluded); no costs; not "
-        "investable as is (an index fund or ETF pays fees and tracking error)"
-    )
+    if label is None:
+        label = (
+            f"{index_name} PRICE index, close-to-close (dividends excluded); no costs; not "
+            "investable as is (an index fund or ETF pays fees and tracking error)"
+        )
     exposure = pd.Series(1.0, index=rets.index, name="exposure")
     return BaselineSeries(name=name, label=label, returns=rets.rename(name), exposure=exposure)
 

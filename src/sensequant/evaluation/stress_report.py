@@ -16,6 +16,7 @@ from sensequant.errors import ConfigError
 from sensequant.evaluation.stress_scoring import (
     NIFTY,
     RESILIENCE_FORMULA,
+    SIXTY_FORTY,
     STUDENT,
     StressRow,
     StressRules,
@@ -162,6 +163,40 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True)
+class IntradayScenario:
+    """One intraday stress scenario replayed on a session's bars (an intraday run).
+
+    Attributes
+    ----------
+    name : str
+        Display name (e.g. ``"synthetic -5% gap at the open"``).
+    session : str
+        The session (ISO date, IST).
+    kind : {"event", "synthetic", "recorded"}
+        A named event inside the data, a synthetic shock, or the session as recorded (shown
+        for reference; not a stress scenario, never counted by the gate).
+    student_return, student_drawdown, basket_return, basket_drawdown : float
+        Session net return and intraday drawdown (fractions, drawdown <= 0) of the student's
+        book and of the equal-weight intraday basket, both with MIS costs.
+    """
+
+    name: str
+    session: str
+    kind: Literal["event", "synthetic", "recorded"]
+    student_return: float
+    student_drawdown: float
+    basket_return: float
+    basket_drawdown: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready entry of ``StressReport.to_dict()["intraday_scenarios"]``."""
+        out: dict[str, Any] = {"name": self.name, "session": self.session, "kind": self.kind}
+        for key in ("student_return", "student_drawdown", "basket_return", "basket_drawdown"):
+            out[key] = json_number(getattr(self, key))
+        return out
+
+
 @dataclass
 class StressReport:
     """All replayed and skipped periods of a run (``stress`` key of the briefing)."""
@@ -171,25 +206,69 @@ class StressReport:
     rules: StressRules
     notes: list[str] = field(default_factory=list)
     fill: str = "next_open"
+    intraday: list[IntradayScenario] = field(default_factory=list)
+    """Intraday scenarios (an intraday run; empty for a daily one)."""
+    benchmark: str = NIFTY
+    """What the benchmark rows of the periods are (the run's ``SeriesLabels.benchmark``)."""
+
+    def worst_loss(self) -> tuple[float | None, list[str]]:
+        """The worst student return over the stress scenarios, and their names.
+
+        Daily runs: the total return of every replayed HISTORICAL period (the synthetic
+        gap-down is not counted). Intraday runs: the session net return of every intraday
+        event and synthetic shock (``kind != "recorded"``). ``(None, [])`` when none applies.
+        """
+        historical = [p for p in self.periods if p.period.kind == "historical"]
+        if historical:
+            values = [p.row(STUDENT).total_return for p in historical]
+            return min(values), [p.period.name for p in historical]
+        shocks = [s for s in self.intraday if s.kind != "recorded"]
+        if shocks:
+            return min(s.student_return for s in shocks), [s.name for s in shocks]
+        return None, []
 
     @property
     def worst_period_loss(self) -> float | None:
-        """Lowest student total return over HISTORICAL periods (None if none replayed)."""
-        values = [
-            p.row(STUDENT).total_return for p in self.periods if p.period.kind == "historical"
-        ]
-        return min(values) if values else None
+        """Lowest student return over the stress scenarios (:meth:`worst_loss`; None if none
+        applied)."""
+        return self.worst_loss()[0]
+
+    def _shown(self) -> dict[str, str]:
+        """Row name -> the name shown, when the benchmark is not the NIFTY 50 index."""
+        if self.benchmark == NIFTY:
+            return {}
+        return {NIFTY: self.benchmark, SIXTY_FORTY: "60/40 benchmark/cash"}
+
+    def _text(self, text: str) -> str:
+        """``text`` with the benchmark named as it is (``NIFTY`` -> ``benchmark``)."""
+        if self.benchmark == NIFTY:
+            return text
+        mark = "\0"  # the label itself may contain "NIFTY" (another NIFTY index)
+        return text.replace(NIFTY, mark).replace("NIFTY", "benchmark").replace(mark, self.benchmark)
+
+    def _period_dict(self, p: PeriodResult) -> dict[str, Any]:
+        out = p.to_dict()
+        shown = self._shown()
+        if shown:
+            out["rows"] = [r | {"name": shown.get(r["name"], r["name"])} for r in out["rows"]]
+            out["failure_rule"] = self._text(out["failure_rule"])
+            out["description"] = self._text(out["description"])
+        return out
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict in the shape of the briefing's ``stress`` key (plus rule texts)."""
+        """JSON-ready dict in the shape of the briefing's ``stress`` key (plus rule texts).
+
+        The benchmark rows are named ``benchmark`` (the run's benchmark label; the 60/40 row
+        becomes ``60/40 benchmark/cash`` when it is not the NIFTY 50 index)."""
         entry = "open" if self.fill == "next_open" else "close"
         return {
-            "periods": [p.to_dict() for p in self.periods],
-            "resilience_formula": RESILIENCE_FORMULA,
+            "periods": [self._period_dict(p) for p in self.periods],
+            "resilience_formula": self._text(RESILIENCE_FORMULA),
             "worst_period_loss": self.worst_period_loss,
             "skipped": [{"name": s.name, "reason": s.reason} for s in self.skipped],
-            "failure_rules": self.rules.rules_text(),
-            "benchmark": NIFTY,
+            "failure_rules": {k: self._text(v) for k, v in self.rules.rules_text().items()},
+            "benchmark": self.benchmark,
+            "intraday_scenarios": [x.to_dict() for x in self.intraday],
             "cash_rate": self.rules.cash_rate,
             "min_sessions": self.rules.min_sessions,
             "timing": (
@@ -213,7 +292,7 @@ class StressReport:
                 "end": p.period.end.isoformat(),
                 "model_period_id": p.model_period_id,
                 "model_train_end": p.model_train_end,
-                "row": r.name,
+                "row": self._shown().get(r.name, r.name),
                 **{k: getattr(r, k) for k in (*_METRICS, "n_sessions")},
                 "resilience_score": p.resilience_score,
                 "failure_mode": p.failure_mode,

@@ -21,7 +21,7 @@ from sensequant.pipeline.evidence import EQUAL, NIFTY, STUDENT, TEACHER, Evaluat
 from sensequant.pipeline.preflight import PreflightReport
 from sensequant.pipeline.rundir import EQUITY_PLOT, MANIFEST
 from sensequant.pipeline.teachers import WindowOutcome, validation_summary
-from sensequant.release.briefing import BriefingData
+from sensequant.release.briefing import BENCHMARK, BriefingData, SeriesLabels
 from sensequant.release.briefing_comparison import NO_COMPARISON
 from sensequant.release.evidence_types import BriefingEvidence
 from sensequant.release.gates import GateInputs, GateResult, decide
@@ -34,6 +34,17 @@ BENCHMARK_NOTE = (
     "splits and bonuses but not dividends, and the benchmark is the NIFTY 50 PRICE index; no "
     "total-return index is available here."
 )
+
+
+def benchmark_note(labels: SeriesLabels) -> str:
+    """The briefing's benchmark note for a run whose benchmark row is ``labels.benchmark``."""
+    if labels.benchmark == BENCHMARK:
+        return BENCHMARK_NOTE
+    return (
+        "Strategy and benchmarks are price returns (prices adjusted for splits and bonuses, "
+        "not dividends; no total-return series is used). The benchmark rows are: "
+        f"{labels.benchmark}; the equal-weight rows are: {labels.equal_weight}."
+    )
 
 
 def num(x: Any) -> float | None:
@@ -129,8 +140,11 @@ def costs_summary(ev: Evaluation, config: RunConfig) -> dict[str, Any]:
 def gate_inputs(ev: Evaluation, stress: StressReport | None) -> GateInputs:
     """Gate inputs from the evaluation and the stress replay (NaN where not computed)."""
     s, n, e = ev.summaries[STUDENT], ev.summaries[NIFTY], ev.summaries[EQUAL]
-    excess = next((c for c in ev.evidence.comparisons if c.name.endswith(NIFTY)), None)
-    worst = stress.worst_period_loss if stress is not None else None
+    names = ev.labels
+    excess = next(
+        (c for c in ev.evidence.comparisons if c.name == f"student - {names.benchmark}"), None
+    )
+    worst, used = stress.worst_loss() if stress is not None else (None, [])
     return GateInputs(
         sharpe=s.sharpe,
         benchmark_sharpe=n.sharpe,
@@ -141,7 +155,35 @@ def gate_inputs(ev: Evaluation, stress: StressReport | None) -> GateInputs:
         oos_days=s.n_days,
         excess_sharpe_ci_lower=excess.ci.lower if excess else math.nan,
         worst_stress_loss=max(0.0, -worst) if worst is not None else math.nan,
+        stress_scenarios=_scenario_words(stress, used),
+        stress_not_evaluated=_no_scenario(stress) if worst is None else None,
+        benchmark_name=names.benchmark_short,
+        equal_weight_name=names.equal_weight_short,
     )
+
+
+def _scenario_words(stress: StressReport | None, used: list[str]) -> str:
+    """Which scenarios the worst stress loss is the worst of (the gate's text)."""
+    if stress is None or not used:
+        return ""
+    kind = "intraday scenarios" if stress.intraday else "historical periods"
+    return f"{kind}: {'; '.join(used)}"
+
+
+def _no_scenario(stress: StressReport | None) -> str | None:
+    """Why no stress scenario applies to the run (None: the replay did not run at all, so a
+    missing loss fails the gate as not computable)."""
+    if stress is None:
+        return None
+    parts = [f"{s.name}: {s.reason}" for s in stress.skipped[:3]]
+    if len(stress.skipped) > 3:
+        parts.append(f"{len(stress.skipped) - 3} more skipped")
+    if stress.periods:  # only the synthetic gap-down ran
+        parts.append("the synthetic gap-down is reported but not counted")
+    if not parts and stress.notes:
+        parts.append(stress.notes[-1])
+    why = f" ({'; '.join(parts)})" if parts else ""
+    return f"no stress scenario applies to this run{why}"
 
 
 def build_briefing_data(
@@ -166,10 +208,12 @@ def build_briefing_data(
         if o.status is WindowStatus.FAILED
     ]
     val = validation_summary(outcomes)
+    names = ev.labels
+    bench = names.benchmark
     na: dict[str, str] = {
-        f"performance.{NIFTY}.turnover": "a benchmark: no trading modelled",
-        f"performance.{NIFTY}.exposure": "a benchmark: an index, always fully invested",
-        f"performance.{NIFTY}.time_in_market": "a benchmark: an index, always fully invested",
+        f"performance.{bench}.turnover": "a benchmark: no trading modelled",
+        f"performance.{bench}.exposure": "a benchmark: always fully invested",
+        f"performance.{bench}.time_in_market": "a benchmark: always fully invested",
     }
     signal: dict[str, dict[str, float | None]] = {}
     for name in (STUDENT, TEACHER):
@@ -228,14 +272,14 @@ def build_briefing_data(
         performance=[
             _perf_row(STUDENT, ev.summaries[STUDENT]),
             _perf_row(TEACHER, ev.summaries[TEACHER]),
-            _perf_row(NIFTY, ev.summaries[NIFTY]),
-            _perf_row(EQUAL, ev.summaries[EQUAL]),
+            _perf_row(bench, ev.summaries[NIFTY]),
+            _perf_row(names.equal_weight, ev.summaries[EQUAL]),
         ],
         signal=signal,
         alpha_beta={
             "alpha": num(ev.alpha),
             "beta": num(ev.beta),
-            "convention": "OLS of daily student net returns on NIFTY 50 price-index returns "
+            "convention": f"OLS of daily student net returns on {bench} returns "
             f"(risk-free {st.risk_free_rate:.2%}/yr); alpha = daily intercept x "
             f"{st.periods_per_year} (arithmetic)",
         },
@@ -276,7 +320,7 @@ def build_briefing_data(
         costs_note=costs_note,
         plot=EQUITY_PLOT,
         manifest=MANIFEST,
-        benchmark_note=BENCHMARK_NOTE,
+        benchmark_note=benchmark_note(names),
         na_reasons=na,
         data_notes=[*preflight.notes, *_break_notes(preflight)],
         evidence=evidence,
@@ -284,6 +328,7 @@ def build_briefing_data(
         comparison_verdict=ev.comparison_verdict,
         industries=preflight.industries,
         costs=costs_summary(ev, config),
+        labels=names,
     )
 
 

@@ -27,7 +27,7 @@ from sensequant.models.student import WalkForwardResult, fit_release_student
 from sensequant.models.teacher import load_booster, teacher_params
 from sensequant.pipeline.briefing_data import build_briefing_data, gate_inputs
 from sensequant.pipeline.cost_components import save_holdings_and_costs
-from sensequant.pipeline.evidence import EQUAL, NIFTY, Evaluation
+from sensequant.pipeline.evidence import Evaluation
 from sensequant.pipeline.preflight import PreflightReport
 from sensequant.pipeline.rundir import (
     CHECKPOINTS_DIR,
@@ -215,14 +215,14 @@ def save_artifacts(
     save_holdings_and_costs(paths, ev.student_bt, FeeSchedule.load())
     wealth = {
         "student (net)": (1 + ev.returns["student_net"]).cumprod(),
-        NIFTY: (1 + ev.returns["nifty50"]).cumprod(),
-        EQUAL: (1 + ev.returns["equal_weight"]).cumprod(),
+        ev.labels.benchmark: (1 + ev.returns["nifty50"]).cumprod(),
+        ev.labels.equal_weight: (1 + ev.returns["equal_weight"]).cumprod(),
         "teacher-direct (net)": (1 + ev.returns["teacher_direct_net"]).cumprod(),
     }
     equity_drawdown_png(
         paths.equity_plot,
         wealth,
-        title=f"SenseQuant run {run_id}: out-of-sample growth of 1 (net of NSE costs)",
+        title=f"SenseQuant run {run_id}: out-of-sample growth of 1 (net of costs)",
         log_scale=len(ev.returns) > 5 * 252,
     )
     return release_model[0]

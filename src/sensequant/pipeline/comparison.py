@@ -27,6 +27,8 @@ from sensequant.evaluation.backtest import BacktestResult
 from sensequant.evaluation.baselines import BaselineSeries
 from sensequant.evaluation.comparison import comparison_table
 from sensequant.evaluation.signal import daily_ic
+from sensequant.pipeline.series_labels import series_labels
+from sensequant.release.briefing import BENCHMARK, EQUAL_WEIGHT
 from sensequant.run_config import PortfolioConfig, RunConfig
 
 __all__ = ["Comparison", "build_comparison", "daily_ic_memo", "model_score", "verdict"]
@@ -117,7 +119,10 @@ def build_comparison(
     backtest : callable
         ``backtest(predictions, portfolio_config) -> BacktestResult`` with the run's costs.
     baselines : mapping of str to BaselineSeries
-        Return baselines (index, buy-and-hold, monthly costed), keyed by display name.
+        Return baselines (index, buy-and-hold, monthly costed), keyed by display name; the
+        benchmark and equal-weight rows keyed ``BENCHMARK`` / ``EQUAL_WEIGHT`` of
+        :mod:`sensequant.release.briefing` are shown under the run's
+        :func:`~sensequant.pipeline.series_labels.series_labels`.
     score_baselines : mapping of str to pandas.DataFrame
         Score baselines (``symbol, timestamp, score``) on the model's decision dates.
     alternatives : mapping of str to pandas.DataFrame, optional
@@ -174,6 +179,9 @@ def build_comparison(
     for name, scores in score_baselines.items():
         bt = backtest(scores, rank_rule)
         entries[name] = (bt.returns_net, bt.exposure, ic(scores), bt.turnover)
+    names = series_labels(config)
+    shown = {BENCHMARK: names.benchmark, EQUAL_WEIGHT: names.equal_weight}
+    baselines = {shown.get(n, n): b for n, b in baselines.items()}
     for name, series in baselines.items():
         entries[name] = series.as_comparison()
     st = config.stats
@@ -199,11 +207,14 @@ def build_comparison(
             "more feature, same periods and rows; primary portfolio rule, NSE costs"
         )
     table["label"] = [labels.get(n, "") for n in table.index]
-    return Comparison(table=table, verdict=verdict(table), extra_trials=extra)
+    return Comparison(table=table, verdict=verdict(table, names.equal_weight), extra_trials=extra)
 
 
-def verdict(table: pd.DataFrame) -> str:
-    """Plain sentences: the model against the best baseline, and distillation against direct."""
+def verdict(table: pd.DataFrame, equal_weight: str | None = None) -> str:
+    """Plain sentences: the model against the best baseline, and distillation against direct.
+
+    ``equal_weight`` names the costed equal-weight row the net Sharpe is compared with (None:
+    the first row whose name says ``monthly``)."""
     if RELEASED not in table.index:
         return "no comparison computed in this run"
 
@@ -221,7 +232,7 @@ def verdict(table: pd.DataFrame) -> str:
             f"The released model's Rank IC {v(RELEASED, 'rank_ic'):.4f} {word} the best other "
             f"signal, {best} ({b:.4f})."
         )
-    costed = [n for n in rows if "monthly" in n]
+    costed = [equal_weight] if equal_weight in rows else [n for n in rows if "monthly" in n]
     if costed:
         e = v(costed[0], "sharpe")
         word = "above" if v(RELEASED, "sharpe") > e else "BELOW"

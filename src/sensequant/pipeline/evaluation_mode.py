@@ -36,6 +36,7 @@ from sensequant.evaluation.baselines import (
 )
 from sensequant.evaluation.costs import FeeSchedule
 from sensequant.evaluation.sizing import portfolio_weights
+from sensequant.pipeline.series_labels import BASKET, series_labels
 from sensequant.pipeline.universe_rules import single_symbol_holds
 from sensequant.release.briefing import EQUAL_WEIGHT
 from sensequant.settings import PortfolioConfig, RunConfig
@@ -50,7 +51,10 @@ __all__ = [
 ]
 
 NIFTY = "NIFTY 50 (price index)"
-EQUAL = EQUAL_WEIGHT  # the gates' equal-weight series: monthly, costed
+"""Key of the benchmark row in ``Evaluation.summaries`` (its name: ``Evaluation.labels``)."""
+EQUAL = EQUAL_WEIGHT
+"""Key of the gates' equal-weight row in ``Evaluation.summaries`` (daily: monthly, costed;
+intraday: the MIS-costed basket; its name: ``Evaluation.labels``)."""
 BUY_HOLD = "equal-weight universe, bought once, never rebalanced"
 
 Backtest = Callable[[pd.DataFrame, PortfolioConfig], BacktestResult]
@@ -163,7 +167,14 @@ def daily_mode(
         benchmark=index_returns(bench_close),
         equal_weight=monthly,
         baselines={
-            NIFTY: index_baseline(bench_close, start, end=range_end, name=NIFTY),
+            NIFTY: index_baseline(
+                bench_close,
+                start,
+                end=range_end,
+                name=NIFTY,
+                index_name=config.data.benchmark,
+                label=series_labels(config).benchmark if config.data.benchmark == BASKET else None,
+            ),
             BUY_HOLD: buy_hold,
             EQUAL: monthly,
             **single_symbol_holds(open_px, close_px, start, fees=fees, cfg=bt_cfg, end=range_end),

@@ -30,7 +30,9 @@ from sensequant.pipeline.evaluation_mode import (
     price_matrices,
 )
 from sensequant.pipeline.intraday_evidence import intraday_mode
+from sensequant.pipeline.series_labels import series_labels
 from sensequant.pipeline.statistics import PLAIN, trial_statistics
+from sensequant.release.briefing import SeriesLabels
 from sensequant.release.evidence_types import OOSEvidence, TrialSharpe
 from sensequant.settings import PortfolioConfig, RunConfig
 
@@ -103,6 +105,10 @@ class Evaluation:
     trials_recorded: int = 0
     """Trials recorded in all (this run's and the ledger's, identical re-runs included); the
     DSR's N counts distinct returns only (:func:`sensequant.pipeline.trials.distinct_trials`)."""
+    labels: SeriesLabels = field(default_factory=SeriesLabels)
+    """What the ``NIFTY`` and ``EQUAL`` rows of ``summaries`` (the ``nifty50`` and
+    ``equal_weight`` columns of ``returns``) are: :func:`~sensequant.pipeline.series_labels.
+    series_labels` of the run's config."""
 
 
 def evaluate(
@@ -265,4 +271,5 @@ def evaluate(
         comparison=comp.table,
         comparison_verdict=comp.verdict,
         ledger_trials=len(ledger_sr),
+        labels=series_labels(config),
     )

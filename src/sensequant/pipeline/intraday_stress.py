@@ -28,7 +28,13 @@ import pandas as pd
 from sensequant.data.store import BarStore
 from sensequant.evaluation.costs import FeeSchedule
 from sensequant.evaluation.intraday_backtest import run_intraday_backtest
-from sensequant.evaluation.stress_report import Skipped, StressReport, StressRules
+from sensequant.evaluation.stress_report import (
+    IntradayScenario,
+    Skipped,
+    StressReport,
+    StressRules,
+)
+from sensequant.pipeline.series_labels import series_labels
 from sensequant.settings import RunConfig
 from sensequant.time_units import BAR_MINUTES
 
@@ -120,10 +126,21 @@ def intraday_stress(source: Any, store: BarStore) -> StressReport:
     Returns
     -------
     StressReport
-        No daily period; the intraday events and shocks as notes, events outside the
-        out-of-sample bars as skipped.
+        No daily period; the intraday events and shocks as ``intraday`` scenarios (and one
+        note each), events outside the out-of-sample bars as skipped. The gate's worst stress
+        loss is the worst student session return over the events and shocks
+        (:meth:`~sensequant.evaluation.stress_report.StressReport.worst_loss`).
     """
     config: RunConfig = source.config
+    rules = StressRules(
+        cash_rate=config.stress.cash_rate,
+        periods_per_year=config.stats.periods_per_year,
+        risk_free_rate=config.stats.risk_free_rate,
+    )
+    bench = series_labels(config).benchmark
+    if source.student_oos is None or source.student_oos.empty:
+        why = "no out-of-sample student predictions: no intraday scenario replayed"
+        return StressReport([], [], rules, notes=[why], benchmark=bench)
     fees = FeeSchedule.load()
     oos_days = pd.DatetimeIndex(source.student_oos["timestamp"]).normalize().unique().sort_values()
     notes = [
@@ -132,9 +149,13 @@ def intraday_stress(source: Any, store: BarStore) -> StressReport:
         "intraday execution and MIS costs; decisions held fixed in the synthetic shocks)"
     ]
     skipped = []
+    scenarios: list[IntradayScenario] = []
 
-    def line(name: str, day: pd.Timestamp, kind: str | None) -> str:
-        s_ret, s_dd, e_ret, e_dd = _session_books(source, day, fees, kind)
+    def line(name: str, day: pd.Timestamp, shock: str | None, kind: Any) -> str:
+        s_ret, s_dd, e_ret, e_dd = _session_books(source, day, fees, shock)
+        scenarios.append(
+            IntradayScenario(name, day.date().isoformat(), kind, s_ret, s_dd, e_ret, e_dd)
+        )
         return (
             f"{name} ({day.date()}): student {s_ret:+.2%} (intraday drawdown {s_dd:.2%}), "
             f"equal-weight basket {e_ret:+.2%} (drawdown {e_dd:.2%})"
@@ -145,18 +166,21 @@ def intraday_stress(source: Any, store: BarStore) -> StressReport:
         if day not in oos_days:
             skipped.append(Skipped(name=name, reason=f"{date} is not an out-of-sample session"))
             continue
-        notes.append(line(name, day, None))
+        notes.append(line(name, day, None, "event"))
     if len(oos_days):
         last = oos_days[-1]
-        notes.append(line("last OOS session as recorded", last, None))
+        notes.append(line("last OOS session as recorded", last, None, "recorded"))
         notes.append(
-            line(f"synthetic {GAP:.0%} gap at the open", last, "gap")
+            line(f"synthetic {GAP:.0%} gap at the open", last, "gap", "synthetic")
             + f"; a book held overnight would lose {GAP:.0%} at the open"
         )
-        notes.append(line(f"synthetic {FALL:.0%} fall in ten minutes from {FALL_AT}", last, "fall"))
-    rules = StressRules(
-        cash_rate=config.stress.cash_rate,
-        periods_per_year=config.stats.periods_per_year,
-        risk_free_rate=config.stats.risk_free_rate,
+        fall = f"synthetic {FALL:.0%} fall in ten minutes from {FALL_AT}"
+        notes.append(line(fall, last, "fall", "synthetic"))
+    return StressReport(
+        periods=[],
+        skipped=skipped,
+        rules=rules,
+        notes=notes,
+        intraday=scenarios,
+        benchmark=bench,
     )
-    return StressReport(periods=[], skipped=skipped, rules=rules, notes=notes)

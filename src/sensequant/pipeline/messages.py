@@ -139,6 +139,11 @@ def artifacts_done(run_dir: Path) -> str:
 def stress_done(report: StressReport) -> str:
     """Summary of the stress phase: periods replayed and the worst period return."""
     worst = report.worst_period_loss
+    if report.intraday:
+        return (
+            f"{len(report.intraday)} intraday scenarios replayed, {len(report.skipped)} not "
+            "covered; worst session return " + (f"{worst:.1%}" if worst is not None else "n/a")
+        )
     return f"{len(report.periods)} periods replayed, {len(report.skipped)} not covered; worst " + (
         f"historical period return {worst:.1%}" if worst is not None else "period: n/a"
     )
@@ -146,7 +151,7 @@ def stress_done(report: StressReport) -> str:
 
 def release_done(outcome: ReleaseOutcome, run_dir: Path) -> str:
     """The decision, the gates that failed, and where the briefing and report are."""
-    failed = [g for g in outcome.gates if not g.passed]
+    failed = [g for g in outcome.gates if g.evaluated and not g.passed]
     return (
         f"{outcome.decision}"
         + (

@@ -37,7 +37,7 @@ from sensequant.evaluation.stats import (
     min_track_record_length,
     probabilistic_sharpe_ratio,
 )
-from sensequant.release.briefing import EQUAL_WEIGHT
+from sensequant.pipeline.series_labels import series_labels
 from sensequant.release.evidence_types import (
     BootstrapExtra,
     Comparison,
@@ -221,11 +221,12 @@ def compute_evidence(
     r = returns["student_net"]
     zero_trades = bool(returns["student_turnover"].abs().sum() == 0)
     reps, conf = st.bootstrap_reps, st.confidence
+    names = series_labels(config)  # what the nifty50 and equal_weight columns are
 
     pairs = [
         ("student - teacher-direct", returns["teacher_direct_net"]),
-        ("student - NIFTY 50 (price index)", returns["nifty50"]),
-        (f"student - {EQUAL_WEIGHT}", returns["equal_weight"]),
+        (f"student - {names.benchmark}", returns["nifty50"]),
+        (f"student - {names.equal_weight}", returns["equal_weight"]),
     ]
     if plain_student_net is not None:
         pairs.append(("reward-weighted - plain student", plain_student_net.reindex(r.index)))
@@ -259,8 +260,8 @@ def compute_evidence(
     spa_tests: list[SPATest | None] = []
     stepm_tests: list[StepMTest | None] = []
     for label, bench in (
-        ("NIFTY 50 (price index)", returns["nifty50"]),
-        (EQUAL_WEIGHT, returns["equal_weight"]),
+        (names.benchmark, returns["nifty50"]),
+        (names.equal_weight, returns["equal_weight"]),
     ):
         spa = guarded(
             notes,

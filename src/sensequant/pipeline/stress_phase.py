@@ -45,10 +45,12 @@ from sensequant.evaluation.stress import (
     shock_bars,
     synthetic_period,
 )
-from sensequant.fsutil import write_json_atomic
 from sensequant.pipeline.evidence import price_matrices
 from sensequant.pipeline.intraday_stress import intraday_stress
-from sensequant.pipeline.rundir import RunPaths, load_run, write_parquet
+from sensequant.pipeline.rundir import load_run
+from sensequant.pipeline.series_labels import series_labels
+from sensequant.pipeline.stress_files import write_stress
+from sensequant.pipeline.universe_rules import run_store
 from sensequant.settings import RunConfig
 from sensequant.types import IST
 
@@ -121,8 +123,9 @@ def _frames(
 
 
 def _bench(store: BarStore, config: RunConfig, end: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+    interval = "1day" if store.exists(config.data.benchmark, "1day") else config.data.interval
     bars = store.read(
-        config.data.benchmark, "1day", end=end, columns=["timestamp", "open", "close"]
+        config.data.benchmark, interval, end=end, columns=["timestamp", "open", "close"]
     )
     ix = pd.DatetimeIndex(bars["timestamp"])
     return (
@@ -242,6 +245,17 @@ def replay_stress(
     """
     if source.config.data.interval != "1day":  # bars: see pipeline.intraday_stress
         return intraday_stress(source, store)
+    report = _replay_daily(source, store, periods_path, rules, synthetic)
+    return dataclasses.replace(report, benchmark=series_labels(source.config).benchmark)
+
+
+def _replay_daily(
+    source: StressSource,
+    store: BarStore,
+    periods_path: Path | None,
+    rules: StressRules | None,
+    synthetic: bool,
+) -> StressReport:
     config, models, frames, end = source.config, source.models, source.frames, source.range_end
     rules = rules or StressRules(
         cash_rate=config.stress.cash_rate,
@@ -325,6 +339,7 @@ def run_stress(
     """
     run = load_run(run_dir)
     config = run.config
+    store = run_store(store, config, run.symbols)
     end = run.range_end
     if end is None:
         _, bench_close = _bench(store, config, pd.Timestamp.now(tz=IST))
@@ -336,11 +351,14 @@ def run_stress(
     sectors: dict[str, str | None] = {}
     if catalog is not None and needs_panel_step(config):
         sectors = catalog.industries(list(bars))
+    intraday = config.data.interval != "1day"  # the shocks need bars and predictions only
     source = StressSource(
         config=config,
         models=run.models,
         bars=bars,
-        frames=_frames(bars, config, sectors=sectors, bench_close=_bench(store, config, end)[1]),
+        frames={}
+        if intraday
+        else _frames(bars, config, sectors=sectors, bench_close=_bench(store, config, end)[1]),
         range_end=end,
         student_oos=run.student_oos,
         notes=tuple(notes),
@@ -376,23 +394,3 @@ def _shocked_inputs(
         bench_close=bc["b"],
         cache={},  # predictions of the unshocked panel must not leak into the shocked one
     )
-
-
-def write_stress(run_dir: Path, report: StressReport, *, dest: Path | None = None) -> Path:
-    """Write ``stress.json``, ``stress_table.parquet`` and ``stress_daily.parquet`` atomically
-    into ``<run_dir>/stress`` or ``dest`` (created); returns the folder written."""
-    paths = RunPaths(run_dir)
-    folder = paths.stress_dir if dest is None else dest
-    folder.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(folder / paths.stress_json.name, report.to_dict())
-    write_parquet(report.table(), folder / paths.stress_table.name)
-    daily = [
-        p.daily.rename_axis("timestamp").reset_index().assign(period=p.period.name)
-        for p in report.periods
-    ]
-    cols = ["period", "timestamp"]
-    frame = pd.concat(daily, ignore_index=True) if daily else pd.DataFrame(columns=cols)
-    write_parquet(
-        frame[cols + [c for c in frame.columns if c not in cols]], folder / paths.stress_daily.name
-    )
-    return folder

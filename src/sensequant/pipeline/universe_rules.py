@@ -44,6 +44,7 @@ __all__ = [
     "basket_bars",
     "fit_portfolio",
     "preflight_for_universe",
+    "run_store",
     "single_symbol_holds",
     "universe_benchmark",
 ]
@@ -106,6 +107,16 @@ def preflight_for_universe(
     return config, store, pf
 
 
+def run_store(store: BarStore, config: RunConfig, symbols: Sequence[str]) -> BarStore:
+    """``store`` as a finished run read it: the basket served as the benchmark when the run's
+    benchmark is :data:`EQUAL_WEIGHT_BENCHMARK` and ``store`` does not hold it (a run's
+    snapshot holds it already; the live store does not)."""
+    name = config.data.benchmark
+    if name != EQUAL_WEIGHT_BENCHMARK or store.exists(name, config.data.interval):
+        return store
+    return BasketBenchmarkStore(store, name, symbols)
+
+
 def universe_benchmark(config: RunConfig) -> tuple[RunConfig, str | None]:
     """Apply the benchmark a packaged universe names, when the run keeps the default one.
 
@@ -127,7 +138,7 @@ def universe_benchmark(config: RunConfig) -> tuple[RunConfig, str | None]:
     note = (
         f"benchmark: universe '{config.data.universe}' names '{wanted}' (the equal-weight "
         "basket of its own symbols, rebalanced every bar, no costs) instead of the NIFTY 50 "
-        "stock index; rows labelled NIFTY 50 in the report show that basket"
+        "stock index; the report's benchmark rows are labelled as that basket"
     )
     return new, note
 

@@ -34,7 +34,14 @@ from sensequant.fsutil import (
     write_text_atomic,
     write_yaml_atomic,
 )
-from sensequant.release.briefing import BriefingData, briefing_to_dict, headline
+from sensequant.release.briefing import (
+    BENCHMARK,
+    EQUAL_WEIGHT,
+    BriefingData,
+    SeriesLabels,
+    briefing_to_dict,
+    headline,
+)
 from sensequant.release.briefing_md import write_briefing
 from sensequant.release.gates import (
     GateInputs,
@@ -42,17 +49,21 @@ from sensequant.release.gates import (
     decide,
     decision_reason,
     evaluate_gates,
+    status_of,
 )
 from sensequant.release.manifest import build_manifest, git_revision, package_versions
 from sensequant.release.registry import Event, Registry, RunRecord
 
 __all__ = [
+    "BENCHMARK",
+    "EQUAL_WEIGHT",
     "BriefingData",
     "Event",
     "GateInputs",
     "GateResult",
     "Registry",
     "RunRecord",
+    "SeriesLabels",
     "briefing_to_dict",
     "build_manifest",
     "decide",
@@ -63,6 +74,7 @@ __all__ = [
     "package_versions",
     "scrub_secrets",
     "sha256_file",
+    "status_of",
     "write_briefing",
     "write_json_atomic",
     "write_text_atomic",

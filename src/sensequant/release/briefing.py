@@ -9,6 +9,7 @@ reason taken from ``BriefingData.na_reasons``. There are no template numbers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
@@ -22,7 +23,9 @@ MD_NAME: Final = "promotion_briefing.md"
 STUDENT: Final = "student"
 TEACHER: Final = "teacher-direct"
 BENCHMARK: Final = "NIFTY 50 (price index)"
+"""The benchmark row's name in a daily NIFTY 50 run (others: :class:`SeriesLabels`)."""
 EQUAL_WEIGHT: Final = "equal-weight universe, rebalanced monthly, NSE costs"
+"""The equal-weight row's name in a daily run (others: :class:`SeriesLabels`)."""
 DEFAULT_BENCHMARK_NOTE: Final = (
     "Benchmark: NIFTY 50 price index, no total-return index available, so the benchmark "
     "excludes dividends (which flatters a strategy measured against it)."
@@ -32,6 +35,44 @@ DEFAULT_SURVIVORSHIP_NOTE: Final = (
     "survivors; the equal-weight buy-and-hold of the same symbols is the no-skill baseline a "
     "strategy must beat, not only the index."
 )
+
+
+@dataclass(frozen=True)
+class SeriesLabels:
+    """What a run's benchmark row and equal-weight row are (stored with the run).
+
+    A run may substitute either series (an intraday run without NIFTY 50 bars at its interval,
+    the metals ETFs), so every reader takes the names from here: the briefing JSON stores them
+    under ``series_labels``; a briefing written before the key existed had the defaults.
+
+    Attributes
+    ----------
+    benchmark : str
+        Full name of the benchmark row (rebalanced or not, costed or not), e.g.
+        ``"NIFTY 50 (price index)"``; also the performance row's ``name``.
+    equal_weight : str
+        Full name of the equal-weight row the gates compare with.
+    benchmark_short, equal_weight_short : str
+        Short forms for gate texts and table headers (``"NIFTY 50"``).
+    """
+
+    benchmark: str = "NIFTY 50 (price index)"
+    equal_weight: str = "equal-weight universe, rebalanced monthly, NSE costs"
+    benchmark_short: str = "NIFTY 50"
+    equal_weight_short: str = "equal-weight (monthly, costed)"
+
+    def to_dict(self) -> dict[str, str]:
+        """The ``series_labels`` key of the briefing JSON."""
+        return asdict(self)
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any] | None) -> SeriesLabels:
+        """The labels a briefing JSON document stores; the defaults for older documents."""
+        raw = doc.get("series_labels") if isinstance(doc, Mapping) else None
+        if not isinstance(raw, Mapping):
+            return cls()
+        names = {k: str(v) for k, v in raw.items() if k in cls.__dataclass_fields__ and v}
+        return cls(**names)
 
 
 @dataclass
@@ -67,7 +108,8 @@ class BriefingData:
         Rows ``name, cagr, sharpe, sortino, max_drawdown (positive fraction), max_dd_peak,
         max_dd_trough, volatility (annualised), turnover (annualised one-way, multiple of
         capital), hit_rate, total_return`` for ``STUDENT``, ``TEACHER``, ``BENCHMARK``,
-        ``EQUAL_WEIGHT`` over the same OOS dates, net of costs.
+        ``EQUAL_WEIGHT`` over the same OOS dates, net of costs (the benchmark and equal-weight
+        rows named by ``labels``).
     signal : dict
         Model name -> ``mean_ic, mean_rank_ic, icir, rank_icir, n_days``.
     alpha_beta : dict or None
@@ -146,6 +188,8 @@ class BriefingData:
     industries: dict[str, str | None] = field(default_factory=dict)
     """Symbol -> industry of the catalog's symbol master (the NIFTY 100 list's ``Industry``;
     None = unknown), stored as ``universe.industries``; the report's sector weights use it."""
+    labels: SeriesLabels = field(default_factory=SeriesLabels)
+    """What the benchmark and equal-weight rows are (stored as ``series_labels``)."""
 
     def row(self, name: str) -> dict[str, Any] | None:
         """The performance row called ``name``, or None."""
@@ -174,8 +218,8 @@ def headline(data: BriefingData) -> dict[str, Any]:
             "oos_start": data.start,
             "oos_end": data.end,
             "sharpe": _get(student, "sharpe"),
-            "benchmark_sharpe": _get(data.row(BENCHMARK), "sharpe"),
-            "equal_weight_sharpe": _get(data.row(EQUAL_WEIGHT), "sharpe"),
+            "benchmark_sharpe": _get(data.row(data.labels.benchmark), "sharpe"),
+            "equal_weight_sharpe": _get(data.row(data.labels.equal_weight), "sharpe"),
             "cagr": _get(student, "cagr"),
             "max_drawdown": _get(student, "max_drawdown"),
             "mean_ic": _get(data.signal.get(STUDENT), "mean_ic"),
@@ -203,6 +247,7 @@ _CORE_KEYS: Final = frozenset(
         "na_reasons",
         "comparison",
         "comparison_verdict",
+        "series_labels",
     }
 )
 
@@ -254,5 +299,6 @@ def briefing_to_dict(data: BriefingData) -> dict[str, Any]:
             "comparison": data.comparison,
             "comparison_verdict": data.comparison_verdict,
             "costs": data.costs,
+            "series_labels": data.labels.to_dict(),
         }
     )

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 import yaml
 
-from sensequant.release.briefing import BENCHMARK, STUDENT, BriefingData, briefing_to_dict
+from sensequant.release.briefing import STUDENT, BriefingData, briefing_to_dict
 from sensequant.release.strategy_card import card_markdown, card_rows
 
 CHARGE_NAMES: Final[dict[str, str]] = {
@@ -52,8 +52,8 @@ def exposure_costs_md(data: BriefingData) -> list[str]:
     student = data.row(STUDENT) or {}
     out = [
         f"- exposure: {_pct(student.get('exposure'))} of equity invested on average; in the "
-        f"market on {_pct(student.get('time_in_market'))} of sessions ({BENCHMARK} is always "
-        "100 % invested; cash earns nothing)",
+        f"market on {_pct(student.get('time_in_market'))} of sessions "
+        f"({data.labels.benchmark} is always 100 % invested; cash earns nothing)",
     ]
     c = data.costs
     if not c:

@@ -54,7 +54,7 @@ def _comparisons(ev: OOSEvidence) -> list[str]:
     return [head, "", *_table(["comparison", "metric", "difference", "CI"], rows), ""]
 
 
-def _snooping(ev: OOSEvidence) -> list[str]:
+def _snooping(ev: OOSEvidence, benchmark: str) -> list[str]:
     sn = ev.snooping
     out: list[str] = []
     for spa, stepm in ((sn.spa, sn.stepm), (sn.spa_equal_weight, sn.stepm_equal_weight)):
@@ -94,7 +94,7 @@ def _snooping(ev: OOSEvidence) -> list[str]:
         )
     extra = ev.bootstrap_extra
     for ci, label, kind in (
-        (extra.mean_excess_return, "Mean excess return over NIFTY 50 (annualised)", "pct"),
+        (extra.mean_excess_return, f"Mean excess return over {benchmark} (annualised)", "pct"),
         (extra.mean_ic, "Mean daily IC", "ic"),
     ):
         if ci is not None:
@@ -109,10 +109,11 @@ def _stress(st: Mapping[str, Any] | None) -> list[str]:
     """The stress section from ``StressReport.to_dict()`` (the briefing's ``stress`` key)."""
     if not st:
         return []
+    bench = str(st.get("benchmark") or "NIFTY 50 (price index)")  # older reports: NIFTY 50
     rows = []
     for p in st.get("periods") or []:
         by = {r.get("name"): r for r in p.get("rows") or []}
-        s, n = by.get("student") or {}, by.get("NIFTY 50 (price index)") or {}
+        s, n = by.get("student") or {}, by.get(bench) or {}
         e = by.get(STRESS_EQUAL) or {}
         rows.append(
             [
@@ -134,20 +135,50 @@ def _stress(st: Mapping[str, Any] | None) -> list[str]:
                 "sessions",
                 "student",
                 "student max DD",
-                "NIFTY 50",
+                "NIFTY 50" if bench == "NIFTY 50 (price index)" else "benchmark",
                 "equal-weight",
                 "resilience",
                 "failure mode",
             ],
             rows,
         )
+        if bench != "NIFTY 50 (price index)":
+            out += ["", f"benchmark = {bench}"]
+        out.append("")
+    out += _intraday_stress(st.get("intraday_scenarios"))
     out.append("")
-    out.append(f"Worst stress-period loss: {_num(st.get('worst_period_loss'), 'pct')}. ")
-    if st.get("resilience_formula"):
+    worst = (
+        "Worst intraday stress loss" if st.get("intraday_scenarios") else "Worst stress-period loss"
+    )
+    out.append(f"{worst}: {_num(st.get('worst_period_loss'), 'pct')}. ")
+    if rows and st.get("resilience_formula"):
         out.append(f"Resilience score: {st['resilience_formula']}")
     for sk in st.get("skipped") or []:
         out.append(f"- not replayed: {sk.get('name')} ({sk.get('reason')})")
     return [*out, ""]
+
+
+def _intraday_stress(scenarios: Any) -> list[str]:
+    """The intraday scenarios of an intraday run's stress report (none: no lines)."""
+    if not isinstance(scenarios, list) or not scenarios:
+        return []
+    rows = [
+        [
+            str(x.get("name")),
+            str(x.get("session")),
+            str(x.get("kind")),
+            _num(x.get("student_return"), "pct"),
+            _num(x.get("student_drawdown"), "pct"),
+            _num(x.get("basket_return"), "pct"),
+            _num(x.get("basket_drawdown"), "pct"),
+        ]
+        for x in scenarios
+        if isinstance(x, Mapping)
+    ]
+    head = ["scenario", "session", "kind", "student", "student intraday DD"]
+    head += ["intraday equal-weight", "its intraday DD"]
+    note = "Session net returns with MIS costs; `recorded` rows are for reference, not counted."
+    return [*_table(head, rows), "", note]
 
 
 def _deciles(ev: OOSEvidence) -> list[str]:
@@ -163,13 +194,16 @@ def _deciles(ev: OOSEvidence) -> list[str]:
     ]
 
 
-def evidence_md(ev: BriefingEvidence) -> list[str]:
-    """Markdown lines for the evidence ``ev`` holds (empty list if none)."""
+def evidence_md(ev: BriefingEvidence, benchmark: str = "NIFTY 50") -> list[str]:
+    """Markdown lines for the evidence ``ev`` holds (empty list if none); ``benchmark`` is the
+    run's benchmark (``SeriesLabels.benchmark_short``)."""
     out: list[str] = []
     oos = ev.oos
     if oos is not None and oos.zero_trades:
         out += ["**The strategy never traded out of sample:** its metrics are n/a.", ""]
-    body = (_comparisons(oos) + _snooping(oos) + _deciles(oos)) if oos is not None else []
+    body = (
+        (_comparisons(oos) + _snooping(oos, benchmark) + _deciles(oos)) if oos is not None else []
+    )
     if body:
         out += ["## Further evidence", "", *body]
     out += _stress(ev.stress)

@@ -93,17 +93,26 @@ def _headline_md(d: BriefingData) -> list[str]:
 
     student = f"performance.{STUDENT}"
     exposure = _fmt(_get(d.row(STUDENT), "exposure"), "pct", d, student + ".exposure")
+    bench, equal = d.labels.benchmark, d.labels.equal_weight
     return [
         f"Student OOS Sharpe {f('sharpe', 'ratio', student + '.sharpe')} (mean exposure "
-        f"{exposure}) vs NIFTY 50 price "
-        f"index {f('benchmark_sharpe', 'ratio', f'performance.{BENCHMARK}.sharpe')} and "
-        f"equal-weight universe (monthly, NSE costs) "
-        f"{f('equal_weight_sharpe', 'ratio', f'performance.{EQUAL_WEIGHT}.sharpe')}; "
+        f"{exposure}) vs {_bench_words(bench)} "
+        f"{f('benchmark_sharpe', 'ratio', f'performance.{bench}.sharpe')} and "
+        f"{_equal_words(equal)} "
+        f"{f('equal_weight_sharpe', 'ratio', f'performance.{equal}.sharpe')}; "
         f"CAGR {f('cagr', 'pct', student + '.cagr')}, max drawdown "
         f"{f('max_drawdown', 'pct', student + '.max_drawdown')}; mean IC "
         f"{f('mean_ic', 'ic', 'signal.student.mean_ic')}; DSR {f('dsr', 'prob', 'dsr.dsr')} "
         f"over {f('n_trials', 'int', 'dsr.n_trials')} trials.",
     ]
+
+
+def _bench_words(label: str) -> str:
+    return "NIFTY 50 price index" if label == BENCHMARK else label
+
+
+def _equal_words(label: str) -> str:
+    return "equal-weight universe (monthly, NSE costs)" if label == EQUAL_WEIGHT else label
 
 
 def _gates_md(d: BriefingData) -> list[str]:
@@ -112,7 +121,7 @@ def _gates_md(d: BriefingData) -> list[str]:
         rows = [
             (
                 g.name,
-                "PASS" if g.passed else "FAIL",
+                g.status,
                 f"{g.comparison} {g.threshold:g}",
                 g.explanation,
             )
@@ -148,7 +157,7 @@ def _signal_md(d: BriefingData) -> list[str]:
 
 def _statistics_md(d: BriefingData) -> list[str]:
     ab, bs, ds = d.alpha_beta, d.bootstrap, d.dsr
-    lines = ["### Alpha and beta vs NIFTY 50 (price index)", ""]
+    lines = [f"### Alpha and beta vs {d.labels.benchmark}", ""]
     if ab is None:
         lines.append(f"n/a ({d.reason('alpha_beta')})")
     else:
@@ -317,7 +326,7 @@ def render_markdown(data: BriefingData, run_dir: Path) -> str:
         "",
         *_statistics_md(d),
         "",
-        *evidence_md(d.evidence),
+        *evidence_md(d.evidence, d.labels.benchmark_short),
         "## Windows",
         "",
         *_windows_md(d),

@@ -2,8 +2,13 @@
 
 Each non-None threshold in :class:`~sensequant.settings.GateConfig` is one gate. A gate whose
 input could not be computed (NaN or infinite) FAILS with the explanation "not computable: ...":
-a missing number is never read as a pass. Passing the gates does not approve a run; a named
-reviewer still has to (see :mod:`sensequant.release.registry`).
+a missing number is never read as a pass. One gate can instead be NOT EVALUATED: the worst
+stress loss of a run to which no stress scenario applies (no historical crisis period inside
+its out-of-sample span and, on intraday bars, no intraday scenario); its result has
+``evaluated=False``, ``passed=False``, an explanation starting "not evaluated:", and it
+counts neither as a pass nor as a failure in :func:`decide` (:func:`decision_reason` names
+it). Passing the gates does not approve a run; a named reviewer still has to (see
+:mod:`sensequant.release.registry`).
 """
 
 from __future__ import annotations
@@ -48,6 +53,15 @@ class GateInputs:
     worst_stress_loss : float
         Worst strategy loss over the covered stress periods as a POSITIVE fraction (0.18 ==
         lost 18 %; 0 or negative = no loss); NaN when no stress period was covered.
+    stress_scenarios : str
+        Which scenarios ``worst_stress_loss`` is the worst of, in words (shown in the gate's
+        text), e.g. ``"intraday: 2024-06-04 election-result session, -5 % gap at the open"``.
+    stress_not_evaluated : str or None
+        Why no stress scenario applies to the run (the gate is then not evaluated); None when
+        scenarios were replayed or the replay did not run (then a NaN loss fails the gate).
+    benchmark_name, equal_weight_name : str
+        Short names of the benchmark and equal-weight series in the gate texts
+        (:class:`~sensequant.release.briefing.SeriesLabels`).
     """
 
     sharpe: float
@@ -59,6 +73,10 @@ class GateInputs:
     oos_days: int
     excess_sharpe_ci_lower: float = math.nan
     worst_stress_loss: float = math.nan
+    stress_scenarios: str = ""
+    stress_not_evaluated: str | None = None
+    benchmark_name: str = "NIFTY 50"
+    equal_weight_name: str = "equal-weight (monthly, costed)"
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,9 @@ class GateResult:
     explanation : str
         Plain words with the numbers, e.g.
         ``"OOS Sharpe 0.84 minus NIFTY 50 Sharpe 0.61 = 0.23 > 0.00"``.
+    evaluated : bool
+        False when the gate does not apply to the run (``passed`` is then False, ``value``
+        None, the explanation starts "not evaluated:"); :func:`decide` skips it.
     """
 
     name: str
@@ -86,6 +107,20 @@ class GateResult:
     threshold: float
     comparison: Comparison
     explanation: str
+    evaluated: bool = True
+
+    @property
+    def status(self) -> str:
+        """``"PASS"``, ``"FAIL"`` or ``"NOT EVALUATED"`` (for tables)."""
+        return status_of(self.passed, self.evaluated)
+
+
+def status_of(passed: bool, evaluated: bool = True) -> str:
+    """A gate's status word from its stored ``passed`` and ``evaluated`` (a briefing written
+    before ``evaluated`` existed: pass the default)."""
+    if not evaluated:
+        return "NOT EVALUATED"
+    return "PASS" if passed else "FAIL"
 
 
 _COMPARE: Final[dict[str, Callable[[float, float], bool]]] = {
@@ -243,11 +278,12 @@ def evaluate_gates(cfg: GateConfig, inputs: GateInputs) -> list[GateResult]:
     s, b, ew = inputs.sharpe, inputs.benchmark_sharpe, inputs.equal_weight_sharpe
     results: list[GateResult] = []
     if cfg.min_sharpe_excess_vs_benchmark is not None:
-        miss = _missing(**{"OOS Sharpe": s, "NIFTY 50 Sharpe": b})
+        bench = inputs.benchmark_name
+        miss = _missing(**{"OOS Sharpe": s, f"{bench} Sharpe": b})
         results.append(
             _gate(
                 "sharpe_excess_vs_benchmark",
-                "" if miss else f"OOS Sharpe {s:.2f} minus NIFTY 50 Sharpe {b:.2f} =",
+                "" if miss else f"OOS Sharpe {s:.2f} minus {bench} Sharpe {b:.2f} =",
                 s - b if not miss else math.nan,
                 cfg.min_sharpe_excess_vs_benchmark,
                 ">",
@@ -255,13 +291,12 @@ def evaluate_gates(cfg: GateConfig, inputs: GateInputs) -> list[GateResult]:
             )
         )
     if cfg.min_sharpe_excess_vs_equal_weight is not None:
-        miss = _missing(**{"OOS Sharpe": s, "equal-weight (monthly, costed) Sharpe": ew})
+        equal = inputs.equal_weight_name
+        miss = _missing(**{"OOS Sharpe": s, f"{equal} Sharpe": ew})
         results.append(
             _gate(
                 "sharpe_excess_vs_equal_weight",
-                ""
-                if miss
-                else f"OOS Sharpe {s:.2f} minus equal-weight (monthly, costed) Sharpe {ew:.2f} =",
+                "" if miss else f"OOS Sharpe {s:.2f} minus {equal} Sharpe {ew:.2f} =",
                 s - ew if not miss else math.nan,
                 cfg.min_sharpe_excess_vs_equal_weight,
                 ">",
@@ -273,14 +308,23 @@ def evaluate_gates(cfg: GateConfig, inputs: GateInputs) -> list[GateResult]:
         if threshold is None:
             continue
         value = float(getattr(inputs, spec.value))
+        label, missing_label = spec.label, spec.missing_label
+        if spec.name == "excess_sharpe_ci_lower":
+            label = label.replace("NIFTY 50", inputs.benchmark_name)
+        if spec.name == "worst_stress_loss":
+            if inputs.stress_not_evaluated is not None:
+                results.append(_not_evaluated(spec, float(threshold), inputs.stress_not_evaluated))
+                continue
+            if inputs.stress_scenarios:
+                label = f"Worst stress loss ({inputs.stress_scenarios})"
         results.append(
             _gate(
                 spec.name,
-                spec.label,
+                label,
                 value,
                 float(threshold),
                 spec.comparison,
-                missing=_missing(**{spec.missing_label: value}),
+                missing=_missing(**{missing_label: value}),
                 pct=spec.pct,
                 integer=spec.integer,
             )
@@ -288,13 +332,27 @@ def evaluate_gates(cfg: GateConfig, inputs: GateInputs) -> list[GateResult]:
     return results
 
 
+def _not_evaluated(spec: _ThresholdGate, threshold: float, why: str) -> GateResult:
+    return GateResult(
+        name=spec.name,
+        passed=False,
+        value=None,
+        threshold=threshold,
+        comparison=spec.comparison,
+        explanation=f"not evaluated: {why}",
+        evaluated=False,
+    )
+
+
 def decide(results: Sequence[GateResult]) -> Decision:
-    """Gate decision: ``ready-for-review`` when every gate passed, else ``gates-failed``.
+    """Gate decision: ``ready-for-review`` when every EVALUATED gate passed, else
+    ``gates-failed``.
 
     With no gates configured the decision is ``ready-for-review``;
-    :func:`decision_reason` says so in words for the briefing.
+    :func:`decision_reason` says so in words for the briefing, and names the gates that were
+    not evaluated.
     """
-    return READY if all(result.passed for result in results) else FAILED
+    return READY if all(r.passed for r in results if r.evaluated) else FAILED
 
 
 def decision_reason(results: Sequence[GateResult]) -> str:
@@ -304,11 +362,17 @@ def decision_reason(results: Sequence[GateResult]) -> str:
     -------
     str
         e.g. ``"no gates configured: ready-for-review by default (a reviewer still decides)"``,
-        ``"all 4 gates passed"`` or ``"2 of 4 gates failed: dsr, max_drawdown"``.
+        ``"all 4 gates passed"``, ``"2 of 4 gates failed: dsr, max_drawdown"``, or with a gate
+        not evaluated ``"all 3 evaluated gates passed; not evaluated: worst_stress_loss"``.
     """
     if not results:
         return "no gates configured: ready-for-review by default (a reviewer still decides)"
-    failed = [r.name for r in results if not r.passed]
+    skipped = [r.name for r in results if not r.evaluated]
+    done = [r for r in results if r.evaluated]
+    failed = [r.name for r in done if not r.passed]
+    tail = f"; not evaluated: {', '.join(skipped)}" if skipped else ""
     if not failed:
-        return f"all {len(results)} gates passed"
-    return f"{len(failed)} of {len(results)} gates failed: {', '.join(failed)}"
+        word = "evaluated gates" if skipped else "gates"
+        return f"all {len(done)} {word} passed{tail}"
+    word = "evaluated gates" if skipped else "gates"
+    return f"{len(failed)} of {len(done)} {word} failed: {', '.join(failed)}{tail}"

@@ -24,6 +24,8 @@ from sensequant.release.briefing import (
     EQUAL_WEIGHT,
     JSON_NAME,
     STUDENT,
+    TEACHER,
+    SeriesLabels,
 )
 
 logger = logging.getLogger(__name__)
@@ -118,6 +120,13 @@ def _badge(passed: bool, text: str | None = None) -> str:
     return f'<span class="badge {"pass" if passed else "fail"}">{_esc(label)}</span>'
 
 
+def _gate_badge(gate: dict[str, Any]) -> str:
+    """PASS / FAIL badge of a stored gate, or NOT EVALUATED (neither pass nor fail)."""
+    if gate.get("evaluated", True) is False:
+        return '<span class="badge">NOT EVALUATED</span>'
+    return _badge(bool(gate.get("passed")))
+
+
 # --------------------------------------------------------------------------- run context
 
 _DEFAULT_REASONS: Final[dict[str, str]] = {
@@ -154,9 +163,34 @@ class _Run:
                 return str(found)
         return None
 
+    @property
+    def labels(self) -> SeriesLabels:
+        """What the run's benchmark and equal-weight rows are (the briefing's
+        ``series_labels``; the NIFTY 50 / monthly defaults for older runs)."""
+        return SeriesLabels.from_doc(self.b)
+
+    def daily_names(self) -> dict[str, str]:
+        """``returns/daily.parquet`` column -> the name of the series it holds."""
+        names = self.labels
+        return {
+            "student_net": STUDENT,
+            "teacher_direct_net": TEACHER,
+            "nifty50": names.benchmark,
+            "equal_weight": names.equal_weight,
+        }
+
     def reason(self, key: str) -> str:
         """Why the null value at dotted ``key`` is missing."""
-        found = self.explicit_reason(key) or _DEFAULT_REASONS.get(key)
+        names = self.labels
+        defaults = {
+            f"performance.{names.benchmark}.turnover": _DEFAULT_REASONS[
+                f"performance.{BENCHMARK}.turnover"
+            ],
+            f"performance.{names.equal_weight}.turnover": _DEFAULT_REASONS[
+                f"performance.{EQUAL_WEIGHT}.turnover"
+            ],
+        }
+        found = self.explicit_reason(key) or _DEFAULT_REASONS.get(key) or defaults.get(key)
         if found:
             return found
         baseline = not key.endswith((f".{STUDENT}.precision", f".{STUDENT}.recall"))

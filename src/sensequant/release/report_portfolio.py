@@ -9,7 +9,7 @@ from typing import Final
 import pandas as pd
 
 from sensequant.release import charts
-from sensequant.release.briefing import BENCHMARK, EQUAL_WEIGHT, STUDENT
+from sensequant.release.briefing import STUDENT
 from sensequant.release.report_card import max_invested
 from sensequant.release.report_common import _esc, _figure, _na, _p, _Run, _table, fmt_number
 
@@ -35,11 +35,12 @@ def _exposure(run: _Run) -> str:
     expo = run.series("student_exposure")
     mean, cash = float(expo.mean()), float((expo <= _HELD).mean())
     full = float((expo >= 0.95).mean())
-    ew = run.perf(EQUAL_WEIGHT) or {}
+    bench, equal = run.labels.benchmark, run.labels.equal_weight
+    ew = run.perf(equal) or {}
     out = []
     sentence = (
         f"On average the strategy held {fmt_number(mean, 'pct')} of its equity in stocks and "
-        f"was all in cash on {fmt_number(cash, 'pct')} of sessions; {_esc(BENCHMARK)} is "
+        f"was all in cash on {fmt_number(cash, 'pct')} of sessions; {_esc(bench)} is "
         "always 100 % invested. Cash earns nothing here, so a low exposure lowers both risk "
         "and return: compare risk-adjusted numbers (Sharpe), not total returns alone."
     )
@@ -48,10 +49,10 @@ def _exposure(run: _Run) -> str:
     ceiling = max_invested(run.section("portfolio"), int(uni.get("n_symbols") or 0))
     rows = [
         ["mean exposure (invested fraction)", fmt_number(mean, "pct"), "100.0 %",
-         run.v(ew, "exposure", "pct", f"performance.{EQUAL_WEIGHT}")],
+         run.v(ew, "exposure", "pct", f"performance.{equal}")],
         ["median exposure", fmt_number(float(expo.median()), "pct"), "100.0 %", ""],
         ["time in market (sessions with exposure > 0)", fmt_number(1.0 - cash, "pct"),
-         "100.0 %", run.v(ew, "time_in_market", "pct", f"performance.{EQUAL_WEIGHT}")],
+         "100.0 %", run.v(ew, "time_in_market", "pct", f"performance.{equal}")],
         ["sessions all in cash", fmt_number(cash, "pct"), "0.0 %", ""],
         ["sessions at least 95 % invested", fmt_number(full, "pct"), "100.0 %", ""],
         ["lowest / highest exposure",
@@ -60,7 +61,7 @@ def _exposure(run: _Run) -> str:
     ]  # fmt: skip
     if ceiling is not None:
         rows.append(["most the portfolio rule can invest", fmt_number(ceiling, "pct"), "", ""])
-    table = _table(["", STUDENT, BENCHMARK, EQUAL_WEIGHT], rows, align="lrrr")
+    table = _table(["", STUDENT, bench, equal], rows, align="lrrr")
     chart = charts.line_chart(
         {"student exposure": expo, "21-session mean": expo.rolling(21, min_periods=1).mean()},
         "chart-exposure",
@@ -72,7 +73,7 @@ def _exposure(run: _Run) -> str:
     )
     caption = (
         "Gross weight held at each session's close (returns/daily.parquet, student_exposure); "
-        "dotted line = fully invested, like NIFTY 50."
+        f"dotted line = fully invested, like {_esc(run.labels.benchmark_short)}."
     )
     return "".join(out) + table + _figure(chart, caption)
 

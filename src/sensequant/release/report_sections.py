@@ -25,6 +25,7 @@ from sensequant.release.report_common import (
     _figure,
     _finite,
     _frame,
+    _gate_badge,
     _na,
     _p,
     _Run,
@@ -35,7 +36,7 @@ from sensequant.release.report_common import (
 ROLLING_WINDOW: Final = 252
 IC_WINDOW: Final = 63
 TOP_FEATURES: Final = 20
-DAILY_SERIES: Final[dict[str, str]] = {
+DAILY_SERIES: Final[dict[str, str]] = {  # a daily NIFTY 50 run; others: _Run.daily_names
     "student_net": STUDENT,
     "teacher_direct_net": TEACHER,
     "nifty50": BENCHMARK,
@@ -95,12 +96,13 @@ def _summary(run: _Run) -> str:
     out.append(
         _p(f"Out of sample {oos}{n_days}; net of costs; same dates in every column.", "meta")
     )
-    names = (STUDENT, BENCHMARK, EQUAL_WEIGHT)
+    labels = run.labels
+    names = (STUDENT, labels.benchmark, labels.equal_weight)
     rows = [
         [_esc(label)] + [run.v(run.perf(n), key, kind, f"performance.{n}") for n in names]
         for key, label, kind in _HEADLINE
     ]
-    out.append(_table(["", "student (net)", BENCHMARK, EQUAL_WEIGHT], rows, align="lrrr"))
+    out.append(_table(["", "student (net)", *names[1:]], rows, align="lrrr"))
     h = b.get("headline")
     out.append(
         _p(
@@ -126,7 +128,7 @@ def _gates(run: _Run) -> str:
     rows = [
         [
             f"<code>{_esc(g.get('name'))}</code>",
-            _badge(bool(g.get("passed"))),
+            _gate_badge(g),
             run.v(g, "value", "num", f"gates.{g.get('name')}"),
             run.fill(g, "gates", f"{_esc(g.get('comparison', ''))} {{threshold:num}}"),
             _esc(g.get("explanation", "")),
@@ -140,13 +142,13 @@ def _gates(run: _Run) -> str:
 def _equity(run: _Run) -> str:
     if run.daily is None:
         return _na(run.daily_reason)
-    curves = {name: sm.growth_of_one(run.series(c)) for c, name in DAILY_SERIES.items()}
+    curves = {name: sm.growth_of_one(run.series(c)) for c, name in run.daily_names().items()}
     img = fg.lines_figure(
         [
             fg.LinePanel(curves, "growth of 1", "linear scale"),
             fg.LinePanel(curves, "growth of 1 (log)", "log scale", log=True),
         ],
-        "Growth of 1 of the student, teacher-direct, NIFTY 50 and the equal-weight universe",
+        "Growth of 1 of the student, teacher-direct, the benchmark and the equal weight",
     )
     rows = [
         [
@@ -166,10 +168,10 @@ def _underwater(run: _Run) -> str:
     if run.daily is None:
         return _na(run.daily_reason)
     dd = {STUDENT: sm.underwater(run.series("student_net"))}
-    dd[BENCHMARK] = sm.underwater(run.series("nifty50"))
+    dd[run.labels.benchmark] = sm.underwater(run.series("nifty50"))
     img = fg.lines_figure(
         [fg.LinePanel(dd, "drawdown", percent=True, hline=0.0, fill_first=True)],
-        "Drawdown of the student and of NIFTY 50",
+        f"Drawdown of the student and of {run.labels.benchmark_short}",
     )
     rows = []
     for name, s in dd.items():
@@ -229,7 +231,7 @@ def _rolling(run: _Run) -> str:
         return _na(f"only {n} OOS sessions, fewer than the {w}-session window")
     nifty = run.series("nifty50")
     sharpe, beta = {}, {}
-    for col, name in DAILY_SERIES.items():
+    for col, name in run.daily_names().items():
         if col != "teacher_direct_net":  # three lines stay readable; teacher is in its table
             sharpe[name] = sm.rolling_sharpe(run.series(col), w, rf=run.rf, periods=run.periods)
         if col in ("student_net", "teacher_direct_net"):
@@ -237,7 +239,12 @@ def _rolling(run: _Run) -> str:
     img = fg.lines_figure(
         [
             fg.LinePanel(sharpe, "Sharpe (annualised)", f"rolling {w}-session Sharpe", hline=0.0),
-            fg.LinePanel(beta, "beta vs NIFTY 50", f"rolling {w}-session beta", hline=1.0),
+            fg.LinePanel(
+                beta,
+                f"beta vs {run.labels.benchmark_short}",
+                f"rolling {w}-session beta",
+                hline=1.0,
+            ),
         ],
         f"Rolling {w}-session Sharpe ratio and beta",
     )
@@ -252,7 +259,7 @@ def _rolling(run: _Run) -> str:
     caption = (
         f"Sharpe = mean / std (ddof 1) x sqrt({run.periods}) of the returns minus the risk-free "
         f"rate ({run.rf * 100:.2f} %/yr) over the trailing {w} sessions; beta = OLS slope on "
-        "NIFTY 50 price-index returns."
+        f"{run.labels.benchmark} returns."
     )
     table = _table(["rolling", "min", "median", "max", "at OOS end"], rows, align="lrrrr")
     return _figure(img, caption) + table

@@ -190,6 +190,13 @@ _STRESS_COLS: Final[tuple[tuple[str, str, str], ...]] = (
 )
 
 
+_INTRADAY_COLS: Final = (
+    *(("session", "session", "text"), ("kind", "kind", "text")),
+    *(("student_return", "student", "pct"), ("student_drawdown", "student intraday DD", "pct")),
+    *(("basket_return", "intraday equal weight", "pct"), ("basket_drawdown", "its DD", "pct")),
+)
+
+
 def _stress_total(period: dict[str, Any], name: str) -> float:
     row = next((r for r in period.get("rows") or [] if r.get("name") == name), None) or {}
     value: Any = row.get("total_return")
@@ -211,6 +218,10 @@ def _stress(run: _Run) -> str:
         else ""
     ]
     names = list(dict.fromkeys(str(r.get("name")) for p in periods for r in p.get("rows") or []))
+    bench = str(stress.get("benchmark") or BENCHMARK)  # older stress reports: NIFTY 50
+    scenarios = stress.get("intraday_scenarios")
+    if isinstance(scenarios, list) and scenarios:  # an intraday run: sessions, MIS costs
+        out.append(run.records(scenarios, _INTRADAY_COLS, "stress.intraday_scenarios"))
     if periods:
         chart = {n: [_stress_total(p, n) for p in periods] for n in names}
         img = fg.grouped_bar_figure(
@@ -229,14 +240,14 @@ def _stress(run: _Run) -> str:
                 run.fill(p, f"stress.{p.get('name')}", "{start:text} to {end:text}"),
                 *(
                     fmt_number(v, "pct") if math.isfinite(v) else _na(run.reason("stress"))
-                    for v in (_stress_total(p, STUDENT), _stress_total(p, BENCHMARK))
+                    for v in (_stress_total(p, STUDENT), _stress_total(p, bench))
                 ),
                 run.v(p, "resilience_score", "score", f"stress.{p.get('name')}"),
                 run.v(p, "failure_mode", "text", f"stress.{p.get('name')}"),
             ]
             for p in periods
         ]
-        headers = ["period", "kind", "dates", "student", BENCHMARK, "resilience", "failure mode"]
+        headers = ["period", "kind", "dates", "student", bench, "resilience", "failure mode"]
         out.append(_table(headers, rows, align="lllrrrl"))
     else:
         out.append(_p(_na("no stress period inside the OOS range")))
@@ -245,13 +256,16 @@ def _stress(run: _Run) -> str:
             run.fill(
                 stress,
                 "stress",
-                "Resilience score (0-100): {resilience_formula:text}. Worst "
+                "Worst intraday-scenario session return of the student (events and shocks): "
+                "{worst_period_loss:pct}."
+                if scenarios
+                else "Resilience score (0-100): {resilience_formula:text}. Worst "
                 "historical-period total return of the student: {worst_period_loss:pct}.",
             )
         )
     )
     rules = stress.get("failure_rules")
-    if isinstance(rules, dict) and rules:
+    if isinstance(rules, dict) and rules and periods:  # rules of the daily periods
         items = "".join(f"<li><b>{_esc(k)}</b>: {_esc(v)}</li>" for k, v in rules.items())
         out.append(
             f"<p>Failure-mode rules (the first that matches is reported):</p><ul>{items}</ul>"
@@ -295,7 +309,7 @@ def _statistics(run: _Run) -> str:
     stats = (
         ("Sharpe (annualised)", b.get("bootstrap"), "ratio", "bootstrap"),
         (
-            "mean excess return over NIFTY 50 (annualised)",
+            f"mean excess return over {run.labels.benchmark_short} (annualised)",
             extra.get("mean_excess_return"),
             "pct",
             "bootstrap_extra.mean_excess_return",
@@ -338,7 +352,7 @@ def _statistics(run: _Run) -> str:
         else run.absent("min_track_record_length")
     )
     out.append(_p(f"Minimum track record length for a Sharpe above zero: {track}."))
-    out.append("<h3>Alpha and beta vs NIFTY 50 (price index)</h3>")
+    out.append(f"<h3>Alpha and beta vs {_esc(run.labels.benchmark)}</h3>")
     out.append(
         _p(
             run.fill(

@@ -44,6 +44,15 @@ _SHORT: Final[dict[str, str]] = {
 }
 
 
+def _short_names(run: _Run) -> dict[str, str]:
+    """Series name -> column header (the run's own benchmark and equal-weight rows)."""
+    names = run.labels
+    short = dict(_SHORT)
+    short.setdefault(names.benchmark, names.benchmark_short)
+    short.setdefault(names.equal_weight, names.equal_weight_short)
+    return short
+
+
 def quantstats_module() -> ModuleType:
     """``quantstats``, imported without changing the caller's matplotlib ``rcParams``."""
     import matplotlib
@@ -64,8 +73,8 @@ def _excess(run: _Run) -> str:
     student = run.series("student_net")
     wealth = sm.growth_of_one(student)
     curves, rows = {}, []
-    for col, name in BENCHMARKS.items():
-        bench = run.series(col)
+    for col in BENCHMARKS:
+        name, bench = run.daily_names()[col], run.series(col)
         rel = wealth / sm.growth_of_one(bench) - 1.0
         curves[name] = rel
         diff = metrics.cagr(student, periods=run.periods) - metrics.cagr(bench, periods=run.periods)
@@ -125,12 +134,14 @@ def _drawdowns(run: _Run) -> str:
                 fmt_number(float(np.prod(1.0 + window.to_numpy())) - 1.0, "pct"),
             ]
         )
+    short = run.labels.benchmark_short
     headers = ["#", "depth", "first session below peak", "trough", "recovered", "sessions",
-               "NIFTY 50 start-trough"]  # fmt: skip
+               f"{short} start-trough"]  # fmt: skip
     return _table(headers, rows, align="rrllllr") + _p(
         "Episodes below the running peak (starting capital counts as a peak), deepest first; "
         "episodes from quantstats.stats.drawdown_details on SenseQuant's drawdown series. The "
-        "last column is NIFTY 50's return over the same start-to-trough sessions.",
+        f"last column is {_esc(run.labels.benchmark)}'s return over the same start-to-trough "
+        "sessions.",
         "note",
     )
 
@@ -138,30 +149,33 @@ def _drawdowns(run: _Run) -> str:
 def _yearly(run: _Run) -> str:
     if run.daily is None:
         return _na(run.daily_reason)
-    table = {name: sm.monthly_returns(run.series(c))["year"] for c, name in _YEARLY.items()}
+    names = run.daily_names()
+    bench, equal = names["nifty50"], names["equal_weight"]
+    short = _short_names(run)
+    table = {names[c]: sm.monthly_returns(run.series(c))["year"] for c in _YEARLY}
     years = list(table[STUDENT].index)
     idx = pd.DatetimeIndex(run.daily.index)
     sessions = pd.Series(1, index=idx).groupby(idx.year).sum()
     rows = []
     for y in years:
-        s, n = float(table[STUDENT][y]), float(table[BENCHMARK][y])
+        s, n = float(table[STUDENT][y]), float(table[bench][y])
         rows.append(
             [f"<b>{y}</b>", str(int(sessions.get(y, 0)))]
             + [fmt_number(float(table[name][y]), "pct") for name in table]
             + [fmt_number(s - n, "pct")]
         )
-    headers = ["year", "sessions", *(_SHORT[n] for n in table), "student - NIFTY 50"]
+    headers = ["year", "sessions", *(short[n] for n in table), f"student - {short[bench]}"]
     chart = charts.bar_chart(
         [str(y) for y in years],
-        {name: table[name].to_numpy() for name in (STUDENT, BENCHMARK, EQUAL_WEIGHT)},
+        {name: table[name].to_numpy() for name in (STUDENT, bench, equal)},
         "chart-yearly",
         yaxis="calendar-year return",
         percent=True,
         height=340,
     )
-    beat = sum(float(table[STUDENT][y]) > float(table[BENCHMARK][y]) for y in years)
+    beat = sum(float(table[STUDENT][y]) > float(table[bench][y]) for y in years)
     return (
-        _p(f"The student beat NIFTY 50 in {beat} of {len(years)} calendar years.")
+        _p(f"The student beat {_esc(short[bench])} in {beat} of {len(years)} calendar years.")
         + _table(headers, rows, align="lr" + "r" * (len(table) + 1))
         + _figure(
             chart,
@@ -207,15 +221,17 @@ def _stat(qs: ModuleType, fn: Callable[[Any, pd.Series], float], r: pd.Series, k
 def _distribution(run: _Run) -> str:
     if run.daily is None:
         return _na(run.daily_reason)
-    cols = {"student_net": STUDENT, "nifty50": BENCHMARK, "equal_weight": EQUAL_WEIGHT}
-    series = {name: _naive(run.series(c)) for c, name in cols.items()}
+    names = run.daily_names()
+    equal = names["equal_weight"]
+    cols = ("student_net", "nifty50", "equal_weight")
+    series = {names[c]: _naive(run.series(c)) for c in cols}
     pooled = np.concatenate([s.to_numpy() for s in series.values()])
     lo, hi = np.nanpercentile(pooled, [0.5, 99.5])
     edges = np.linspace(lo, hi, HIST_BINS + 1)
     counts = {
         name: np.histogram(np.clip(s.to_numpy(), lo, hi), bins=edges)[0] / max(len(s), 1)
         for name, s in series.items()
-        if name != EQUAL_WEIGHT
+        if name != equal
     }
     chart = charts.histogram_chart(edges, counts, "chart-distribution", xaxis="daily net return")
     flat = float((series[STUDENT] == 0).mean())
@@ -231,7 +247,9 @@ def _distribution(run: _Run) -> str:
     )
     return (
         _figure(chart, caption)
-        + _table(["statistic (quantstats)", *(_SHORT[n] for n in series)], rows, align="lrrr")
+        + _table(
+            ["statistic (quantstats)", *(_short_names(run)[n] for n in series)], rows, align="lrrr"
+        )
         + _p(
             f"Computed by quantstats {getattr(qs, '__version__', '')} from the daily net "
             "returns (returns/daily.parquet); VaR assumes normal returns, CVaR averages the "

@@ -11,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sensequant.release.briefing import BENCHMARK, DEFAULT_SURVIVORSHIP_NOTE, EQUAL_WEIGHT
+from sensequant.release.briefing import (
+    BENCHMARK,
+    DEFAULT_SURVIVORSHIP_NOTE,
+    EQUAL_WEIGHT,
+    SeriesLabels,
+)
 
 TEACHER_DIRECT: Final = (
     "No student at all: each stock is predicted by its own latest teacher "
@@ -29,6 +34,26 @@ EQUAL_DEFINITION: Final = (
     "each month, charged the same NSE costs as the strategy: the no-skill way to hold the "
     "same stocks."
 )
+
+
+def benchmark_definitions(labels: SeriesLabels) -> tuple[str, str]:
+    """The card's definitions of the run's benchmark and equal-weight rows (what each is)."""
+    bench = NIFTY_DEFINITION
+    if labels.benchmark != BENCHMARK:
+        bench = (
+            f"{labels.benchmark}: the benchmark of this run, always 100 % invested, no costs, "
+            "no dividends. Not investable as is."
+        )
+    equal = EQUAL_DEFINITION
+    if labels.equal_weight != EQUAL_WEIGHT:
+        equal = (
+            f"{labels.equal_weight}: 1/n of every universe stock bought each session and "
+            "squared off before its close, charged the same costs as the strategy: the "
+            "no-skill intraday way to hold the same stocks."
+        )
+    return bench, equal
+
+
 _SCORES: Final = {
     "score": "model score (higher = better expected rank among the universe's stocks)",
     "p_up_minus_p_down": "p_up - p_down (the model's probability of 'up' minus 'down')",
@@ -121,7 +146,9 @@ def max_invested(portfolio: dict[str, Any], n_symbols: int) -> float | None:
     return min(1.0, n_symbols * per_name)
 
 
-def _portfolio_text(config: dict[str, Any], n_symbols: int) -> tuple[str, str]:
+def _portfolio_text(
+    config: dict[str, Any], n_symbols: int, bench: str = BENCHMARK
+) -> tuple[str, str]:
     pc, bt = _section(config, "portfolio"), _section(config, "backtest")
     k, every = pc.get("top_k", "?"), pc.get("rebalance_every", "?")
     score = _SCORES.get(str(pc.get("score")), str(pc.get("score")))
@@ -152,7 +179,7 @@ def _portfolio_text(config: dict[str, Any], n_symbols: int) -> tuple[str, str]:
     if ceiling is not None and ceiling < 1.0:
         warning = (
             f"With {n_symbols} stocks in the universe this rule can be at most {ceiling:.0%} "
-            f"invested, while {BENCHMARK} is always fully invested."
+            f"invested, while {bench} is always fully invested."
         )
     return text, warning
 
@@ -219,7 +246,8 @@ def card_rows(
     costs = (b.get("notes") or {}).get("costs") or "n/a (no cost note in the briefing)"
     trials = b.get("trials")
     n_trials = len(trials) if isinstance(trials, list) else 0
-    rule, warning = _portfolio_text(config, len(symbols))
+    names = SeriesLabels.from_doc(b)
+    rule, warning = _portfolio_text(config, len(symbols), names.benchmark)
     comparison = [r for r in b.get("comparison") or [] if isinstance(r, dict)]
     baselines = tuple(f"{r.get('name')}: {r.get('label') or ''}" for r in comparison)
     return [
@@ -241,7 +269,7 @@ def card_rows(
             "Costs",
             f"{costs}. Every return is net of these costs unless marked gross.",
         ),
-        CardRow("Benchmarks", "", items=(NIFTY_DEFINITION, EQUAL_DEFINITION)),
+        CardRow("Benchmarks", "", items=benchmark_definitions(names)),
         CardRow("teacher-direct", TEACHER_DIRECT),
         CardRow(
             "Every baseline compared",
