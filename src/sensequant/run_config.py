@@ -150,8 +150,7 @@ class WindowConfig(Section):
     """Rolling teacher windows (see :mod:`sensequant.dataset.windows`)."""
 
     length_days: int = Field(180, ge=5, le=7300)  # bound: 20 years
-    # lower bound 5: a week of 1-minute bars is ~1,900 rows per symbol (min_samples guards)
-    """Window length in calendar days."""
+    """Window length in calendar days (from 5: a week of 1-minute bars is ~1,900 rows)."""
     step_days: int = Field(90, ge=1, le=7300)  # bound: 20 years
     """Calendar days between window starts."""
     min_samples: int = Field(60, ge=10, le=1_000_000)  # bound: > any window

@@ -146,8 +146,10 @@ def test_stress_takes_run_ids_and_writes_beside_the_run(
     seen: dict[str, Any] = {}
 
     class _Report:
+        benchmark = "NIFTY 50 (price index)"
+
         def to_dict(self) -> dict[str, Any]:
-            return {"periods": []}
+            return {"periods": [], "intraday_scenarios": []}
 
     def fake_run_stress(run_dir: Path, store: Any, **kw: Any) -> _Report:
         seen.update(run_dir=run_dir, **kw)

@@ -121,8 +121,12 @@ def test_ledger_counts_earlier_trials_in_the_dsr(score_runs: tuple) -> None:
     counted = [t for t in matching if t.sr_per_period is not None]
     brief = json.loads((results[2].run_dir / "promotion_briefing.json").read_text())
     n_own = sum(t.sr_per_period is not None for t in own)
-    assert brief["dsr"]["n_trials"] == n_own + len(counted)
-    assert brief["dsr"]["n_trials"] > n_own
+    assert brief["dsr"]["trials_recorded"] == n_own + len(counted)
+    # identical returns (runs 0 and 1 repeat a configuration) count once in N
+    distinct = {t.returns_sha256 for t in own + counted if t.sr_per_period is not None}
+    assert brief["dsr"]["n_trials"] == len(distinct)
+    assert len(distinct) < n_own + len(counted)
+    assert brief["dsr"]["n_trials"] > len({t.returns_sha256 for t in own})
 
 
 def test_ledger_rows_cannot_be_deleted_or_changed(score_runs: tuple) -> None:

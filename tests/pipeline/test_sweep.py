@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import sensequant.dataset.frame as frame_mod
+import sensequant.dataset.panel_step as frame_mod
 import sensequant.pipeline.phases as phases_mod
 from sensequant.cli.main import app
 from sensequant.data.catalog import Catalog, SymbolInfo

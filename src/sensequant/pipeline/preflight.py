@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sensequant.data.adjusted import AdjustedBarStore
@@ -257,7 +258,9 @@ def preflight(config: RunConfig, store: BarStore, catalog: Catalog) -> Preflight
             hint="choose --start/--end inside the stored range (see `sensequant data list`)",
         )
     if dc.benchmark == "equal-weight":  # the run's own basket (pipeline.universe_rules)
-        bench = pd.DatetimeIndex(sorted(set().union(*stamps.values())))
+        every = np.unique(np.concatenate([ix.asi8 for ix in stamps.values()]))  # vectorised
+        tz = next(iter(stamps.values())).tz
+        bench = pd.DatetimeIndex(every.view("M8[ns]")).tz_localize("UTC").tz_convert(tz)
     elif not store.exists(dc.benchmark, dc.interval):
         raise NoDataError(
             f"benchmark '{dc.benchmark}' has no {dc.interval} bars in the store",

@@ -15,6 +15,7 @@ last 15 minutes long).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Final
 
 import numpy as np
@@ -108,8 +109,13 @@ def expected_bars(interval: str, day: dt.date) -> int | None:
         return 1
     if interval not in INTERVAL_MINUTES:
         raise ValueError(f"unknown interval {interval!r}; use 1day, 30minute, 5minute, 1minute")
+    return _expected(INTERVAL_MINUTES[interval], day)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _expected(minutes: int, day: dt.date) -> int | None:
     hours = session_hours(day)
-    return None if hours is None else len(_grid(day, hours, INTERVAL_MINUTES[interval]))
+    return None if hours is None else len(_grid(day, hours, minutes))
 
 
 def session_bar_starts(
