@@ -86,3 +86,44 @@ def test_one_pass_is_panel_features_on_the_whole_panel() -> None:
             "t1_date"
         ].notna().sum()
         assert fr.labels["t1"].dt.tz == frames[sym].labels["t1"].dt.tz
+
+
+def _reference_panel(
+    frames: dict[str, SymbolFrame], start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """The plain definition: join, concat, filter, sort by (timestamp, symbol)."""
+    parts = []
+    for sym, fr in frames.items():
+        cols = ["label", "fwd_return", "t1", *(["target"] if "target" in fr.labels else [])]
+        joined = fr.features.join(fr.labels[cols])
+        joined = joined[(joined.index >= start) & (joined.index <= end)]
+        joined = joined.reset_index().rename(columns={joined.index.name or "index": "timestamp"})
+        joined.insert(0, "symbol", sym)
+        parts.append(joined)
+    panel = pd.concat(parts, ignore_index=True)
+    return panel.sort_values(["timestamp", "symbol"], kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("target", ["cs_rank", "class3"])
+def test_panel_frame_equals_concat_and_sort(target: str) -> None:
+    score = "score" if target == "cs_rank" else "p_up"
+    cfg = RunConfig.model_validate(
+        {
+            "features": {"sets": SETS, "cs_normalize": "rank"},
+            "labels": {"target": target},
+            "portfolio": {"score": score},
+            "backtest": {"trials": []},
+        }
+    )
+    frames = _run(cfg, chunk_rows=10**9)
+    # symbols out of name order in the mapping: the sort is by name, not by insertion
+    frames = {s: frames[s] for s in ["DDD", "AAA", "FFF", "CCC", "BBB", "EEE"]}
+    stamps = frames["AAA"].features.index
+    for start, end in [
+        (stamps[0], stamps[-1]),
+        (stamps[40], stamps[41]),
+        (stamps[90], stamps[300]),
+    ]:
+        got = panel_frame(frames, start, end)
+        want = _reference_panel(frames, start, end)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)

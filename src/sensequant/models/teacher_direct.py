@@ -62,7 +62,11 @@ def teacher_direct_predictions(
     t_end = to_ns(teachers["window_end"], "teachers.window_end")
     texts = teachers["model_text"].to_numpy()
     cache: dict[int, lgb.Booster] = {}
-    matrices: dict[tuple[str, ...], np.ndarray] = {}  # feature matrix per feature list, once
+    # feature matrix per feature list, once, over the OOS rows only (positions: ``oos``)
+    matrices: dict[tuple[str, ...], np.ndarray] = {}
+    lo = min((int(p.test_start.value) for p in periods), default=0)
+    hi = max((int(p.test_end.value) for p in periods), default=0)
+    oos = np.flatnonzero((p_ts >= lo) & (p_ts < hi))
     # gathered per (period, symbol) and assembled into one frame at the end
     all_rows: list[np.ndarray] = []
     all_values: list[np.ndarray] = []
@@ -87,8 +91,9 @@ def teacher_direct_predictions(
                 missing = [c for c in names if c not in panel.columns]
                 if missing:
                     raise ModelError(f"panel lacks teacher feature column(s) {missing[:10]}")
-                matrices[names] = np.ascontiguousarray(panel[list(names)].to_numpy(np.float64))
-            X = matrices[names][rows]
+                block = panel[list(names)].iloc[oos]
+                matrices[names] = np.ascontiguousarray(block.to_numpy(np.float64))
+            X = matrices[names][np.searchsorted(oos, rows)]
             is_score = is_score_model(model)
             if score_model is not None and is_score != score_model:
                 raise ModelError("teachers mix score and class models; one run has one kind")
