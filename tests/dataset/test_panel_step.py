@@ -29,7 +29,7 @@ def _inputs() -> tuple[dict[str, pd.DataFrame], pd.Series, dict[str, str | None]
     return bars, bench_close, sectors
 
 
-def _run(cfg: RunConfig, chunk_rows: int) -> dict[str, SymbolFrame]:
+def _run(cfg: RunConfig, chunk_rows: int, overwrite: bool = False) -> dict[str, SymbolFrame]:
     bars, bench_close, sectors = _inputs()
     frames = {s: symbol_frame(s, b, cfg) for s, b in bars.items()}
     return with_panel_columns(
@@ -39,6 +39,7 @@ def _run(cfg: RunConfig, chunk_rows: int) -> dict[str, SymbolFrame]:
         benchmark_close=bench_close,
         sectors=sectors,
         chunk_rows=chunk_rows,
+        overwrite=overwrite,
     )
 
 
@@ -48,8 +49,9 @@ def test_chunked_panel_step_equals_one_pass(norm: str, target: str) -> None:
         {"features": {"sets": SETS, "cs_normalize": norm}, "labels": {"target": target}}
     )
     whole = _run(cfg, chunk_rows=10**9)
-    for rows in (47, 600):  # uneven chunks of 7 timestamps, a few chunks of 100
-        chunked = _run(cfg, chunk_rows=rows)
+    for rows, overwrite in [(47, False), (600, False), (47, True), (600, True)]:
+        # uneven chunks of 7 timestamps, a few chunks of 100; writing into the inputs' arrays
+        chunked = _run(cfg, chunk_rows=rows, overwrite=overwrite)
         assert list(chunked) == list(whole)
         for sym in whole:
             pd.testing.assert_frame_equal(chunked[sym].features, whole[sym].features)
@@ -127,3 +129,22 @@ def test_panel_frame_equals_concat_and_sort(target: str) -> None:
         got = panel_frame(frames, start, end)
         want = _reference_panel(frames, start, end)
         pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_overwrite_reuses_the_input_arrays_and_leaves_them_consistent() -> None:
+    cfg = RunConfig.model_validate(
+        {"features": {"sets": SETS, "cs_normalize": "rank"}, "labels": {"target": "cs_rank"}}
+    )
+    bars, bench_close, sectors = _inputs()
+    frames = {s: symbol_frame(s, b, cfg) for s, b in bars.items()}
+    before = frames["AAA"].features.to_numpy().copy()
+    kept = dict(closes=wide_closes(bars), benchmark_close=bench_close, sectors=sectors)
+    out = with_panel_columns(frames, cfg, chunk_rows=100, overwrite=True, **kept)
+    width = before.shape[1]
+    # the input's own array now holds the normalised values: no second copy was made
+    normalised = out["AAA"].features.iloc[:, :width].to_numpy()
+    np.testing.assert_array_equal(frames["AAA"].features.to_numpy(), normalised)
+    assert not np.array_equal(before, normalised, equal_nan=True)
+    fresh = {s: symbol_frame(s, b, cfg) for s, b in bars.items()}
+    want = with_panel_columns(fresh, cfg, chunk_rows=10**9, **kept)
+    pd.testing.assert_frame_equal(out["AAA"].features, want["AAA"].features)

@@ -44,6 +44,17 @@ def test_windows_trained_or_skipped_with_reasons(task: TeacherTask) -> None:
     soft = soft_label_frame(out)
     assert list(soft.columns[-3:]) == list(PROBA_COLUMNS)
     assert (soft["window_end"] >= soft["timestamp"]).all()
+    # the plain definition: each trained window's OOF frame with its symbol, id and end
+    parts = []
+    for o in out:
+        if o.status is WindowStatus.TRAINED and o.oof is not None:
+            part = o.oof.copy()
+            part.insert(0, "symbol", o.window.symbol)
+            part["window_id"] = o.window.window_id
+            part["window_end"] = o.window.end
+            parts.append(part)
+    want = pd.concat(parts, ignore_index=True)[list(soft.columns)]
+    pd.testing.assert_frame_equal(soft, want, check_exact=True)
 
 
 def test_a_failing_window_is_recorded_not_fatal(

@@ -132,7 +132,11 @@ def needs_panel_step(config: RunConfig) -> bool:
 
 
 def panel_frame(
-    frames: dict[str, SymbolFrame], start: pd.Timestamp, end: pd.Timestamp
+    frames: dict[str, SymbolFrame],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    dtype: type[np.floating[Any]] = np.float64,
 ) -> pd.DataFrame:
     """Long (symbol, timestamp) panel of features and labels inside ``[start, end]``.
 
@@ -142,6 +146,9 @@ def panel_frame(
         At least one frame.
     start, end : pandas.Timestamp
         Inclusive range (tz IST).
+    dtype : numpy float type, default float64
+        Of the feature columns. ``np.float32`` halves the panel for consumers that cast to
+        float32 anyway (the score student's LightGBM matrix), so their results are unchanged.
 
     Returns
     -------
@@ -170,7 +177,11 @@ def panel_frame(
         for _, fr, *_ in parts
     )
     if not same:
-        return _panel_by_concat(frames, start, end)
+        panel = _panel_by_concat(frames, start, end)
+        if dtype is not np.float64:
+            feats = list(first.columns)
+            panel[feats] = panel[feats].astype(dtype)
+        return panel
     cols = [*PANEL_LABEL_COLUMNS, *(["target"] if has_target else [])]
     sizes = [int(k.sum()) for *_, k in parts]
     n = sum(sizes)
@@ -185,12 +196,12 @@ def panel_frame(
     order = np.lexsort((sym_rank, ts_ns))  # by timestamp, then symbol name (unique pairs)
     where = np.empty(n, dtype=np.int64)
     where[order] = np.arange(n)  # stacked row -> panel row
-    x = np.empty((n, first.shape[1]), dtype=np.float64)
+    x = np.empty((n, first.shape[1]), dtype=dtype)
     label_parts: dict[str, list[Any]] = {c: [] for c in cols}
     pos = 0
     for (_, fr, i0, i1, keep), size in zip(parts, sizes, strict=True):
         rows = where[pos : pos + size]
-        x[rows] = fr.features.to_numpy(dtype=np.float64)[i0:i1][keep]
+        x[rows] = fr.features.iloc[i0:i1].to_numpy(dtype=np.float64)[keep]
         for c in cols:
             label_parts[c].append(fr.labels[c].array[i0:i1][keep])
         pos += size

@@ -53,6 +53,37 @@ def _chunks(frames: Mapping[str, SymbolFrame], rows: int) -> list[tuple[pd.Times
     return out
 
 
+def _outputs(
+    frames: Mapping[str, SymbolFrame], names: list[str], overwrite: bool
+) -> dict[str, list[np.ndarray]]:
+    """Per symbol, the arrays the new features are written to, as column blocks in name order.
+
+    With ``overwrite`` and the input's columns leading ``names`` (panel sets listed after the
+    per-symbol sets, as in every shipped config), the input's own float64 block holds the
+    leading columns and only the panel-set columns are allocated; else one new block.
+    """
+    out: dict[str, list[np.ndarray]] = {}
+    for sym, fr in frames.items():
+        n, old = len(fr.features), list(fr.features.columns)
+        own = fr.features.to_numpy(dtype=np.float64) if overwrite else None
+        if own is not None and names[: len(old)] == old:  # a view of the frame's block
+            rest = len(names) - len(old)
+            out[sym] = [own, *([np.full((n, rest), np.nan)] if rest else [])]
+        else:
+            out[sym] = [np.full((n, len(names)), np.nan)]
+    return out
+
+
+def _frame(blocks: list[np.ndarray], index: pd.Index, names: list[str]) -> pd.DataFrame:
+    """A features frame over ``blocks`` (column blocks in ``names`` order), without copying."""
+    first = blocks[0].shape[1]
+    frame = pd.DataFrame(blocks[0], index=index, columns=names[:first], copy=False)
+    if len(blocks) > 1:
+        for j, name in enumerate(names[first:]):
+            frame[name] = blocks[1][:, j]
+    return frame
+
+
 def with_panel_columns(
     frames: dict[str, SymbolFrame],
     config: RunConfig,
@@ -61,6 +92,7 @@ def with_panel_columns(
     benchmark_close: pd.Series | None,
     sectors: Mapping[str, str | None],
     chunk_rows: int = CHUNK_ROWS,
+    overwrite: bool = False,
 ) -> dict[str, SymbolFrame]:
     """Add the panel-level features and the cross-sectional target to every symbol's frame.
 
@@ -86,12 +118,18 @@ def with_panel_columns(
         Symbol -> industry (for the ``sector`` set).
     chunk_rows : int, default :data:`CHUNK_ROWS`
         Long-panel rows per chunk (memory bound; the result does not depend on it).
+    overwrite : bool, default False
+        Let the new frames reuse the input frames' feature arrays (normalised in place, chunk
+        by chunk: a chunk only reads its own timestamps, so no later chunk sees a written
+        value) instead of allocating a second copy; the input frames are then not to be
+        used again (:func:`build_frames` owns its frames and passes True).
 
     Returns
     -------
     dict of str to SymbolFrame
-        New frames (inputs untouched); same symbols, same row index per symbol; features
-        float64.
+        New frames (inputs untouched unless ``overwrite``); same symbols, same row index per
+        symbol; features float64, columns in :func:`~sensequant.dataset.features.
+        selected_names` order.
     """
     fc = config.features
     rel = relative_returns(closes, sectors, fc)
@@ -101,7 +139,7 @@ def with_panel_columns(
     )
     cs = cs_kind is not None
     names: list[str] | None = None
-    feats: dict[str, np.ndarray] = {}
+    feats: dict[str, list[np.ndarray]] = {}
     tgt = {s: np.full(len(fr.labels), np.nan) for s, fr in frames.items()} if cs else {}
     t1s = {s: np.full(len(fr.labels), _NAT) for s, fr in frames.items()} if cs else {}
     for lo, hi in _chunks(frames, chunk_rows):
@@ -116,7 +154,7 @@ def with_panel_columns(
         if names is None:
             skip = ("symbol", "timestamp", *PANEL_LABEL_COLUMNS)
             names = [c for c in full.columns if c not in skip]
-            feats = {s: np.full((len(fr.features), len(names)), np.nan) for s, fr in frames.items()}
+            feats = _outputs(frames, names, overwrite)
         block = full[names].to_numpy(dtype=np.float64)
         if cs_kind is not None:
             t_vals = cs_target(full, cs_kind).to_numpy()
@@ -130,14 +168,18 @@ def with_panel_columns(
                 continue
             sym = str(syms[part[0]])
             pos = frames[sym].features.index.get_indexer(ts[part])
-            feats[sym][pos] = block[part]
+            rows = block[part]
+            width = 0
+            for arr in feats[sym]:  # the column blocks of this symbol, in name order
+                arr[pos] = rows[:, width : width + arr.shape[1]]
+                width += arr.shape[1]
             if cs:
                 tgt[sym][pos] = t_vals[part]
                 t1s[sym][pos] = e_vals[part]
     out: dict[str, SymbolFrame] = {}
     for sym, fr in frames.items():
         idx = fr.features.index
-        f = pd.DataFrame(feats.pop(sym), index=idx, columns=names)
+        f = _frame(feats.pop(sym), idx, names or [])
         lab = fr.labels.copy()
         if target == "ts_volscaled":
             lc = config.labels
@@ -207,6 +249,7 @@ def build_frames(
             closes=wide_closes(bars),
             benchmark_close=benchmark_close,
             sectors=sectors or {},
+            overwrite=True,
         )
     if volume_absent(bars):
         for fr in frames.values():

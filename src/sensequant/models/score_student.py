@@ -42,6 +42,7 @@ from sensequant.models.student import SkippedPeriod, StudentPeriod
 from sensequant.models.student_data import (
     DAY_NS,
     align_soft_rows,
+    feature_matrix,
     ist_time,
     period_starts,
     require_columns,
@@ -129,7 +130,7 @@ def _arrays(panel: pd.DataFrame, soft: pd.DataFrame, features: list[str]) -> _Ar
         t1=t1_ns,
         hard=panel["target"].to_numpy(dtype=np.float64),
         ret=panel["fwd_return"].to_numpy(dtype=np.float64),
-        x=np.ascontiguousarray(panel[features].to_numpy(dtype=np.float32)),
+        x=feature_matrix(panel, features, np.float32),
         day=day.astype(np.int64),
         rid=rid[ok].astype(np.int64),
         s_wend=to_ns(soft["window_end"], "soft.window_end")[ok],

@@ -71,6 +71,23 @@ def to_ns(values: Any, what: str, *, allow_nat: bool = False) -> IntArray:
     return np.where(idx.isna(), np.iinfo(np.int64).max, out) if allow_nat else out
 
 
+def feature_matrix(frame: pd.DataFrame, names: Sequence[str], dtype: Any) -> np.ndarray:
+    """``frame[names]`` as a C-contiguous ``dtype`` matrix, filled one column at a time.
+
+    Equal to ``np.ascontiguousarray(frame[names].to_numpy(dtype))`` without its two
+    whole-matrix temporaries (the column selection and the Fortran-ordered block): on a
+    6-million-row intraday panel that is 1.6 GB less at the peak.
+
+    Returns
+    -------
+    ndarray of shape (len(frame), len(names))
+    """
+    out = np.empty((len(frame), len(names)), dtype=dtype)
+    for j, name in enumerate(names):
+        out[:, j] = frame[name].to_numpy(dtype=dtype)
+    return out
+
+
 def require_columns(frame: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     """Raise :class:`~sensequant.errors.ModelError` naming the columns ``frame`` lacks."""
     missing = [c for c in cols if c not in frame.columns]

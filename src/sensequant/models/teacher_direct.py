@@ -5,7 +5,7 @@ The baseline the student must beat: no distillation, no pooling across symbols.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import lightgbm as lgb
 import numpy as np
@@ -20,7 +20,11 @@ from sensequant.types import PROBA_COLUMNS
 
 
 def teacher_direct_predictions(
-    panel: pd.DataFrame, teachers: pd.DataFrame, periods: Sequence[StudentPeriod]
+    panel: pd.DataFrame,
+    teachers: pd.DataFrame,
+    periods: Sequence[StudentPeriod],
+    *,
+    features: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Baseline: each symbol's latest teacher (window_end < test_start) predicts the period.
 
@@ -40,6 +44,11 @@ def teacher_direct_predictions(
         trained teacher.
     periods : sequence of StudentPeriod
         The student's fitted periods (same OOS dates as the student).
+    features : mapping of str to pandas.DataFrame, optional
+        Symbol -> the teachers' own feature frame (index = bar timestamps, float64), from
+        which the rows are taken instead of the panel: the teachers then see exactly the
+        values they were trained on when the panel's features are float32
+        (:func:`sensequant.dataset.panel_frame` ``dtype``).
 
     Returns
     -------
@@ -87,13 +96,20 @@ def teacher_direct_predictions(
             model = cache[j]
             rows = in_test[codes == code]
             names = tuple(model.feature_name())
-            if names not in matrices:
+            if features is not None:
+                own = features[sym]
+                at = own.index.get_indexer(pd.DatetimeIndex(panel["timestamp"].array[rows]))
+                if (at < 0).any():
+                    raise ModelError(f"{sym}: panel rows missing from its feature frame")
+                X = np.ascontiguousarray(own.iloc[at][list(names)].to_numpy(np.float64))
+            elif names not in matrices:
                 missing = [c for c in names if c not in panel.columns]
                 if missing:
                     raise ModelError(f"panel lacks teacher feature column(s) {missing[:10]}")
                 block = panel[list(names)].iloc[oos]
                 matrices[names] = np.ascontiguousarray(block.to_numpy(np.float64))
-            X = matrices[names][np.searchsorted(oos, rows)]
+            if features is None:
+                X = matrices[names][np.searchsorted(oos, rows)]
             is_score = is_score_model(model)
             if score_model is not None and is_score != score_model:
                 raise ModelError("teachers mix score and class models; one run has one kind")

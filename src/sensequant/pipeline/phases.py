@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sensequant.data.store import BarStore
@@ -43,7 +44,14 @@ from sensequant.release.ledger import TrialLedger
 from sensequant.settings import RunConfig
 from sensequant.telemetry import Telemetry
 
-__all__ = ["backtest_phase", "plain_student", "stress_phase", "student_phase", "teacher_phase"]
+__all__ = [
+    "backtest_phase",
+    "plain_student",
+    "stress_phase",
+    "student_panel",
+    "student_phase",
+    "teacher_phase",
+]
 
 
 def teacher_phase(
@@ -103,6 +111,23 @@ def teacher_phase(
     return outcomes
 
 
+def student_panel(
+    config: RunConfig, frames: dict[str, SymbolFrame], pf: PreflightReport
+) -> pd.DataFrame:
+    """The student's long panel over the run's range (:func:`sensequant.dataset.panel_frame`).
+
+    Its features are float32 when every consumer of the panel's features casts to float32
+    anyway (the score student, walk-forward and release; teacher-direct reads the teachers'
+    own float64 frames), so no result changes and a 6-million-bar intraday panel takes half
+    the memory; float64 for the class student, the stacked alternative and the reward-weighted
+    plain student, which read it in float64.
+    """
+    sc = config.student
+    lean = config.labels.target != "class3" and not sc.stacking and not sc.reward_weighting
+    dtype = np.float32 if lean else np.float64
+    return panel_frame(frames, pf.range_start, pf.range_end, dtype=dtype)
+
+
 def student_phase(
     config: RunConfig,
     frames: dict[str, SymbolFrame],
@@ -112,7 +137,7 @@ def student_phase(
     tel: Telemetry,
 ) -> StudentPhaseResult:
     soft = soft_label_frame(outcomes)
-    panel = panel_frame(frames, pf.range_start, pf.range_end)
+    panel = student_panel(config, frames, pf)
     names = feature_names(frames)
     rep.start("student")
     state = {"started": False}
@@ -156,7 +181,9 @@ def student_phase(
                 hint="use a longer range (--start earlier) or lower student.min_train_days",
             )
         teachers = teacher_frame(outcomes)
-        teacher_pred = teacher_direct_predictions(panel, teachers, student.periods)
+        teacher_pred = teacher_direct_predictions(
+            panel, teachers, student.periods, features={s: f.features for s, f in frames.items()}
+        )
         alternatives = stacked_alternatives(config, panel, soft, names, teachers)
         res.update(periods=len(student.periods), predictions=len(student.predictions))
     rep.done(messages.student_done(student, len(teacher_pred)))

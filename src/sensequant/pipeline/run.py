@@ -23,7 +23,6 @@ from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.catalog import Catalog
 from sensequant.data.repair import open_catalog
 from sensequant.data.store import BarStore
-from sensequant.dataset import panel_frame
 from sensequant.errors import PipelineError
 from sensequant.fsutil import write_json_atomic
 from sensequant.pipeline import messages
@@ -38,6 +37,7 @@ from sensequant.pipeline.phases import (
     backtest_phase,
     plain_student,
     stress_phase,
+    student_panel,
     student_phase,
     teacher_phase,
 )
@@ -239,7 +239,7 @@ def _phases(
     else:
         sp, plain_pred = saved
         saved = None  # the tuple would keep the full student result alive through the run
-        panel = panel_frame(frames, pf.range_start, pf.range_end)  # not checkpointed: rebuilt
+        panel = student_panel(config, frames, pf)  # not checkpointed: rebuilt
         sp = dataclasses.replace(sp, panel=panel, soft_labels=soft_label_frame(outcomes))
         rep.info("student: reused from the interrupted run's checkpoint")
     ledger = TrialLedger(settings.registry_path, settings.home / "ledger")

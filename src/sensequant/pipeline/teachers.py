@@ -62,19 +62,27 @@ def soft_label_frame(outcomes: list[WindowOutcome]) -> pd.DataFrame:
         teachers) or score (score teachers); one row per (window, sample) — samples in
         overlapping windows appear once per window.
     """
-    parts = []
-    for o in outcomes:
-        if o.status is WindowStatus.TRAINED and o.oof is not None:
-            part = o.oof.copy()
-            part.insert(0, "symbol", o.window.symbol)
-            part["window_id"] = o.window.window_id
-            part["window_end"] = o.window.end
-            parts.append(part)
-    values = ["score"] if parts and "score" in parts[0].columns else list(PROBA_COLUMNS)
+    trained = [o for o in outcomes if o.status is WindowStatus.TRAINED and o.oof is not None]
+    oofs = [o.oof for o in trained if o.oof is not None]
+    values = ["score"] if oofs and "score" in oofs[0].columns else list(PROBA_COLUMNS)
     cols = ["symbol", "timestamp", "window_id", "window_end", "t1", *values]
-    if not parts:
+    if not oofs:
         return pd.DataFrame(columns=cols)
-    return pd.concat(parts, ignore_index=True)[cols]
+    # column by column, one allocation each (no per-window copies, no concat of frames)
+    sizes = [len(f) for f in oofs]
+    out = pd.DataFrame(
+        {
+            "symbol": np.repeat(np.array([o.window.symbol for o in trained], dtype=object), sizes),
+            "timestamp": pd.concat([f["timestamp"] for f in oofs], ignore_index=True),
+            "window_id": np.repeat(
+                np.array([o.window.window_id for o in trained], dtype=object), sizes
+            ),
+            "window_end": pd.DatetimeIndex([o.window.end for o in trained]).repeat(sizes),
+            "t1": pd.concat([f["t1"] for f in oofs], ignore_index=True),
+            **{v: np.concatenate([f[v].to_numpy() for f in oofs]) for v in values},
+        }
+    )
+    return out
 
 
 def teacher_frame(outcomes: list[WindowOutcome]) -> pd.DataFrame:

@@ -224,4 +224,8 @@ def symbol_features(bars: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:
         extra.update(daily_context_features(bars))
     if extra:
         base = pd.concat([base, pd.DataFrame(extra, index=base.index)], axis=1)
-    return base[names]
+    out = base[names]
+    if all(dtype == np.float64 for dtype in out.dtypes):  # one float64 block (same values):
+        # later steps take views of it instead of copying a frame of several blocks
+        out = pd.DataFrame(out.to_numpy(), index=out.index, columns=out.columns, copy=False)
+    return out
