@@ -7,6 +7,7 @@ from sensequant.dataset.frame import (
     feature_names,
     needs_panel_step,
     panel_frame,
+    panel_with_matrix,
     symbol_frame,
     volume_absent,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "make_labels",
     "needs_panel_step",
     "panel_frame",
+    "panel_with_matrix",
     "plan_windows",
     "purged_fold_indices",
     "purged_split_indices",

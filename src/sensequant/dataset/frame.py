@@ -159,6 +159,61 @@ def panel_frame(
         features are float64 with the same columns: a 6-million-row intraday panel is never
         copied through concat and sort.
     """
+    stacked = _stacked(frames, start, end, dtype)
+    if stacked is None:
+        panel = _panel_by_concat(frames, start, end)
+        feats = feature_names(frames)
+        if dtype is not np.float64:
+            panel[feats] = panel[feats].astype(dtype)
+        return panel
+    labels, x, names = stacked
+    panel = pd.DataFrame(x, columns=names, copy=False)  # one block, no copy
+    panel.insert(0, "timestamp", labels["timestamp"].array)
+    panel.insert(0, "symbol", labels["symbol"].to_numpy())
+    for c in labels.columns[2:]:
+        panel[c] = labels[c].array
+    return panel
+
+
+def panel_with_matrix(
+    frames: dict[str, SymbolFrame],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    dtype: type[np.floating[Any]] = np.float32,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`panel_frame` without feature columns, and its features as one matrix.
+
+    For consumers that need the features only as a LightGBM matrix (the score student):
+    the matrix is built once, C-ordered, and no DataFrame holds a second copy of it.
+
+    Returns
+    -------
+    (pandas.DataFrame, ndarray of shape (n_rows, n_features))
+        The panel's ``symbol``, ``timestamp`` and label columns (same rows and order as
+        :func:`panel_frame`), and the feature matrix in ``dtype``, columns in
+        :func:`feature_names` order.
+    """
+    stacked = _stacked(frames, start, end, dtype)
+    if stacked is not None:
+        labels, x, _ = stacked
+        return labels, x
+    panel = _panel_by_concat(frames, start, end)
+    names = feature_names(frames)
+    x = np.empty((len(panel), len(names)), dtype=dtype)
+    for j, name in enumerate(names):
+        x[:, j] = panel.pop(name).to_numpy(dtype=dtype)
+    return panel, x
+
+
+def _stacked(
+    frames: dict[str, SymbolFrame],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    dtype: type[np.floating[Any]],
+) -> tuple[pd.DataFrame, np.ndarray, list[str]] | None:
+    """(symbol/timestamp/label panel, feature matrix, feature names), or None when the frames
+    differ in columns or dtypes (then :func:`_panel_by_concat` builds the panel)."""
     parts = []
     for sym, fr in frames.items():
         idx = fr.features.index
@@ -177,11 +232,7 @@ def panel_frame(
         for _, fr, *_ in parts
     )
     if not same:
-        panel = _panel_by_concat(frames, start, end)
-        if dtype is not np.float64:
-            feats = list(first.columns)
-            panel[feats] = panel[feats].astype(dtype)
-        return panel
+        return None
     cols = [*PANEL_LABEL_COLUMNS, *(["target"] if has_target else [])]
     sizes = [int(k.sum()) for *_, k in parts]
     n = sum(sizes)
@@ -207,15 +258,14 @@ def panel_frame(
         pos += size
     names = np.array(sorted(frames), dtype=object)
     stamps = pd.DatetimeIndex(ts_ns[order].view("M8[ns]")).tz_localize("UTC")
-    panel = pd.DataFrame(x, columns=first.columns, copy=False)  # one block, no copy
-    panel.insert(0, "timestamp", stamps.tz_convert(pd.DatetimeIndex(first.index).tz))
-    panel.insert(0, "symbol", names[sym_rank[order]])
+    tz = pd.DatetimeIndex(first.index).tz
+    labels = pd.DataFrame({"symbol": names[sym_rank[order]], "timestamp": stamps.tz_convert(tz)})
     for c in cols:
         stacked = pd.concat([pd.Series(a) for a in label_parts.pop(c)], ignore_index=True)
-        panel[c] = (
+        labels[c] = (
             stacked.to_numpy()[order] if stacked.dtype.kind == "f" else stacked.take(order).array
         )
-    return panel
+    return labels, x, list(first.columns)
 
 
 def _panel_by_concat(

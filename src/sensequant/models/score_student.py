@@ -111,10 +111,16 @@ class _Arrays:
     s_score: FloatArray
 
 
-def _arrays(panel: pd.DataFrame, soft: pd.DataFrame, features: list[str]) -> _Arrays:
-    require_columns(
-        panel, ["symbol", "timestamp", "target", "fwd_return", "t1", *features], "panel"
-    )
+def _arrays(
+    panel: pd.DataFrame, soft: pd.DataFrame, features: list[str], x: FloatArray | None = None
+) -> _Arrays:
+    need = ["symbol", "timestamp", "target", "fwd_return", "t1"]
+    require_columns(panel, need if x is not None else [*need, *features], "panel")
+    if x is not None and x.shape != (len(panel), len(features)):
+        raise ModelError(
+            f"feature matrix of shape {x.shape} does not fit the panel "
+            f"({len(panel)} rows x {len(features)} features)"
+        )
     require_columns(
         soft, ["symbol", "timestamp", "window_id", "window_end", "t1", "score"], "soft_scores"
     )
@@ -130,7 +136,9 @@ def _arrays(panel: pd.DataFrame, soft: pd.DataFrame, features: list[str]) -> _Ar
         t1=t1_ns,
         hard=panel["target"].to_numpy(dtype=np.float64),
         ret=panel["fwd_return"].to_numpy(dtype=np.float64),
-        x=feature_matrix(panel, features, np.float32),
+        x=x
+        if x is not None and x.dtype == np.float32
+        else feature_matrix(panel, features, np.float32),
         day=day.astype(np.int64),
         rid=rid[ok].astype(np.int64),
         s_wend=to_ns(soft["window_end"], "soft.window_end")[ok],
@@ -198,6 +206,7 @@ def walk_forward_score_student(
     blend_grid: Sequence[float],
     sample_every: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    x: FloatArray | None = None,
 ) -> ScoreWalkForward:
     """Fit the score student walk-forward (see the module docstring) and predict OOS.
 
@@ -221,6 +230,9 @@ def walk_forward_score_student(
         Keep every k-th session of the training rows (1 = all).
     progress : callable, optional
         ``progress(done, total)`` after each planned period.
+    x : ndarray of float32, shape (len(panel), len(feature_names)), optional
+        The panel's features as a matrix (:func:`sensequant.dataset.panel_with_matrix`);
+        the panel then need not carry feature columns. Default: built from the panel.
 
     Returns
     -------
@@ -235,7 +247,7 @@ def walk_forward_score_student(
     if not grid or any(not 0.0 <= w <= 1.0 for w in grid) or len(set(grid)) != len(grid):
         raise ModelError(f"blend grid {grid} must be distinct weights in [0, 1]")
     features = list(check_feature_names(list(feature_names)))
-    a = _arrays(panel, soft_scores, features)
+    a = _arrays(panel, soft_scores, features, x)
     starts = period_starts(
         cfg, int(a.ts[a.rid].min()) if a.rid.size else None, int(a.ts.max()) if a.ts.size else -1
     )
@@ -330,6 +342,8 @@ def walk_forward_score_student(
         if not parts:
             return pd.DataFrame(columns=["symbol", "timestamp", "score", "period_id", "blend"])
         out = pd.concat(parts, ignore_index=True)
+        if _sorted(out):  # periods in time order over a sorted panel: skip the sort's copy
+            return out
         return out.sort_values(["timestamp", "symbol"], kind="stable").reset_index(drop=True)
 
     return ScoreWalkForward(
@@ -341,6 +355,16 @@ def walk_forward_score_student(
     )
 
 
+def _sorted(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` is sorted by (timestamp, symbol), strictly."""
+    ts = frame["timestamp"].array.asi8 if len(frame) else np.empty(0, np.int64)
+    if not (np.diff(ts) >= 0).all():
+        return False
+    tie = ts[1:] == ts[:-1]
+    sym = frame["symbol"].to_numpy()
+    return bool((sym[1:][tie] > sym[:-1][tie]).all())
+
+
 def fit_release_score_student(
     panel: pd.DataFrame,
     soft_scores: pd.DataFrame,
@@ -350,15 +374,16 @@ def fit_release_score_student(
     feature_names: Sequence[str],
     blend: float,
     sample_every: int = 1,
+    x: FloatArray | None = None,
 ) -> tuple[lgb.Booster, int]:
     """The release model: the student's recipe on every eligible sample up to the data's end.
 
     Returns the booster and its number of training rows (after a ranking objective's
     small-date drop). It predicts nothing here; the walk-forward periods are the
-    out-of-sample evidence.
+    out-of-sample evidence. ``x``: as for :func:`walk_forward_score_student`.
     """
     features = list(check_feature_names(list(feature_names)))
-    a = _arrays(panel, soft_scores, features)
+    a = _arrays(panel, soft_scores, features, x)
     T = int(a.ts.max()) + DAY_NS
     rows, soft = _training(a, T, cfg, sample_every)
     rows, soft, groups = rank_training(rows, soft, a.day, cfg.objective)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import lightgbm
+import numpy as np
 import pandas as pd
 
 from sensequant.data.adjusted import AdjustedBarStore
@@ -96,6 +97,7 @@ def _release_score_student(
     names: list[str],
     blend: float | None,
     preflight: PreflightReport,
+    x: np.ndarray | None,
 ) -> tuple[str, dict[str, Any]]:
     w = config.student.soft_label_weight if blend is None else blend
     model, n = fit_release_score_student(
@@ -106,6 +108,7 @@ def _release_score_student(
         feature_names=names,
         blend=w,
         sample_every=config.student.sample_every,
+        x=x,
     )
     meta = {
         "role": "release score student (cross-sectional target; soft/hard blend "
@@ -165,8 +168,12 @@ def save_artifacts(
     variants: dict[float, pd.DataFrame] | None = None,
     blend: float | None = None,
     alternatives: dict[str, pd.DataFrame] | None = None,
+    features_x: np.ndarray | None = None,
 ) -> str:
     """Write models, predictions, returns and the equity plot; fit the release student.
+
+    ``features_x``: the panel's feature matrix when the panel carries no feature columns
+    (:attr:`StudentPhaseResult.x`).
 
     For score models (cross-sectional targets) the release student is fitted with ``blend``,
     the soft-target weight the walk-forward student used last, and every blend variant's OOS
@@ -182,7 +189,9 @@ def save_artifacts(
     paths = RunPaths(run_dir)
     names = feature_names(frames)
     if config.labels.target != "class3":
-        release_model = _release_score_student(config, panel, soft_labels, names, blend, preflight)
+        release_model = _release_score_student(
+            config, panel, soft_labels, names, blend, preflight, features_x
+        )
     else:
         release_model = fit_release_student(
             panel,

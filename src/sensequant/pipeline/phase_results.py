@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sensequant.dataset import SymbolFrame
@@ -53,6 +54,9 @@ class StudentPhaseResult:
     alternatives : dict of str to pandas.DataFrame
         Other model designs fitted on the same periods, by display name (the stacked
         alternative, ``student.stacking``); each is compared and counts as a trial.
+    x : ndarray of float32 or None
+        The panel's features as one C-ordered matrix (rows as ``panel``) when the panel
+        carries no feature columns (:func:`~sensequant.pipeline.phases.student_panel`).
     """
 
     student: WalkForwardResult
@@ -62,6 +66,7 @@ class StudentPhaseResult:
     variants: dict[float, pd.DataFrame] = field(default_factory=dict)
     blend_choice: pd.DataFrame | None = None
     alternatives: dict[str, pd.DataFrame] = field(default_factory=dict)
+    x: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

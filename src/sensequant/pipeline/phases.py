@@ -12,7 +12,13 @@ import numpy as np
 import pandas as pd
 
 from sensequant.data.store import BarStore
-from sensequant.dataset import SymbolFrame, WindowStatus, feature_names, panel_frame
+from sensequant.dataset import (
+    SymbolFrame,
+    WindowStatus,
+    feature_names,
+    panel_frame,
+    panel_with_matrix,
+)
 from sensequant.errors import PipelineError
 from sensequant.evaluation.stress_report import StressReport
 from sensequant.models import (
@@ -113,19 +119,21 @@ def teacher_phase(
 
 def student_panel(
     config: RunConfig, frames: dict[str, SymbolFrame], pf: PreflightReport
-) -> pd.DataFrame:
-    """The student's long panel over the run's range (:func:`sensequant.dataset.panel_frame`).
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The student's long panel over the run's range, and its feature matrix when separate.
 
-    Its features are float32 when every consumer of the panel's features casts to float32
-    anyway (the score student, walk-forward and release; teacher-direct reads the teachers'
-    own float64 frames), so no result changes and a 6-million-bar intraday panel takes half
-    the memory; float64 for the class student, the stacked alternative and the reward-weighted
-    plain student, which read it in float64.
+    When every consumer of the panel's features casts them to float32 anyway (the score
+    student, walk-forward and release; teacher-direct reads the teachers' own float64
+    frames), the features are one float32 matrix beside a panel without feature columns
+    (:func:`sensequant.dataset.panel_with_matrix`): no result changes and a 6-million-bar
+    intraday panel takes a quarter of the memory. The class student, the stacked
+    alternative and the reward-weighted plain student read float64 feature columns
+    (:func:`sensequant.dataset.panel_frame`; matrix None).
     """
     sc = config.student
-    lean = config.labels.target != "class3" and not sc.stacking and not sc.reward_weighting
-    dtype = np.float32 if lean else np.float64
-    return panel_frame(frames, pf.range_start, pf.range_end, dtype=dtype)
+    if config.labels.target != "class3" and not sc.stacking and not sc.reward_weighting:
+        return panel_with_matrix(frames, pf.range_start, pf.range_end, dtype=np.float32)
+    return panel_frame(frames, pf.range_start, pf.range_end), None
 
 
 def student_phase(
@@ -137,7 +145,7 @@ def student_phase(
     tel: Telemetry,
 ) -> StudentPhaseResult:
     soft = soft_label_frame(outcomes)
-    panel = student_panel(config, frames, pf)
+    panel, x = student_panel(config, frames, pf)
     names = feature_names(frames)
     rep.start("student")
     state = {"started": False}
@@ -161,6 +169,7 @@ def student_phase(
                 blend_grid=config.student.blend_grid,
                 sample_every=config.student.sample_every,
                 progress=progress,
+                x=x,
             )
             student = WalkForwardResult(scored.predictions, scored.periods, scored.skipped)
             variants, blend_choice = scored.variants, scored.blend_choice
@@ -195,6 +204,7 @@ def student_phase(
         variants=variants,
         blend_choice=blend_choice,
         alternatives=alternatives,
+        x=x,
     )
 
 

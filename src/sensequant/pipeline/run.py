@@ -23,6 +23,7 @@ from sensequant.data.adjusted import AdjustedBarStore
 from sensequant.data.catalog import Catalog
 from sensequant.data.repair import open_catalog
 from sensequant.data.store import BarStore
+from sensequant.dataset import SymbolFrame
 from sensequant.errors import PipelineError
 from sensequant.fsutil import write_json_atomic
 from sensequant.pipeline import messages
@@ -206,6 +207,13 @@ def run_pipeline(
         tel.close()
 
 
+def _emptied(frame: SymbolFrame) -> SymbolFrame:
+    """``frame`` without rows (its columns kept: the artifacts list the feature names)."""
+    return dataclasses.replace(
+        frame, features=frame.features.iloc[:0], labels=frame.labels.iloc[:0]
+    )
+
+
 def _phases(
     config: RunConfig,
     settings: Settings,
@@ -239,9 +247,12 @@ def _phases(
     else:
         sp, plain_pred = saved
         saved = None  # the tuple would keep the full student result alive through the run
-        panel = student_panel(config, frames, pf)  # not checkpointed: rebuilt
-        sp = dataclasses.replace(sp, panel=panel, soft_labels=soft_label_frame(outcomes))
+        panel, x = student_panel(config, frames, pf)  # not checkpointed: rebuilt
+        sp = dataclasses.replace(sp, panel=panel, x=x, soft_labels=soft_label_frame(outcomes))
         rep.info("student: reused from the interrupted run's checkpoint")
+    if config.data.interval != "1day":  # the intraday replay reads bars, not features:
+        frames = {s: _emptied(fr) for s, fr in frames.items()}  # free them for the later phases
+        features = dataclasses.replace(features, frames=frames)
     ledger = TrialLedger(settings.registry_path, settings.home / "ledger")
     ev = backtest_phase(config, store, pf, sp, plain_pred, ledger, rep, tel)
 
@@ -262,6 +273,7 @@ def _phases(
             variants=sp.variants,
             alternatives=sp.alternatives,
             blend=last_blend(sp),
+            features_x=sp.x,
         )
     rep.done(messages.artifacts_done(run_dir))
 
@@ -269,7 +281,7 @@ def _phases(
     # counts and metrics (models and soft labels are saved): free the panel, soft labels,
     # variant predictions and teacher model texts before the replay builds its own panels
     sp = dataclasses.replace(
-        sp, panel=sp.panel.iloc[:0], soft_labels=sp.soft_labels.iloc[:0], variants={}
+        sp, panel=sp.panel.iloc[:0], soft_labels=sp.soft_labels.iloc[:0], variants={}, x=None
     )
     outcomes = [dataclasses.replace(o, model_text=None, oof=None) for o in outcomes]
     _trim_heap()
