@@ -37,6 +37,7 @@ import pandas as pd
 
 from sensequant.errors import ModelError
 from sensequant.models.lgbm import fit_booster, tree_params
+from sensequant.models.score_collect import chosen_predictions, collect_variants
 from sensequant.models.score_rank import rank_label, rank_training
 from sensequant.models.student import SkippedPeriod, StudentPeriod
 from sensequant.models.student_data import (
@@ -254,7 +255,7 @@ def walk_forward_score_student(
     params = score_student_params(cfg, seed=seed)
     span = cfg.test_period_days * DAY_NS
     preds: dict[float, list[pd.DataFrame]] = {w: [] for w in grid}
-    chosen_parts: list[pd.DataFrame] = []
+    blend_of: dict[int, float] = {}
     fitted: list[StudentPeriod] = []
     skipped: list[SkippedPeriod] = []
     choices: list[dict[str, float]] = []
@@ -321,7 +322,7 @@ def walk_forward_score_student(
         days = pd.Series(a.t1[test]).groupby(a.day[test])
         day_t1.append(days.max())
         day_rows.append(days.size())
-        chosen_parts.append(preds[blend][-1])
+        blend_of[k] = blend
         fitted.append(
             StudentPeriod(
                 period_id=k,
@@ -338,31 +339,14 @@ def walk_forward_score_student(
         if progress:
             progress(k + 1, len(starts))
 
-    def _cat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-        if not parts:
-            return pd.DataFrame(columns=["symbol", "timestamp", "score", "period_id", "blend"])
-        out = pd.concat(parts, ignore_index=True)
-        if _sorted(out):  # periods in time order over a sorted panel: skip the sort's copy
-            return out
-        return out.sort_values(["timestamp", "symbol"], kind="stable").reset_index(drop=True)
-
+    variants = collect_variants(preds)  # one weight at a time (module score_collect)
     return ScoreWalkForward(
-        predictions=_cat(chosen_parts),
-        variants={w: _cat(p) for w, p in preds.items()},
+        predictions=chosen_predictions(variants, blend_of),
+        variants=variants,
         periods=tuple(fitted),
         skipped=tuple(skipped),
         blend_choice=pd.DataFrame(choices),
     )
-
-
-def _sorted(frame: pd.DataFrame) -> bool:
-    """Whether ``frame`` is sorted by (timestamp, symbol), strictly."""
-    ts = frame["timestamp"].array.asi8 if len(frame) else np.empty(0, np.int64)
-    if not (np.diff(ts) >= 0).all():
-        return False
-    tie = ts[1:] == ts[:-1]
-    sym = frame["symbol"].to_numpy()
-    return bool((sym[1:][tie] > sym[:-1][tie]).all())
 
 
 def fit_release_score_student(

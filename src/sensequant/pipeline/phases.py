@@ -268,7 +268,12 @@ def stress_phase(
     source = StressSource(
         config=config,
         models=walkforward_frame(sp.student),
-        bars={s: features.bars[s] for s in order},
+        bars={  # an intraday run released its bars after the features phase: read them again
+            s: features.bars[s]
+            if s in features.bars
+            else store.read(s, config.data.interval, end=pf.range_end)
+            for s in order
+        },
         frames={s: features.frames[s] for s in order},
         range_end=pf.range_end,
         student_oos=sp.student.predictions,

@@ -209,9 +209,9 @@ def run_pipeline(
 
 def _emptied(frame: SymbolFrame) -> SymbolFrame:
     """``frame`` without rows (its columns kept: the artifacts list the feature names)."""
-    return dataclasses.replace(
-        frame, features=frame.features.iloc[:0], labels=frame.labels.iloc[:0]
-    )
+    # copies: an empty slice is a view that would keep the whole arrays alive
+    features, labels = frame.features.iloc[:0].copy(), frame.labels.iloc[:0].copy()
+    return dataclasses.replace(frame, features=features, labels=labels)
 
 
 def _phases(
@@ -235,6 +235,8 @@ def _phases(
         write_json_atomic(paths.preflight, pf.to_dict())
 
     features = features_phase(config, store, catalog, pf, rep, tel, cache)
+    if config.data.interval != "1day":  # the intraday stress replay reads the bars again
+        features = dataclasses.replace(features, bars={})
     frames = features.frames
     outcomes = teacher_phase(config, frames, pf, rep, tel, run_dir, cache, checkpoints)
     saved = checkpoints.student()
@@ -281,7 +283,11 @@ def _phases(
     # counts and metrics (models and soft labels are saved): free the panel, soft labels,
     # variant predictions and teacher model texts before the replay builds its own panels
     sp = dataclasses.replace(
-        sp, panel=sp.panel.iloc[:0], soft_labels=sp.soft_labels.iloc[:0], variants={}, x=None
+        sp,
+        panel=sp.panel.iloc[:0].copy(),  # copies: an empty slice (a view) keeps the arrays
+        soft_labels=sp.soft_labels.iloc[:0].copy(),
+        variants={},
+        x=None,
     )
     outcomes = [dataclasses.replace(o, model_text=None, oof=None) for o in outcomes]
     _trim_heap()
