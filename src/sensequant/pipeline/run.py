@@ -255,6 +255,7 @@ def _phases(
     if config.data.interval != "1day":  # the intraday replay reads bars, not features:
         frames = {s: _emptied(fr) for s, fr in frames.items()}  # free them for the later phases
         features = dataclasses.replace(features, frames=frames)
+        _trim_heap()
     ledger = TrialLedger(settings.registry_path, settings.home / "ledger")
     ev = backtest_phase(config, store, pf, sp, plain_pred, ledger, rep, tel)
 
