@@ -193,10 +193,13 @@ def build_comparison(
         "predicts it; primary portfolio rule, NSE costs",
         **{n: b.label for n, b in baselines.items()},
     }
+    daily = config.data.interval == "1day"
+    every = f"{rank_rule.rebalance_every} {'sessions' if daily else config.data.interval + ' bars'}"
+    costs = "NSE costs" if daily else "NSE intraday (MIS) costs, squared off each session"
     for name in score_baselines:
         labels[name] = (
             f"untrained score ranked with the rank-only top-{rank_rule.top_k} rule every "
-            f"{rank_rule.rebalance_every} sessions, NSE costs"
+            f"{every}, {costs}"
         )
     for name in extra:
         labels[name] = "score student variant fitted on the same rows every period; primary "
