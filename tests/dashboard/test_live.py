@@ -60,6 +60,9 @@ def _write_run(path: Path, go: threading.Event, step: threading.Event) -> None:
                 go.clear()
                 rep.advance()
                 step.set()
+            if total:  # hold the phase open until the reader has seen its last step
+                go.wait(10)
+                go.clear()
             rep.done(f"{phase} done")
     tel.emit("run_end", decision="gates-failed")
     tel.close()
@@ -77,6 +80,7 @@ def test_reader_sees_a_run_written_by_another_thread_progress(tmp_path: Path) ->
         step.clear()
         live = read_progress(path)
         seen.append((live.status, live.phase, live.percent, live.done))
+    go.set()  # let the writer finish the run
     writer.join(10)
     assert seen == [
         ("running", "teachers", 25.0, 1),
