@@ -186,12 +186,16 @@ def intraday_mode(
     buy_hold = buy_and_hold_baseline(
         s_open, s_close, hold_start, fees=fees, cfg=config.backtest, name=BUY_HOLD
     )
-    bench = store.read(config.data.benchmark, interval, start=start, end=range_end)
+    # from a few sessions before the OOS start: the first OOS session's close-to-close return
+    # needs the previous session's close (else that session drops out of every statistic)
+    lead = start.normalize() - pd.Timedelta(days=10)
+    bench = store.read(config.data.benchmark, interval, start=lead, end=range_end)
     bench_close = pd.Series(
         bench["close"].to_numpy(dtype=np.float64), index=pd.DatetimeIndex(bench["timestamp"])
     )
     bench_session = bench_close.groupby(pd.DatetimeIndex(bench_close.index).normalize()).last()
     index_ret = (bench_session / bench_session.shift(1) - 1.0).iloc[1:]
+    index_ret = index_ret[index_ret.index >= start.normalize()]
     index = BaselineSeries(
         name="benchmark",
         label=f"{config.data.benchmark} at {interval}, last close of each session, no costs",
