@@ -17,12 +17,12 @@ the dashboard sees a run progress without talking to it. Status of a run from it
 from __future__ import annotations
 
 import datetime as dt
-import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from sensequant.release.registry_lifecycle import pid_alive
 from sensequant.telemetry import now_ist, read_events
 
 __all__ = ["STALE_AFTER_S", "LiveProgress", "event_line", "read_progress", "run_status"]
@@ -31,18 +31,6 @@ STALE_AFTER_S: Final = 1800.0
 """Seconds of silence after which a run whose process cannot be checked counts as interrupted."""
 
 _HIDDEN: Final = frozenset({"ts", "run_id", "event", "config"})
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: it exists
-        return True
-    except OSError:
-        return False
-    return True
 
 
 def _age_s(ts: str | None, now: dt.datetime) -> float | None:
@@ -88,7 +76,7 @@ def run_status(
     start = next((e for e in events if e.get("event") == "run_start"), {})
     pid, host = start.get("pid"), start.get("host")
     if isinstance(pid, int) and host == socket.gethostname():
-        return "running" if _pid_alive(pid) else "interrupted"
+        return "running" if pid_alive(pid) else "interrupted"
     age = _age_s(events[-1].get("ts"), now or now_ist())
     return "interrupted" if age is not None and age > stale_after_s else "running"
 
