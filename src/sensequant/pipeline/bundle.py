@@ -29,6 +29,7 @@ from sensequant.models.teacher import load_booster, teacher_params
 from sensequant.pipeline.briefing_data import build_briefing_data, gate_inputs
 from sensequant.pipeline.cost_components import save_holdings_and_costs
 from sensequant.pipeline.evidence import Evaluation
+from sensequant.pipeline.phase_results import StudentPhaseResult
 from sensequant.pipeline.preflight import PreflightReport
 from sensequant.pipeline.rundir import (
     CHECKPOINTS_DIR,
@@ -40,6 +41,7 @@ from sensequant.pipeline.rundir import (
 )
 from sensequant.pipeline.snapshot import BarSnapshot
 from sensequant.pipeline.teachers import WindowOutcome, teacher_frame
+from sensequant.pipeline.trials import last_blend
 from sensequant.release.briefing import headline
 from sensequant.release.briefing_md import write_briefing
 from sensequant.release.evidence_types import BriefingEvidence, FeatureGain
@@ -159,38 +161,32 @@ def save_artifacts(
     config: RunConfig,
     preflight: PreflightReport,
     outcomes: list[WindowOutcome],
-    student: WalkForwardResult,
-    teacher_pred: pd.DataFrame,
-    soft_labels: pd.DataFrame,
-    panel: pd.DataFrame,
+    student_phase: StudentPhaseResult,
     frames: dict[str, SymbolFrame],
     evaluation: Evaluation,
-    variants: dict[float, pd.DataFrame] | None = None,
-    blend: float | None = None,
-    alternatives: dict[str, pd.DataFrame] | None = None,
-    features_x: np.ndarray | None = None,
 ) -> str:
     """Write models, predictions, returns and the equity plot; fit the release student.
 
-    ``features_x``: the panel's feature matrix when the panel carries no feature columns
-    (:attr:`StudentPhaseResult.x`).
-
-    For score models (cross-sectional targets) the release student is fitted with ``blend``,
-    the soft-target weight the walk-forward student used last, and every blend variant's OOS
-    predictions are saved beside the student's (``predictions/student_blend_<w>.parquet``),
-    and the stacked alternative's when it was fitted (``predictions/student_stacked.parquet``).
+    For score models (cross-sectional targets) the release student is fitted with the
+    soft-target weight the walk-forward student used last (:func:`~sensequant.pipeline.
+    trials.last_blend`) on the student phase's panel (and its feature matrix ``x`` when the
+    panel carries no feature columns), and every blend variant's OOS predictions are saved
+    beside the student's (``predictions/student_blend_<w>.parquet``), and the stacked
+    alternative's when it was fitted (``predictions/student_stacked.parquet``).
 
     Returns
     -------
     str
         The release student in LightGBM text format.
     """
+    sp = student_phase
+    student, panel, soft_labels = sp.student, sp.panel, sp.soft_labels
     ev = evaluation
     paths = RunPaths(run_dir)
     names = feature_names(frames)
     if config.labels.target != "class3":
         release_model = _release_score_student(
-            config, panel, soft_labels, names, blend, preflight, features_x
+            config, panel, soft_labels, names, last_blend(sp), preflight, sp.x
         )
     else:
         release_model = fit_release_student(
@@ -205,10 +201,10 @@ def save_artifacts(
     _save_models(run_dir, config, outcomes, student, names, release_model)
     write_parquet(soft_labels, paths.soft_labels)
     write_parquet(student.predictions, paths.student_oos)
-    write_parquet(teacher_pred, paths.teacher_oos)
-    for w, frame in (variants or {}).items():
+    write_parquet(sp.teacher_pred, paths.teacher_oos)
+    for w, frame in sp.variants.items():
         write_parquet(frame, paths.blend_oos(w))
-    for frame in (alternatives or {}).values():  # at most one today: the stacked model
+    for frame in sp.alternatives.values():  # at most one today: the stacked model
         write_parquet(frame, paths.stacked_oos())
     if ev.comparison is not None:
         write_parquet(

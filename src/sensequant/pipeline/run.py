@@ -51,7 +51,7 @@ from sensequant.pipeline.snapshot import (
     snapshot_series,
 )
 from sensequant.pipeline.teachers import soft_label_frame
-from sensequant.pipeline.trials import last_blend, record_trials
+from sensequant.pipeline.trials import record_trials
 from sensequant.pipeline.universe_rules import preflight_for_universe
 from sensequant.progress import EventReporter, NullReporter, Reporter
 from sensequant.release.ledger import TrialLedger
@@ -267,16 +267,9 @@ def _phases(
             config=config,
             preflight=pf,
             outcomes=outcomes,
-            student=sp.student,
-            teacher_pred=sp.teacher_pred,
-            soft_labels=sp.soft_labels,
-            panel=sp.panel,
+            student_phase=sp,
             frames=frames,
             evaluation=ev,
-            variants=sp.variants,
-            alternatives=sp.alternatives,
-            blend=last_blend(sp),
-            features_x=sp.x,
         )
     rep.done(messages.artifacts_done(run_dir))
 
