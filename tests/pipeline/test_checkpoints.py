@@ -15,9 +15,6 @@ import pytest
 
 import sensequant.pipeline.phases as phases_mod
 import sensequant.pipeline.run as run_mod
-from sensequant.data.catalog import Catalog, SymbolInfo
-from sensequant.data.market import is_session
-from sensequant.data.store import BarStore
 from sensequant.dataset import Window, WindowStatus
 from sensequant.errors import PipelineError
 from sensequant.models import SkippedPeriod, StudentPeriod, WalkForwardResult
@@ -30,7 +27,6 @@ from sensequant.progress import NullReporter
 from sensequant.release.registry import Registry
 from sensequant.settings import RunConfig, Settings, load_run_config
 from sensequant.types import IST
-from tests.conftest import make_daily_bars
 
 
 def _t(text: str) -> pd.Timestamp:
@@ -315,19 +311,10 @@ def test_a_teacher_checkpoint_of_another_symbol_is_ignored(tmp_path: Path) -> No
 # -- a run resumed from tampered checkpoints ----------------------------------------------------
 
 
-def _sessions(n: int, seed: int) -> pd.DataFrame:
-    bars = make_daily_bars(n=n, seed=seed, start="2015-01-01")
-    return bars[is_session(bars["timestamp"])].reset_index(drop=True)
-
-
 @pytest.fixture()
-def home(tmp_path: Path) -> Settings:
-    settings = Settings(home=tmp_path)
-    store, catalog = BarStore(settings.store_dir), Catalog(settings.catalog_path)
-    for i, sym in enumerate(["AAA", "BBB", "NIFTY 50"]):
-        store.write(sym, "1day", _sessions(1500, i + 1))
-    catalog.upsert_symbols([SymbolInfo("AAA"), SymbolInfo("BBB")])
-    return settings
+def home(synthetic_home: Settings) -> Settings:
+    """The shared synthetic home (tests/pipeline/conftest.py)."""
+    return synthetic_home
 
 
 def _interrupt(*args: Any, **kwargs: Any) -> Any:

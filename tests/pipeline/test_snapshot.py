@@ -14,30 +14,20 @@ import pytest
 
 import sensequant.pipeline.run as run_mod
 from sensequant.data.adjusted import AdjustedBarStore
-from sensequant.data.catalog import Catalog, SymbolInfo
-from sensequant.data.market import is_session
+from sensequant.data.catalog import Catalog
 from sensequant.data.store import BarStore
 from sensequant.errors import DataError, NoDataError, StoreError
 from sensequant.pipeline.snapshot import BarSnapshot, capture_snapshot, snapshot_series
 from sensequant.release.registry import Registry
 from sensequant.settings import RunConfig, Settings
 from sensequant.telemetry import read_events
-from tests.conftest import make_daily_bars
-
-
-def _sessions(n: int, seed: int) -> pd.DataFrame:
-    bars = make_daily_bars(n=n, seed=seed, start="2015-01-01")
-    return bars[is_session(bars["timestamp"])].reset_index(drop=True)
+from tests.pipeline.conftest import synthetic_sessions
 
 
 @pytest.fixture()
-def home(tmp_path: Path) -> Settings:
-    settings = Settings(home=tmp_path)
-    store, catalog = BarStore(settings.store_dir), Catalog(settings.catalog_path)
-    for i, sym in enumerate(["AAA", "BBB", "NIFTY 50"]):
-        store.write(sym, "1day", _sessions(1500, i + 1))
-    catalog.upsert_symbols([SymbolInfo("AAA"), SymbolInfo("BBB")])
-    return settings
+def home(synthetic_home: Settings) -> Settings:
+    """The shared synthetic home (tests/pipeline/conftest.py)."""
+    return synthetic_home
 
 
 def test_snapshot_reads_like_the_store_and_ignores_later_imports(
@@ -60,13 +50,13 @@ def test_snapshot_reads_like_the_store_and_ignores_later_imports(
         )
     before = store.fingerprint("AAA", "1day")
     assert snap.fingerprint("AAA", "1day") == before
-    store.write("AAA", "1day", _sessions(1500, 99))  # an import after the capture
+    store.write("AAA", "1day", synthetic_sessions(1500, 99))  # an import after the capture
     assert store.fingerprint("AAA", "1day") != before
     assert snap.fingerprint("AAA", "1day") == before  # the snapshot did not move
     with pytest.raises(NoDataError, match="snapshot"):
         snap.read("CCC", "1day")
     with pytest.raises(StoreError, match="read-only"):
-        snap.write("AAA", "1day", _sessions(10, 1))
+        snap.write("AAA", "1day", synthetic_sessions(10, 1))
     with pytest.raises(StoreError, match="volume2"):
         snap.read("AAA", "1day", columns=["volume2"])
 

@@ -15,9 +15,6 @@ from typer.testing import CliRunner
 import sensequant.dataset.panel_step as frame_mod
 import sensequant.pipeline.phases as phases_mod
 from sensequant.cli.main import app
-from sensequant.data.catalog import Catalog, SymbolInfo
-from sensequant.data.market import is_session
-from sensequant.data.store import BarStore
 from sensequant.errors import ConfigError, PipelineError
 from sensequant.pipeline.cache import RunCache, features_key, teachers_key
 from sensequant.pipeline.comparison import RELEASED
@@ -26,7 +23,6 @@ from sensequant.pipeline.run import run_pipeline
 from sensequant.pipeline.sweep import run_sweep
 from sensequant.pipeline.sweep_grid import expand_grid, load_grid, parse_grid
 from sensequant.settings import RunConfig, Settings
-from tests.conftest import make_daily_bars
 
 GRID = {
     "student.learning_rate": [0.05, 0.1],
@@ -108,21 +104,6 @@ def test_cli_rejects_a_bad_grid_with_exit_2(tmp_path: Path) -> None:
 
 
 # -- the cache --------------------------------------------------------------------------------
-
-
-def _sessions(n: int, seed: int) -> pd.DataFrame:
-    bars = make_daily_bars(n=n, seed=seed, start="2015-01-01")
-    return bars[is_session(bars["timestamp"])].reset_index(drop=True)
-
-
-@pytest.fixture()
-def synthetic_home(tmp_path: Path) -> Settings:
-    settings = Settings(home=tmp_path)
-    store, catalog = BarStore(settings.store_dir), Catalog(settings.catalog_path)
-    for i, sym in enumerate(["AAA", "BBB", "NIFTY 50"]):
-        store.write(sym, "1day", _sessions(1500, i + 1))
-    catalog.upsert_symbols([SymbolInfo("AAA"), SymbolInfo("BBB")])
-    return settings
 
 
 def test_features_and_teachers_are_computed_once_for_student_only_changes(
