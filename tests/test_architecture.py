@@ -57,32 +57,27 @@ def test_layer_contract_holds(tmp_path: Path) -> None:
     assert "Nothing is pickled KEPT" in out  # no module of src imports pickle (or dill...)
 
 
-def test_layer_contract_catches_an_upward_import(tmp_path: Path) -> None:
+def _lint_with_a_bad_import(tmp_path: Path, module: str, line: str) -> str:
+    """lint-imports over a copy of the package with ``line`` appended to ``module``; its
+    output (the run must fail)."""
     copy = tmp_path / "src"
     shutil.copytree(PACKAGE, copy / "sensequant", ignore=shutil.ignore_patterns("__pycache__"))
-    store = copy / "sensequant" / "data" / "store.py"
-    store.write_text(
-        store.read_text(encoding="utf-8") + "\nimport sensequant.cli  # deliberately wrong\n",
-        encoding="utf-8",
-    )
+    target = copy / "sensequant" / module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
     result = _run_lint_imports(copy, tmp_path)
     out = result.stdout + result.stderr
     assert result.returncode != 0, out
+    return out
+
+
+def test_layer_contract_catches_an_upward_import(tmp_path: Path) -> None:
+    out = _lint_with_a_bad_import(tmp_path, "data/store.py", "import sensequant.cli  # wrong")
     assert "Layers: cli > pipeline" in out and "BROKEN" in out
     assert "sensequant.data.store -> sensequant.cli" in out
 
 
 def test_pickle_contract_catches_a_pickle_import(tmp_path: Path) -> None:
-    copy = tmp_path / "src"
-    shutil.copytree(PACKAGE, copy / "sensequant", ignore=shutil.ignore_patterns("__pycache__"))
-    target = copy / "sensequant" / "pipeline" / "checkpoints.py"
-    target.write_text(
-        target.read_text(encoding="utf-8") + "\nimport pickle  # deliberately wrong\n",
-        encoding="utf-8",
-    )
-    result = _run_lint_imports(copy, tmp_path)
-    out = result.stdout + result.stderr
-    assert result.returncode != 0, out
+    out = _lint_with_a_bad_import(tmp_path, "pipeline/checkpoints.py", "import pickle  # wrong")
     assert "Nothing is pickled BROKEN" in out
     assert "sensequant.pipeline.checkpoints -> pickle" in out
 
