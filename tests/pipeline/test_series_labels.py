@@ -75,15 +75,15 @@ def test_intraday_worst_loss_counts_events_and_shocks_not_the_recorded_session()
         intraday=[
             _scenario("last OOS session as recorded", "recorded", -0.30),
             _scenario("synthetic -5% gap at the open", "synthetic", -0.012),
-            _scenario("synthetic -3% fall in ten minutes from 11:00", "synthetic", -0.004),
+            _scenario("synthetic -3% fall in 10 minutes from 11:00", "synthetic", -0.004),
         ],
         benchmark="equal-weight basket",
     )
     worst, used = report.worst_loss()
     assert worst == -0.012 and report.worst_period_loss == -0.012
-    assert used == ["synthetic -5% gap at the open", "synthetic -3% fall in ten minutes from 11:00"]
+    assert used == ["synthetic -5% gap at the open", "synthetic -3% fall in 10 minutes from 11:00"]
     assert _scenario_words(report, used) == (
-        "intraday scenarios: synthetic -5% gap at the open; synthetic -3% fall in ten minutes "
+        "intraday scenarios: synthetic -5% gap at the open; synthetic -3% fall in 10 minutes "
         "from 11:00"
     )
     doc = report.to_dict()

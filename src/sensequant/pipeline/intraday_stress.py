@@ -11,8 +11,9 @@ equal-weight basket, both with the run's intraday execution and MIS costs):
 * a synthetic -5 % gap at the open of the last out-of-sample session: every price of that
   session is 5 % lower; an intraday book is flat over the night, so the gap costs it only what
   the session's re-entries at lower prices change, while a book held overnight loses the 5 %;
-* a synthetic -3 % fall inside ten minutes: from 11:00 IST in the same session prices fall
-  linearly to -3 % over the next two 5-minute bars and stay there.
+* a synthetic -3 % fall within ten minutes: from 11:00 IST in the same session prices fall
+  linearly to -3 % over the next ten minutes of bars (two 5-minute bars, ten 1-minute bars; one
+  bar where a bar is longer) and stay there.
 
 The student's decisions are held FIXED in the shocks (the predictions the run made for that
 session; the models are not re-scored on shocked features), which the notes say.
@@ -41,15 +42,22 @@ from sensequant.time_units import BAR_MINUTES
 __all__ = ["INTRADAY_EVENTS", "intraday_stress", "shock_session"]
 
 INTRADAY_EVENTS: Final[dict[str, str]] = {
-    "2024-06-04 election-result session (NIFTY about -5.9 % intraday)": "2024-06-04",
+    "2024-06-04 election-result session": "2024-06-04",
 }
 """Named intraday events (display name -> session date)."""
 GAP: Final = -0.05
 FALL: Final = -0.03
 FALL_AT: Final = "11:00"
+FALL_MINUTES: Final = 10
+"""The synthetic fall reaches ``FALL`` over this many minutes of bars (at least one bar)."""
 
 
-def shock_session(px: pd.DataFrame, kind: str) -> pd.DataFrame:
+def fall_bars(bar_minutes: int) -> int:
+    """Bars over which the synthetic fall reaches ``FALL`` at this bar length."""
+    return max(1, round(FALL_MINUTES / bar_minutes))
+
+
+def shock_session(px: pd.DataFrame, kind: str, bar_minutes: int = 5) -> pd.DataFrame:
     """One session's bar prices with a synthetic shock (see the module docstring).
 
     Parameters
@@ -57,6 +65,8 @@ def shock_session(px: pd.DataFrame, kind: str) -> pd.DataFrame:
     px : pandas.DataFrame
         Bar x symbol prices of ONE session (rupees).
     kind : {"gap", "fall"}
+    bar_minutes : int, default 5
+        Bar length: the fall spreads over :func:`fall_bars` bars.
 
     Returns
     -------
@@ -67,7 +77,7 @@ def shock_session(px: pd.DataFrame, kind: str) -> pd.DataFrame:
         return px * (1.0 + GAP)
     idx = pd.DatetimeIndex(px.index)
     at = (idx.tz_convert("Asia/Kolkata").strftime("%H:%M") >= FALL_AT).astype(float)
-    step = np.cumsum(at) * (FALL / 2.0)
+    step = np.cumsum(at) * (FALL / fall_bars(bar_minutes))
     return px.mul(1.0 + np.maximum(step, FALL), axis=0)
 
 
@@ -103,7 +113,8 @@ def _session_books(
         closes[sym] = pd.Series(bars["close"].to_numpy(dtype=float)[keep], index=ts[keep])
     o, c = pd.DataFrame(opens).sort_index(), pd.DataFrame(closes).sort_index()
     if kind is not None:
-        o, c = shock_session(o, kind), shock_session(c, kind)
+        minutes = BAR_MINUTES[config.data.interval]
+        o, c = shock_session(o, kind, minutes), shock_session(c, kind, minutes)
     pred = source.student_oos
     today = pred[pd.DatetimeIndex(pred["timestamp"]).normalize() == day]
     student = _book(config, intraday_weights(today, config.portfolio, config), o, c, fees)
@@ -174,7 +185,8 @@ def intraday_stress(source: Any, store: BarStore) -> StressReport:
             line(f"synthetic {GAP:.0%} gap at the open", last, "gap", "synthetic")
             + f"; a book held overnight would lose {GAP:.0%} at the open"
         )
-        fall = f"synthetic {FALL:.0%} fall in ten minutes from {FALL_AT}"
+        minutes = fall_bars(BAR_MINUTES[config.data.interval]) * BAR_MINUTES[config.data.interval]
+        fall = f"synthetic {FALL:.0%} fall in {minutes} minutes from {FALL_AT}"
         notes.append(line(fall, last, "fall", "synthetic"))
     return StressReport(
         periods=[],
