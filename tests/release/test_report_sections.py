@@ -22,7 +22,6 @@ from sensequant.release.report_tearsheet import quantstats_module
 from tests.release.test_report import (
     COMPONENTS,
     CONFIG,
-    EXPOSURE,
     INDUSTRIES,
     SYMBOLS,
     _Sections,
@@ -105,7 +104,8 @@ def test_exposure_numbers_recompute_from_daily(full: tuple[Path, str, _Sections]
     assert fmt_number(float((expo <= 1e-9).mean()), "pct") in text  # all-cash share
     assert "always 100 % invested" in text
     assert "most the portfolio rule can invest" in text and "20.0 %" in text
-    assert EXPOSURE < 0.8 and 'class="alert"' in full[1].split('id="exposure"')[1][:400]
+    # the run's 20 % ceiling is below the exposure alert threshold: the section alerts
+    assert 'class="alert"' in full[1].split('id="exposure"')[1][:400]
 
 
 def test_costs_by_component_and_gross_vs_net(full: tuple[Path, str, _Sections]) -> None:
