@@ -137,11 +137,10 @@ def with_panel_columns(
     cs_kind: Literal["cs_rank", "cs_zscore"] | None = (
         target if target == "cs_rank" or target == "cs_zscore" else None
     )
-    cs = cs_kind is not None
     names: list[str] | None = None
     feats: dict[str, list[np.ndarray]] = {}
-    tgt = {s: np.full(len(fr.labels), np.nan) for s, fr in frames.items()} if cs else {}
-    t1s = {s: np.full(len(fr.labels), _NAT) for s, fr in frames.items()} if cs else {}
+    tgt = {s: np.full(len(fr.labels), np.nan) for s, fr in frames.items()} if cs_kind else {}
+    t1s = {s: np.full(len(fr.labels), _NAT) for s, fr in frames.items()} if cs_kind else {}
     for lo, hi in _chunks(frames, chunk_rows):
         full = panel_features(
             panel_frame(frames, lo, hi),
@@ -161,8 +160,9 @@ def with_panel_columns(
             e_vals = date_t1(full).array.asi8
         syms = full["symbol"].to_numpy()
         ts = pd.DatetimeIndex(full["timestamp"])
-        order = np.argsort(pd.factorize(syms)[0], kind="stable")
-        bounds = np.flatnonzero(np.diff(pd.factorize(syms[order])[0])) + 1
+        codes = pd.factorize(syms)[0]
+        order = np.argsort(codes, kind="stable")
+        bounds = np.flatnonzero(np.diff(codes[order])) + 1
         for part in np.split(order, bounds):
             if not part.size:
                 continue
@@ -173,7 +173,7 @@ def with_panel_columns(
             for arr in feats[sym]:  # the column blocks of this symbol, in name order
                 arr[pos] = rows[:, width : width + arr.shape[1]]
                 width += arr.shape[1]
-            if cs:
+            if cs_kind:
                 tgt[sym][pos] = t_vals[part]
                 t1s[sym][pos] = e_vals[part]
     out: dict[str, SymbolFrame] = {}
@@ -186,7 +186,7 @@ def with_panel_columns(
             barrier = lc.method == "triple_barrier" and lc.barrier_k is not None
             k = lc.barrier_k if barrier and lc.barrier_k is not None else lc.threshold_k
             lab["target"] = ts_volscaled_target(lab, k).to_numpy()
-        if cs:
+        if cs_kind:
             lab["target"] = tgt.pop(sym)
             stamps = pd.DatetimeIndex(t1s.pop(sym).view("M8[ns]")).tz_localize("UTC")
             lab["t1"] = stamps.tz_convert(pd.DatetimeIndex(idx).tz).array

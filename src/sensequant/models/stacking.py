@@ -10,7 +10,7 @@ trained only on samples whose labels ended before its validation rows, all befor
 ``window_end + 1 day <= timestamp``. Training and test rows get the feature by
 the same rule, so the student sees at training time exactly what it sees when predicting.
 The raw teacher scores are put on the other features' scale by the run's cross-sectional
-normalisation (:func:`sensequant.dataset.cs_normalize_column`) in the caller.
+normalisation (:func:`sensequant.dataset.features.cs_normalize`) in the caller.
 """
 
 from __future__ import annotations

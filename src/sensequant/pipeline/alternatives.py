@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sensequant.dataset.features import ZSCORE_CLIP, cs_rank, cs_robust_z
+from sensequant.dataset.features import cs_normalize
 from sensequant.models.score_student import walk_forward_score_student
 from sensequant.models.stacking import STACKED_FEATURE, latest_teacher_scores
 from sensequant.settings import RunConfig
@@ -59,14 +59,7 @@ def stacked_alternatives(
         return {}
     raw = pd.DataFrame({STACKED_FEATURE: latest_teacher_scores(panel, teachers)})
     key = pd.DatetimeIndex(panel["timestamp"]).asi8
-    mode = config.features.cs_normalize
-    scaled = (
-        cs_rank(raw, key)
-        if mode == "rank"
-        else cs_robust_z(raw, key, ZSCORE_CLIP)
-        if mode == "zscore"
-        else raw
-    )
+    scaled = cs_normalize(raw, key, config.features.cs_normalize)
     stacked_panel = panel.assign(**{STACKED_FEATURE: scaled[STACKED_FEATURE].to_numpy(np.float64)})
     result = walk_forward_score_student(
         stacked_panel,

@@ -15,7 +15,6 @@ run's evidence is never changed). Exit codes (:data:`EXIT_NEW_DATA` ...) suit cr
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
@@ -31,7 +30,7 @@ from sensequant.fsutil import write_json_atomic, write_text_atomic
 from sensequant.pipeline.deployed import chosen_run
 from sensequant.pipeline.retrain_reuse import ReuseCache
 from sensequant.pipeline.run import run_pipeline
-from sensequant.pipeline.rundir import RunPaths, load_run
+from sensequant.pipeline.rundir import RunPaths, load_run, preflight_range_end
 from sensequant.pipeline.universe_rules import EQUAL_WEIGHT_BENCHMARK
 from sensequant.progress import NullReporter, Reporter
 from sensequant.release.manifest import ANALYSES_DIR
@@ -174,12 +173,11 @@ def _last_session(store: AdjustedBarStore, symbols: list[str], interval: str) ->
 
 def _range_end(run_dir: Path) -> dt.date | None:
     """A run's last session (``preflight.json``'s ``range_end``), None when unknown."""
-    path = RunPaths(run_dir).preflight
     try:
-        end = json.loads(path.read_text(encoding="utf-8")).get("range_end")
-    except (OSError, ValueError, AttributeError):
+        end = preflight_range_end(run_dir)
+    except (OSError, ValueError):
         return None
-    return pd.Timestamp(end).tz_convert(IST).date() if end else None
+    return end.date() if end is not None else None
 
 
 def _covered_until(registry: Registry, champion: Any, config_name: str, end: dt.date) -> dt.date:

@@ -296,10 +296,24 @@ def run_symbols(run_dir: Path) -> list[str]:
     return symbols
 
 
+def preflight_range_end(run_dir: Path) -> pd.Timestamp | None:
+    """A run's last bar as its ``preflight.json`` records it (``range_end``, IST); None when
+    the file or the field is missing.
+
+    Raises
+    ------
+    ValueError
+        If the file is not JSON.
+    """
+    pre = _read_json(RunPaths(run_dir).preflight)
+    end = pre.get("range_end") if pre is not None else None
+    return pd.Timestamp(end).tz_convert(IST) if end else None
+
+
 def _range_end(paths: RunPaths, config: RunConfig) -> pd.Timestamp | None:
-    pre = _read_json(paths.preflight) or {}
-    if pre.get("range_end"):
-        return pd.Timestamp(pre["range_end"]).tz_convert(IST)
+    recorded = preflight_range_end(paths.root)
+    if recorded is not None:
+        return recorded
     if config.data.end is not None:
         return pd.Timestamp(config.data.end).tz_localize(IST)
     return None

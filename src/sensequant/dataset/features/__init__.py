@@ -11,6 +11,7 @@ from sensequant.dataset.features.build import (
 from sensequant.dataset.features.panel import (
     ZSCORE_CLIP,
     RelativeReturns,
+    cs_normalize,
     cs_rank,
     cs_robust_z,
     panel_features,
@@ -38,6 +39,7 @@ __all__ = [
     "ZSCORE_CLIP",
     "RelativeReturns",
     "build_features",
+    "cs_normalize",
     "cs_rank",
     "cs_robust_z",
     "feature_set_hash",

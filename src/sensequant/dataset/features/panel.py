@@ -264,6 +264,19 @@ def cs_robust_z(values: pd.DataFrame, dates: pd.Series | np.ndarray, clip: float
     return pd.DataFrame(out, index=values.index, columns=values.columns)
 
 
+def cs_normalize(values: pd.DataFrame, dates: pd.Series | np.ndarray, mode: str) -> pd.DataFrame:
+    """Per-date normalisation of every column by ``features.cs_normalize`` ``mode``.
+
+    ``rank``: :func:`cs_rank`; ``zscore``: :func:`cs_robust_z` clipped to
+    :data:`ZSCORE_CLIP`; ``none``: ``values`` unchanged.
+    """
+    if mode == "rank":
+        return cs_rank(values, dates)
+    if mode == "zscore":
+        return cs_robust_z(values, dates, ZSCORE_CLIP)
+    return values
+
+
 def panel_features(
     panel: pd.DataFrame,
     *,
@@ -354,11 +367,7 @@ def panel_features(
     if config.cs_normalize != "none" and symbol_cols:
         block = out[symbol_cols].astype(np.float64)
         key = ts.asi8
-        normed = (
-            cs_rank(block, key)
-            if config.cs_normalize == "rank"
-            else cs_robust_z(block, key, ZSCORE_CLIP)
-        )
+        normed = cs_normalize(block, key, config.cs_normalize)
         out[symbol_cols] = normed.to_numpy()
     feats = selected_names(config)
     rest = [c for c in out.columns if c not in feats and c not in ("symbol", "timestamp")]
