@@ -28,7 +28,6 @@ from sensequant.cli.common import (
     print_table,
     settings,
 )
-from sensequant.cli.run_details import print_details
 from sensequant.errors import UsageError
 
 __all__ = ["candidates", "run", "show", "stress"]
@@ -283,6 +282,8 @@ def show(run_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) 
     briefing = Path(rec.run_dir) / "promotion_briefing.md"
     if briefing.exists():
         out.print(literal(f"briefing: {briefing}"))
+    from sensequant.cli.run_details import print_details  # pulls in release: lazily
+
     print_details(Path(rec.run_dir), events)
     table = Table("at", "actor", "from", "to", "note")
     for e in events:
