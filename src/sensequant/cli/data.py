@@ -13,7 +13,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sensequant.cli.common import err, guard, print_table, read_settings, settings
+from sensequant.cli.common import (
+    err,
+    guard,
+    parse_interval_option,
+    print_table,
+    read_settings,
+    settings,
+)
 from sensequant.cli.import_summary import subject_of
 from sensequant.errors import UsageError
 
@@ -76,10 +83,10 @@ def data_import(
     """Import bar files into the store; every correction is recorded in the catalog."""
     from sensequant.cli.repair import open_home_catalog
     from sensequant.data.imports import import_paths
-    from sensequant.data.market import parse_interval, validate_symbol
+    from sensequant.data.market import validate_symbol
     from sensequant.data.store import BarStore, OnConflict
 
-    interval = None if interval is None else parse_interval(interval)
+    interval = parse_interval_option(interval)
 
     for p in paths:
         if not p.exists():
@@ -165,12 +172,11 @@ def data_list(
 
     from sensequant.cli.repair import open_home_catalog
     from sensequant.data.imports import coverage
-    from sensequant.data.market import parse_interval
     from sensequant.data.reference import resolve, symbol_master
     from sensequant.data.store import BarStore
     from sensequant.types import INTERVALS
 
-    interval = None if interval is None else parse_interval(interval)
+    interval = parse_interval_option(interval)
     st = read_settings()
     store = BarStore(st.store_dir)
     intervals = [interval] if interval else list(INTERVALS)

@@ -32,8 +32,9 @@ def run_start_lines(cfg: Any, st: Any) -> list[str]:
         ``data.start`` (or the benchmark's first stored bar) ``+ student.min_train_days`` (the
         first soft label plus the training minimum; pre-flight fixes the exact day), up to
         ``data.end`` or the last stored bar. When both ends are known the line adds the NSE
-        sessions between them and, on daily bars, the years (252 sessions a year); on intraday
-        bars the bars (regular sessions of the interval: 75 at 5minute).
+        sessions between them and, on daily bars, the years (``stats.periods_per_year``
+        sessions a year); on intraday bars the bars (regular sessions of the interval: 75 at
+        5minute).
     """
     home = st.home.expanduser().absolute()
     origin = "SENSEQUANT_HOME" if "home" in st.model_fields_set else "default: SENSEQUANT_HOME "
@@ -71,7 +72,7 @@ def run_start_lines(cfg: Any, st: Any) -> list[str]:
         last = "the last stored bar"
     oos = f"out of sample: from {first} to {last}"
     if first_day is not None and last_day is not None:
-        oos += _length(first_day, last_day, data.interval)
+        oos += _length(first_day, last_day, data.interval, cfg.stats.periods_per_year)
     return [f"home: {home} ({origin})", oos]
 
 
@@ -80,7 +81,7 @@ def _day(value: dt.date) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _length(first: dt.date, last: dt.date, interval: str) -> str:
+def _length(first: dt.date, last: dt.date, interval: str, per_year: int) -> str:
     """``: about 3,578 sessions (14.2 years)`` / ``: about 24 sessions, 1,800 5minute bars``."""
     from sensequant.data.market import nse_sessions
     from sensequant.time_units import BARS_PER_SESSION
@@ -89,7 +90,7 @@ def _length(first: dt.date, last: dt.date, interval: str) -> str:
     if n == 0:
         return ": no session (the training minimum reaches past the end of the data)"
     if interval == "1day":
-        return f": about {n:,} sessions ({n / 252:.1f} years)"
+        return f": about {n:,} sessions ({n / per_year:.1f} years)"
     per = BARS_PER_SESSION[interval]
     return f": about {n:,} sessions, {n * per:,} {interval} bars ({per} a regular session)"
 
