@@ -99,12 +99,17 @@ class EvaluationMode:
 
 
 def price_matrices(
-    store: BarStore, symbols: Sequence[str], start: pd.Timestamp, end: pd.Timestamp
+    store: BarStore,
+    symbols: Sequence[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    interval: str = "1day",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Wide open and close prices (session x symbol) from the store, NaN where no bar."""
+    """Wide open and close prices (bar x symbol, rupees) from the store, NaN where no bar."""
     opens, closes = {}, {}
     for s in symbols:
-        bars = store.read(s, "1day", start=start, end=end, columns=["timestamp", "open", "close"])
+        bars = store.read(s, interval, start=start, end=end, columns=["timestamp", "open", "close"])
         ix = pd.DatetimeIndex(bars["timestamp"])
         opens[s] = pd.Series(bars["open"].to_numpy(), index=ix)
         closes[s] = pd.Series(bars["close"].to_numpy(), index=ix)

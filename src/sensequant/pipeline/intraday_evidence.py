@@ -37,24 +37,17 @@ from sensequant.evaluation.costs import FeeSchedule
 from sensequant.evaluation.intraday_backtest import run_intraday_backtest
 from sensequant.evaluation.sizing import portfolio_weights
 from sensequant.pipeline.comparison import model_score
-from sensequant.pipeline.evaluation_mode import BUY_HOLD, EQUAL, NIFTY, EvaluationMode
+from sensequant.pipeline.evaluation_mode import (
+    BUY_HOLD,
+    EQUAL,
+    NIFTY,
+    EvaluationMode,
+    price_matrices,
+)
 from sensequant.settings import PortfolioConfig, RunConfig
 from sensequant.time_units import BAR_MINUTES
 
-__all__ = ["bar_prices", "intraday_mode", "intraday_weights", "session_ic"]
-
-
-def bar_prices(
-    store: BarStore, symbols: Sequence[str], interval: str, start: pd.Timestamp, end: pd.Timestamp
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Wide open and close prices (bar x symbol) from the store, NaN where no bar."""
-    opens, closes = {}, {}
-    for s in symbols:
-        bars = store.read(s, interval, start=start, end=end, columns=["timestamp", "open", "close"])
-        ix = pd.DatetimeIndex(bars["timestamp"])
-        opens[s] = pd.Series(bars["open"].to_numpy(dtype=np.float64), index=ix)
-        closes[s] = pd.Series(bars["close"].to_numpy(dtype=np.float64), index=ix)
-    return pd.DataFrame(opens).sort_index(), pd.DataFrame(closes).sort_index()
+__all__ = ["intraday_mode", "intraday_weights", "session_ic"]
 
 
 def intraday_weights(pred: pd.DataFrame, pcfg: PortfolioConfig, config: RunConfig) -> pd.DataFrame:
@@ -160,7 +153,7 @@ def intraday_mode(
     """
     interval = config.data.interval
     start = pd.Timestamp(student_pred["timestamp"].min())
-    open_px, close_px = bar_prices(store, symbols, interval, start, range_end)
+    open_px, close_px = price_matrices(store, symbols, start, range_end, interval=interval)
     fees = FeeSchedule.load()
     bt_cfg = config.backtest.model_copy(update={"cost_segment": "intraday"})
     minutes = BAR_MINUTES[interval]
