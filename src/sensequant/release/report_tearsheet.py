@@ -185,34 +185,44 @@ def _yearly(run: _Run) -> str:
     )
 
 
-_DIST_STATS: Final[tuple[tuple[str, str, Callable[[Any, pd.Series], float]], ...]] = (
-    ("best session", "pct2", lambda qs, r: qs.stats.best(r)),
-    ("worst session", "pct2", lambda qs, r: qs.stats.worst(r)),
-    ("best month", "pct", lambda qs, r: qs.stats.best(r, aggregate="month")),
-    ("worst month", "pct", lambda qs, r: qs.stats.worst(r, aggregate="month")),
-    ("skew", "ratio", lambda qs, r: qs.stats.skew(r)),
-    ("excess kurtosis", "ratio", lambda qs, r: qs.stats.kurtosis(r)),
-    ("daily VaR 95 % (normal)", "pct2", lambda qs, r: qs.stats.value_at_risk(r)),
+_Stat = Callable[[Any, pd.Series, int], float]
+"""A distribution statistic: (quantstats module, returns, periods per year) -> value."""
+
+_DIST_STATS: Final[tuple[tuple[str, str, _Stat], ...]] = (
+    ("best session", "pct2", lambda qs, r, p: qs.stats.best(r)),
+    ("worst session", "pct2", lambda qs, r, p: qs.stats.worst(r)),
+    ("best month", "pct", lambda qs, r, p: qs.stats.best(r, aggregate="month")),
+    ("worst month", "pct", lambda qs, r, p: qs.stats.worst(r, aggregate="month")),
+    ("skew", "ratio", lambda qs, r, p: qs.stats.skew(r)),
+    ("excess kurtosis", "ratio", lambda qs, r, p: qs.stats.kurtosis(r)),
+    ("daily VaR 95 % (normal)", "pct2", lambda qs, r, p: qs.stats.value_at_risk(r)),
     ("daily CVaR 95 % (historical)", "pct2",
-     lambda qs, r: qs.stats.conditional_value_at_risk(r, method="historical")),
-    ("winning sessions (of non-zero ones)", "pct", lambda qs, r: qs.stats.win_rate(r)),
-    ("average win / average loss", "ratio", lambda qs, r: qs.stats.payoff_ratio(r)),
-    ("profit factor", "ratio", lambda qs, r: qs.stats.profit_factor(r)),
-    ("tail ratio (95th / 5th percentile)", "ratio", lambda qs, r: qs.stats.tail_ratio(r)),
-    ("Calmar (CAGR / max drawdown)", "ratio", lambda qs, r: qs.stats.calmar(r)),
-    ("ulcer index", "prob", lambda qs, r: qs.stats.ulcer_index(r)),
-    ("longest winning streak (sessions)", "int", lambda qs, r: qs.stats.consecutive_wins(r)),
-    ("longest losing streak (sessions)", "int", lambda qs, r: qs.stats.consecutive_losses(r)),
+     lambda qs, r, p: qs.stats.conditional_value_at_risk(r, method="historical")),
+    ("winning sessions (of non-zero ones)", "pct", lambda qs, r, p: metrics.hit_rate(r)),
+    ("average win / average loss", "ratio", lambda qs, r, p: qs.stats.payoff_ratio(r)),
+    ("profit factor", "ratio", lambda qs, r, p: metrics.profit_factor(r)),
+    ("tail ratio (95th / 5th percentile)", "ratio", lambda qs, r, p: qs.stats.tail_ratio(r)),
+    # the report's own CAGR and drawdown (quantstats' differ: its start is no peak)
+    ("Calmar (CAGR / max drawdown)", "ratio", lambda qs, r, p: metrics.calmar(r, periods=p)),
+    ("ulcer index", "prob", lambda qs, r, p: qs.stats.ulcer_index(r)),
+    ("longest winning streak (sessions)", "int", lambda qs, r, p: qs.stats.consecutive_wins(r)),
+    ("longest losing streak (sessions)", "int", lambda qs, r, p: qs.stats.consecutive_losses(r)),
 )  # fmt: skip
 
 
-def _stat(qs: ModuleType, fn: Callable[[Any, pd.Series], float], r: pd.Series, kind: str) -> str:
+def _stat(
+    qs: ModuleType,
+    fn: Callable[[Any, pd.Series, int], float],
+    r: pd.Series,
+    kind: str,
+    periods: int,
+) -> str:
     if not (r != 0).any():
         return _na("the strategy never traded")
     try:
         with warnings.catch_warnings():  # quantstats/scipy warn on degenerate series
             warnings.simplefilter("ignore")
-            value = float(fn(qs, r))
+            value = float(fn(qs, r, periods))
     except (ValueError, ZeroDivisionError, TypeError) as exc:
         return _na(f"quantstats: {type(exc).__name__}")
     return fmt_number(value, kind) if math.isfinite(value) else _na("undefined for this series")
@@ -237,7 +247,7 @@ def _distribution(run: _Run) -> str:
     flat = float((series[STUDENT] == 0).mean())
     qs = quantstats_module()
     rows = [
-        [_esc(label), *(_stat(qs, fn, s, kind) for s in series.values())]
+        [_esc(label), *(_stat(qs, fn, s, kind, run.periods) for s in series.values())]
         for label, kind, fn in _DIST_STATS
     ]
     caption = (
