@@ -24,7 +24,7 @@ import re
 from typing import Any, Final
 
 from sensequant.errors import UsageError
-from sensequant.types import INTERVALS
+from sensequant.types import INTERVAL_MINUTES, INTERVALS, SESSION_MINUTES
 
 __all__ = [
     "BARS_PER_SESSION",
@@ -134,15 +134,14 @@ def parse_interval(text: str, *, option: str = "--interval") -> str:
     )
 
 
-BAR_MINUTES: Final[dict[str, int]] = {"30minute": 30, "5minute": 5, "1minute": 1}
+BAR_MINUTES: Final[dict[str, int]] = INTERVAL_MINUTES
+"""Bar length of each intraday interval in minutes (:data:`sensequant.types.INTERVAL_MINUTES`)."""
 BARS_PER_SESSION: Final[dict[str, int]] = {
     "1day": 1,
-    "30minute": 13,
-    "5minute": 75,
-    "1minute": 375,
+    **{iv: -(-SESSION_MINUTES // m) for iv, m in INTERVAL_MINUTES.items()},
 }
-"""Bars of a regular 09:15-15:30 session (the last 30-minute bar is 15 minutes long)."""
-SESSION_MINUTES: Final = 375
+"""Bars of a regular 09:15-15:30 session (the last 30-minute bar is 15 minutes long): 13, 75,
+375."""
 
 _DURATION = re.compile(
     r"^\s*(\d+)\s*(bars?|m|mins?|minutes?|h|hours?|d|days?|sessions?)\s*$", re.IGNORECASE

@@ -22,6 +22,11 @@ IST: Final = "Asia/Kolkata"
 Interval = Literal["1day", "30minute", "5minute", "1minute"]
 INTERVALS: Final[tuple[str, ...]] = ("1day", "30minute", "5minute", "1minute")
 
+INTERVAL_MINUTES: Final[dict[str, int]] = {"1minute": 1, "5minute": 5, "30minute": 30}
+"""Bar length of each intraday interval in minutes."""
+SESSION_MINUTES: Final = 375
+"""Minutes of a regular NSE session (09:15-15:30 IST)."""
+
 BAR_COLUMNS: Final[tuple[str, ...]] = ("timestamp", "open", "high", "low", "close", "volume")
 """Required bar-store columns, in order. Optional extras: ``OPTIONAL_BAR_COLUMNS``."""
 OPTIONAL_BAR_COLUMNS: Final[tuple[str, ...]] = ("oi", "vwap", "trades", "delivery_volume")

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sensequant.data.market.calendar import SESSION_OVERRIDES, nse_sessions
-from sensequant.types import IST
+from sensequant.types import INTERVAL_MINUTES, IST
 
 __all__ = [
     "INTERVAL_MINUTES",
@@ -33,8 +33,6 @@ __all__ = [
     "session_hours",
 ]
 
-INTERVAL_MINUTES: Final[dict[str, int]] = {"1minute": 1, "5minute": 5, "30minute": 30}
-"""Bar length of each intraday interval in minutes."""
 
 Hours = tuple[tuple[dt.time, dt.time], ...]
 

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from sensequant.dataset.features.technical import technical_features
+from sensequant.types import SESSION_MINUTES
 
 __all__ = [
     "DAILY_FEATURE_NAMES",
@@ -46,7 +47,6 @@ __all__ = [
 ]
 
 OPEN_MINUTE: Final = 9 * 60 + 15
-SESSION_MINUTES: Final = 375
 OPENING_RANGE_MINUTES: Final = 30
 VOLUME_TOD_SESSIONS: Final = 20
 VOLUME_TOD_MIN: Final = 5
