@@ -190,13 +190,17 @@ def ic_by_year(
     return out
 
 
+DECILE_MIN_SYMBOLS = 10
+"""Fewest symbols with a forward return for a date to enter the decile returns."""
+
+
 def decile_returns(
     predictions: pd.DataFrame,
     score_col: str,
     forward: pd.DataFrame,
     return_col: str = "fwd_return",
     n_bins: int = 10,
-    min_symbols: int = 10,
+    min_symbols: int = DECILE_MIN_SYMBOLS,
 ) -> pd.DataFrame:
     """Mean forward return of each cross-sectional score quantile, averaged over dates.
 

@@ -15,6 +15,7 @@ import pandas as pd
 from sensequant.dataset import WindowStatus
 from sensequant.evaluation.costs import FeeSchedule, Segment
 from sensequant.evaluation.metrics import PerformanceSummary, cagr
+from sensequant.evaluation.signal import DECILE_MIN_SYMBOLS
 from sensequant.evaluation.stress_report import StressReport
 from sensequant.pipeline.cost_components import COMPONENTS, cost_components
 from sensequant.pipeline.evidence import EQUAL, NIFTY, STUDENT, TEACHER, Evaluation
@@ -27,8 +28,6 @@ from sensequant.release.evidence_types import BriefingEvidence
 from sensequant.release.gates import GateInputs, GateResult, decide
 from sensequant.settings import RunConfig
 
-DECILE_MIN_SYMBOLS = 10
-"""Fewest stocks on a date for the decile table (``evaluation.signal.decile_returns``)."""
 BENCHMARK_NOTE = (
     "Strategy and benchmarks are price returns: stock prices are Yahoo closes adjusted for "
     "splits and bonuses but not dividends, and the benchmark is the NIFTY 50 PRICE index; no "
