@@ -109,6 +109,8 @@ def test_with_overrides_converts_the_written_durations_again(tmp_path: Path) -> 
     assert (one.labels.horizon, one.backtest.trials[0].rebalance_every) == (30, 60)
     assert one.backtest.trials[1].rebalance_every == 4
     assert RunConfig().with_overrides(interval="5m").labels.horizon == RunConfig().labels.horizon
+    # --executor keeps them too (it rebuilt from the converted bar counts)
+    assert five.with_executor("joblib").with_overrides(interval="1m").labels.horizon == 30
 
 
 def test_run_command_converts_after_the_interval_override(

@@ -279,7 +279,7 @@ class RunConfig(Section):
                 f"--executor {spec!r} is not joblib, dask or a scheduler address",
                 hint="e.g. --executor tcp://10.0.0.5:8786",
             )
-        return _validate(self.model_dump() | {"executor": section}, source="--executor")
+        return _validate(self.as_written() | {"executor": section}, source="--executor")
 
     def fingerprint(self) -> str:
         """SHA-256 (first 16 hex) of the canonical JSON of this config (``executor`` left out:
